@@ -1,0 +1,69 @@
+import { createRequire } from 'node:module'
+import { secp256k1 as nobleSecp } from '@noble/curves/secp256k1.js'
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
+
+/**
+ * The cryptography the engine needs. ECDSA recovery runs on native libsecp256k1 (npm `secp256k1`, N-API
+ * prebuilds) when it loads, and on @noble/curves otherwise. Injected everywhere; nothing loads it twice.
+ */
+export interface EngineCrypto {
+  readonly backend: 'native' | 'js'
+  keccak256(data: Uint8Array): Uint8Array
+  sha256(data: Uint8Array): Uint8Array
+  /** Uncompressed 65-byte public key, or undefined when the signature recovers no point. */
+  recoverPublicKey(hash: Uint8Array, signature64: Uint8Array, recoveryId: number): Uint8Array | undefined
+}
+
+interface NativeSecp256k1 {
+  ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean): Uint8Array
+}
+
+export interface CreateEngineCryptoParameters {
+  /** `auto` (default) uses native when it loads; `js` forces the pure-JS path; `native` fails without it. */
+  backend?: 'auto' | 'native' | 'js'
+}
+
+export function createEngineCrypto({ backend = 'auto' }: CreateEngineCryptoParameters = {}): EngineCrypto {
+  const native = backend === 'js' ? undefined : loadNative()
+  if (backend === 'native' && native === undefined) {
+    throw new Error('native libsecp256k1 (npm secp256k1) could not be loaded')
+  }
+  const sha256 = (data: Uint8Array) => nobleSha256(data)
+  if (native !== undefined) {
+    return {
+      backend: 'native',
+      keccak256: keccak_256,
+      sha256,
+      recoverPublicKey(hash, signature64, recoveryId) {
+        try {
+          return native.ecdsaRecover(signature64, recoveryId, hash, false)
+        } catch {
+          return undefined
+        }
+      },
+    }
+  }
+  return {
+    backend: 'js',
+    keccak256: keccak_256,
+    sha256,
+    recoverPublicKey(hash, signature64, recoveryId) {
+      try {
+        const signature = nobleSecp.Signature.fromBytes(signature64, 'compact').addRecoveryBit(recoveryId)
+        return signature.recoverPublicKey(hash).toBytes(false)
+      } catch {
+        return undefined
+      }
+    },
+  }
+}
+
+function loadNative(): NativeSecp256k1 | undefined {
+  try {
+    const require = createRequire(import.meta.url)
+    return require('secp256k1/bindings') as NativeSecp256k1
+  } catch {
+    return undefined
+  }
+}
