@@ -44,7 +44,7 @@ export interface ExecutionAccepted {
   stateDiff: StateDiff
   /** Every account after the transaction (prestate plus changes), deleted ones removed. */
   postState: Map<string, AccountState>
-  /** Accounts the execution read that the witness does not hold (treated as empty). */
+  /** Accounts the execution read that the witness does not hold (treated as empty), besides the created one. */
   unwitnessed: Hex[]
 }
 
@@ -68,7 +68,7 @@ export async function executeTransaction(
 ): Promise<ExecutionVerdict> {
   const checked = validateState(ctx, { witness })
   if (!checked.valid) return { ...checked, level: 'L3' }
-  const common = evmCommon(ctx.crypto, witness.chainId, witness.fork, checked.tx.type === 3)
+  const common = evmCommon(ctx.crypto, witness.chainId, witness.fork)
   const state = new WitnessStateManager(common, witness.prestate)
   const hashes = witness.blockHashes
   const blockchain = {
@@ -119,6 +119,7 @@ export async function executeTransaction(
   const exec = result.execResult
   const error = exec.exceptionError?.error
   const postState = state.finalState()
+  const createdAddress = result.createdAddress === undefined ? undefined : (result.createdAddress.toString() as Hex)
   return {
     valid: true,
     level: 'L3',
@@ -133,9 +134,9 @@ export async function executeTransaction(
       data: toHex(data),
     })) ?? [],
     returnData: toHex(exec.returnValue),
-    createdAddress: result.createdAddress === undefined ? undefined : (result.createdAddress.toString() as Hex),
+    createdAddress,
     stateDiff: diffState(witness.prestate, postState),
     postState,
-    unwitnessed: [...state.unwitnessed].sort() as Hex[],
+    unwitnessed: [...state.unwitnessed].filter((a) => a !== createdAddress).sort() as Hex[],
   }
 }

@@ -3,12 +3,9 @@ import { toHex } from './bytes.ts'
 import type { EngineCrypto } from './crypto.ts'
 import { type Rejection, ValidationFailure } from './failure.ts'
 import { forkAtLeast, GAS_PER_BLOB } from './forks.ts'
+import { checkStatelessRules } from './checkStatelessRules.ts'
 import { type EnvelopeAccepted, validateEnvelope } from './validateEnvelope.ts'
 import type { AccountState, Witness } from './witness.ts'
-
-export const MAX_INITCODE_SIZE = 49152
-/** EIP-7825 per-transaction gas cap (Osaka). */
-export const MAX_TX_GAS_LIMIT = 1n << 24n
 
 export interface ValidateStateContext {
   crypto: EngineCrypto
@@ -50,29 +47,11 @@ const EMPTY: AccountState = { balance: 0n, nonce: 0n, code: new Uint8Array(0), s
 function checkState(envelope: EnvelopeAccepted, witness: Witness): bigint {
   const { tx } = envelope
   const { fork, block } = witness
-  const required = envelope.intrinsicGas > envelope.floorGas ? envelope.intrinsicGas : envelope.floorGas
-  if (tx.gasLimit < required) {
-    throw new ValidationFailure('TX_INTRINSIC_GAS_TOO_LOW', `gas limit ${tx.gasLimit} is below ${required}`, {
-      gasLimit: tx.gasLimit.toString(),
-      intrinsicGas: envelope.intrinsicGas.toString(),
-      floorGas: envelope.floorGas.toString(),
-    })
-  }
-  if (forkAtLeast(fork, 'osaka') && tx.gasLimit > MAX_TX_GAS_LIMIT) {
-    throw new ValidationFailure('TX_GAS_LIMIT_ABOVE_CAP', `gas limit ${tx.gasLimit} is above 2^24`, {
-      gasLimit: tx.gasLimit.toString(),
-    })
-  }
+  checkStatelessRules(envelope, fork)
   if (tx.gasLimit > block.gasLimit) {
     throw new ValidationFailure('TX_GAS_LIMIT_ABOVE_BLOCK', `gas limit ${tx.gasLimit} is above the block's ${block.gasLimit}`, {
       gasLimit: tx.gasLimit.toString(),
       blockGasLimit: block.gasLimit.toString(),
-    })
-  }
-  if (tx.to === undefined && forkAtLeast(fork, 'shanghai') && tx.data.length > MAX_INITCODE_SIZE) {
-    throw new ValidationFailure('TX_INITCODE_TOO_LARGE', `init code is ${tx.data.length} bytes`, {
-      size: tx.data.length,
-      max: MAX_INITCODE_SIZE,
     })
   }
   if (forkAtLeast(fork, 'london')) {

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import { Command } from '@commander-js/extra-typings'
+import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
+import { registerValidate } from './commands/validate.ts'
+
+const program = new Command('apiary')
+  .description('Apiary: an execution layer for autonomous agent swarms on EVM chains.')
+  .version('0.1.0')
+  .option('--config <file>', 'JSON config file (also APIARY_CONFIG)')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (also APIARY_LOG_LEVEL)')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+
+registerValidate(program)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (error) {
+  process.exitCode = report(error)
+}
+
+function report(error: unknown): number {
+  const code = (error as { code?: string }).code
+  if (typeof code === 'string' && code.startsWith('commander.')) {
+    // commander already printed help, the version or the usage error
+    return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : 2
+  }
+  if (isApiaryError(error)) {
+    process.stderr.write(`error: ${error.message} [${error.code}]\n`)
+    for (const hint of error.hints) process.stderr.write(`hint: ${hint}\n`)
+  } else {
+    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  }
+  return exitCodeFor(error)
+}

@@ -1,0 +1,13 @@
+import type { Command } from '@commander-js/extra-typings'
+import { registerValidateFixtures } from './validateFixtures.ts'
+import { registerValidateTx } from './validateTx.ts'
+import { registerValidateWitness } from './validateWitness.ts'
+
+export function registerValidate(program: Command<[], { config?: string; logLevel?: string }>): void {
+  const validate = program
+    .command('validate')
+    .description('Validate transactions (L1), witnesses (L2/L3) and Ethereum fixture suites.')
+  registerValidateTx(validate)
+  registerValidateWitness(validate)
+  registerValidateFixtures(validate)
+}

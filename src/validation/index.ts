@@ -1,0 +1,33 @@
+export { type BlobParameters, blobParameters, FORKS, type Fork, forkAtLeast, LATEST_FORK, parseFork } from './forks.ts'
+export { bigIntToHex, bytesToBigInt, concatBytes, fromHex, type Hex, toHex } from './bytes.ts'
+export { createEngineCrypto, type CreateEngineCryptoParameters, type EngineCrypto, type Kzg } from './crypto.ts'
+export { decodeTransaction, type DecodeTransactionParameters, MAX_TRANSACTION_BYTES } from './decodeTransaction.ts'
+export { diffState, type StateDiff, type TracerAccount } from './diffState.ts'
+export { encodeTransaction } from './encodeTransaction.ts'
+export {
+  type ExecuteTransactionContext,
+  type ExecuteTransactionParameters,
+  type ExecutionAccepted,
+  type ExecutionRejected,
+  type ExecutionVerdict,
+  executeTransaction,
+  type Log,
+} from './executeTransaction.ts'
+export { checkTransactionRules } from './checkTransactionRules.ts'
+export type { Rejection } from './failure.ts'
+export { forkFromGethConfig } from './forkFromGethConfig.ts'
+export { type IntrinsicGas, intrinsicGas } from './intrinsicGas.ts'
+export { logsHash } from './logsHash.ts'
+export { normalizeAddress, parseWitness, slotKey } from './parseWitness.ts'
+export { EEST_EXCEPTIONS, REJECT_CODES, type RejectCode } from './reasons.ts'
+export { stateRoot } from './stateRoot.ts'
+export type { AccessListEntry, Authorization, DecodedTransaction, TransactionType } from './transaction.ts'
+export {
+  type EnvelopeAccepted,
+  type EnvelopeRejected,
+  type EnvelopeVerdict,
+  type ValidateEnvelopeParameters,
+  validateEnvelope,
+} from './validateEnvelope.ts'
+export { type StateVerdict, type ValidateStateParameters, validateState } from './validateState.ts'
+export type { AccountState, BlockContext, Witness } from './witness.ts'
