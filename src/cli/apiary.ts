@@ -23,13 +23,17 @@ function report(error: unknown): number {
   const code = (error as { code?: string }).code
   if (typeof code === 'string' && code.startsWith('commander.')) {
     // commander already printed help, the version or the usage error
-    return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : 2
+    return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help'
+      ? 0
+      : 2
   }
   if (isApiaryError(error)) {
     process.stderr.write(`error: ${error.message} [${error.code}]\n`)
     for (const hint of error.hints) process.stderr.write(`hint: ${hint}\n`)
   } else {
-    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.stderr.write(
+      `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    )
   }
   return exitCodeFor(error)
 }

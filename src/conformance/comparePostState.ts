@@ -1,6 +1,9 @@
 import { type AccountState, normalizeAddress, slotKey, toHex } from '../validation/index.ts'
 
-type Dump = Record<string, { balance?: string; nonce?: string | number; code?: string; storage?: Record<string, string> }>
+type Dump = Record<
+  string,
+  { balance?: string; nonce?: string | number; code?: string; storage?: Record<string, string> }
+>
 
 /** Differences between an expected full post-state dump (`address → {balance, nonce, code, storage}`) and ours. */
 export function comparePostState(expected: Dump, actual: Map<string, AccountState>, limit = 5): string[] {
@@ -24,7 +27,8 @@ export function comparePostState(expected: Dump, actual: Map<string, AccountStat
     const code = (w.code ?? '0x').toLowerCase()
     if (toHex(a.code) !== (code === '' ? '0x' : code)) problems.push(`${address} code differs`)
     const slots = new Map<string, bigint>()
-    for (const [k, v] of Object.entries(w.storage ?? {})) if (BigInt(v) !== 0n) slots.set(slotKey(k), BigInt(v))
+    for (const [k, v] of Object.entries(w.storage ?? {}))
+      if (BigInt(v) !== 0n) slots.set(slotKey(k), BigInt(v))
     for (const slot of new Set([...slots.keys(), ...a.storage.keys()])) {
       const x = a.storage.get(slot) ?? 0n
       const y = slots.get(slot) ?? 0n

@@ -6,7 +6,11 @@ export function detectFormat(json: unknown): FixtureFormat | undefined {
     const first: unknown = json[0]
     if (!isObject(first)) return undefined
     if ('signedLegacy' in first && 'privateKey' in first) return 'ethers-transactions'
-    if ('sendersAddress' in first || 'signedTransactionRLP' in first || ('rlp' in first && 'sender' in first)) {
+    if (
+      'sendersAddress' in first ||
+      'signedTransactionRLP' in first ||
+      ('rlp' in first && 'sender' in first)
+    ) {
       return 'ethereumjs-transactions'
     }
     return undefined
@@ -14,7 +18,8 @@ export function detectFormat(json: unknown): FixtureFormat | undefined {
   if (!isObject(json)) return undefined
   if ('genesis' in json && 'context' in json && 'input' in json) return 'geth-tracer'
   if ('tx' in json && typeof json.tx === 'string') return 'ethereumjs-transactions'
-  if ('v' in json && 'r' in json && 's' in json && 'hash' in json && 'from' in json) return 'ethereumjs-transactions'
+  if ('v' in json && 'r' in json && 's' in json && 'hash' in json && 'from' in json)
+    return 'ethereumjs-transactions'
   const values = Object.values(json)
   const first = values[0]
   if (!isObject(first)) return undefined

@@ -1,3 +1,8 @@
 export { detectFormat } from './detectFormat.ts'
-export { type FormatSummary, runFixtures, type RunFixturesParameters, type RunFixturesReturnType } from './runFixtures.ts'
-export { FIXTURE_FORMATS, type CaseResult, type FixtureContext, type FixtureFormat } from './types.ts'
+export {
+  type FormatSummary,
+  type RunFixturesParameters,
+  type RunFixturesReturnType,
+  runFixtures,
+} from './runFixtures.ts'
+export { type CaseResult, FIXTURE_FORMATS, type FixtureContext, type FixtureFormat } from './types.ts'

@@ -1,5 +1,12 @@
 import { RLP } from '@ethereumjs/rlp'
-import { executeTransaction, fromHex, parseFork, parseWitness, stateRoot, toHex } from '../validation/index.ts'
+import {
+  executeTransaction,
+  fromHex,
+  parseFork,
+  parseWitness,
+  stateRoot,
+  toHex,
+} from '../validation/index.ts'
 import { comparePostState } from './comparePostState.ts'
 import { matchException } from './matchException.ts'
 import { STATE_TEST_FORKS } from './runStateTest.ts'
@@ -61,19 +68,27 @@ export async function runBlockchainTest(ctx: FixtureContext, file: FixtureFile):
         parentBeaconBlockRoot: header.parentBeaconBlockRoot,
       },
       blockHashes: { '0': test.genesisBlockHeader.hash },
-      prestate: test.pre,
+      prestate: withBeaconRoot(test.pre, header),
     })
     const verdict = await executeTransaction(ctx, { witness })
     if (block.expectException !== undefined) {
       results.push(
         verdict.valid
           ? { ...base, status: 'failed', reason: `executed, expected ${block.expectException}` }
-          : { ...base, status: 'passed', exceptionMatched: matchException(verdict.reason.code, block.expectException) },
+          : {
+              ...base,
+              status: 'passed',
+              exceptionMatched: matchException(verdict.reason.code, block.expectException),
+            },
       )
       continue
     }
     if (!verdict.valid) {
-      results.push({ ...base, status: 'failed', reason: `rejected (${verdict.reason.code}: ${verdict.reason.message})` })
+      results.push({
+        ...base,
+        status: 'failed',
+        reason: `rejected (${verdict.reason.code}: ${verdict.reason.message})`,
+      })
       continue
     }
     const problems: string[] = []
@@ -82,11 +97,44 @@ export async function runBlockchainTest(ctx: FixtureContext, file: FixtureFile):
     if (test.postState !== undefined) problems.push(...comparePostState(test.postState, verdict.postState))
     else if (test.postStateHash !== undefined) {
       const root = toHex(await stateRoot(ctx.crypto, verdict.postState))
-      if (root !== test.postStateHash.toLowerCase()) problems.push(`state root ${root} ≠ ${test.postStateHash}`)
+      if (root !== test.postStateHash.toLowerCase())
+        problems.push(`state root ${root} ≠ ${test.postStateHash}`)
     }
-    results.push(problems.length === 0 ? { ...base, status: 'passed' } : { ...base, status: 'failed', reason: problems.join('; ') })
+    results.push(
+      problems.length === 0
+        ? { ...base, status: 'passed' }
+        : { ...base, status: 'failed', reason: problems.join('; ') },
+    )
   }
   return results
+}
+
+const BEACON_ROOTS = '0x000f3df6d732807ef1319fb7b8bb8522d0beac02'
+const HISTORY_BUFFER_LENGTH = 8191n
+
+/**
+ * The state the block's transaction starts from: before any transaction, a Cancun block's system call
+ * stores the parent beacon root in the EIP-4788 contract (timestamp at `t % 8191`, root at `t % 8191 + 8191`).
+ * A per-transaction witness from a node already holds this; a test's `pre` does not.
+ */
+function withBeaconRoot(pre: Record<string, unknown>, header: Header): Record<string, unknown> {
+  const root = header.parentBeaconBlockRoot
+  const entry = Object.entries(pre).find(([address]) => address.toLowerCase() === BEACON_ROOTS)
+  if (root === undefined || entry === undefined) return pre
+  const [address, account] = entry as [string, { code?: string; storage?: Record<string, string> }]
+  if (account.code === undefined || account.code === '0x' || account.code === '') return pre
+  const timestamp = BigInt(header.timestamp ?? 0)
+  const index = timestamp % HISTORY_BUFFER_LENGTH
+  const storage = {
+    ...account.storage,
+    [toHex32(index)]: toHex32(timestamp),
+    [toHex32(index + HISTORY_BUFFER_LENGTH)]: root,
+  }
+  return { ...pre, [address]: { ...account, storage } }
+}
+
+function toHex32(value: bigint): string {
+  return `0x${value.toString(16).padStart(64, '0')}`
 }
 
 /** The transactions of an RLP block `[header, transactions, …]`, each as envelope bytes; undefined if undecodable. */
@@ -101,9 +149,27 @@ function blockTransactions(rlp: string): Uint8Array[] | undefined {
 }
 
 const HEADER_FIELDS = [
-  'parentHash', 'uncleHash', 'coinbase', 'stateRoot', 'transactionsTrie', 'receiptTrie', 'bloom', 'difficulty',
-  'number', 'gasLimit', 'gasUsed', 'timestamp', 'extraData', 'mixHash', 'nonce', 'baseFeePerGas',
-  'withdrawalsRoot', 'blobGasUsed', 'excessBlobGas', 'parentBeaconBlockRoot', 'requestsHash',
+  'parentHash',
+  'uncleHash',
+  'coinbase',
+  'stateRoot',
+  'transactionsTrie',
+  'receiptTrie',
+  'bloom',
+  'difficulty',
+  'number',
+  'gasLimit',
+  'gasUsed',
+  'timestamp',
+  'extraData',
+  'mixHash',
+  'nonce',
+  'baseFeePerGas',
+  'withdrawalsRoot',
+  'blobGasUsed',
+  'excessBlobGas',
+  'parentBeaconBlockRoot',
+  'requestsHash',
 ]
 
 function headerFromRlp(rlp: string): Header {

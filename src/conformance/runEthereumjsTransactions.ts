@@ -29,11 +29,14 @@ type Expectation = {
 export function runEthereumjsTransactions(ctx: FixtureContext, file: FixtureFile): CaseResult[] {
   return expectations(ctx, file.json).map((e) => {
     const base = { id: `${file.path}::${e.name}`, format: 'ethereumjs-transactions' } as const
-    if (e.raw === undefined) return { ...base, status: 'failed', reason: 'the vector holds no decodable bytes' }
+    if (e.raw === undefined)
+      return { ...base, status: 'failed', reason: 'the vector holds no decodable bytes' }
     const verdict = validateEnvelope(ctx, { raw: e.raw })
-    if (!verdict.valid) return { ...base, status: 'failed', reason: `${verdict.reason.code}: ${verdict.reason.message}` }
+    if (!verdict.valid)
+      return { ...base, status: 'failed', reason: `${verdict.reason.code}: ${verdict.reason.message}` }
     const problems: string[] = []
-    if (e.hash !== undefined && verdict.hash !== normalize(e.hash)) problems.push(`hash ${verdict.hash} ≠ ${e.hash}`)
+    if (e.hash !== undefined && verdict.hash !== normalize(e.hash))
+      problems.push(`hash ${verdict.hash} ≠ ${e.hash}`)
     if (e.signingHash !== undefined) {
       const signed = toHex(ctx.crypto.keccak256(verdict.tx.signingPayload))
       if (signed !== normalize(e.signingHash)) problems.push(`signing hash ${signed} ≠ ${e.signingHash}`)
@@ -42,11 +45,18 @@ export function runEthereumjsTransactions(ctx: FixtureContext, file: FixtureFile
       // Some vectors carry a stale `sendersAddress`; when the reference implementation recovers the same
       // sender we do, the vector is wrong, not the engine.
       if (problems.length === 0 && referenceSender(e.raw) === verdict.sender) {
-        return { ...base, status: 'skipped', reason: 'the vector names a sender its own signature does not recover (@ethereumjs/tx agrees with us)' }
+        return {
+          ...base,
+          status: 'skipped',
+          reason:
+            'the vector names a sender its own signature does not recover (@ethereumjs/tx agrees with us)',
+        }
       }
       problems.push(`sender ${verdict.sender} ≠ ${e.sender}`)
     }
-    return problems.length === 0 ? { ...base, status: 'passed' } : { ...base, status: 'failed', reason: problems.join('; ') }
+    return problems.length === 0
+      ? { ...base, status: 'passed' }
+      : { ...base, status: 'failed', reason: problems.join('; ') }
   })
 }
 
@@ -57,17 +67,28 @@ function expectations(ctx: FixtureContext, json: unknown): Expectation[] {
     const raw = encodeRpcTransaction(json)
     return [{ name: 'rpc', raw, sender: json.from, hash: json.hash }]
   }
-  const entries: Array<[string, unknown]> = Array.isArray(json) ? json.map((e, i) => [String(i), e]) : Object.entries(json as object)
+  const entries: Array<[string, unknown]> = Array.isArray(json)
+    ? json.map((e, i) => [String(i), e])
+    : Object.entries(json as object)
   return entries.map(([name, e]) => {
     const x = e as Record<string, unknown>
-    if (typeof x.rlp === 'string') return { name, raw: fromHex(x.rlp), sender: String(x.sender), signingHash: String(x.hash) }
+    if (typeof x.rlp === 'string')
+      return { name, raw: fromHex(x.rlp), sender: String(x.sender), signingHash: String(x.hash) }
     if (typeof x.signedTransactionRLP === 'string') {
       const body = RLP.decode(fromHex(x.signedTransactionRLP) ?? new Uint8Array(0))
-      return { name, raw: body instanceof Uint8Array ? body : undefined, sender: addressOf(ctx.crypto, String(x.privateKey)) }
+      return {
+        name,
+        raw: body instanceof Uint8Array ? body : undefined,
+        sender: addressOf(ctx.crypto, String(x.privateKey)),
+      }
     }
     const fields = RLP.encode((x.raw as string[]).map(decodeNested) as never)
     const type = Number(BigInt((x.data as Record<string, string>).type ?? '0x0'))
-    return { name, raw: type === 0 ? fields : concatBytes(Uint8Array.of(type), fields), sender: String(x.sendersAddress) }
+    return {
+      name,
+      raw: type === 0 ? fields : concatBytes(Uint8Array.of(type), fields),
+      sender: String(x.sendersAddress),
+    }
   })
 }
 
@@ -101,10 +122,12 @@ function encodeRpcTransaction(rpc: Record<string, unknown>): Uint8Array {
     to: rpc.to === null || rpc.to === undefined ? undefined : bytes('to'),
     value: n('value'),
     data: bytes('input'),
-    accessList: ((rpc.accessList as Array<{ address: string; storageKeys: string[] }> | undefined) ?? []).map((e) => ({
-      address: fromHex(e.address) ?? new Uint8Array(0),
-      storageKeys: e.storageKeys.map((k) => fromHex(k) ?? new Uint8Array(0)),
-    })),
+    accessList: ((rpc.accessList as Array<{ address: string; storageKeys: string[] }> | undefined) ?? []).map(
+      (e) => ({
+        address: fromHex(e.address) ?? new Uint8Array(0),
+        storageKeys: e.storageKeys.map((k) => fromHex(k) ?? new Uint8Array(0)),
+      }),
+    ),
     maxFeePerBlobGas: n('maxFeePerBlobGas'),
     blobVersionedHashes: [],
     authorizationList: [],

@@ -1,7 +1,7 @@
 import {
   type DecodedTransaction,
-  encodeTransaction,
   type EnvelopeAccepted,
+  encodeTransaction,
   fromHex,
   toHex,
   validateEnvelope,
@@ -51,7 +51,11 @@ export function runEthersTransactions(ctx: FixtureContext, file: FixtureFile): C
       const problems = compare(verdict, fields, signature, encoding)
       if (verdict.sender !== address) problems.push(`sender ${verdict.sender} ≠ ${address}`)
       if (toHex(encodeTransaction(verdict.tx)) !== toHex(raw)) problems.push('re-encoding differs')
-      results.push(problems.length === 0 ? { ...base, status: 'passed' } : { ...base, status: 'failed', reason: problems.join('; ') })
+      results.push(
+        problems.length === 0
+          ? { ...base, status: 'passed' }
+          : { ...base, status: 'failed', reason: problems.join('; ') },
+      )
     }
   }
   return results
@@ -60,15 +64,24 @@ export function runEthersTransactions(ctx: FixtureContext, file: FixtureFile): C
 /** ethers signs some envelopes the consensus rules forbid; those are skipped when we reject them for that reason. */
 function consensusInvalid(fields: Fields, type: number): { code: string; reason: string } | undefined {
   if (type === 3 && fields.to === undefined) {
-    return { code: 'TX_CREATE_NOT_ALLOWED', reason: 'ethers signs a type-3 contract creation, which EIP-4844 forbids' }
+    return {
+      code: 'TX_CREATE_NOT_ALLOWED',
+      reason: 'ethers signs a type-3 contract creation, which EIP-4844 forbids',
+    }
   }
   if (type === 3 && (fields.blobVersionedHashes as unknown[] | undefined)?.length !== undefined) {
     if ((fields.blobVersionedHashes as unknown[]).length === 0) {
-      return { code: 'TX_BLOB_HASHES_EMPTY', reason: 'ethers signs a type-3 transaction without blobs, which EIP-4844 forbids' }
+      return {
+        code: 'TX_BLOB_HASHES_EMPTY',
+        reason: 'ethers signs a type-3 transaction without blobs, which EIP-4844 forbids',
+      }
     }
   }
   if (type === 3 && fields.blobVersionedHashes === undefined) {
-    return { code: 'TX_BLOB_HASHES_EMPTY', reason: 'ethers signs a type-3 transaction without blobs, which EIP-4844 forbids' }
+    return {
+      code: 'TX_BLOB_HASHES_EMPTY',
+      reason: 'ethers signs a type-3 transaction without blobs, which EIP-4844 forbids',
+    }
   }
   return undefined
 }
@@ -93,14 +106,24 @@ function compare(
     check('maxFeePerGas', tx.maxFeePerGas, num('maxFeePerGas'))
     check('maxPriorityFeePerGas', tx.maxPriorityFeePerGas, num('maxPriorityFeePerGas'))
   }
-  check('to', tx.to === undefined ? undefined : toHex(tx.to), (fields.to as string | undefined)?.toLowerCase())
+  check(
+    'to',
+    tx.to === undefined ? undefined : toHex(tx.to),
+    (fields.to as string | undefined)?.toLowerCase(),
+  )
   check('value', tx.value, num('value'))
   check('data', toHex(tx.data), ((fields.data as string | undefined) ?? '0x').toLowerCase())
   check('chainId', tx.chainId, encoding.eip155 ? num('chainId') : undefined)
   if (encoding.type >= 1) {
     const list = (fields.accessList as Array<{ address: string; storageKeys: string[] }> | undefined) ?? []
-    const want = JSON.stringify(list.map((e) => [e.address.toLowerCase(), e.storageKeys.map((k) => k.toLowerCase())]))
-    check('accessList', JSON.stringify(tx.accessList.map((e) => [toHex(e.address), e.storageKeys.map(toHex)])), want)
+    const want = JSON.stringify(
+      list.map((e) => [e.address.toLowerCase(), e.storageKeys.map((k) => k.toLowerCase())]),
+    )
+    check(
+      'accessList',
+      JSON.stringify(tx.accessList.map((e) => [toHex(e.address), e.storageKeys.map(toHex)])),
+      want,
+    )
   }
   if (encoding.type === 3) {
     check('maxFeePerBlobGas', tx.maxFeePerBlobGas, num('maxFeePerBlobGas'))

@@ -44,7 +44,10 @@ export interface RunFixturesReturnType extends FormatSummary {
  * Runs every fixture case under `root`, detecting each file's format (docs/conformance.md). A file that
  * cannot be read or parsed is a failed case; a case never crashes the run.
  */
-export async function runFixtures(ctx: FixtureContext, params: RunFixturesParameters): Promise<RunFixturesReturnType> {
+export async function runFixtures(
+  ctx: FixtureContext,
+  params: RunFixturesParameters,
+): Promise<RunFixturesReturnType> {
   const root = resolve(params.root)
   const paths = (await listFiles(root)).filter((p) => /\.json(\.gz)?$/.test(p))
   const summary: RunFixturesReturnType = {
@@ -63,8 +66,9 @@ export async function runFixtures(ctx: FixtureContext, params: RunFixturesParame
     const path = relative(root, absolute).split(sep).join('/') || absolute.split(sep).at(-1) || absolute
     if (params.filter !== undefined && !matches(path, params.filter)) continue
     summary.files++
-    const slow = params.includeSlow === true ? undefined : SLOW_FIXTURES.find((s) => matchesGlob(path, `**/${s.glob}`))
-    const results = slow === undefined ? await runFile(ctx, absolute, path, summary) : [skipFile(path, slow.reason)]
+    const slow =
+      params.includeSlow === true ? undefined : SLOW_FIXTURES.find((s) => matchesGlob(path, `**/${s.glob}`))
+    const results = await runFile(ctx, absolute, path, summary, slow?.reason)
     for (const result of results) add(summary, result)
     params.onFile?.(path, results)
   }
@@ -82,23 +86,42 @@ export const SLOW_FIXTURES = [
   },
 ] as const
 
-function skipFile(path: string, reason: string): CaseResult {
-  return { id: path, format: path.includes('BlockchainTests') ? 'blockchain-test' : 'state-test', status: 'skipped', reason }
+/** One skipped case for every case the file holds. */
+function skipFile(path: string, format: FixtureFormat, json: unknown, reason: string): CaseResult[] {
+  const tests = Object.entries(json as Record<string, { post?: Record<string, unknown[]> }>)
+  return tests.flatMap(([name, test]) => {
+    const entries = format === 'state-test' ? Object.values(test.post ?? {}).flat() : [test]
+    return entries.map((_, i) => ({
+      id: `${path}::${name}#${i}`,
+      format,
+      status: 'skipped' as const,
+      reason,
+    }))
+  })
 }
 
-async function runFile(ctx: FixtureContext, absolute: string, path: string, summary: RunFixturesReturnType): Promise<CaseResult[]> {
+async function runFile(
+  ctx: FixtureContext,
+  absolute: string,
+  path: string,
+  summary: RunFixturesReturnType,
+  skipReason: string | undefined,
+): Promise<CaseResult[]> {
   let json: unknown
   try {
     const bytes = await readFile(absolute)
     json = JSON.parse((absolute.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'))
   } catch (error) {
-    return [{ id: path, format: 'transaction-test', status: 'failed', reason: `unreadable: ${message(error)}` }]
+    return [
+      { id: path, format: 'transaction-test', status: 'failed', reason: `unreadable: ${message(error)}` },
+    ]
   }
   const format = detectFormat(json)
   if (format === undefined) {
     summary.unrecognized.push(path)
     return []
   }
+  if (skipReason !== undefined) return skipFile(path, format, json, skipReason)
   const file: FixtureFile = { path, json }
   try {
     switch (format) {
@@ -138,13 +161,20 @@ function add(summary: RunFixturesReturnType, result: CaseResult): void {
 }
 
 function matches(path: string, glob: string): boolean {
-  return matchesGlob(path, glob) || (!glob.includes('/') && matchesGlob(path.split('/').at(-1) ?? path, glob)) || matchesGlob(path, `**/${glob}`)
+  return (
+    matchesGlob(path, glob) ||
+    (!glob.includes('/') && matchesGlob(path.split('/').at(-1) ?? path, glob)) ||
+    matchesGlob(path, `**/${glob}`)
+  )
 }
 
 async function listFiles(root: string): Promise<string[]> {
   try {
     const entries = await readdir(root, { recursive: true, withFileTypes: true })
-    return entries.filter((e) => e.isFile()).map((e) => resolve(e.parentPath, e.name)).sort()
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => resolve(e.parentPath, e.name))
+      .sort()
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return [root]
     throw error

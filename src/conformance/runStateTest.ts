@@ -39,10 +39,18 @@ export async function runStateTest(ctx: FixtureContext, file: FixtureFile): Prom
       const fork = FORKS.find((f) => f.toLowerCase() === forkKey.toLowerCase())
       for (const entry of entries) {
         const { data, gas, value } = entry.indexes
-        const base = { id: `${file.path}::${name}::${forkKey}/d${data}g${gas}v${value}`, format: 'state-test' } as const
+        const base = {
+          id: `${file.path}::${name}::${forkKey}/d${data}g${gas}v${value}`,
+          format: 'state-test',
+        } as const
         if (fork === undefined || !STATE_TEST_FORKS.includes(fork)) {
-          const reason = fork !== undefined && forkAtLeast(fork, 'osaka') ? 'newer than Prague' : 'older than Shanghai'
-          results.push({ ...base, status: 'skipped', reason: `fork ${forkKey} is ${fork === undefined ? 'unknown' : reason}` })
+          const reason =
+            fork !== undefined && forkAtLeast(fork, 'osaka') ? 'newer than Prague' : 'older than Shanghai'
+          results.push({
+            ...base,
+            status: 'skipped',
+            reason: `fork ${forkKey} is ${fork === undefined ? 'unknown' : reason}`,
+          })
           continue
         }
         results.push({ ...base, ...(await runEntry(ctx, { env, config, pre: test.pre, fork, entry })) })
@@ -54,7 +62,19 @@ export async function runStateTest(ctx: FixtureContext, file: FixtureFile): Prom
 
 async function runEntry(
   ctx: FixtureContext,
-  { env, config, pre, fork, entry }: { env: Record<string, string>; config: Record<string, unknown>; pre: unknown; fork: Fork; entry: PostEntry },
+  {
+    env,
+    config,
+    pre,
+    fork,
+    entry,
+  }: {
+    env: Record<string, string>
+    config: Record<string, unknown>
+    pre: unknown
+    fork: Fork
+    entry: PostEntry
+  },
 ): Promise<Pick<CaseResult, 'status' | 'reason' | 'exceptionMatched'>> {
   const number = BigInt(env.currentNumber ?? 0)
   const blockHashes: Record<string, string> = {}
@@ -84,7 +104,8 @@ async function runEntry(
     if (verdict.valid) return { status: 'failed', reason: `executed, expected ${entry.expectException}` }
     return { status: 'passed', exceptionMatched: matchException(verdict.reason.code, entry.expectException) }
   }
-  if (!verdict.valid) return { status: 'failed', reason: `rejected (${verdict.reason.code}: ${verdict.reason.message})` }
+  if (!verdict.valid)
+    return { status: 'failed', reason: `rejected (${verdict.reason.code}: ${verdict.reason.message})` }
   const problems: string[] = []
   const logs = toHex(logsHash(ctx.crypto, verdict.logs))
   if (logs !== entry.logs.toLowerCase()) problems.push(`logs hash ${logs} ≠ ${entry.logs}`)

@@ -4,7 +4,17 @@ import { matchException } from './matchException.ts'
 import type { CaseResult, FixtureContext, FixtureFile } from './types.ts'
 
 /** Fork keys of ethereum/tests TransactionTests, newest first; the newest present is the one checked. */
-const FORK_KEYS = ['Prague', 'Cancun', 'Shanghai', 'Paris', 'London', 'Berlin', 'Istanbul', 'ConstantinopleFix', 'Byzantium']
+const FORK_KEYS = [
+  'Prague',
+  'Cancun',
+  'Shanghai',
+  'Paris',
+  'London',
+  'Berlin',
+  'Istanbul',
+  'ConstantinopleFix',
+  'Byzantium',
+]
 
 /**
  * ethereum/tests TransactionTests: `{name: {txbytes, result: {Fork: {hash, sender, intrinsicGas} | {exception}}}}`.
@@ -27,27 +37,44 @@ export function runTransactionTest(ctx: FixtureContext, file: FixtureFile): Case
     }
     const expected = (test.result as Record<string, Record<string, string>>)[forkKey] ?? {}
     const fork = parseFork(forkKey)
-    const verdict = validateEnvelope(ctx, { raw: fromHex(test.txbytes) ?? new Uint8Array([0xff]), chainId: 1n, fork })
+    const verdict = validateEnvelope(ctx, {
+      raw: fromHex(test.txbytes) ?? new Uint8Array([0xff]),
+      chainId: 1n,
+      fork,
+    })
     const rejection = verdict.valid ? checkTransactionRules(verdict, fork) : verdict.reason
     if (expected.exception !== undefined) {
       if (rejection === undefined) {
         results.push({ ...base, status: 'failed', reason: `accepted, expected ${expected.exception}` })
       } else {
-        results.push({ ...base, status: 'passed', exceptionMatched: matchException(rejection.code, expected.exception) })
+        results.push({
+          ...base,
+          status: 'passed',
+          exceptionMatched: matchException(rejection.code, expected.exception),
+        })
       }
       continue
     }
     if (!verdict.valid || rejection !== undefined) {
-      results.push({ ...base, status: 'failed', reason: `rejected (${rejection?.code}: ${rejection?.message})` })
+      results.push({
+        ...base,
+        status: 'failed',
+        reason: `rejected (${rejection?.code}: ${rejection?.message})`,
+      })
       continue
     }
     const problems: string[] = []
     if (verdict.hash !== expected.hash) problems.push(`hash ${verdict.hash} ≠ ${expected.hash}`)
-    if (verdict.sender !== expected.sender?.toLowerCase()) problems.push(`sender ${verdict.sender} ≠ ${expected.sender}`)
+    if (verdict.sender !== expected.sender?.toLowerCase())
+      problems.push(`sender ${verdict.sender} ≠ ${expected.sender}`)
     if (verdict.intrinsicGas !== BigInt(expected.intrinsicGas ?? -1)) {
       problems.push(`intrinsic gas ${verdict.intrinsicGas} ≠ ${BigInt(expected.intrinsicGas ?? -1)}`)
     }
-    results.push(problems.length === 0 ? { ...base, status: 'passed' } : { ...base, status: 'failed', reason: problems.join('; ') })
+    results.push(
+      problems.length === 0
+        ? { ...base, status: 'passed' }
+        : { ...base, status: 'failed', reason: problems.join('; ') },
+    )
   }
   return results
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { ApiaryError } from './errors.ts'
 
 /**
@@ -39,7 +39,11 @@ export function resolveOptions<Schema extends z.ZodObject>(
   const key = String(issue?.path[0] ?? '')
   throw new ApiaryError('APIARY_INVALID_OPTION', `invalid option ${key}: ${issue?.message ?? 'invalid'}`, {
     usage: true,
-    details: { option: key, flag: `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, env: envName(key) },
+    details: {
+      option: key,
+      flag: `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      env: envName(key),
+    },
     hints: [`check the value given by the flag, by ${envName(key)} or in the config file`],
   })
 }
@@ -50,7 +54,10 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8')
   } catch (cause) {
-    throw new ApiaryError('APIARY_CONFIG_UNREADABLE', `cannot read config file ${path}`, { cause, usage: true })
+    throw new ApiaryError('APIARY_CONFIG_UNREADABLE', `cannot read config file ${path}`, {
+      cause,
+      usage: true,
+    })
   }
   try {
     const value: unknown = JSON.parse(text)

@@ -26,7 +26,12 @@ export interface Kzg {
   computeCells(blob: string): string[]
   computeCellsAndProofs(blob: string): [string[], string[]]
   recoverCellsAndProofs(indices: number[], cells: string[]): [string[], string[]]
-  verifyCellKzgProofBatch(commitments: string[], indices: number[], cells: string[], proofs: string[]): boolean
+  verifyCellKzgProofBatch(
+    commitments: string[],
+    indices: number[],
+    cells: string[],
+    proofs: string[],
+  ): boolean
 }
 
 interface NativeSecp256k1 {

@@ -1,7 +1,7 @@
 import { RLP } from '@ethereumjs/rlp'
-import { blobParameters, type Fork, forkAtLeast } from './forks.ts'
 import { bigIntToBytes, bytesToBigInt, concatBytes } from './bytes.ts'
 import { ValidationFailure } from './failure.ts'
+import { blobParameters, type Fork, forkAtLeast } from './forks.ts'
 import type {
   AccessListEntry,
   Authorization,
@@ -93,7 +93,8 @@ function decodeTyped(
   const tx = type === 0 ? readLegacy(f) : readTypedBody(type, f)
   const signedFields = fields.slice(0, fields.length - 3)
   if (type === 0) {
-    if (tx.chainId !== undefined) signedFields.push(bigIntToBytes(tx.chainId), new Uint8Array(0), new Uint8Array(0))
+    if (tx.chainId !== undefined)
+      signedFields.push(bigIntToBytes(tx.chainId), new Uint8Array(0), new Uint8Array(0))
     tx.signingPayload = RLP.encode(signedFields)
   } else {
     tx.signingPayload = concatBytes(Uint8Array.of(type), RLP.encode(signedFields))
@@ -117,8 +118,22 @@ function readLegacy(f: FieldReader): DecodedTransaction {
   let chainId: bigint | undefined
   if (v === 27n || v === 28n) chainId = undefined
   else if (v >= 35n) chainId = (v - 35n) >> 1n
-  else throw new ValidationFailure('TX_SIGNATURE_V_INVALID', `legacy v must be 27, 28 or ≥ 35, got ${v}`, { v })
-  return base({ type: 0, chainId, nonce, maxFeePerGas: gasPrice, maxPriorityFeePerGas: gasPrice, gasLimit, to, value, data, v, r, s })
+  else
+    throw new ValidationFailure('TX_SIGNATURE_V_INVALID', `legacy v must be 27, 28 or ≥ 35, got ${v}`, { v })
+  return base({
+    type: 0,
+    chainId,
+    nonce,
+    maxFeePerGas: gasPrice,
+    maxPriorityFeePerGas: gasPrice,
+    gasLimit,
+    to,
+    value,
+    data,
+    v,
+    r,
+    s,
+  })
 }
 
 function readTypedBody(type: TransactionType, f: FieldReader): DecodedTransaction {
@@ -138,7 +153,18 @@ function readTypedBody(type: TransactionType, f: FieldReader): DecodedTransactio
   const value = f.uint('value', 32)
   const data = f.bytes('data')
   const accessList = f.accessList('accessList')
-  const tx = base({ type, chainId, nonce, maxFeePerGas, maxPriorityFeePerGas, gasLimit, to, value, data, accessList })
+  const tx = base({
+    type,
+    chainId,
+    nonce,
+    maxFeePerGas,
+    maxPriorityFeePerGas,
+    gasLimit,
+    to,
+    value,
+    data,
+    accessList,
+  })
   if (type === 3) {
     tx.maxFeePerBlobGas = f.uint('maxFeePerBlobGas', 32)
     tx.blobVersionedHashes = f.list('blobVersionedHashes').map((item, i) => {
@@ -152,7 +178,8 @@ function readTypedBody(type: TransactionType, f: FieldReader): DecodedTransactio
       return hash
     })
   }
-  if (type === 4) tx.authorizationList = f.list('authorizationList').map((item, i) => readAuthorization(item, i))
+  if (type === 4)
+    tx.authorizationList = f.list('authorizationList').map((item, i) => readAuthorization(item, i))
   tx.v = f.yParity('yParity')
   tx.r = f.uint('r', 32)
   tx.s = f.uint('s', 32)
@@ -189,7 +216,9 @@ function unwrapBlobTransaction(items: RlpItem[]): { fields: RlpItem[]; wrapper: 
   } else return invalid(`a network-form blob transaction has 4 or 5 parts, this one has ${items.length}`)
   const [blobs, commitments, proofs] = rest.map((part, i) => {
     if (!Array.isArray(part)) return invalid(`blob wrapper part ${i} must be a list`)
-    return part.map((b) => (b instanceof Uint8Array ? b : invalid('blob wrapper entries must be byte strings')))
+    return part.map((b) =>
+      b instanceof Uint8Array ? b : invalid('blob wrapper entries must be byte strings'),
+    )
   }) as [Uint8Array[], Uint8Array[], Uint8Array[]]
   return { fields: items[0] as RlpItem[], wrapper: { version, blobs, commitments, proofs } }
 }
@@ -199,10 +228,14 @@ function checkTypeRules(tx: DecodedTransaction, fork: Fork | undefined): void {
     throw new ValidationFailure('TX_FEE_PRODUCT_OVERFLOW', 'gas limit × max fee per gas overflows 256 bits')
   }
   if (tx.maxPriorityFeePerGas > tx.maxFeePerGas) {
-    throw new ValidationFailure('TX_PRIORITY_FEE_ABOVE_MAX_FEE', 'max priority fee per gas is above max fee per gas', {
-      maxPriorityFeePerGas: tx.maxPriorityFeePerGas.toString(),
-      maxFeePerGas: tx.maxFeePerGas.toString(),
-    })
+    throw new ValidationFailure(
+      'TX_PRIORITY_FEE_ABOVE_MAX_FEE',
+      'max priority fee per gas is above max fee per gas',
+      {
+        maxPriorityFeePerGas: tx.maxPriorityFeePerGas.toString(),
+        maxFeePerGas: tx.maxFeePerGas.toString(),
+      },
+    )
   }
   if (tx.type === 3) {
     if (tx.blobVersionedHashes.length === 0) {
@@ -210,25 +243,50 @@ function checkTypeRules(tx: DecodedTransaction, fork: Fork | undefined): void {
     }
     const limit = blobParameters(fork ?? 'prague')?.maxPerTx
     if (limit !== undefined && tx.blobVersionedHashes.length > limit) {
-      throw new ValidationFailure('TX_BLOB_COUNT_TOO_HIGH', `${tx.blobVersionedHashes.length} blobs, at most ${limit}`, {
-        blobs: tx.blobVersionedHashes.length,
-        max: limit,
-      })
+      throw new ValidationFailure(
+        'TX_BLOB_COUNT_TOO_HIGH',
+        `${tx.blobVersionedHashes.length} blobs, at most ${limit}`,
+        {
+          blobs: tx.blobVersionedHashes.length,
+          max: limit,
+        },
+      )
     }
     tx.blobVersionedHashes.forEach((hash, index) => {
       if (hash[0] !== 0x01) {
-        throw new ValidationFailure('TX_BLOB_VERSION_INVALID', `blob versioned hash ${index} has version ${hash[0]}`, {
-          index,
-        })
+        throw new ValidationFailure(
+          'TX_BLOB_VERSION_INVALID',
+          `blob versioned hash ${index} has version ${hash[0]}`,
+          {
+            index,
+          },
+        )
       }
     })
   }
   if (tx.type === 4 && tx.authorizationList.length === 0) {
-    throw new ValidationFailure('TX_AUTHORIZATION_LIST_EMPTY', 'a set-code transaction must carry authorizations')
+    throw new ValidationFailure(
+      'TX_AUTHORIZATION_LIST_EMPTY',
+      'a set-code transaction must carry authorizations',
+    )
   }
 }
 
-function base(fields: Partial<DecodedTransaction> & Pick<DecodedTransaction, 'type' | 'chainId' | 'nonce' | 'maxFeePerGas' | 'maxPriorityFeePerGas' | 'gasLimit' | 'to' | 'value' | 'data'>): DecodedTransaction {
+function base(
+  fields: Partial<DecodedTransaction> &
+    Pick<
+      DecodedTransaction,
+      | 'type'
+      | 'chainId'
+      | 'nonce'
+      | 'maxFeePerGas'
+      | 'maxPriorityFeePerGas'
+      | 'gasLimit'
+      | 'to'
+      | 'value'
+      | 'data'
+    >,
+): DecodedTransaction {
   return {
     accessList: [],
     maxFeePerBlobGas: 0n,
@@ -249,13 +307,17 @@ export function decodeRlp(bytes: Uint8Array): RlpItem {
     return RLP.decode(bytes) as RlpItem
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    const nonCanonical = /single byte|extra zeros|greater than 55|leading zero/i.test(message)
-    throw new ValidationFailure(nonCanonical ? 'RLP_NON_CANONICAL' : 'RLP_MALFORMED', `invalid RLP: ${message}`)
+    const nonCanonical = /single byte|extra zeros|greater than 55|list too short|leading zero/i.test(message)
+    throw new ValidationFailure(
+      nonCanonical ? 'RLP_NON_CANONICAL' : 'RLP_MALFORMED',
+      `invalid RLP: ${message}`,
+    )
   }
 }
 
 function asList(item: RlpItem, what: string): RlpItem[] {
-  if (!Array.isArray(item)) throw new ValidationFailure('RLP_EXPECTED_LIST', `the ${what} must be an RLP list`)
+  if (!Array.isArray(item))
+    throw new ValidationFailure('RLP_EXPECTED_LIST', `the ${what} must be an RLP list`)
   return item
 }
 
@@ -332,7 +394,8 @@ class FieldReader {
     const bytes = expectBytes(item, name)
     if (bytes.length === 0) return 0n
     if (bytes.length === 1 && bytes[0] === 1) return 1n
-    if (bytes[0] === 0) this.#fail('TX_INTEGER_LEADING_ZEROS', `${name} has leading zero bytes`, { field: name })
+    if (bytes[0] === 0)
+      this.#fail('TX_INTEGER_LEADING_ZEROS', `${name} has leading zero bytes`, { field: name })
     return this.#fail('TX_SIGNATURE_V_INVALID', `${name} must be 0 or 1`, { field: name })
   }
 
@@ -340,7 +403,10 @@ class FieldReader {
     const { item, name } = this.#next(field)
     const bytes = expectBytes(item, name)
     if (bytes.length !== 20) {
-      this.#fail('TX_ADDRESS_INVALID', `${name} is ${bytes.length} bytes, not 20`, { field: name, length: bytes.length })
+      this.#fail('TX_ADDRESS_INVALID', `${name} is ${bytes.length} bytes, not 20`, {
+        field: name,
+        length: bytes.length,
+      })
     }
     return bytes
   }
@@ -349,11 +415,15 @@ class FieldReader {
     const { item, name } = this.#next(field)
     const bytes = expectBytes(item, name)
     if (bytes.length === 0) {
-      if (!createAllowed) this.#fail('TX_CREATE_NOT_ALLOWED', 'this transaction type must have a recipient', {})
+      if (!createAllowed)
+        this.#fail('TX_CREATE_NOT_ALLOWED', 'this transaction type must have a recipient', {})
       return undefined
     }
     if (bytes.length !== 20) {
-      this.#fail('TX_ADDRESS_INVALID', `${name} is ${bytes.length} bytes, not 20`, { field: name, length: bytes.length })
+      this.#fail('TX_ADDRESS_INVALID', `${name} is ${bytes.length} bytes, not 20`, {
+        field: name,
+        length: bytes.length,
+      })
     }
     return bytes
   }
@@ -368,21 +438,31 @@ class FieldReader {
     return this.list(field).map((entry, i) => {
       const where = `${field}[${i}]`
       if (!Array.isArray(entry) || entry.length !== 2) {
-        throw new ValidationFailure('TX_ACCESS_LIST_INVALID', `${where} must be [address, storageKeys]`, { index: i })
+        throw new ValidationFailure('TX_ACCESS_LIST_INVALID', `${where} must be [address, storageKeys]`, {
+          index: i,
+        })
       }
       const [address, keys] = entry
       if (!(address instanceof Uint8Array) || address.length !== 20) {
-        throw new ValidationFailure('TX_ACCESS_LIST_INVALID', `${where}.address must be 20 bytes`, { index: i })
+        throw new ValidationFailure('TX_ACCESS_LIST_INVALID', `${where}.address must be 20 bytes`, {
+          index: i,
+        })
       }
       if (!Array.isArray(keys)) {
-        throw new ValidationFailure('TX_ACCESS_LIST_INVALID', `${where}.storageKeys must be a list`, { index: i })
+        throw new ValidationFailure('TX_ACCESS_LIST_INVALID', `${where}.storageKeys must be a list`, {
+          index: i,
+        })
       }
       const storageKeys = keys.map((key, k) => {
         if (!(key instanceof Uint8Array) || key.length !== 32) {
-          throw new ValidationFailure('TX_ACCESS_LIST_INVALID', `${where}.storageKeys[${k}] must be 32 bytes`, {
-            index: i,
-            key: k,
-          })
+          throw new ValidationFailure(
+            'TX_ACCESS_LIST_INVALID',
+            `${where}.storageKeys[${k}] must be 32 bytes`,
+            {
+              index: i,
+              key: k,
+            },
+          )
         }
         return key
       })

@@ -1,5 +1,5 @@
-import { createCustomCommon, Mainnet } from '@ethereumjs/common'
 import type { Common } from '@ethereumjs/common'
+import { createCustomCommon, Mainnet } from '@ethereumjs/common'
 import type { EngineCrypto, Kzg } from './crypto.ts'
 import { ethereumjsHardfork, type Fork } from './forks.ts'
 
@@ -16,23 +16,27 @@ export function evmCommon(crypto: EngineCrypto, chainId: bigint, fork: Fork): Co
     if (key === undefined) throw new Error('Invalid signature')
     return key
   }
-  return createCustomCommon({ chainId: Number(chainId) <= Number.MAX_SAFE_INTEGER ? Number(chainId) : 1 }, Mainnet, {
-    hardfork: ethereumjsHardfork(fork),
-    customCrypto: {
-      kzg: lazyKzg(crypto),
-      keccak256: crypto.keccak256,
-      sha256: crypto.sha256,
-      ecrecover(hash, v, r, s, chainId) {
-        let recovery = v
-        if (v !== 0n && v !== 1n) recovery = chainId === undefined ? v - 27n : v - (chainId * 2n + 35n)
-        if (recovery !== 0n && recovery !== 1n) throw new Error('Invalid signature v value')
-        return recover(hash, Number(recovery), r, s).subarray(1)
-      },
-      ecdsaRecover(signature, recoveryId, hash) {
-        return recover(hash, recoveryId, signature.subarray(0, 32), signature.subarray(32, 64))
+  return createCustomCommon(
+    { chainId: Number(chainId) <= Number.MAX_SAFE_INTEGER ? Number(chainId) : 1 },
+    Mainnet,
+    {
+      hardfork: ethereumjsHardfork(fork),
+      customCrypto: {
+        kzg: lazyKzg(crypto),
+        keccak256: crypto.keccak256,
+        sha256: crypto.sha256,
+        ecrecover(hash, v, r, s, chainId) {
+          let recovery = v
+          if (v !== 0n && v !== 1n) recovery = chainId === undefined ? v - 27n : v - (chainId * 2n + 35n)
+          if (recovery !== 0n && recovery !== 1n) throw new Error('Invalid signature v value')
+          return recover(hash, Number(recovery), r, s).subarray(1)
+        },
+        ecdsaRecover(signature, recoveryId, hash) {
+          return recover(hash, recoveryId, signature.subarray(0, 32), signature.subarray(32, 64))
+        },
       },
     },
-  })
+  )
 }
 
 /** KZG for blob transactions and the point-evaluation precompile, loaded only when first called. */
@@ -41,7 +45,8 @@ function lazyKzg(crypto: EngineCrypto): Kzg {
     blobToKzgCommitment: (blob) => crypto.kzg().blobToKzgCommitment(blob),
     computeBlobProof: (blob, commitment) => crypto.kzg().computeBlobProof(blob, commitment),
     verifyProof: (commitment, z, y, proof) => crypto.kzg().verifyProof(commitment, z, y, proof),
-    verifyBlobProofBatch: (blobs, commitments, proofs) => crypto.kzg().verifyBlobProofBatch(blobs, commitments, proofs),
+    verifyBlobProofBatch: (blobs, commitments, proofs) =>
+      crypto.kzg().verifyBlobProofBatch(blobs, commitments, proofs),
     computeCells: (blob) => crypto.kzg().computeCells(blob),
     computeCellsAndProofs: (blob) => crypto.kzg().computeCellsAndProofs(blob),
     recoverCellsAndProofs: (indices, cells) => crypto.kzg().recoverCellsAndProofs(indices, cells),

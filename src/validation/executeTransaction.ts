@@ -44,7 +44,7 @@ export interface ExecutionAccepted {
   stateDiff: StateDiff
   /** Every account after the transaction (prestate plus changes), deleted ones removed. */
   postState: Map<string, AccountState>
-  /** Accounts the execution read that the witness does not hold (treated as empty), besides the created one. */
+  /** Accounts the execution read that the witness does not hold (treated as empty), besides those it created. */
   unwitnessed: Hex[]
 }
 
@@ -91,9 +91,13 @@ export async function executeTransaction(
         coinbase: new Address(b.coinbase),
         gasLimit: b.gasLimit,
         difficulty: forkAtLeast(witness.fork, 'paris') ? 0n : b.difficulty,
-        ...(b.baseFeePerGas !== undefined && forkAtLeast(witness.fork, 'london') ? { baseFeePerGas: b.baseFeePerGas } : {}),
+        ...(b.baseFeePerGas !== undefined && forkAtLeast(witness.fork, 'london')
+          ? { baseFeePerGas: b.baseFeePerGas }
+          : {}),
         ...(b.prevRandao !== undefined ? { mixHash: b.prevRandao } : {}),
-        ...(forkAtLeast(witness.fork, 'cancun') ? { excessBlobGas: b.excessBlobGas ?? 0n, blobGasUsed: 0n } : {}),
+        ...(forkAtLeast(witness.fork, 'cancun')
+          ? { excessBlobGas: b.excessBlobGas ?? 0n, blobGasUsed: 0n }
+          : {}),
         ...(b.parentBeaconBlockRoot !== undefined ? { parentBeaconBlockRoot: b.parentBeaconBlockRoot } : {}),
       },
     },
@@ -117,9 +121,13 @@ export async function executeTransaction(
     }
   }
   const exec = result.execResult
-  const error = exec.exceptionError?.error
+  // In Frontier, running out of gas for the code deposit leaves an empty contract and is no failure.
+  const frontierDeposit =
+    witness.fork === 'frontier' && exec.exceptionError?.error === 'code store out of gas'
+  const error = frontierDeposit ? undefined : exec.exceptionError?.error
   const postState = state.finalState()
-  const createdAddress = result.createdAddress === undefined ? undefined : (result.createdAddress.toString() as Hex)
+  const createdAddress =
+    result.createdAddress === undefined ? undefined : (result.createdAddress.toString() as Hex)
   return {
     valid: true,
     level: 'L3',
@@ -128,15 +136,16 @@ export async function executeTransaction(
     status: error === undefined ? 'success' : error === 'revert' ? 'reverted' : 'halted',
     error,
     gasUsed: result.totalGasSpent,
-    logs: exec.logs?.map(([address, topics, data]) => ({
-      address: toHex(address),
-      topics: topics.map(toHex),
-      data: toHex(data),
-    })) ?? [],
+    logs:
+      exec.logs?.map(([address, topics, data]) => ({
+        address: toHex(address),
+        topics: topics.map(toHex),
+        data: toHex(data),
+      })) ?? [],
     returnData: toHex(exec.returnValue),
     createdAddress,
     stateDiff: diffState(witness.prestate, postState),
     postState,
-    unwitnessed: [...state.unwitnessed].filter((a) => a !== createdAddress).sort() as Hex[],
+    unwitnessed: state.gaps().filter((a) => a !== createdAddress) as Hex[],
   }
 }

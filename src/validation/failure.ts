@@ -23,6 +23,7 @@ export interface Rejection {
 }
 
 export function toRejection(error: unknown): Rejection {
-  if (error instanceof ValidationFailure) return { code: error.code, message: error.message, details: error.details }
+  if (error instanceof ValidationFailure)
+    return { code: error.code, message: error.message, details: error.details }
   throw error
 }

@@ -1,7 +1,16 @@
-export { type BlobParameters, blobParameters, FORKS, type Fork, forkAtLeast, LATEST_FORK, parseFork } from './forks.ts'
 export { bigIntToHex, bytesToBigInt, concatBytes, fromHex, type Hex, toHex } from './bytes.ts'
-export { createEngineCrypto, type CreateEngineCryptoParameters, type EngineCrypto, type Kzg } from './crypto.ts'
-export { decodeTransaction, type DecodeTransactionParameters, MAX_TRANSACTION_BYTES } from './decodeTransaction.ts'
+export { checkTransactionRules } from './checkTransactionRules.ts'
+export {
+  type CreateEngineCryptoParameters,
+  createEngineCrypto,
+  type EngineCrypto,
+  type Kzg,
+} from './crypto.ts'
+export {
+  type DecodeTransactionParameters,
+  decodeTransaction,
+  MAX_TRANSACTION_BYTES,
+} from './decodeTransaction.ts'
 export { diffState, type StateDiff, type TracerAccount } from './diffState.ts'
 export { encodeTransaction } from './encodeTransaction.ts'
 export {
@@ -13,9 +22,17 @@ export {
   executeTransaction,
   type Log,
 } from './executeTransaction.ts'
-export { checkTransactionRules } from './checkTransactionRules.ts'
 export type { Rejection } from './failure.ts'
 export { forkFromGethConfig } from './forkFromGethConfig.ts'
+export {
+  type BlobParameters,
+  blobParameters,
+  FORKS,
+  type Fork,
+  forkAtLeast,
+  LATEST_FORK,
+  parseFork,
+} from './forks.ts'
 export { type IntrinsicGas, intrinsicGas } from './intrinsicGas.ts'
 export { logsHash } from './logsHash.ts'
 export { normalizeAddress, parseWitness, slotKey } from './parseWitness.ts'

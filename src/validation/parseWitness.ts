@@ -1,21 +1,19 @@
 import { z } from 'zod'
 import { fromHex } from './bytes.ts'
 import { ValidationFailure } from './failure.ts'
-import { blobParameters, type Fork, GAS_PER_BLOB, parseFork } from './forks.ts'
 import { forkFromGethConfig } from './forkFromGethConfig.ts'
+import { blobParameters, type Fork, GAS_PER_BLOB, parseFork } from './forks.ts'
 import type { AccountState, BlockContext, Witness } from './witness.ts'
 
 /** A quantity: JSON number, decimal string or 0x-hex string. */
-const quantity = z.union([z.number().int().nonnegative(), z.string().regex(/^(0x[0-9a-fA-F]*|[0-9]+)$/)]).transform(
-  (value) => (typeof value === 'number' ? BigInt(value) : value === '0x' ? 0n : BigInt(value)),
-)
-const hexBytes = z
-  .string()
-  .transform((value, ctx) => {
-    const bytes = fromHex(value)
-    if (bytes === undefined) ctx.addIssue({ code: 'custom', message: 'not hex bytes' })
-    return bytes ?? new Uint8Array(0)
-  })
+const quantity = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^(0x[0-9a-fA-F]*|[0-9]+)$/)])
+  .transform((value) => (typeof value === 'number' ? BigInt(value) : value === '0x' ? 0n : BigInt(value)))
+const hexBytes = z.string().transform((value, ctx) => {
+  const bytes = fromHex(value)
+  if (bytes === undefined) ctx.addIssue({ code: 'custom', message: 'not hex bytes' })
+  return bytes ?? new Uint8Array(0)
+})
 const address = z.string().regex(/^(0x)?[0-9a-fA-F]{40}$/, 'not a 20-byte address')
 const hash32 = z.string().regex(/^(0x)?[0-9a-fA-F]{1,64}$/, 'not a 32-byte word')
 
@@ -110,7 +108,9 @@ function fromGethTracerTest(json: unknown): Witness {
   if (transaction === undefined) throw new ValidationFailure('WITNESS_INVALID', 'input is not hex')
   const fork: Fork = forkFromGethConfig(genesis.config, context.number, context.timestamp)
   const chainId = BigInt(String(genesis.config.chainId ?? 1))
-  const merged = genesis.config.terminalTotalDifficulty !== undefined && BigInt(String(genesis.config.terminalTotalDifficulty)) === 0n
+  const merged =
+    genesis.config.terminalTotalDifficulty !== undefined &&
+    BigInt(String(genesis.config.terminalTotalDifficulty)) === 0n
   let excessBlobGas: bigint | undefined
   if (genesis.excessBlobGas !== undefined || genesis.blobGasUsed !== undefined) {
     const parentExcess = genesis.excessBlobGas ?? 0n
@@ -195,7 +195,11 @@ function word(hex: string, size = 32): Uint8Array {
 function invalid(error: z.ZodError): ValidationFailure {
   const issue = error.issues[0]
   const path = issue?.path.join('.') ?? ''
-  return new ValidationFailure('WITNESS_INVALID', `witness ${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`, {
-    path,
-  })
+  return new ValidationFailure(
+    'WITNESS_INVALID',
+    `witness ${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`,
+    {
+      path,
+    },
+  )
 }

@@ -13,7 +13,12 @@ export async function stateRoot(crypto: EngineCrypto, state: Map<string, Account
       if (value !== 0n) await storage.put(fromHex(slot) as Uint8Array, RLP.encode(bigIntToBytes(value)))
     }
     const codeHash = crypto.keccak256(account.code)
-    const body = RLP.encode([bigIntToBytes(account.nonce), bigIntToBytes(account.balance), storage.root(), codeHash])
+    const body = RLP.encode([
+      bigIntToBytes(account.nonce),
+      bigIntToBytes(account.balance),
+      storage.root(),
+      codeHash,
+    ])
     await accounts.put(fromHex(address) as Uint8Array, body)
   }
   return accounts.root()

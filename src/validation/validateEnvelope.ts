@@ -1,7 +1,7 @@
 import { type Hex, toHex } from './bytes.ts'
 import type { EngineCrypto } from './crypto.ts'
 import { decodeTransaction } from './decodeTransaction.ts'
-import { ValidationFailure, type Rejection, toRejection } from './failure.ts'
+import { type Rejection, toRejection, ValidationFailure } from './failure.ts'
 import { type Fork, forkAtLeast, LATEST_FORK } from './forks.ts'
 import { intrinsicGas } from './intrinsicGas.ts'
 import { recoverSigner, SECP256K1_N } from './recoverSigner.ts'
@@ -47,7 +47,10 @@ export type EnvelopeVerdict = EnvelopeAccepted | EnvelopeRejected
  * L1: decodes the envelope, checks every field and the signature, recovers the sender by ECDSA recovery,
  * and computes the hash and intrinsic gas. Never throws for bad input: every rejection is a verdict.
  */
-export function validateEnvelope(ctx: ValidateEnvelopeContext, params: ValidateEnvelopeParameters): EnvelopeVerdict {
+export function validateEnvelope(
+  ctx: ValidateEnvelopeContext,
+  params: ValidateEnvelopeParameters,
+): EnvelopeVerdict {
   const fork = params.fork ?? LATEST_FORK
   let hash: Hex | undefined
   try {
@@ -61,7 +64,10 @@ export function validateEnvelope(ctx: ValidateEnvelopeContext, params: ValidateE
       recoveryId: tx.type === 0 ? legacyRecoveryId(tx) : Number(tx.v),
     })
     if (sender === undefined) {
-      throw new ValidationFailure('TX_SIGNATURE_RECOVERY_FAILED', 'no public key recovers from this signature')
+      throw new ValidationFailure(
+        'TX_SIGNATURE_RECOVERY_FAILED',
+        'no public key recovers from this signature',
+      )
     }
     if (tx.blobWrapper !== undefined) checkBlobWrapper(ctx, tx)
     const gas = intrinsicGas(tx, fork)
@@ -88,19 +94,30 @@ function legacyRecoveryId(tx: DecodedTransaction): number {
 function checkSignatureRules(tx: DecodedTransaction, fork: Fork, params: ValidateEnvelopeParameters): void {
   if (tx.type === 0) {
     if (tx.chainId === undefined && params.requireReplayProtection === true) {
-      throw new ValidationFailure('TX_UNPROTECTED_NOT_ALLOWED', 'the transaction has no EIP-155 replay protection')
+      throw new ValidationFailure(
+        'TX_UNPROTECTED_NOT_ALLOWED',
+        'the transaction has no EIP-155 replay protection',
+      )
     }
     if (tx.chainId !== undefined && !forkAtLeast(fork, 'spuriousDragon')) {
-      throw new ValidationFailure('TX_SIGNATURE_V_INVALID', `EIP-155 v values are not valid before spuriousDragon`, {
-        v: tx.v.toString(),
-      })
+      throw new ValidationFailure(
+        'TX_SIGNATURE_V_INVALID',
+        `EIP-155 v values are not valid before spuriousDragon`,
+        {
+          v: tx.v.toString(),
+        },
+      )
     }
   }
   if (params.chainId !== undefined && tx.chainId !== undefined && tx.chainId !== params.chainId) {
-    throw new ValidationFailure('TX_CHAIN_ID_MISMATCH', `signed for chain ${tx.chainId}, expected ${params.chainId}`, {
-      chainId: tx.chainId.toString(),
-      expected: params.chainId.toString(),
-    })
+    throw new ValidationFailure(
+      'TX_CHAIN_ID_MISMATCH',
+      `signed for chain ${tx.chainId}, expected ${params.chainId}`,
+      {
+        chainId: tx.chainId.toString(),
+        expected: params.chainId.toString(),
+      },
+    )
   }
   if (tx.r === 0n || tx.r >= SECP256K1_N) {
     throw new ValidationFailure('TX_SIGNATURE_R_INVALID', 'r must be in [1, n-1]')
@@ -122,9 +139,12 @@ function checkBlobWrapper(ctx: ValidateEnvelopeContext, tx: DecodedTransaction):
     throw new ValidationFailure('TX_BLOB_WRAPPER_INVALID', message, { blobs: count })
   }
   if (wrapper.blobs.length !== count || wrapper.commitments.length !== count) {
-    fail(`the wrapper holds ${wrapper.blobs.length} blobs and ${wrapper.commitments.length} commitments for ${count} hashes`)
+    fail(
+      `the wrapper holds ${wrapper.blobs.length} blobs and ${wrapper.commitments.length} commitments for ${count} hashes`,
+    )
   }
-  if (wrapper.proofs.length !== count * proofsPerBlob) fail(`the wrapper holds ${wrapper.proofs.length} proofs`)
+  if (wrapper.proofs.length !== count * proofsPerBlob)
+    fail(`the wrapper holds ${wrapper.proofs.length} proofs`)
   wrapper.blobs.forEach((blob, i) => {
     if (blob.length !== 131072) fail(`blob ${i} is ${blob.length} bytes, not 131072`)
   })

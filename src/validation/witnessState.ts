@@ -1,6 +1,6 @@
-import { SimpleStateManager } from '@ethereumjs/statemanager'
-import { Account, Address, KECCAK256_NULL } from '@ethereumjs/util'
 import type { Common } from '@ethereumjs/common'
+import { SimpleStateManager } from '@ethereumjs/statemanager'
+import { Account, type Address, KECCAK256_NULL } from '@ethereumjs/util'
 import { bigIntToBytes, bytesToBigInt, equalBytes } from './bytes.ts'
 import { slotKey } from './parseWitness.ts'
 import type { AccountState } from './witness.ts'
@@ -12,6 +12,8 @@ import type { AccountState } from './witness.ts'
  */
 export class WitnessStateManager extends SimpleStateManager {
   readonly unwitnessed = new Set<string>()
+  /** Accounts this execution created (absent from the witness, then given a nonce or code). */
+  readonly created = new Set<string>()
 
   constructor(common: Common, prestate: Map<string, AccountState>) {
     super({ common })
@@ -33,6 +35,23 @@ export class WitnessStateManager extends SimpleStateManager {
     const accounts = this.topAccountStack()
     if (!accounts.has(key)) this.unwitnessed.add(key)
     return accounts.get(key)
+  }
+
+  override async putAccount(address: Address, account: Account | undefined): Promise<void> {
+    const key = address.toString()
+    if (
+      account !== undefined &&
+      this.unwitnessed.has(key) &&
+      (account.nonce > 0n || !equalBytes(account.codeHash, KECCAK256_NULL))
+    ) {
+      this.created.add(key)
+    }
+    return super.putAccount(address, account)
+  }
+
+  /** Accounts read that the witness does not hold, other than those the execution created. */
+  gaps(): string[] {
+    return [...this.unwitnessed].filter((address) => !this.created.has(address)).sort()
   }
 
   /**

@@ -16,11 +16,19 @@ const schema = z.object({
 export function registerValidateFixtures(parent: Command): void {
   parent
     .command('fixtures')
-    .description('Run every case of the Ethereum fixture formats found under a directory (format detected per file).')
+    .description(
+      'Run every case of the Ethereum fixture formats found under a directory (format detected per file).',
+    )
     .argument('<dir>', 'a directory (walked recursively) or a single fixture file')
-    .option('--filter <glob>', 'only files whose path relative to <dir> matches, e.g. "**/Cancun/**" (APIARY_FILTER)')
+    .option(
+      '--filter <glob>',
+      'only files whose path relative to <dir> matches, e.g. "**/Cancun/**" (APIARY_FILTER)',
+    )
     .option('--crypto <backend>', 'ECDSA backend: auto, native or js (APIARY_CRYPTO; default auto)')
-    .option('--json', 'print one JSON object {cases, passed, failed, skipped, byFormat, skipReasons, failures, …}')
+    .option(
+      '--json',
+      'print one JSON object {cases, passed, failed, skipped, byFormat, skipReasons, failures, …}',
+    )
     .addHelpText(
       'after',
       [
@@ -39,7 +47,10 @@ export function registerValidateFixtures(parent: Command): void {
       const started = performance.now()
       let summary: Awaited<ReturnType<typeof runFixtures>>
       try {
-        summary = await runFixtures({ crypto: createEngineCrypto({ backend: options.crypto }) }, { root: dir, filter: options.filter })
+        summary = await runFixtures(
+          { crypto: createEngineCrypto({ backend: options.crypto }) },
+          { root: dir, filter: options.filter },
+        )
       } catch (cause) {
         throw new ApiaryError('APIARY_FIXTURES_UNREADABLE', `cannot read ${dir}`, { usage: true, cause })
       }
@@ -47,28 +58,46 @@ export function registerValidateFixtures(parent: Command): void {
       if (options.json) {
         process.stdout.write(`${stringifyJson({ ...summary, seconds: Number(seconds.toFixed(2)) })}\n`)
       } else {
-        const rows = Object.entries(summary.byFormat).map(([format, s]) => [format, s.cases, s.passed, s.failed, s.skipped])
+        const rows = Object.entries(summary.byFormat).map(([format, s]) => [
+          format,
+          s.cases,
+          s.passed,
+          s.failed,
+          s.skipped,
+        ])
         rows.push(['total', summary.cases, summary.passed, summary.failed, summary.skipped])
         process.stdout.write(`${formatTable(['format', 'cases', 'passed', 'failed', 'skipped'], rows)}\n`)
         const skips = Object.entries(summary.skipReasons)
         if (skips.length > 0) {
-          process.stdout.write(`\nskipped:\n${skips.map(([reason, n]) => `  ${String(n).padStart(6)}  ${reason}`).join('\n')}\n`)
+          process.stdout.write(
+            `\nskipped:\n${skips.map(([reason, n]) => `  ${String(n).padStart(6)}  ${reason}`).join('\n')}\n`,
+          )
         }
         if (summary.exceptionClasses.total > 0) {
           const { matched, total } = summary.exceptionClasses
-          process.stdout.write(`\nexpected rejections whose reason code matches the fixture's exception: ${matched}/${total}\n`)
+          process.stdout.write(
+            `\nexpected rejections whose reason code matches the fixture's exception: ${matched}/${total}\n`,
+          )
         }
         if (summary.unrecognized.length > 0) {
-          process.stdout.write(`\nnot a known fixture format (ignored): ${summary.unrecognized.length} file(s)\n`)
+          process.stdout.write(
+            `\nnot a known fixture format (ignored): ${summary.unrecognized.length} file(s)\n`,
+          )
         }
-        for (const failure of summary.failures.slice(0, 50)) process.stdout.write(`FAIL ${failure.id}\n     ${failure.reason}\n`)
-        if (summary.failures.length > 50) process.stdout.write(`… and ${summary.failures.length - 50} more failures (--json lists all)\n`)
+        for (const failure of summary.failures.slice(0, 50))
+          process.stdout.write(`FAIL ${failure.id}\n     ${failure.reason}\n`)
+        if (summary.failures.length > 50)
+          process.stdout.write(`… and ${summary.failures.length - 50} more failures (--json lists all)\n`)
         process.stdout.write(`\n${summary.files} files in ${seconds.toFixed(1)} s\n`)
       }
       if (summary.files === 0) {
-        throw new ApiaryError('APIARY_NO_FIXTURES', `no fixture files under ${dir}${options.filter ? ` matching ${options.filter}` : ''}`, {
-          usage: true,
-        })
+        throw new ApiaryError(
+          'APIARY_NO_FIXTURES',
+          `no fixture files under ${dir}${options.filter ? ` matching ${options.filter}` : ''}`,
+          {
+            usage: true,
+          },
+        )
       }
       process.exitCode = summary.failed === 0 ? 0 : 1
     })

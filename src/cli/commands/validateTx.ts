@@ -43,7 +43,9 @@ export function registerValidateTx(parent: Command): void {
       )
       if (options.json) {
         const { tx, ...rest } = verdict.valid ? verdict : { ...verdict, tx: undefined }
-        process.stdout.write(`${stringifyJson({ ...rest, ...(tx === undefined ? {} : { transaction: publicFields(tx) }) })}\n`)
+        process.stdout.write(
+          `${stringifyJson({ ...rest, ...(tx === undefined ? {} : { transaction: publicFields(tx) }) })}\n`,
+        )
       } else printVerdict(verdict)
       process.exitCode = verdict.valid ? 0 : 1
     })
@@ -56,12 +58,21 @@ export function parseForkOption(name: string): ReturnType<typeof parseFork> {
     throw new ApiaryError('APIARY_UNKNOWN_FORK', `unknown fork "${name}"`, {
       usage: true,
       cause,
-      hints: ['use one of frontier, homestead, byzantium, istanbul, berlin, london, paris, shanghai, cancun, prague, osaka'],
+      hints: [
+        'use one of frontier, homestead, byzantium, istanbul, berlin, london, paris, shanghai, cancun, prague, osaka',
+      ],
     })
   }
 }
 
-function publicFields(tx: ReturnType<typeof validateEnvelope> extends infer V ? (V extends { tx: infer T } ? T : never) : never) {
+function publicFields(
+  tx: ReturnType<typeof validateEnvelope> extends infer V ? (V extends { tx: infer T } ? T : never) : never,
+) {
   const { canonical: _c, signingPayload: _p, blobWrapper, ...fields } = tx
-  return { ...fields, ...(blobWrapper === undefined ? {} : { blobs: blobWrapper.blobs.length, wrapperVersion: blobWrapper.version }) }
+  return {
+    ...fields,
+    ...(blobWrapper === undefined
+      ? {}
+      : { blobs: blobWrapper.blobs.length, wrapperVersion: blobWrapper.version }),
+  }
 }

@@ -4,7 +4,12 @@ import { z } from 'zod'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { resolveOptions } from '../../internal/options.ts'
-import { createEngineCrypto, executeTransaction, parseWitness, validateState } from '../../validation/index.ts'
+import {
+  createEngineCrypto,
+  executeTransaction,
+  parseWitness,
+  validateState,
+} from '../../validation/index.ts'
 import { printVerdict } from './printVerdict.ts'
 
 const schema = z.object({
@@ -21,14 +26,20 @@ export function registerValidateWitness(parent: Command): void {
     .option('--level <level>', 'L2 or L3 (APIARY_LEVEL; default L3)')
     .option('--crypto <backend>', 'ECDSA backend: auto, native or js (APIARY_CRYPTO; default auto)')
     .option('--json', 'print the verdict as one JSON object')
-    .addHelpText('after', '\nExit status: 0 valid, 1 rejected, 2 usage error (unreadable or malformed witness).')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 valid, 1 rejected, 2 usage error (unreadable or malformed witness).',
+    )
     .action(async (file, flags) => {
       const options = resolveOptions(schema, { flags })
       let json: unknown
       try {
         json = JSON.parse(file === '-' ? await readStdin() : await readFile(file, 'utf8'))
       } catch (cause) {
-        throw new ApiaryError('APIARY_WITNESS_UNREADABLE', `cannot read ${file} as JSON`, { usage: true, cause })
+        throw new ApiaryError('APIARY_WITNESS_UNREADABLE', `cannot read ${file} as JSON`, {
+          usage: true,
+          cause,
+        })
       }
       const ctx = { crypto: createEngineCrypto({ backend: options.crypto }) }
       let witness: ReturnType<typeof parseWitness>
@@ -41,9 +52,14 @@ export function registerValidateWitness(parent: Command): void {
           hints: ['see docs/spec/witness.md for the format'],
         })
       }
-      const verdict = options.level === 'L2' ? validateState(ctx, { witness }) : await executeTransaction(ctx, { witness })
+      const verdict =
+        options.level === 'L2' ? validateState(ctx, { witness }) : await executeTransaction(ctx, { witness })
       if (options.json) {
-        const { tx: _tx, postState: _post, ...rest } = verdict as typeof verdict & { tx?: unknown; postState?: unknown }
+        const {
+          tx: _tx,
+          postState: _post,
+          ...rest
+        } = verdict as typeof verdict & { tx?: unknown; postState?: unknown }
         process.stdout.write(`${stringifyJson(rest)}\n`)
       } else printVerdict(verdict)
       process.exitCode = verdict.valid ? 0 : 1
