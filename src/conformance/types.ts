@@ -1,4 +1,4 @@
-import type { EngineCrypto } from '../validation/index.ts'
+import type { EngineCrypto, VmPool } from '../validation/index.ts'
 
 export const FIXTURE_FORMATS = [
   'transaction-test',
@@ -24,6 +24,7 @@ export interface CaseResult {
 
 export interface FixtureContext {
   crypto: EngineCrypto
+  vms?: VmPool | undefined
 }
 
 export interface FixtureFile {

@@ -1,19 +1,20 @@
 import { createBlock } from '@ethereumjs/block'
 import { createTxFromRLP } from '@ethereumjs/tx'
 import { Address } from '@ethereumjs/util'
-import { createVM, runTx } from '@ethereumjs/vm'
+import { runTx } from '@ethereumjs/vm'
 import { type Hex, toHex } from './bytes.ts'
 import type { EngineCrypto } from './crypto.ts'
 import { diffState, type StateDiff } from './diffState.ts'
-import { evmCommon } from './evmCommon.ts'
 import type { Rejection } from './failure.ts'
 import { forkAtLeast } from './forks.ts'
-import { validateState } from './validateState.ts'
+import { type StateAccepted, validateState } from './validateState.ts'
+import { createVmPool, type PooledVm, type VmPool } from './vmPool.ts'
 import type { AccountState, Witness } from './witness.ts'
-import { WitnessStateManager } from './witnessState.ts'
 
 export interface ExecuteTransactionContext {
   crypto: EngineCrypto
+  /** Reuses EVMs across executions; without one every call builds its own (slow: ≈1 ms). */
+  vms?: VmPool | undefined
 }
 
 export interface ExecuteTransactionParameters {
@@ -68,20 +69,17 @@ export async function executeTransaction(
 ): Promise<ExecutionVerdict> {
   const checked = validateState(ctx, { witness })
   if (!checked.valid) return { ...checked, level: 'L3' }
-  const common = evmCommon(ctx.crypto, witness.chainId, witness.fork)
-  const state = new WitnessStateManager(common, witness.prestate)
-  const hashes = witness.blockHashes
-  const blockchain = {
-    async getBlock(number: number) {
-      const hash = hashes.get(BigInt(number)) ?? new Uint8Array(32)
-      return { hash: () => hash }
-    },
-    async putBlock() {},
-    shallowCopy() {
-      return blockchain
-    },
+  const pool = ctx.vms ?? createVmPool(ctx.crypto)
+  const pooled = await pool.acquire(witness.chainId, witness.fork, witness.prestate, witness.blockHashes)
+  try {
+    return await run(pooled, witness, checked)
+  } finally {
+    pool.release(pooled)
   }
-  const vm = await createVM({ common, stateManager: state, blockchain: blockchain as never })
+}
+
+async function run(pooled: PooledVm, witness: Witness, checked: StateAccepted): Promise<ExecutionVerdict> {
+  const { vm, common, state } = pooled
   const { block: b } = witness
   const block = createBlock(
     {
@@ -104,6 +102,8 @@ export async function executeTransaction(
     { common, skipConsensusFormatValidation: true },
   )
   const tx = createTxFromRLP(checked.tx.canonical, { common })
+  // L1 already recovered the sender: hand the key to @ethereumjs instead of recovering it twice.
+  ;(tx.cache as { senderPubKey?: Uint8Array }).senderPubKey = checked.senderPublicKey.subarray(1)
   let result: Awaited<ReturnType<typeof runTx>>
   try {
     result = await runTx(vm, { tx, block, skipHardForkValidation: true })

@@ -46,5 +46,11 @@ export {
   type ValidateEnvelopeParameters,
   validateEnvelope,
 } from './validateEnvelope.ts'
-export { type StateVerdict, type ValidateStateParameters, validateState } from './validateState.ts'
+export {
+  type StateAccepted,
+  type StateVerdict,
+  type ValidateStateParameters,
+  validateState,
+} from './validateState.ts'
+export { createVmPool, type VmPool } from './vmPool.ts'
 export type { AccountState, BlockContext, Witness } from './witness.ts'

@@ -10,15 +10,24 @@ export interface RecoverSignerParameters {
   recoveryId: number
 }
 
-/** Recovers the 20-byte address that signed `payload`, or undefined when no key recovers. */
-export function recoverSigner(crypto: EngineCrypto, params: RecoverSignerParameters): Uint8Array | undefined {
+export interface RecoverSignerReturnType {
+  /** Uncompressed 65-byte public key. */
+  publicKey: Uint8Array
+  address: Uint8Array
+}
+
+/** Recovers the key and 20-byte address that signed `payload`, or undefined when no key recovers. */
+export function recoverSigner(
+  crypto: EngineCrypto,
+  params: RecoverSignerParameters,
+): RecoverSignerReturnType | undefined {
   if (params.recoveryId !== 0 && params.recoveryId !== 1) return undefined
   const signature = new Uint8Array(64)
   writeUint256(signature, 0, params.r)
   writeUint256(signature, 32, params.s)
   const publicKey = crypto.recoverPublicKey(crypto.keccak256(params.payload), signature, params.recoveryId)
   if (publicKey === undefined) return undefined
-  return crypto.keccak256(publicKey.subarray(1)).subarray(12)
+  return { publicKey, address: crypto.keccak256(publicKey.subarray(1)).subarray(12) }
 }
 
 function writeUint256(target: Uint8Array, offset: number, value: bigint): void {

@@ -26,6 +26,8 @@ export interface EnvelopeAccepted {
   level: 'L1'
   hash: Hex
   sender: Hex
+  /** Uncompressed (65-byte) public key of the sender. */
+  senderPublicKey: Uint8Array
   type: DecodedTransaction['type']
   chainId: bigint | undefined
   intrinsicGas: bigint
@@ -57,13 +59,13 @@ export function validateEnvelope(
     const tx = decodeTransaction({ raw: params.raw, fork })
     hash = toHex(ctx.crypto.keccak256(tx.canonical))
     checkSignatureRules(tx, fork, params)
-    const sender = recoverSigner(ctx.crypto, {
+    const signer = recoverSigner(ctx.crypto, {
       payload: tx.signingPayload,
       r: tx.r,
       s: tx.s,
       recoveryId: tx.type === 0 ? legacyRecoveryId(tx) : Number(tx.v),
     })
-    if (sender === undefined) {
+    if (signer === undefined) {
       throw new ValidationFailure(
         'TX_SIGNATURE_RECOVERY_FAILED',
         'no public key recovers from this signature',
@@ -75,7 +77,8 @@ export function validateEnvelope(
       valid: true,
       level: 'L1',
       hash,
-      sender: toHex(sender),
+      sender: toHex(signer.address),
+      senderPublicKey: signer.publicKey,
       type: tx.type,
       chainId: tx.chainId,
       intrinsicGas: gas.intrinsicGas,

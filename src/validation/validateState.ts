@@ -15,8 +15,10 @@ export interface ValidateStateParameters {
   witness: Witness
 }
 
+export type StateAccepted = Omit<EnvelopeAccepted, 'level'> & { level: 'L2'; upfrontCost: bigint }
+
 export type StateVerdict =
-  | (Omit<EnvelopeAccepted, 'level'> & { level: 'L2'; upfrontCost: bigint })
+  | StateAccepted
   | {
       valid: false
       level: 'L2'

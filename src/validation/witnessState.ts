@@ -15,12 +15,22 @@ export class WitnessStateManager extends SimpleStateManager {
   /** Accounts this execution created (absent from the witness, then given a nonce or code). */
   readonly created = new Set<string>()
 
-  constructor(common: Common, prestate: Map<string, AccountState>) {
+  constructor(common: Common) {
     super({ common })
+  }
+
+  /** Forgets everything and loads a witness's prestate (the state manager is reused across executions). */
+  load(prestate: Map<string, AccountState>): void {
+    this.accountStack = [new Map()]
+    this.codeStack = [new Map()]
+    this.storageStack = [new Map()]
+    this.originalStorageCache.clear()
+    this.unwitnessed.clear()
+    this.created.clear()
     const accounts = this.topAccountStack()
     const codes = this.topCodeStack()
     const storage = this.topStorageStack()
-    const keccak = common.customCrypto.keccak256
+    const keccak = this.common?.customCrypto.keccak256
     for (const [key, account] of prestate) {
       const address = key as `0x${string}`
       const codeHash = account.code.length > 0 && keccak !== undefined ? keccak(account.code) : KECCAK256_NULL

@@ -5,11 +5,12 @@ import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { resolveOptions } from '../../internal/options.ts'
 import { formatTable } from '../../internal/table.ts'
-import { createEngineCrypto } from '../../validation/index.ts'
+import { createEngineCrypto, createVmPool } from '../../validation/index.ts'
 
 const schema = z.object({
   filter: z.string().optional(),
   json: z.coerce.boolean().default(false),
+  includeSlow: z.coerce.boolean().default(false),
   crypto: z.enum(['auto', 'native', 'js']).default('auto'),
 })
 
