@@ -144,7 +144,8 @@ async function runFile(
 }
 
 function add(summary: RunFixturesReturnType, result: CaseResult): void {
-  const f = (summary.byFormat[result.format] ??= { cases: 0, passed: 0, failed: 0, skipped: 0 })
+  const f = summary.byFormat[result.format] ?? { cases: 0, passed: 0, failed: 0, skipped: 0 }
+  summary.byFormat[result.format] = f
   summary.cases++
   f.cases++
   summary[result.status]++

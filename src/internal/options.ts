@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { ApiaryError } from './errors.ts'
 
 /**
@@ -18,6 +18,11 @@ export interface ResolveOptionsParameters {
   configFile?: string | undefined
 }
 
+/** A boolean option: a flag gives `true`; the environment and config files may say true/false/1/0/yes/no. */
+export const booleanOption = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((value) => value === true || value === 'true' || value === '1' || value === 'yes')
+
 export function envName(key: string): string {
   return `APIARY_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`
 }
@@ -30,7 +35,8 @@ export function resolveOptions<Schema extends z.ZodObject>(
   const file = readConfigFile(configFile ?? env.APIARY_CONFIG)
   const merged: Record<string, unknown> = {}
   for (const key of keys) {
-    const value = flags[key] ?? env[envName(key)] ?? file[key]
+    const fromEnv = env[envName(key)]
+    const value = flags[key] ?? (fromEnv === '' ? undefined : fromEnv) ?? file[key]
     if (value !== undefined) merged[key] = value
   }
   const parsed = schema.safeParse(merged)

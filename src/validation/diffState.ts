@@ -53,8 +53,8 @@ export function diffState(before: Map<string, AccountState>, after: Map<string, 
       const x = old.storage.get(slot) ?? 0n
       const y = b.storage.get(slot) ?? 0n
       if (x === y) continue
-      if (x !== 0n) (p.storage ??= {})[slot] = word(x)
-      if (y !== 0n) (q.storage ??= {})[slot] = word(y)
+      if (x !== 0n) p.storage = { ...p.storage, [slot]: word(x) }
+      if (y !== 0n) q.storage = { ...q.storage, [slot]: word(y) }
     }
     if (Object.keys(p).length === 0 && Object.keys(q).length === 0) continue
     if (a !== undefined) pre[address] = p

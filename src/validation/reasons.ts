@@ -6,7 +6,6 @@
 export const REJECT_CODES = {
   // input shape
   TX_EMPTY: 'the input holds no bytes',
-  TX_HEX_INVALID: 'the input is not valid hex',
   TX_TOO_LARGE: 'the transaction is larger than the engine accepts',
   // RLP structure
   RLP_MALFORMED: 'the bytes are not valid RLP (bad length prefix, truncated, or trailing bytes)',
@@ -50,12 +49,9 @@ export const REJECT_CODES = {
   TX_BLOB_FEE_BELOW_BASE_FEE: 'max fee per blob gas is below the block blob base fee',
   TX_SENDER_HAS_CODE: 'the sender has code that is not an EIP-7702 delegation (EIP-3607)',
   TX_INITCODE_TOO_LARGE: 'the init code is larger than 49152 bytes (EIP-3860)',
-  TX_SENDER_UNKNOWN: 'the witness holds no state for the sender',
   // witness and fork
   WITNESS_INVALID: 'the witness does not follow docs/spec/witness.md',
-  WITNESS_INCOMPLETE: 'execution touched state the witness does not hold',
   FORK_UNKNOWN: 'the fork name is not known',
-  FORK_UNSUPPORTED: 'the fork is known but not supported for this operation',
   // execution
   EXECUTION_FAILED: 'the EVM could not run the transaction',
 } as const

@@ -1,5 +1,4 @@
 import { blobBaseFee } from './blobBaseFee.ts'
-import { toHex } from './bytes.ts'
 import { checkStatelessRules } from './checkStatelessRules.ts'
 import type { EngineCrypto } from './crypto.ts'
 import { type Rejection, ValidationFailure } from './failure.ts'

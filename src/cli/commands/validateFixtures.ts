@@ -3,14 +3,14 @@ import { z } from 'zod'
 import { runFixtures } from '../../conformance/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
-import { resolveOptions } from '../../internal/options.ts'
+import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { formatTable } from '../../internal/table.ts'
 import { createEngineCrypto, createVmPool } from '../../validation/index.ts'
 
 const schema = z.object({
   filter: z.string().optional(),
-  json: z.coerce.boolean().default(false),
-  includeSlow: z.coerce.boolean().default(false),
+  json: booleanOption.default(false),
+  includeSlow: booleanOption.default(false),
   crypto: z.enum(['auto', 'native', 'js']).default('auto'),
 })
 
@@ -25,6 +25,7 @@ export function registerValidateFixtures(parent: Command): void {
       '--filter <glob>',
       'only files whose path relative to <dir> matches, e.g. "**/Cancun/**" (APIARY_FILTER)',
     )
+    .option('--include-slow', 'also run the EVM speed stress tests, minutes each (APIARY_INCLUDE_SLOW)')
     .option('--crypto <backend>', 'ECDSA backend: auto, native or js (APIARY_CRYPTO; default auto)')
     .option(
       '--json',
@@ -48,9 +49,10 @@ export function registerValidateFixtures(parent: Command): void {
       const started = performance.now()
       let summary: Awaited<ReturnType<typeof runFixtures>>
       try {
+        const crypto = createEngineCrypto({ backend: options.crypto })
         summary = await runFixtures(
-          { crypto: createEngineCrypto({ backend: options.crypto }) },
-          { root: dir, filter: options.filter },
+          { crypto, vms: createVmPool(crypto) },
+          { root: dir, filter: options.filter, includeSlow: options.includeSlow },
         )
       } catch (cause) {
         throw new ApiaryError('APIARY_FIXTURES_UNREADABLE', `cannot read ${dir}`, { usage: true, cause })

@@ -3,14 +3,14 @@ import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
-import { resolveOptions } from '../../internal/options.ts'
+import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { createEngineCrypto, fromHex, parseFork, validateEnvelope } from '../../validation/index.ts'
 import { printVerdict } from './printVerdict.ts'
 
 const schema = z.object({
   chainId: z.coerce.bigint().nonnegative().optional(),
   fork: z.string().default('prague'),
-  json: z.coerce.boolean().default(false),
+  json: booleanOption.default(false),
   crypto: z.enum(['auto', 'native', 'js']).default('auto'),
 })
 

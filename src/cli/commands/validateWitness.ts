@@ -3,7 +3,7 @@ import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
-import { resolveOptions } from '../../internal/options.ts'
+import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import {
   createEngineCrypto,
   executeTransaction,
@@ -14,7 +14,7 @@ import { printVerdict } from './printVerdict.ts'
 
 const schema = z.object({
   level: z.enum(['L2', 'L3']).default('L3'),
-  json: z.coerce.boolean().default(false),
+  json: booleanOption.default(false),
   crypto: z.enum(['auto', 'native', 'js']).default('auto'),
 })
 

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { FIXTURES, REPO_ROOT } from './_harness/fixtures.ts'
+
+const EIP155_EXAMPLE =
+  '0xf86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83'
+
+function apiary(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'src/cli/apiary.ts'), ...args], {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, APIARY_CHAIN_ID: undefined, APIARY_FORK: undefined, APIARY_CONFIG: undefined },
+    timeout: 60_000,
+  })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+test('apiary validate tx prints the L1 verdict and exits 0 for a valid transaction', () => {
+  const { code, stdout } = apiary(['validate', 'tx', EIP155_EXAMPLE, '--chain-id', '1', '--json'])
+  assert.equal(code, 0)
+  const verdict = JSON.parse(stdout)
+  assert.equal(verdict.valid, true)
+  assert.equal(verdict.sender, '0x9d8a62f656a8d1615c1294fd71e9cfb3e4855a4f')
+  assert.equal(verdict.intrinsicGas, '0x5208')
+  assert.equal(verdict.transaction.nonce, '0x9')
+})
+
+test('apiary validate tx exits 1 with a reason code for a rejected transaction', () => {
+  const { code, stdout } = apiary(['validate', 'tx', EIP155_EXAMPLE, '--chain-id', '5'])
+  assert.equal(code, 1)
+  assert.match(stdout, /reason +TX_CHAIN_ID_MISMATCH/)
+})
+
+test('apiary validate tx reads the transaction from stdin and takes the chain id from APIARY_CHAIN_ID', () => {
+  const result = spawnSync(
+    process.execPath,
+    [join(REPO_ROOT, 'src/cli/apiary.ts'), 'validate', 'tx', '-', '--json'],
+    {
+      encoding: 'utf8',
+      input: `${EIP155_EXAMPLE}\n`,
+      env: { ...process.env, APIARY_CHAIN_ID: '137' },
+    },
+  )
+  assert.equal(result.status, 1)
+  assert.equal(JSON.parse(result.stdout).reason.code, 'TX_CHAIN_ID_MISMATCH')
+})
+
+test('apiary validate tx exits 2 with a hint for input that is not hex, and for an unknown fork', () => {
+  const bad = apiary(['validate', 'tx', '0xzz'])
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /APIARY_INVALID_HEX/)
+  assert.match(bad.stderr, /hint:/)
+  const fork = apiary(['validate', 'tx', EIP155_EXAMPLE, '--fork', 'atlantis'])
+  assert.equal(fork.code, 2)
+  assert.match(fork.stderr, /unknown fork "atlantis"/)
+})
+
+test('apiary validate witness executes the spec vector at L3 and L2', () => {
+  const vector = join(REPO_ROOT, 'docs/spec/vectors/witness-transfer.json')
+  const file = JSON.stringify(JSON.parse(spawnSync('cat', [vector], { encoding: 'utf8' }).stdout).witness)
+  const l3 = apiary(['validate', 'witness', '-', '--json'], file)
+  assert.equal(l3.code, 0, l3.stderr)
+  const verdict = JSON.parse(l3.stdout)
+  assert.equal(verdict.level, 'L3')
+  assert.equal(verdict.gasUsed, '0x5208')
+  assert.equal(verdict.status, 'success')
+  const l2 = apiary(['validate', 'witness', '-', '--level', 'L2'], file)
+  assert.equal(l2.code, 0)
+  assert.match(l2.stdout, /upfront cost +630000000001000/)
+})
+
+test('apiary validate witness exits 2 for a file that is not a witness', () => {
+  const { code, stderr } = apiary(['validate', 'witness', '-'], '{"version": 1}')
+  assert.equal(code, 2)
+  assert.match(stderr, /APIARY_WITNESS_INVALID/)
+})
+
+test('apiary validate fixtures --json prints cases, passed, failed and skipped, and exits 0', () => {
+  const { code, stdout } = apiary([
+    'validate',
+    'fixtures',
+    join(FIXTURES, 'prestate'),
+    '--filter',
+    'prestate_tracer_with_diff_mode/*',
+    '--json',
+  ])
+  assert.equal(code, 0)
+  const summary = JSON.parse(stdout)
+  assert.equal(summary.cases, 13)
+  assert.equal(summary.passed, 13)
+  assert.equal(summary.failed, 0)
+  assert.equal(summary.skipped, 0)
+})
+
+test('apiary validate fixtures prints a table and exits 2 when nothing matches', () => {
+  const table = apiary(['validate', 'fixtures', join(FIXTURES, 'tx/ethereum-tests'), '--filter', 'ttNonce/*'])
+  assert.equal(table.code, 0)
+  assert.match(table.stdout, /transaction-test +\d+ +\d+ +0 +0/)
+  const none = apiary(['validate', 'fixtures', join(FIXTURES, 'tx'), '--filter', 'no-such-file.json'])
+  assert.equal(none.code, 2)
+  assert.match(none.stderr, /APIARY_NO_FIXTURES/)
+})
+
+test('apiary --help lists the validate commands', () => {
+  const { code, stdout } = apiary(['validate', '--help'])
+  assert.equal(code, 0)
+  for (const command of ['tx', 'witness', 'fixtures']) assert.match(stdout, new RegExp(`\\b${command}\\b`))
+})
