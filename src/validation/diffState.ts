@@ -1,4 +1,4 @@
-import { toHex } from './bytes.ts'
+import { equalBytes, toHex } from './bytes.ts'
 import type { AccountState } from './witness.ts'
 
 /** One account in go-ethereum's prestateTracer shape. Fields absent mean "not part of the diff". */
@@ -44,7 +44,7 @@ export function diffState(before: Map<string, AccountState>, after: Map<string, 
       p.nonce = Number(old.nonce)
       q.nonce = Number(b.nonce)
     }
-    if (toHex(old.code) !== toHex(b.code)) {
+    if (old.code !== b.code && !equalBytes(old.code, b.code)) {
       p.code = toHex(old.code)
       q.code = toHex(b.code)
     }

@@ -45,6 +45,8 @@ export interface ExecutionAccepted {
   stateDiff: StateDiff
   /** Every account after the transaction (prestate plus changes), deleted ones removed. */
   postState: Map<string, AccountState>
+  /** Every account the execution read and the storage slots it read in each (what a witness must hold). */
+  accessed: Map<string, Set<string>>
   /** Accounts the execution read that the witness does not hold (treated as empty), besides those it created. */
   unwitnessed: Hex[]
 }
@@ -146,6 +148,7 @@ async function run(pooled: PooledVm, witness: Witness, checked: StateAccepted): 
     createdAddress,
     stateDiff: diffState(witness.prestate, postState),
     postState,
+    accessed: new Map([...state.touched].map(([address, slots]) => [address, new Set(slots)])),
     unwitnessed: state.gaps().filter((a) => a !== createdAddress) as Hex[],
   }
 }

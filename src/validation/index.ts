@@ -1,4 +1,9 @@
 export { bigIntToHex, bytesToBigInt, concatBytes, fromHex, type Hex, toHex } from './bytes.ts'
+export {
+  type CaptureWitnessParameters,
+  type CaptureWitnessReturnType,
+  captureWitness,
+} from './captureWitness.ts'
 export { checkTransactionRules } from './checkTransactionRules.ts'
 export {
   type CreateEngineCryptoParameters,
@@ -13,6 +18,7 @@ export {
 } from './decodeTransaction.ts'
 export { diffState, type StateDiff, type TracerAccount } from './diffState.ts'
 export { encodeTransaction } from './encodeTransaction.ts'
+export { evmCommon } from './evmCommon.ts'
 export {
   type ExecuteTransactionContext,
   type ExecuteTransactionParameters,

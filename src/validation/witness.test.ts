@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
+import { captureWitness } from './captureWitness.ts'
 import { createEngineCrypto } from './crypto.ts'
 import { executeTransaction } from './executeTransaction.ts'
 import { parseWitness } from './parseWitness.ts'
@@ -102,4 +103,16 @@ test('executeTransaction() gives the same verdict with and without a VM pool, an
     assert.equal(verdict.valid && verdict.gasUsed, fresh.valid && fresh.gasUsed)
     assert.deepEqual(verdict.valid && verdict.stateDiff, fresh.valid && fresh.stateDiff)
   }
+})
+
+test('captureWitness() keeps only what execution read, and the captured witness re-executes identically', async () => {
+  const full = witnessWith((w) => {
+    w.prestate['0x00000000000000000000000000000000000000aa'] = { balance: '0x1', storage: { '0x01': '0x02' } }
+  })
+  const { verdict, witness } = await captureWitness(ctx, { witness: full })
+  assert.deepEqual([...witness.prestate.keys()], ['0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b'])
+  const again = await executeTransaction(ctx, { witness })
+  assert.ok(verdict.valid && again.valid)
+  assert.equal(again.gasUsed, verdict.gasUsed)
+  assert.deepEqual(again.stateDiff, verdict.stateDiff)
 })

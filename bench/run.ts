@@ -1,0 +1,29 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { formatTable } from '../src/internal/table.ts'
+import { benchL1 } from './l1.bench.ts'
+import { benchL3 } from './l3.bench.ts'
+
+/**
+ * `npm run bench [l1|l3]`: runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * Figures go to BENCHMARKS.md by hand, with the machine they came from.
+ */
+const here = dirname(fileURLToPath(import.meta.url))
+const fixtures = resolve(here, '..', '..', 'shared', 'fixtures', 'evm')
+const wanted = process.argv.slice(2)
+const benches = { l1: () => benchL1(fixtures), l3: () => benchL3() }
+mkdirSync(join(here, 'results'), { recursive: true })
+for (const [name, run] of Object.entries(benches)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue
+  const result = await run()
+  const columns = Object.keys(result.rows[0] ?? {})
+  process.stdout.write(`\n${name}: ${result.unit} — ${result.machine.cpu}, ${result.machine.node}\n`)
+  process.stdout.write(
+    `${formatTable(
+      columns,
+      result.rows.map((row) => columns.map((c) => String((row as Record<string, unknown>)[c]))),
+    )}\n`,
+  )
+  writeFileSync(join(here, 'results', `${name}.json`), `${JSON.stringify(result, null, 2)}\n`)
+}
