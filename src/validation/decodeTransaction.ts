@@ -91,14 +91,7 @@ function decodeTyped(
   }
   const f = new FieldReader(fields)
   const tx = type === 0 ? readLegacy(f) : readTypedBody(type, f)
-  const signedFields = fields.slice(0, fields.length - 3)
-  if (type === 0) {
-    if (tx.chainId !== undefined)
-      signedFields.push(bigIntToBytes(tx.chainId), new Uint8Array(0), new Uint8Array(0))
-    tx.signingPayload = RLP.encode(signedFields)
-  } else {
-    tx.signingPayload = concatBytes(Uint8Array.of(type), RLP.encode(signedFields))
-  }
+  tx.signingPayload = signingPayload(canonical, type, fields, tx.chainId)
   tx.canonical = canonical
   tx.blobWrapper = blobWrapper
   checkTypeRules(tx, fork)
@@ -300,6 +293,34 @@ function base(
     blobWrapper: undefined,
     ...fields,
   }
+}
+
+/**
+ * The bytes the sender signed, cut from the canonical encoding rather than re-encoded: the field list
+ * without v, r and s (for EIP-155, followed by chain id, 0, 0), under a new list header.
+ */
+function signingPayload(canonical: Uint8Array, type: TransactionType, fields: RlpItem[], chainId: bigint | undefined): Uint8Array {
+  const list = type === 0 ? canonical : canonical.subarray(1)
+  const first = list[0] as number
+  const headerLength = first <= 0xf7 ? 1 : 1 + first - 0xf7
+  const signature = fields.slice(-3).reduce((n, item) => n + encodedLength(item as Uint8Array), 0)
+  let body = list.subarray(headerLength, list.length - signature)
+  if (type === 0 && chainId !== undefined) body = concatBytes(body, RLP.encode(bigIntToBytes(chainId)), Uint8Array.of(0x80, 0x80))
+  const header = listHeader(body.length)
+  return type === 0 ? concatBytes(header, body) : concatBytes(Uint8Array.of(type), header, body)
+}
+
+function encodedLength(bytes: Uint8Array): number {
+  if (bytes.length === 1 && (bytes[0] as number) < 0x80) return 1
+  if (bytes.length <= 55) return 1 + bytes.length
+  return 1 + Math.ceil(Math.log2(bytes.length + 1) / 8) + bytes.length
+}
+
+function listHeader(length: number): Uint8Array {
+  if (length <= 55) return Uint8Array.of(0xc0 + length)
+  const size: number[] = []
+  for (let n = length; n > 0; n = Math.floor(n / 256)) size.unshift(n % 256)
+  return Uint8Array.of(0xf7 + size.length, ...size)
 }
 
 export function decodeRlp(bytes: Uint8Array): RlpItem {
