@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { FIXTURES, REPO_ROOT } from './_harness/fixtures.ts'
@@ -107,4 +109,34 @@ test('apiary --help lists the validate commands', () => {
   const { code, stdout } = apiary(['validate', '--help'])
   assert.equal(code, 0)
   for (const command of ['tx', 'witness', 'fixtures']) assert.match(stdout, new RegExp(`\\b${command}\\b`))
+})
+
+test('apiary --config reads command options from a JSON file, below flags and the environment', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apiary-cli-'))
+  const config = join(dir, 'apiary.json')
+  writeFileSync(config, JSON.stringify({ chainId: 5, json: true }))
+  const fromFile = apiary(['--config', config, 'validate', 'tx', EIP155_EXAMPLE])
+  assert.equal(fromFile.code, 1)
+  assert.equal(JSON.parse(fromFile.stdout).reason.code, 'TX_CHAIN_ID_MISMATCH')
+  const flagWins = apiary(['--config', config, 'validate', 'tx', EIP155_EXAMPLE, '--chain-id', '1'])
+  assert.equal(flagWins.code, 0)
+})
+
+test('apiary validate fixtures stops between files on SIGINT and says the counts are partial', async () => {
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'src/cli/apiary.ts'), 'validate', 'fixtures', join(FIXTURES, 'state')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  await new Promise((resolve) => setTimeout(resolve, 2500))
+  child.kill('SIGINT')
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  assert.equal(code, 1)
+  assert.match(stderr, /APIARY_INTERRUPTED/)
 })

@@ -1,17 +1,14 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import {
   bytesToBigInt,
-  type DecodedTransaction,
   decodeTransaction,
   type EngineCrypto,
   encodeTransaction,
+  type TransactionFields,
   toHex,
 } from '../../src/validation/index.ts'
 
-export type UnsignedTransaction = Omit<
-  DecodedTransaction,
-  'v' | 'r' | 's' | 'canonical' | 'signingPayload' | 'blobWrapper'
->
+export type UnsignedTransaction = Omit<TransactionFields, 'v' | 'r' | 's'>
 
 /** Signs a transaction with a private key: our encoder and decoder give the signing payload, noble signs. */
 export function signTransaction(

@@ -2,6 +2,7 @@
 import { Command } from '@commander-js/extra-typings'
 import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
 import { registerValidate } from './commands/validate.ts'
+import { createCliContext } from './context.ts'
 
 const program = new Command('apiary')
   .description('Apiary: an execution layer for autonomous agent swarms on EVM chains.')
@@ -11,7 +12,7 @@ const program = new Command('apiary')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
-registerValidate(program)
+registerValidate(program, createCliContext(program))
 
 try {
   await program.parseAsync(process.argv)

@@ -17,6 +17,8 @@ export interface RunFixturesParameters {
   filter?: string | undefined
   /** Also run the EVM speed stress tests listed in `SLOW_FIXTURES` (minutes each on @ethereumjs/vm). */
   includeSlow?: boolean | undefined
+  /** Stops the run between two files; the summary then says `interrupted`. */
+  signal?: AbortSignal | undefined
   /** Called after each file, for progress output. */
   onFile?: ((path: string, results: readonly CaseResult[]) => void) | undefined
 }
@@ -30,6 +32,8 @@ export interface FormatSummary {
 
 export interface RunFixturesReturnType extends FormatSummary {
   files: number
+  /** True when `signal` stopped the run before every file was read. */
+  interrupted: boolean
   /** Files that hold no format we know; listed, never counted as cases. */
   unrecognized: string[]
   byFormat: Partial<Record<FixtureFormat, FormatSummary>>
@@ -52,6 +56,7 @@ export async function runFixtures(
   const paths = (await listFiles(root)).filter((p) => /\.json(\.gz)?$/.test(p))
   const summary: RunFixturesReturnType = {
     files: 0,
+    interrupted: false,
     cases: 0,
     passed: 0,
     failed: 0,
@@ -65,6 +70,10 @@ export async function runFixtures(
   for (const absolute of paths) {
     const path = relative(root, absolute).split(sep).join('/') || absolute.split(sep).at(-1) || absolute
     if (params.filter !== undefined && !matches(path, params.filter)) continue
+    if (params.signal?.aborted === true) {
+      summary.interrupted = true
+      break
+    }
     summary.files++
     const slow =
       params.includeSlow === true ? undefined : SLOW_FIXTURES.find((s) => matchesGlob(path, `**/${s.glob}`))

@@ -7,6 +7,7 @@ import type {
   Authorization,
   BlobWrapper,
   DecodedTransaction,
+  TransactionFields,
   TransactionType,
 } from './transaction.ts'
 
@@ -267,17 +268,9 @@ function checkTypeRules(tx: DecodedTransaction, fork: Fork | undefined): void {
 
 function base(
   fields: Partial<DecodedTransaction> &
-    Pick<
-      DecodedTransaction,
-      | 'type'
-      | 'chainId'
-      | 'nonce'
-      | 'maxFeePerGas'
-      | 'maxPriorityFeePerGas'
-      | 'gasLimit'
-      | 'to'
-      | 'value'
-      | 'data'
+    Omit<
+      TransactionFields,
+      'accessList' | 'maxFeePerBlobGas' | 'blobVersionedHashes' | 'authorizationList' | 'v' | 'r' | 's'
     >,
 ): DecodedTransaction {
   return {
@@ -299,13 +292,19 @@ function base(
  * The bytes the sender signed, cut from the canonical encoding rather than re-encoded: the field list
  * without v, r and s (for EIP-155, followed by chain id, 0, 0), under a new list header.
  */
-function signingPayload(canonical: Uint8Array, type: TransactionType, fields: RlpItem[], chainId: bigint | undefined): Uint8Array {
+function signingPayload(
+  canonical: Uint8Array,
+  type: TransactionType,
+  fields: RlpItem[],
+  chainId: bigint | undefined,
+): Uint8Array {
   const list = type === 0 ? canonical : canonical.subarray(1)
   const first = list[0] as number
   const headerLength = first <= 0xf7 ? 1 : 1 + first - 0xf7
   const signature = fields.slice(-3).reduce((n, item) => n + encodedLength(item as Uint8Array), 0)
   let body = list.subarray(headerLength, list.length - signature)
-  if (type === 0 && chainId !== undefined) body = concatBytes(body, RLP.encode(bigIntToBytes(chainId)), Uint8Array.of(0x80, 0x80))
+  if (type === 0 && chainId !== undefined)
+    body = concatBytes(body, RLP.encode(bigIntToBytes(chainId)), Uint8Array.of(0x80, 0x80))
   const header = listHeader(body.length)
   return type === 0 ? concatBytes(header, body) : concatBytes(Uint8Array.of(type), header, body)
 }

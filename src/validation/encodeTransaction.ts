@@ -1,26 +1,8 @@
 import { RLP } from '@ethereumjs/rlp'
 import { bigIntToBytes, concatBytes } from './bytes.ts'
-import type { DecodedTransaction } from './transaction.ts'
+import type { TransactionFields } from './transaction.ts'
 
-type Fields = Pick<
-  DecodedTransaction,
-  | 'type'
-  | 'chainId'
-  | 'nonce'
-  | 'maxFeePerGas'
-  | 'maxPriorityFeePerGas'
-  | 'gasLimit'
-  | 'to'
-  | 'value'
-  | 'data'
-  | 'accessList'
-  | 'maxFeePerBlobGas'
-  | 'blobVersionedHashes'
-  | 'authorizationList'
-  | 'v'
-  | 'r'
-  | 's'
->
+type Fields = TransactionFields
 
 /** Canonical signed encoding of a transaction (legacy RLP or typed envelope), the inverse of `decodeTransaction`. */
 export function encodeTransaction(tx: Fields): Uint8Array {

@@ -44,7 +44,13 @@ export { logsHash } from './logsHash.ts'
 export { normalizeAddress, parseWitness, slotKey } from './parseWitness.ts'
 export { EEST_EXCEPTIONS, REJECT_CODES, type RejectCode } from './reasons.ts'
 export { stateRoot } from './stateRoot.ts'
-export type { AccessListEntry, Authorization, DecodedTransaction, TransactionType } from './transaction.ts'
+export type {
+  AccessListEntry,
+  Authorization,
+  DecodedTransaction,
+  TransactionFields,
+  TransactionType,
+} from './transaction.ts'
 export {
   type EnvelopeAccepted,
   type EnvelopeRejected,

@@ -52,3 +52,6 @@ export interface DecodedTransaction {
   /** Present when the input was a blob transaction in network form. */
   blobWrapper: BlobWrapper | undefined
 }
+
+/** What a signed transaction consists of: the decoded form without the bytes derived from it. */
+export type TransactionFields = Omit<DecodedTransaction, 'canonical' | 'signingPayload' | 'blobWrapper'>

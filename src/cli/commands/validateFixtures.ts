@@ -6,6 +6,7 @@ import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { formatTable } from '../../internal/table.ts'
 import { createEngineCrypto, createVmPool } from '../../validation/index.ts'
+import type { CliContext } from '../context.ts'
 
 const schema = z.object({
   filter: z.string().optional(),
@@ -14,7 +15,7 @@ const schema = z.object({
   crypto: z.enum(['auto', 'native', 'js']).default('auto'),
 })
 
-export function registerValidateFixtures(parent: Command): void {
+export function registerValidateFixtures(parent: Command, context: CliContext): void {
   parent
     .command('fixtures')
     .description(
@@ -45,14 +46,22 @@ export function registerValidateFixtures(parent: Command): void {
       ].join('\n'),
     )
     .action(async (dir, flags) => {
-      const options = resolveOptions(schema, { flags })
+      const options = resolveOptions(schema, { flags, configFile: context.configFile() })
+      const common = context.common()
       const started = performance.now()
       let summary: Awaited<ReturnType<typeof runFixtures>>
       try {
         const crypto = createEngineCrypto({ backend: options.crypto })
         summary = await runFixtures(
           { crypto, vms: createVmPool(crypto) },
-          { root: dir, filter: options.filter, includeSlow: options.includeSlow },
+          {
+            root: dir,
+            filter: options.filter,
+            includeSlow: options.includeSlow,
+            signal: common.shutdown.signal,
+            onFile: (file, results) =>
+              common.logger.debug({ file, cases: results.length }, 'fixture file done'),
+          },
         )
       } catch (cause) {
         throw new ApiaryError('APIARY_FIXTURES_UNREADABLE', `cannot read ${dir}`, { usage: true, cause })
@@ -92,6 +101,12 @@ export function registerValidateFixtures(parent: Command): void {
         if (summary.failures.length > 50)
           process.stdout.write(`… and ${summary.failures.length - 50} more failures (--json lists all)\n`)
         process.stdout.write(`\n${summary.files} files in ${seconds.toFixed(1)} s\n`)
+      }
+      if (summary.interrupted) {
+        throw new ApiaryError(
+          'APIARY_INTERRUPTED',
+          `stopped after ${summary.files} files; the counts above are partial`,
+        )
       }
       if (summary.files === 0) {
         throw new ApiaryError(

@@ -5,6 +5,7 @@ import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { createEngineCrypto, fromHex, parseFork, validateEnvelope } from '../../validation/index.ts'
+import type { CliContext } from '../context.ts'
 import { printVerdict } from './printVerdict.ts'
 
 const schema = z.object({
@@ -14,7 +15,7 @@ const schema = z.object({
   crypto: z.enum(['auto', 'native', 'js']).default('auto'),
 })
 
-export function registerValidateTx(parent: Command): void {
+export function registerValidateTx(parent: Command, context: CliContext): void {
   parent
     .command('tx')
     .description('L1: decode a signed transaction, check every field and the signature, recover the sender.')
@@ -28,7 +29,7 @@ export function registerValidateTx(parent: Command): void {
       '\nExit status: 0 valid, 1 rejected, 2 usage error.\n\nExample:\n  apiary validate tx 0xf86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83 --chain-id 1',
     )
     .action((hex, flags) => {
-      const options = resolveOptions(schema, { flags })
+      const options = resolveOptions(schema, { flags, configFile: context.configFile() })
       const text = hex === '-' ? readFileSync(0, 'utf8').trim() : hex
       const raw = fromHex(text)
       if (raw === undefined) {

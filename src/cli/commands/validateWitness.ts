@@ -10,6 +10,7 @@ import {
   parseWitness,
   validateState,
 } from '../../validation/index.ts'
+import type { CliContext } from '../context.ts'
 import { printVerdict } from './printVerdict.ts'
 
 const schema = z.object({
@@ -18,7 +19,7 @@ const schema = z.object({
   crypto: z.enum(['auto', 'native', 'js']).default('auto'),
 })
 
-export function registerValidateWitness(parent: Command): void {
+export function registerValidateWitness(parent: Command, context: CliContext): void {
   parent
     .command('witness')
     .description('L2 (state checks) or L3 (full execution) of the transaction in a witness file.')
@@ -31,7 +32,7 @@ export function registerValidateWitness(parent: Command): void {
       '\nExit status: 0 valid, 1 rejected, 2 usage error (unreadable or malformed witness).',
     )
     .action(async (file, flags) => {
-      const options = resolveOptions(schema, { flags })
+      const options = resolveOptions(schema, { flags, configFile: context.configFile() })
       let json: unknown
       try {
         json = JSON.parse(file === '-' ? await readStdin() : await readFile(file, 'utf8'))
