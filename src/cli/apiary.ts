@@ -4,6 +4,12 @@ import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
 import { registerValidate } from './commands/validate.ts'
 import { createCliContext } from './context.ts'
 
+// A reader that stops early (`apiary … | head`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw error
+})
+
 const program = new Command('apiary')
   .description('Apiary: an execution layer for autonomous agent swarms on EVM chains.')
   .version('0.1.0')
