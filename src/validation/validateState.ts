@@ -1,7 +1,7 @@
 import { blobBaseFee } from './blobBaseFee.ts'
 import { checkStatelessRules } from './checkStatelessRules.ts'
 import type { EngineCrypto } from './crypto.ts'
-import { type Rejection, ValidationFailure } from './failure.ts'
+import { type Rejection, toRejection, ValidationFailure } from './failure.ts'
 import { forkAtLeast, GAS_PER_BLOB } from './forks.ts'
 import { type EnvelopeAccepted, validateEnvelope } from './validateEnvelope.ts'
 import type { AccountState, Witness } from './witness.ts'
@@ -42,13 +42,12 @@ export function validateState(ctx: ValidateStateContext, { witness }: ValidateSt
     const upfrontCost = checkState(envelope, witness)
     return { ...envelope, level: 'L2', upfrontCost }
   } catch (error) {
-    if (!(error instanceof ValidationFailure)) throw error
     return {
       valid: false,
       level: 'L2',
       hash: envelope.hash,
       sender: envelope.sender,
-      reason: { code: error.code, message: error.message, details: error.details },
+      reason: toRejection(error),
     }
   }
 }
