@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from '@commander-js/extra-typings'
 import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
+import { registerDevnet } from './commands/devnet.ts'
 import { registerValidate } from './commands/validate.ts'
 import { createCliContext } from './context.ts'
 
@@ -18,7 +19,9 @@ const program = new Command('apiary')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
-registerValidate(program, createCliContext(program))
+const context = createCliContext(program)
+registerValidate(program, context)
+registerDevnet(program, context)
 
 try {
   await program.parseAsync(process.argv)

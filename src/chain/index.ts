@@ -1,0 +1,1 @@
+export { DEVNET_MNEMONIC, type Devnet, type StartDevnetParameters, startDevnet } from './startDevnet.ts'
