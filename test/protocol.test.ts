@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { test } from 'node:test'
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
+import { recoverMessageAddress } from 'viem'
+import { Level, RegisterRequestSchema } from '../src/gen/apiary/v1/swarm_pb.js'
+import { REPO_ROOT } from './_harness/fixtures.ts'
+
+const vector = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/spec/vectors/protocol-register.json'), 'utf8'))
+
+test('the registration vector: the wallet signature recovers the payout wallet over the binding message', async () => {
+  const message = [
+    'Apiary agent registration',
+    `agent: ${vector.agentId}`,
+    `wallet: ${vector.wallet}`,
+    `chain: ${vector.chainId}`,
+    `signed at: ${vector.signedAt}`,
+  ].join('\n')
+  assert.equal(message, vector.bindingMessage)
+  const signer = await recoverMessageAddress({ message, signature: vector.walletSignature })
+  assert.equal(signer.toLowerCase(), vector.wallet)
+})
+
+test('the generated code encodes the registration vector to its documented wire bytes and back', () => {
+  const request = create(RegisterRequestSchema, {
+    level: Level.L3,
+    region: vector.request.region,
+    maxInFlight: vector.request.maxInFlight,
+    payoutWallet: Buffer.from(vector.wallet.slice(2), 'hex'),
+    walletSignature: Buffer.from(vector.walletSignature.slice(2), 'hex'),
+    signedAt: BigInt(vector.signedAt),
+    agentVersion: vector.request.agentVersion,
+  })
+  assert.equal(Buffer.from(toBinary(RegisterRequestSchema, request)).toString('hex'), vector.wire)
+  const decoded = fromBinary(RegisterRequestSchema, Buffer.from(vector.wire, 'hex'))
+  assert.equal(decoded.level, Level.L3)
+  assert.equal(decoded.signedAt, BigInt(vector.signedAt))
+  assert.equal(Buffer.from(decoded.payoutWallet).toString('hex'), vector.wallet.slice(2))
+})
+
+test('src/gen is what buf generates from proto/ (generated code is never edited by hand)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'apiary-gen-'))
+  const env = { ...process.env, PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` }
+  execFileSync(join(REPO_ROOT, 'node_modules/.bin/buf'), ['generate', '-o', out], {
+    cwd: REPO_ROOT,
+    stdio: 'pipe',
+    env,
+  })
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)))
+      .sort()
+  const fresh = join(out, 'src/gen')
+  const committed = join(REPO_ROOT, 'src/gen')
+  assert.deepEqual(files(fresh), files(committed))
+  for (const file of files(fresh)) {
+    assert.equal(
+      readFileSync(join(fresh, file), 'utf8'),
+      readFileSync(join(committed, file), 'utf8'),
+      `${file} is stale: run npx buf generate`,
+    )
+  }
+})
+
+test('the protocol passes buf lint', () => {
+  execFileSync(join(REPO_ROOT, 'node_modules/.bin/buf'), ['lint'], { cwd: REPO_ROOT, stdio: 'pipe' })
+})
