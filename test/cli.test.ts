@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +14,13 @@ function apiary(args: string[], input?: string) {
   const result = spawnSync(process.execPath, [join(REPO_ROOT, 'src/cli/apiary.ts'), ...args], {
     encoding: 'utf8',
     input,
-    env: { ...process.env, APIARY_CHAIN_ID: undefined, APIARY_FORK: undefined, APIARY_CONFIG: undefined },
+    env: {
+      ...process.env,
+      APIARY_CHAIN_ID: undefined,
+      APIARY_FORK: undefined,
+      APIARY_CONFIG: undefined,
+      APIARY_MASTER_SECRET: undefined,
+    },
     timeout: 60_000,
   })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
@@ -139,4 +146,19 @@ test('apiary validate fixtures stops between files on SIGINT and says the counts
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
   assert.equal(code, 1)
   assert.match(stderr, /APIARY_INTERRUPTED/)
+})
+
+test('apiary apikey prints the HMAC key of an agent from a secret file, and exits 2 without a secret', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apiary-cli-'))
+  const secret = join(dir, 'secret')
+  writeFileSync(secret, 'a master secret of more than 16 bytes\n')
+  const { code, stdout } = apiary(['apikey', '--agent-id', 'agent-7', '--master-secret-file', secret])
+  assert.equal(code, 0)
+  assert.equal(
+    stdout.trim(),
+    `apiary_${createHmac('sha256', 'a master secret of more than 16 bytes').update('agent-7').digest('hex')}`,
+  )
+  const missing = apiary(['apikey', '--agent-id', 'agent-7'])
+  assert.equal(missing.code, 2)
+  assert.match(missing.stderr, /APIARY_MASTER_SECRET_MISSING/)
 })

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from '@commander-js/extra-typings'
 import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
+import { registerApikey } from './commands/apikey.ts'
 import { registerDevnet } from './commands/devnet.ts'
 import { registerValidate } from './commands/validate.ts'
 import { createCliContext } from './context.ts'
@@ -22,6 +23,7 @@ const program = new Command('apiary')
 const context = createCliContext(program)
 registerValidate(program, context)
 registerDevnet(program, context)
+registerApikey(program, context)
 
 try {
   await program.parseAsync(process.argv)

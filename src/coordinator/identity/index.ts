@@ -1,0 +1,13 @@
+export {
+  type AuthenticateAgentParameters,
+  type AuthenticateAgentReturnType,
+  authenticateAgent,
+} from './authenticateAgent.ts'
+export { AGENT_ID_PATTERN, deriveApiKey, MIN_MASTER_SECRET_BYTES } from './deriveApiKey.ts'
+export {
+  type VerifyWalletBindingParameters,
+  type VerifyWalletBindingReturnType,
+  verifyWalletBinding,
+  type WalletBinding,
+  walletBindingMessage,
+} from './verifyWalletBinding.ts'

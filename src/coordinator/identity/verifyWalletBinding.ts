@@ -1,0 +1,53 @@
+import { recoverMessageAddress } from 'viem'
+
+export interface WalletBinding {
+  agentId: string
+  /** 0x + 40 hex digits; compared case-insensitively. */
+  wallet: string
+  chainId: bigint
+  /** Unix seconds. */
+  signedAt: bigint
+}
+
+/** The EIP-191 message an agent's payout wallet signs to bind itself to the agent (docs/spec/protocol.md). */
+export function walletBindingMessage({ agentId, wallet, chainId, signedAt }: WalletBinding): string {
+  return [
+    'Apiary agent registration',
+    `agent: ${agentId}`,
+    `wallet: ${wallet.toLowerCase()}`,
+    `chain: ${chainId}`,
+    `signed at: ${signedAt}`,
+  ].join('\n')
+}
+
+export interface VerifyWalletBindingParameters extends WalletBinding {
+  signature: `0x${string}`
+  /** The verifier's clock, unix seconds. */
+  now: bigint
+  /** Largest accepted distance between `signedAt` and `now`; default 600 s. */
+  maxSkewSeconds?: bigint
+}
+
+export type VerifyWalletBindingReturnType =
+  | { ok: true }
+  | { ok: false; reason: 'STALE' | 'BAD_SIGNATURE' | 'WRONG_SIGNER' }
+
+/** Checks that `wallet` signed the binding message for this agent and chain, recently. */
+export async function verifyWalletBinding(
+  params: VerifyWalletBindingParameters,
+): Promise<VerifyWalletBindingReturnType> {
+  const skew = params.now > params.signedAt ? params.now - params.signedAt : params.signedAt - params.now
+  if (skew > (params.maxSkewSeconds ?? 600n)) return { ok: false, reason: 'STALE' }
+  let signer: string
+  try {
+    signer = await recoverMessageAddress({
+      message: walletBindingMessage(params),
+      signature: params.signature,
+    })
+  } catch {
+    return { ok: false, reason: 'BAD_SIGNATURE' }
+  }
+  return signer.toLowerCase() === params.wallet.toLowerCase()
+    ? { ok: true }
+    : { ok: false, reason: 'WRONG_SIGNER' }
+}
