@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -161,4 +161,20 @@ test('apiary apikey prints the HMAC key of an agent from a secret file, and exit
   const missing = apiary(['apikey', '--agent-id', 'agent-7'])
   assert.equal(missing.code, 2)
   assert.match(missing.stderr, /APIARY_MASTER_SECRET_MISSING/)
+})
+
+test('apiary keygen writes a keystore, prints its address, and refuses to overwrite it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apiary-cli-'))
+  const password = join(dir, 'pass')
+  writeFileSync(password, 'correct horse battery\n')
+  const out = join(dir, 'wallet.json')
+  const first = apiary(['keygen', '--out', out, '--password-file', password])
+  assert.equal(first.code, 0, first.stderr)
+  assert.match(first.stdout.trim(), /^0x[0-9a-f]{40}$/)
+  const keystore = JSON.parse(readFileSync(out, 'utf8'))
+  assert.equal(keystore.version, 3)
+  assert.equal(`0x${keystore.address}`, first.stdout.trim())
+  const again = apiary(['keygen', '--out', out, '--password-file', password])
+  assert.equal(again.code, 2)
+  assert.match(again.stderr, /never overwritten/)
 })

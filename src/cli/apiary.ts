@@ -3,6 +3,7 @@ import { Command } from '@commander-js/extra-typings'
 import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
 import { registerApikey } from './commands/apikey.ts'
 import { registerDevnet } from './commands/devnet.ts'
+import { registerKeygen } from './commands/keygen.ts'
 import { registerValidate } from './commands/validate.ts'
 import { createCliContext } from './context.ts'
 
@@ -24,6 +25,7 @@ const context = createCliContext(program)
 registerValidate(program, context)
 registerDevnet(program, context)
 registerApikey(program, context)
+registerKeygen(program, context)
 
 try {
   await program.parseAsync(process.argv)
