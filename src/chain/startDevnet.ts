@@ -59,6 +59,8 @@ export async function startDevnet(
           chainId,
           hardfork,
           mining: { auto: blockTime === 0, interval: blockTime * 1000 },
+          // as on a real chain, a failing transaction is mined with status 0 rather than refused
+          throwOnTransactionFailures: false,
           accounts: { mnemonic: DEVNET_MNEMONIC, count: accounts, accountsBalance: (10n ** 22n).toString() },
         },
       },

@@ -1,13 +1,6 @@
 import { RLP } from '@ethereumjs/rlp'
 import { createTxFromRLP } from '@ethereumjs/tx'
-import {
-  concatBytes,
-  encodeTransaction,
-  fromHex,
-  type TransactionType,
-  toHex,
-  validateEnvelope,
-} from '../validation/index.ts'
+import { concatBytes, encodeRpcTransaction, fromHex, toHex, validateEnvelope } from '../validation/index.ts'
 import { addressOf } from './addressOf.ts'
 import { isObject } from './detectFormat.ts'
 import type { CaseResult, FixtureContext, FixtureFile } from './types.ts'
@@ -106,33 +99,4 @@ function referenceSender(raw: Uint8Array): string | undefined {
   } catch {
     return undefined
   }
-}
-
-function encodeRpcTransaction(rpc: Record<string, unknown>): Uint8Array {
-  const n = (key: string) => BigInt((rpc[key] as string | undefined) ?? 0)
-  const bytes = (key: string) => fromHex((rpc[key] as string | undefined) ?? '0x') ?? new Uint8Array(0)
-  const type = Number(n('type')) as TransactionType
-  return encodeTransaction({
-    type,
-    chainId: n('chainId'),
-    nonce: n('nonce'),
-    maxFeePerGas: type >= 2 ? n('maxFeePerGas') : n('gasPrice'),
-    maxPriorityFeePerGas: n('maxPriorityFeePerGas'),
-    gasLimit: n('gas'),
-    to: rpc.to === null || rpc.to === undefined ? undefined : bytes('to'),
-    value: n('value'),
-    data: bytes('input'),
-    accessList: ((rpc.accessList as Array<{ address: string; storageKeys: string[] }> | undefined) ?? []).map(
-      (e) => ({
-        address: fromHex(e.address) ?? new Uint8Array(0),
-        storageKeys: e.storageKeys.map((k) => fromHex(k) ?? new Uint8Array(0)),
-      }),
-    ),
-    maxFeePerBlobGas: n('maxFeePerBlobGas'),
-    blobVersionedHashes: [],
-    authorizationList: [],
-    v: n('v'),
-    r: n('r'),
-    s: n('s'),
-  })
 }

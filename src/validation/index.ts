@@ -17,6 +17,7 @@ export {
   MAX_TRANSACTION_BYTES,
 } from './decodeTransaction.ts'
 export { diffState, type StateDiff, type TracerAccount } from './diffState.ts'
+export { encodeRpcTransaction, type RpcTransactionJson } from './encodeRpcTransaction.ts'
 export { encodeTransaction } from './encodeTransaction.ts'
 export { evmCommon } from './evmCommon.ts'
 export {

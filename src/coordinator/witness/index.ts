@@ -1,0 +1,1 @@
+export { type RpcRequest, type TraceWitnessParameters, traceWitness } from './traceWitness.ts'

@@ -1,0 +1,81 @@
+import { keccak_256 } from '@noble/hashes/sha3.js'
+import { ApiaryError } from '../../internal/errors.ts'
+import { encodeRpcTransaction, toHex } from '../../validation/index.ts'
+
+/** A JSON-RPC call: `(method, params) => result`. */
+export type RpcRequest = (method: string, params: unknown[]) => Promise<unknown>
+
+export interface TraceWitnessParameters {
+  hash: `0x${string}`
+  chainId: bigint
+  /** The fork the chain is in at that block (the node does not say). */
+  fork: string
+}
+
+type RpcBlock = {
+  number: string
+  hash: string
+  parentHash: string
+  timestamp: string
+  miner: string
+  gasLimit: string
+  baseFeePerGas?: string
+  difficulty?: string
+  mixHash?: string
+  excessBlobGas?: string
+  parentBeaconBlockRoot?: string
+}
+
+/**
+ * Builds the witness of one mined transaction (docs/spec/witness.md) from a node that serves
+ * `debug_traceTransaction` with go-ethereum's `prestateTracer`: the prestate is the tracer's output as is,
+ * the block context comes from the block, and the raw transaction is re-encoded from the node's view of it
+ * (some nodes, EDR among them, have no `eth_getRawTransactionByHash`). BLOCKHASH is answered for the parent
+ * block only.
+ */
+export async function traceWitness(
+  rpc: RpcRequest,
+  { hash, chainId, fork }: TraceWitnessParameters,
+): Promise<Record<string, unknown>> {
+  const tx = (await rpc('eth_getTransactionByHash', [hash])) as
+    | (Record<string, unknown> & { blockNumber: string | null })
+    | null
+  if (tx === null || tx.blockNumber === null) {
+    throw new ApiaryError('APIARY_TX_NOT_MINED', `transaction ${hash} is not in a block`, { retryable: true })
+  }
+  const [block, prestate] = await Promise.all([
+    rpc('eth_getBlockByNumber', [tx.blockNumber, false]) as Promise<RpcBlock>,
+    rpc('debug_traceTransaction', [hash, { tracer: 'prestateTracer' }]) as Promise<Record<string, unknown>>,
+  ])
+  const raw = encodeRpcTransaction(tx)
+  if (toHex(keccak_256(raw)) !== hash.toLowerCase()) {
+    throw new ApiaryError(
+      'APIARY_TX_ENCODING_MISMATCH',
+      `transaction ${hash} does not re-encode to its hash`,
+      {
+        details: { type: tx.type },
+      },
+    )
+  }
+  return {
+    version: 1,
+    chainId: chainId.toString(),
+    fork,
+    transaction: toHex(raw),
+    block: {
+      number: block.number,
+      timestamp: block.timestamp,
+      coinbase: block.miner,
+      gasLimit: block.gasLimit,
+      ...(block.baseFeePerGas === undefined ? {} : { baseFeePerGas: block.baseFeePerGas }),
+      difficulty: block.difficulty ?? '0x0',
+      ...(block.mixHash === undefined ? {} : { prevRandao: block.mixHash }),
+      ...(block.excessBlobGas === undefined ? {} : { excessBlobGas: block.excessBlobGas }),
+      ...(block.parentBeaconBlockRoot === undefined
+        ? {}
+        : { parentBeaconBlockRoot: block.parentBeaconBlockRoot }),
+    },
+    blockHashes: { [(BigInt(block.number) - 1n).toString()]: block.parentHash },
+    prestate,
+  }
+}
