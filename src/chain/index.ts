@@ -1,1 +1,2 @@
 export { DEVNET_MNEMONIC, type Devnet, type StartDevnetParameters, startDevnet } from './startDevnet.ts'
+export * from './traffic/index.ts'

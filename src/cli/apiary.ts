@@ -4,6 +4,7 @@ import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
 import { registerApikey } from './commands/apikey.ts'
 import { registerDevnet } from './commands/devnet.ts'
 import { registerKeygen } from './commands/keygen.ts'
+import { registerTraffic } from './commands/traffic.ts'
 import { registerValidate } from './commands/validate.ts'
 import { createCliContext } from './context.ts'
 
@@ -26,6 +27,7 @@ registerValidate(program, context)
 registerDevnet(program, context)
 registerApikey(program, context)
 registerKeygen(program, context)
+registerTraffic(program, context)
 
 try {
   await program.parseAsync(process.argv)
