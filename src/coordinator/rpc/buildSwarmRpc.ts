@@ -1,0 +1,133 @@
+import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect'
+import { connectNodeAdapter } from '@connectrpc/connect-node'
+import { Level, SwarmService } from '../../gen/apiary/v1/swarm_pb.js'
+import type { Logger } from '../../internal/logger.ts'
+import { authenticateAgent, verifyWalletBinding } from '../identity/index.ts'
+import type { Store } from '../store/index.ts'
+
+export interface SwarmRpcDependencies {
+  store: Store
+  logger: Logger
+  masterSecret: string
+  chainId: bigint
+  /** Agent ids refused even with a valid key. */
+  revoked?: ReadonlySet<string>
+  heartbeatIntervalMs?: number
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number
+}
+
+const SERVED_LEVELS = new Set([Level.L1, Level.L2, Level.L3])
+
+/**
+ * The coordinator's gRPC handler (binary protobuf over gRPC/HTTP2, docs/spec/protocol.md). The caller
+ * mounts it on an HTTP/2 server; only the CLI listens. Register and Heartbeat are served; task streaming
+ * and results arrive with the dispatcher.
+ */
+export function buildSwarmRpc(deps: SwarmRpcDependencies) {
+  const { store, logger, masterSecret, chainId } = deps
+  const revoked = deps.revoked ?? new Set<string>()
+  const now = deps.now ?? Date.now
+  const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 5000
+
+  const authenticate = (context: HandlerContext): string => {
+    const result = authenticateAgent({
+      masterSecret,
+      revoked,
+      agentId: context.requestHeader.get('x-apiary-agent-id') ?? undefined,
+      authorization: context.requestHeader.get('authorization') ?? undefined,
+    })
+    if (!result.ok)
+      throw new ConnectError(
+        result.message,
+        result.code === 'REVOKED' ? Code.PermissionDenied : Code.Unauthenticated,
+      )
+    return result.agentId
+  }
+  const invalid = (message: string) => new ConnectError(message, Code.InvalidArgument)
+
+  return connectNodeAdapter({
+    grpc: true,
+    grpcWeb: false,
+    connect: false,
+    routes(router) {
+      router.service(SwarmService, {
+        async register(request, context) {
+          const agentId = authenticate(context)
+          if (!SERVED_LEVELS.has(request.level)) throw invalid('level must be L1, L2 or L3')
+          if (request.region.length > 32) throw invalid('region is longer than 32 characters')
+          if (request.maxInFlight < 1 || request.maxInFlight > 4096)
+            throw invalid('max_in_flight must be 1-4096')
+          if (request.payoutWallet.length !== 20) throw invalid('payout_wallet must be 20 bytes')
+          if (request.walletSignature.length !== 65) throw invalid('wallet_signature must be 65 bytes')
+          const wallet = `0x${Buffer.from(request.payoutWallet).toString('hex')}`
+          const binding = await verifyWalletBinding({
+            agentId,
+            wallet,
+            chainId,
+            signedAt: request.signedAt,
+            signature: `0x${Buffer.from(request.walletSignature).toString('hex')}`,
+            now: BigInt(Math.floor(now() / 1000)),
+          })
+          if (!binding.ok)
+            throw new ConnectError(
+              `the wallet binding is not valid (${binding.reason})`,
+              Code.PermissionDenied,
+            )
+          const at = now()
+          const session = await store.db.transaction().execute(async (trx) => {
+            const existing = await trx
+              .selectFrom('agents')
+              .select('session')
+              .where('id', '=', agentId)
+              .executeTakeFirst()
+            const next = (existing?.session ?? 0) + 1
+            const row = {
+              level: request.level,
+              region: request.region,
+              max_in_flight: request.maxInFlight,
+              payout_wallet: wallet,
+              agent_version: request.agentVersion.slice(0, 64),
+              session: next,
+              last_seen_at: at,
+            }
+            await trx
+              .insertInto('agents')
+              .values({ id: agentId, registered_at: at, ...row })
+              .onConflict((c) => c.column('id').doUpdateSet(row))
+              .execute()
+            return next
+          })
+          logger.info({ agentId, session, level: Level[request.level], wallet }, 'agent registered')
+          return { agentId, chainId, heartbeatIntervalMs, session: BigInt(session) }
+        },
+
+        async heartbeat(request, context) {
+          const agentId = authenticate(context)
+          const result = await store.db
+            .updateTable('agents')
+            .set({ last_seen_at: now() })
+            .where('id', '=', agentId)
+            .where('session', '=', Number(request.session))
+            .executeTakeFirst()
+          return { reregister: result.numUpdatedRows === 0n }
+        },
+
+        streamTasks(_request, context) {
+          authenticate(context)
+          throw new ConnectError('task streaming arrives with the dispatcher', Code.Unimplemented)
+        },
+
+        async submitResults(_request, context) {
+          authenticate(context)
+          throw new ConnectError('results arrive with the dispatcher', Code.Unimplemented)
+        },
+
+        streamStateDiffs(_request, context) {
+          authenticate(context)
+          throw new ConnectError('L4 state sync is reserved', Code.Unimplemented)
+        },
+      })
+    },
+  })
+}

@@ -1,0 +1,1 @@
+export { buildSwarmRpc, type SwarmRpcDependencies } from './buildSwarmRpc.ts'

@@ -1,0 +1,2 @@
+export { openStore, type Store } from './openStore.ts'
+export type { AgentsTable, Database } from './schema.ts'
