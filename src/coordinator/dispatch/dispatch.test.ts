@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createDispatcher } from './index.ts'
+
+function clock(start = 1_000_000) {
+  let t = start
+  return { now: () => t, advance: (ms: number) => (t += ms) }
+}
+
+test('each task goes to two distinct agents of its level, within their in-flight limits', () => {
+  const d = createDispatcher({ redundancy: 2 })
+  d.addAgent('a', { level: 3, maxInFlight: 2 })
+  d.addAgent('b', { level: 3, maxInFlight: 10 })
+  d.addAgent('l1', { level: 1, maxInFlight: 10 })
+  for (let i = 0; i < 3; i++) assert.equal(d.enqueue({ key: `tx${i}`, level: 3 }), true)
+  assert.equal(d.enqueue({ key: 'tx0', level: 3 }), false)
+  const a = d.assign('a', 10)
+  assert.deepEqual(
+    a.map((x) => x.key),
+    ['tx0', 'tx1'],
+  )
+  const b = d.assign('b', 10)
+  assert.deepEqual(
+    b.map((x) => x.key),
+    ['tx0', 'tx1', 'tx2'],
+  )
+  assert.deepEqual(d.assign('b', 10), [], 'never the same task twice to one agent')
+  assert.deepEqual(d.assign('l1', 10), [], 'L3 work does not go to an L1 agent')
+  assert.equal(new Set([...a, ...b].map((x) => x.taskId)).size, 5)
+})
+
+test('accept() takes one answer per open assignment of the caller, before its deadline', () => {
+  const c = clock()
+  const d = createDispatcher({ redundancy: 1, deadlineMs: 1000, now: c.now })
+  d.addAgent('a', { level: 1, maxInFlight: 10 })
+  d.addAgent('b', { level: 1, maxInFlight: 10 })
+  d.enqueue({ key: 'tx', level: 1 })
+  const [assignment] = d.assign('a', 1)
+  assert.ok(assignment)
+  assert.deepEqual(d.accept('b', assignment.taskId), { ok: false, code: 'NOT_ASSIGNED' })
+  assert.deepEqual(d.accept('a', 'forged'), { ok: false, code: 'NOT_ASSIGNED' })
+  assert.equal(d.accept('a', assignment.taskId).ok, true)
+  assert.deepEqual(d.accept('a', assignment.taskId), { ok: false, code: 'DUPLICATE' })
+  d.enqueue({ key: 'tx2', level: 1 })
+  const [late] = d.assign('a', 1)
+  assert.ok(late)
+  c.advance(1001)
+  assert.deepEqual(d.accept('a', late.taskId), { ok: false, code: 'LATE' })
+})
+
+test('an overdue or departed agent loses its tasks to another agent', () => {
+  const c = clock()
+  const d = createDispatcher({ redundancy: 1, deadlineMs: 1000, now: c.now })
+  d.addAgent('slow', { level: 2, maxInFlight: 10 })
+  d.addAgent('quick', { level: 2, maxInFlight: 10 })
+  d.enqueue({ key: 'tx', level: 2 })
+  d.enqueue({ key: 'tx2', level: 2 })
+  assert.equal(d.assign('slow', 10).length, 2)
+  assert.deepEqual(d.assign('quick', 10), [], 'nothing to spare while slow holds both')
+  c.advance(1001)
+  assert.equal(d.expire().length, 2)
+  const reassigned = d.assign('quick', 10)
+  assert.deepEqual(reassigned.map((x) => x.key).sort(), ['tx', 'tx2'])
+  for (const assignment of reassigned) assert.equal(d.accept('quick', assignment.taskId).ok, true)
+  assert.deepEqual(
+    d.assign('slow', 10),
+    [],
+    'an expired task does not go back to the agent that let it expire',
+  )
+  d.enqueue({ key: 'tx3', level: 2 })
+  const [held] = d.assign('quick', 10)
+  assert.ok(held)
+  d.addAgent('third', { level: 2, maxInFlight: 10 })
+  d.removeAgent('quick')
+  assert.deepEqual(
+    d.assign('third', 10).map((x) => x.key),
+    ['tx3'],
+  )
+})
+
+test('finished work is forgotten, so memory does not grow with the chain', () => {
+  const c = clock()
+  const d = createDispatcher({ redundancy: 1, deadlineMs: 100, retainMs: 100, now: c.now })
+  d.addAgent('a', { level: 1, maxInFlight: 1000 })
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 200; i++) d.enqueue({ key: `r${round}-${i}`, level: 1 })
+    for (const assignment of d.assign('a', 1000)) assert.equal(d.accept('a', assignment.taskId).ok, true)
+    c.advance(500)
+    d.expire()
+    assert.deepEqual(d.stats(), { queued: 0, open: 0, agents: 1 })
+  }
+  assert.equal(
+    d.enqueue({ key: 'r0-0', level: 1 }),
+    true,
+    'a forgotten key may be queued again: the follower enqueues each block once',
+  )
+})
