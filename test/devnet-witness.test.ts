@@ -50,20 +50,14 @@ test('L3 on witnesses traced from the devnet agrees with its receipts for every 
   assert.ok(Probe)
   const [first, second] = devnet.accounts
   assert.ok(first && second)
-  const chain = {
-    id: devnet.chainId,
-    name: 'devnet',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [devnet.url] } },
-  }
   const alice = createWalletClient({
     account: privateKeyToAccount(first.privateKey),
-    chain,
+    chain: devnet.chain,
     transport: http(devnet.url),
   })
   const bob = createWalletClient({
     account: privateKeyToAccount(second.privateKey),
-    chain,
+    chain: devnet.chain,
     transport: http(devnet.url),
   })
 

@@ -14,15 +14,9 @@ test('the devnet serves JSON-RPC on 127.0.0.1, mines a signed transfer, and L1 a
     assert.match(devnet.url, /^http:\/\/127\.0\.0\.1:\d+$/)
     const [first] = devnet.accounts
     assert.ok(first)
-    const chain = {
-      id: devnet.chainId,
-      name: 'apiary devnet',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-      rpcUrls: { default: { http: [devnet.url] } },
-    }
     const wallet = createWalletClient({
       account: privateKeyToAccount(first.privateKey),
-      chain,
+      chain: devnet.chain,
       transport: http(devnet.url),
     })
     const hash = await wallet.sendTransaction({

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createHardhatRuntimeEnvironment } from 'hardhat/hre'
+import type { Chain } from 'viem'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 
@@ -27,6 +28,8 @@ export interface StartDevnetParameters {
 export interface Devnet {
   url: string
   chainId: number
+  /** The devnet as a viem chain, for clients. */
+  chain: Chain
   /** Funded accounts, derived from DEVNET_MNEMONIC. */
   accounts: Array<{ address: `0x${string}`; privateKey: `0x${string}` }>
   /** Calls the node in-process (same as a POST to `url`). */
@@ -96,9 +99,16 @@ export async function startDevnet(
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
   const keys = await deriveAccounts(accounts)
   logger.info({ url, chainId, blockTime, hardfork }, 'devnet listening')
+  const chain: Chain = {
+    id: chainId,
+    name: 'apiary devnet',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [url] } },
+  }
   return {
     url,
     chainId,
+    chain,
     accounts: keys,
     request,
     async close() {

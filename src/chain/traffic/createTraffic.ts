@@ -236,41 +236,11 @@ export function createTraffic({ logger }: { logger: Logger }, params: CreateTraf
         case 'eth transfer':
           return { kind, type, hash: await send(account, kind, { to: payee, value: amount }, type) }
         case 'erc20 transfer':
-          return {
-            kind,
-            type,
-            hash: await send(
-              account,
-              kind,
-              {
-                to: token,
-                data: encodeFunctionData({
-                  abi: TrafficToken.abi,
-                  functionName: 'transfer',
-                  args: [other, amount],
-                }),
-              },
-              type,
-            ),
-          }
-        case 'erc20 approve':
-          return {
-            kind,
-            type,
-            hash: await send(
-              account,
-              kind,
-              {
-                to: token,
-                data: encodeFunctionData({
-                  abi: TrafficToken.abi,
-                  functionName: 'approve',
-                  args: [other, amount],
-                }),
-              },
-              type,
-            ),
-          }
+        case 'erc20 approve': {
+          const functionName = kind === 'erc20 transfer' ? 'transfer' : 'approve'
+          const data = encodeFunctionData({ abi: TrafficToken.abi, functionName, args: [other, amount] })
+          return { kind, type, hash: await send(account, kind, { to: token, data }, type) }
+        }
         case 'amm swap':
         case 'reverting swap': {
           const minimumOut = kind === 'reverting swap' ? 2n ** 200n : 0n
