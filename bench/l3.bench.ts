@@ -4,6 +4,7 @@ import { createTxFromRLP } from '@ethereumjs/tx'
 import { Account, Address } from '@ethereumjs/util'
 import { createVM, runTx } from '@ethereumjs/vm'
 import { type Abi, encodeDeployData, encodeFunctionData, getAddress } from 'viem'
+import { compile, packageSource } from '../contracts/compile.ts'
 import {
   type AccountState,
   captureWitness,
@@ -14,7 +15,6 @@ import {
   fromHex,
   type Witness,
 } from '../src/validation/index.ts'
-import { compile, packageSource } from './_lib/compile.ts'
 import { machine } from './_lib/machine.ts'
 import { addressOfKey, signTransaction } from './_lib/sign.ts'
 

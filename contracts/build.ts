@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { compile } from '../bench/_lib/compile.ts'
+import { compile } from './compile.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const GENERATED = join(here, '..', 'src', 'chain', 'contracts.generated.ts')

@@ -10,7 +10,7 @@ import {
   parseEther,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { compile } from '../bench/_lib/compile.ts'
+import { compile } from '../contracts/compile.ts'
 import { type Devnet, startDevnet } from '../src/chain/index.ts'
 import { traceWitness } from '../src/coordinator/witness/index.ts'
 import { createLogger } from '../src/internal/logger.ts'
