@@ -8,9 +8,12 @@ import { test } from 'node:test'
 import { Code, ConnectError, createClient } from '@connectrpc/connect'
 import { createGrpcTransport } from '@connectrpc/connect-node'
 import { privateKeyToAccount } from 'viem/accounts'
+import { createDispatcher } from '../src/coordinator/dispatch/index.ts'
 import { deriveApiKey, walletBindingMessage } from '../src/coordinator/identity/index.ts'
 import { buildSwarmRpc } from '../src/coordinator/rpc/index.ts'
+import { createAccuracy } from '../src/coordinator/scoring/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
+import { createTaskHub } from '../src/coordinator/work/index.ts'
 import { Level, SwarmService } from '../src/gen/apiary/v1/swarm_pb.js'
 import { createLogger } from '../src/internal/logger.ts'
 
@@ -20,10 +23,13 @@ const wallet = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae8
 
 async function startCoordinator(path: string) {
   const store = await openStore({ path })
+  const logger = createLogger({ level: 'silent' })
+  const hub = createTaskHub({ store, dispatcher: createDispatcher(), accuracy: createAccuracy(), logger })
   const server: Http2Server = createServer(
     buildSwarmRpc({
       store,
-      logger: createLogger({ level: 'silent' }),
+      hub,
+      logger,
       masterSecret: SECRET,
       chainId: CHAIN_ID,
       revoked: new Set(['agent-revoked']),

@@ -1,2 +1,3 @@
+export { createRpcClient, type RpcRequest, redactUrl } from './createRpcClient.ts'
 export { DEVNET_MNEMONIC, type Devnet, type StartDevnetParameters, startDevnet } from './startDevnet.ts'
 export * from './traffic/index.ts'

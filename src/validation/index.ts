@@ -1,4 +1,4 @@
-export { bigIntToHex, bytesToBigInt, concatBytes, fromHex, type Hex, toHex } from './bytes.ts'
+export { bigIntToBytes, bigIntToHex, bytesToBigInt, concatBytes, fromHex, type Hex, toHex } from './bytes.ts'
 export {
   type CaptureWitnessParameters,
   type CaptureWitnessReturnType,

@@ -1,15 +1,18 @@
+import { randomBytes } from 'node:crypto'
+
 /**
  * Who validates what: each task goes to `redundancy` distinct agents of its level (fewer when fewer are
  * live), never twice to the same agent, never beyond an agent's in-flight limit; an assignment not answered
  * by its deadline expires and the task goes to another agent. Pure bookkeeping in memory: the caller
  * persists assignments before sending them and results before acknowledging them.
  *
- * Memory stays flat: a task is forgotten once it has all its answers, and a closed assignment once
+ * Memory stays flat and every operation costs what it touches, not what is held: a task is forgotten once
+ * it has its answers (or `taskTtlMs` after it was queued with nobody to take it), a closed assignment once
  * `retainMs` has passed its deadline (a reply after that is NOT_ASSIGNED rather than DUPLICATE or LATE).
  * Duplicate keys are refused among the tasks it still holds; the follower enqueues each block once.
  */
 export interface DispatchTask {
-  /** Unique per transaction inclusion (e.g. `<block hash>:<tx index>`), so a transaction is never queued twice. */
+  /** Unique per transaction inclusion and level (e.g. `<block hash>:<tx index>:3`), so it is never queued twice. */
   key: string
   level: number
 }
@@ -25,20 +28,33 @@ export type AcceptResult =
   | { ok: true; assignment: Assignment }
   | { ok: false; code: 'NOT_ASSIGNED' | 'DUPLICATE' | 'LATE' }
 
+export interface DispatchStats {
+  queued: number
+  open: number
+  agents: number
+  /** Tasks dropped after `taskTtlMs` without enough answers. */
+  abandoned: number
+}
+
 export interface Dispatcher {
   /** An agent that can take work (again): level and in-flight limit from its registration. */
   addAgent(agentId: string, options: { level: number; maxInFlight: number }): void
   /** The agent is gone: its open assignments are released and their tasks go to others. */
   removeAgent(agentId: string): void
-  /** Queues a task; returns false when the key was queued before. */
-  enqueue(task: DispatchTask): boolean
+  /**
+   * Queues a task; returns false when the key is held already. `answeredBy` lists agents that answered it
+   * before (after a restart): they count as answers and never get it again.
+   */
+  enqueue(task: DispatchTask, answeredBy?: Iterable<string>): boolean
   /** Hands out up to `max` new assignments to `agentId`, within its free capacity. */
   assign(agentId: string, max: number): Assignment[]
   /** Records an answer: only for an open assignment of that agent, once, before its deadline. */
   accept(agentId: string, taskId: string): AcceptResult
   /** Expires overdue assignments (their tasks become assignable to other agents) and forgets finished work. */
   expire(): Assignment[]
-  stats(): { queued: number; open: number; agents: number }
+  /** Free capacity of an agent (0 when unknown). */
+  room(agentId: string): number
+  stats(): DispatchStats
 }
 
 export interface CreateDispatcherParameters {
@@ -47,93 +63,133 @@ export interface CreateDispatcherParameters {
   deadlineMs?: number
   /** How long a closed assignment is remembered after its deadline. */
   retainMs?: number
+  /** A task nobody could finish is dropped this long after it was queued. */
+  taskTtlMs?: number
+  /** Task ids start with it; random by default, so ids never repeat across restarts. */
+  idPrefix?: string
   now?: () => number
 }
 
 interface TaskState {
   task: DispatchTask
+  queuedAt: number
   /** Agents that got it (answered, open or expired): never given to them again. */
   tried: Set<string>
   open: number
   answered: number
+  waiting: boolean
 }
+
+type Held = Assignment & { state: 'open' | 'answered' | 'expired' }
 
 export function createDispatcher({
   redundancy = 2,
   deadlineMs = 10_000,
   retainMs = 60_000,
+  taskTtlMs = 600_000,
+  idPrefix = randomBytes(4).toString('hex'),
   now = Date.now,
 }: CreateDispatcherParameters = {}): Dispatcher {
   const agents = new Map<string, { level: number; maxInFlight: number; open: Set<string> }>()
+  const liveByLevel = new Map<number, number>()
+  /** Insertion order is queue order, so the oldest task comes first. */
   const tasks = new Map<string, TaskState>()
   /** Tasks that still need an assignment, oldest first, per level. */
   const waiting = new Map<number, string[]>()
-  const assignments = new Map<string, Assignment & { state: 'open' | 'answered' | 'expired' }>()
+  /** Every held assignment, in deadline order (deadlines grow with insertion). */
+  const assignments = new Map<string, Held>()
+  /** Open assignments only, in deadline order. */
+  const openByDeadline = new Map<string, Held>()
   let sequence = 0
+  let abandoned = 0
 
-  const live = (level: number) => [...agents.values()].filter((a) => a.level === level).length
-  const needed = (state: TaskState) =>
-    Math.max(0, Math.min(redundancy, live(state.task.level)) - state.answered - state.open)
-  const requeue = (key: string) => {
-    const state = tasks.get(key)
-    if (state === undefined || needed(state) === 0) return
-    const queue = waiting.get(state.task.level) ?? []
-    if (!queue.includes(key)) queue.unshift(key)
-    waiting.set(state.task.level, queue)
+  const target = (state: TaskState) => Math.min(redundancy, liveByLevel.get(state.task.level) ?? 0)
+  const needed = (state: TaskState) => Math.max(0, target(state) - state.answered - state.open)
+  const finished = (state: TaskState) =>
+    state.open === 0 && state.answered > 0 && state.answered >= target(state)
+  const queueOf = (level: number) => {
+    const queue = waiting.get(level) ?? []
+    waiting.set(level, queue)
+    return queue
   }
-  const close = (assignment: Assignment & { state: string }, state: 'answered' | 'expired') => {
-    assignment.state = state
+  const requeue = (state: TaskState) => {
+    if (state.waiting || needed(state) === 0) return
+    state.waiting = true
+    queueOf(state.task.level).unshift(state.task.key)
+  }
+  const close = (assignment: Held, outcome: 'answered' | 'expired') => {
+    assignment.state = outcome
+    openByDeadline.delete(assignment.taskId)
     agents.get(assignment.agentId)?.open.delete(assignment.taskId)
-    const task = tasks.get(assignment.key)
-    if (task === undefined) return
-    task.open--
-    if (state === 'answered') task.answered++
+    const state = tasks.get(assignment.key)
+    if (state === undefined) return
+    state.open--
+    if (outcome === 'answered') state.answered++
+    if (finished(state)) tasks.delete(assignment.key)
+    else requeue(state)
   }
+  const setLive = (level: number, delta: number) =>
+    liveByLevel.set(level, (liveByLevel.get(level) ?? 0) + delta)
 
   return {
     addAgent(agentId, { level, maxInFlight }) {
-      const open = agents.get(agentId)?.open ?? new Set<string>()
-      agents.set(agentId, { level, maxInFlight, open })
+      const known = agents.get(agentId)
+      if (known !== undefined) setLive(known.level, -1)
+      agents.set(agentId, { level, maxInFlight, open: known?.open ?? new Set<string>() })
+      setLive(level, 1)
     },
     removeAgent(agentId) {
       const agent = agents.get(agentId)
       if (agent === undefined) return
       agents.delete(agentId)
-      for (const taskId of agent.open) {
+      setLive(agent.level, -1)
+      for (const taskId of [...agent.open]) {
         const assignment = assignments.get(taskId)
-        if (assignment?.state !== 'open') continue
-        close(assignment, 'expired')
-        requeue(assignment.key)
+        if (assignment?.state === 'open') close(assignment, 'expired')
       }
     },
-    enqueue(task) {
+    enqueue(task, answeredBy = []) {
       if (tasks.has(task.key)) return false
-      tasks.set(task.key, { task, tried: new Set(), open: 0, answered: 0 })
-      const queue = waiting.get(task.level) ?? []
-      queue.push(task.key)
-      waiting.set(task.level, queue)
+      const tried = new Set(answeredBy)
+      const state = { task, queuedAt: now(), tried, open: 0, answered: tried.size, waiting: true }
+      tasks.set(task.key, state)
+      queueOf(task.level).push(task.key)
       return true
     },
     assign(agentId, max) {
       const agent = agents.get(agentId)
       if (agent === undefined) return []
       const out: Assignment[] = []
-      const queue = waiting.get(agent.level) ?? []
-      const keep: string[] = []
-      for (const key of queue) {
-        const state = tasks.get(key) as TaskState
-        const room = Math.min(max - out.length, agent.maxInFlight - agent.open.size)
-        if (room > 0 && !state.tried.has(agentId) && needed(state) > 0) {
-          const assignment = { taskId: `t${++sequence}`, key, agentId, deadline: now() + deadlineMs }
-          assignments.set(assignment.taskId, { ...assignment, state: 'open' })
-          agent.open.add(assignment.taskId)
-          state.tried.add(agentId)
-          state.open++
-          out.push(assignment)
+      const queue = queueOf(agent.level)
+      const skipped: string[] = []
+      let room = Math.min(max, agent.maxInFlight - agent.open.size)
+      let i = 0
+      for (; i < queue.length && room > 0; i++) {
+        const key = queue[i] as string
+        const state = tasks.get(key)
+        if (state === undefined) continue
+        if (state.tried.has(agentId)) {
+          skipped.push(key)
+          continue
         }
-        if (needed(state) > 0) keep.push(key)
+        const assignment: Held = {
+          taskId: `${idPrefix}-${(++sequence).toString(36)}`,
+          key,
+          agentId,
+          deadline: now() + deadlineMs,
+          state: 'open',
+        }
+        assignments.set(assignment.taskId, assignment)
+        openByDeadline.set(assignment.taskId, assignment)
+        agent.open.add(assignment.taskId)
+        state.tried.add(agentId)
+        state.open++
+        room--
+        out.push({ taskId: assignment.taskId, key, agentId, deadline: assignment.deadline })
+        if (needed(state) > 0) skipped.push(key)
+        else state.waiting = false
       }
-      waiting.set(agent.level, keep)
+      if (i > 0) waiting.set(agent.level, i === queue.length ? skipped : skipped.concat(queue.slice(i)))
       return out
     },
     accept(agentId, taskId) {
@@ -141,38 +197,53 @@ export function createDispatcher({
       if (assignment === undefined || assignment.agentId !== agentId)
         return { ok: false, code: 'NOT_ASSIGNED' }
       if (assignment.state === 'answered') return { ok: false, code: 'DUPLICATE' }
-      if (assignment.state === 'expired' || now() > assignment.deadline) {
-        if (assignment.state === 'open') {
-          close(assignment, 'expired')
-          requeue(assignment.key)
-        }
+      if (assignment.state === 'expired') return { ok: false, code: 'LATE' }
+      if (now() > assignment.deadline) {
+        close(assignment, 'expired')
         return { ok: false, code: 'LATE' }
       }
       close(assignment, 'answered')
-      const { state: _state, ...rest } = assignment
-      return { ok: true, assignment: rest }
+      return {
+        ok: true,
+        assignment: { taskId, key: assignment.key, agentId, deadline: assignment.deadline },
+      }
     },
     expire() {
       const expired: Assignment[] = []
       const at = now()
-      for (const [taskId, assignment] of assignments) {
-        if (assignment.state !== 'open') {
-          if (at > assignment.deadline + retainMs) assignments.delete(taskId)
-          continue
-        }
-        if (at <= assignment.deadline) continue
+      for (const assignment of openByDeadline.values()) {
+        if (assignment.deadline >= at) break
         close(assignment, 'expired')
-        requeue(assignment.key)
         const { state: _state, ...rest } = assignment
         expired.push(rest)
       }
-      for (const [key, state] of tasks) if (state.open === 0 && needed(state) === 0) tasks.delete(key)
+      for (const [taskId, assignment] of assignments) {
+        if (assignment.deadline + retainMs >= at) break
+        if (assignment.state !== 'open') assignments.delete(taskId)
+      }
+      const dropped = new Set<number>()
+      for (const [key, state] of tasks) {
+        if (state.queuedAt + taskTtlMs >= at) break
+        if (state.open > 0) continue
+        tasks.delete(key)
+        if (!finished(state)) abandoned++
+        if (state.waiting) dropped.add(state.task.level)
+      }
+      for (const level of dropped)
+        waiting.set(
+          level,
+          queueOf(level).filter((key) => tasks.has(key)),
+        )
       return expired
     },
+    room(agentId) {
+      const agent = agents.get(agentId)
+      return agent === undefined ? 0 : Math.max(0, agent.maxInFlight - agent.open.size)
+    },
     stats() {
-      const queued = [...waiting.values()].reduce((n, q) => n + q.length, 0)
-      const open = [...assignments.values()].filter((a) => a.state === 'open').length
-      return { queued, open, agents: agents.size }
+      let queued = 0
+      for (const queue of waiting.values()) queued += queue.length
+      return { queued, open: openByDeadline.size, agents: agents.size, abandoned }
     },
   }
 }

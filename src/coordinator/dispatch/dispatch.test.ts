@@ -87,11 +87,29 @@ test('finished work is forgotten, so memory does not grow with the chain', () =>
     for (const assignment of d.assign('a', 1000)) assert.equal(d.accept('a', assignment.taskId).ok, true)
     c.advance(500)
     d.expire()
-    assert.deepEqual(d.stats(), { queued: 0, open: 0, agents: 1 })
+    assert.deepEqual(d.stats(), { queued: 0, open: 0, agents: 1, abandoned: 0 })
   }
   assert.equal(
     d.enqueue({ key: 'r0-0', level: 1 }),
     true,
     'a forgotten key may be queued again: the follower enqueues each block once',
   )
+})
+
+test('a task nobody can take is dropped after its time to live, and a restart seeds past answers', () => {
+  const c = clock()
+  const d = createDispatcher({ redundancy: 2, deadlineMs: 100, taskTtlMs: 1000, now: c.now })
+  d.enqueue({ key: 'orphan', level: 3 })
+  c.advance(1001)
+  d.expire()
+  assert.deepEqual(d.stats(), { queued: 0, open: 0, agents: 0, abandoned: 1 })
+  d.addAgent('a', { level: 1, maxInFlight: 10 })
+  d.addAgent('b', { level: 1, maxInFlight: 10 })
+  d.enqueue({ key: 'seen', level: 1 }, ['a'])
+  assert.deepEqual(d.assign('a', 10), [], 'an agent that answered before a restart does not get it again')
+  const [second] = d.assign('b', 10)
+  assert.ok(second)
+  assert.equal(d.accept('b', second.taskId).ok, true)
+  assert.equal(d.enqueue({ key: 'seen', level: 1 }), true, 'two answers: finished and forgotten at once')
+  assert.match(second.taskId, /^[0-9a-f]{8}-/)
 })

@@ -4,9 +4,11 @@ import { Level, SwarmService } from '../../gen/apiary/v1/swarm_pb.js'
 import type { Logger } from '../../internal/logger.ts'
 import { authenticateAgent, verifyWalletBinding } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
+import type { TaskHub } from '../work/index.ts'
 
 export interface SwarmRpcDependencies {
   store: Store
+  hub: TaskHub
   logger: Logger
   masterSecret: string
   chainId: bigint
@@ -21,11 +23,12 @@ const SERVED_LEVELS = new Set([Level.L1, Level.L2, Level.L3])
 
 /**
  * The coordinator's gRPC handler (binary protobuf over gRPC/HTTP2, docs/spec/protocol.md). The caller
- * mounts it on an HTTP/2 server; only the CLI listens. Register and Heartbeat are served; task streaming
- * and results arrive with the dispatcher.
+ * mounts it on an HTTP/2 server. Identity comes from the credential on every call; tasks and results go
+ * through the task hub.
  */
 export function buildSwarmRpc(deps: SwarmRpcDependencies) {
-  const { store, logger, masterSecret, chainId } = deps
+  const { store, hub, logger, masterSecret, chainId } = deps
+  const MAX_RESULTS_PER_CALL = 4096
   const revoked = deps.revoked ?? new Set<string>()
   const now = deps.now ?? Date.now
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 5000
@@ -110,17 +113,36 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
             .where('id', '=', agentId)
             .where('session', '=', Number(request.session))
             .executeTakeFirst()
-          return { reregister: result.numUpdatedRows === 0n }
+          return { reregister: result.numUpdatedRows === 0n, chainId }
         },
 
-        streamTasks(_request, context) {
-          authenticate(context)
-          throw new ConnectError('task streaming arrives with the dispatcher', Code.Unimplemented)
+        async *streamTasks(request, context) {
+          const agentId = authenticate(context)
+          const agent = await store.db
+            .selectFrom('agents')
+            .select(['level', 'max_in_flight', 'session'])
+            .where('id', '=', agentId)
+            .executeTakeFirst()
+          if (agent === undefined || BigInt(agent.session) !== request.session)
+            throw new ConnectError('the session is stale: call Register again', Code.FailedPrecondition)
+          logger.info({ agentId, session: agent.session }, 'task stream opened')
+          try {
+            for await (const tasks of hub.stream(
+              agentId,
+              { level: agent.level, maxInFlight: agent.max_in_flight },
+              context.signal,
+            ))
+              yield { tasks }
+          } finally {
+            logger.info({ agentId }, 'task stream closed')
+          }
         },
 
-        async submitResults(_request, context) {
-          authenticate(context)
-          throw new ConnectError('results arrive with the dispatcher', Code.Unimplemented)
+        async submitResults(request, context) {
+          const agentId = authenticate(context)
+          if (request.results.length > MAX_RESULTS_PER_CALL)
+            throw invalid(`at most ${MAX_RESULTS_PER_CALL} results per call`)
+          return { acks: await hub.submit(agentId, request.results) }
         },
 
         streamStateDiffs(_request, context) {

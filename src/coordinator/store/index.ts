@@ -1,2 +1,3 @@
+export { createWriteBatcher, type WriteBatcher } from './createWriteBatcher.ts'
 export { openStore, type Store } from './openStore.ts'
-export type { AgentsTable, Database } from './schema.ts'
+export type { AgentsTable, Database, InclusionsTable, ResultsTable } from './schema.ts'

@@ -20,4 +20,67 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute()
     },
   },
+  '0002_work': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('blocks')
+        .addColumn('number', 'integer', (c) => c.primaryKey())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('parent_hash', 'text', (c) => c.notNull())
+        .addColumn('transactions', 'integer', (c) => c.notNull())
+        .addColumn('followed_at', 'integer', (c) => c.notNull())
+        .execute()
+      await db.schema
+        .createTable('inclusions')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('block_number', 'integer', (c) => c.notNull())
+        .addColumn('block_hash', 'text', (c) => c.notNull())
+        .addColumn('tx_index', 'integer', (c) => c.notNull())
+        .addColumn('tx_hash', 'text', (c) => c.notNull())
+        .addColumn('witness', 'blob', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('truth', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute()
+      await db.schema
+        .createIndex('inclusions_state')
+        .on('inclusions')
+        .columns(['state', 'block_number'])
+        .execute()
+      await db.schema.createIndex('inclusions_tx').on('inclusions').column('tx_hash').execute()
+      await db.schema
+        .createTable('assignments')
+        .addColumn('task_id', 'text', (c) => c.primaryKey())
+        .addColumn('inclusion', 'text', (c) => c.notNull())
+        .addColumn('level', 'integer', (c) => c.notNull())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addColumn('assigned_at', 'integer', (c) => c.notNull())
+        .addColumn('deadline', 'integer', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('assignments_inclusion').on('assignments').column('inclusion').execute()
+      await db.schema
+        .createTable('results')
+        .addColumn('task_id', 'text', (c) => c.primaryKey())
+        .addColumn('inclusion', 'text', (c) => c.notNull())
+        .addColumn('level', 'integer', (c) => c.notNull())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'integer', (c) => c.notNull())
+        .addColumn('result', 'blob', (c) => c.notNull())
+        .addColumn('scored_at', 'integer')
+        .addColumn('matched', 'integer')
+        .addColumn('scored_fields', 'text')
+        .addColumn('mismatches', 'text')
+        .execute()
+      await db.schema.createIndex('results_inclusion').on('results').columns(['inclusion', 'level']).execute()
+      await db.schema.createIndex('results_agent').on('results').column('agent_id').execute()
+      await db.schema
+        .createTable('rejections')
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rejections_pk', ['agent_id', 'code'])
+        .execute()
+    },
+  },
 }

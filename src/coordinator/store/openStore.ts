@@ -9,6 +9,8 @@ import type { Database } from './schema.ts'
 
 export interface Store {
   db: Kysely<Database>
+  /** The same connection without Kysely, for prepared statements on hot paths. */
+  sqlite: SQLite.Database
   close(): Promise<void>
 }
 
@@ -40,5 +42,5 @@ export async function openStore({ path }: { path: string }): Promise<Store> {
       cause: error,
     })
   }
-  return { db, close: () => db.destroy() }
+  return { db, sqlite, close: () => db.destroy() }
 }

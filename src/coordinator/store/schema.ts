@@ -3,6 +3,11 @@ import type { Generated } from 'kysely'
 /** The coordinator's SQLite schema (see migrations.ts for the DDL, one migration per change). */
 export interface Database {
   agents: AgentsTable
+  blocks: BlocksTable
+  inclusions: InclusionsTable
+  assignments: AssignmentsTable
+  results: ResultsTable
+  rejections: RejectionsTable
 }
 
 export interface AgentsTable {
@@ -19,4 +24,67 @@ export interface AgentsTable {
   registered_at: number
   last_seen_at: number
   revoked: Generated<number>
+}
+
+/** Blocks the follower has taken in (the cursor is the highest number); reorgs delete from the top. */
+export interface BlocksTable {
+  number: number
+  hash: string
+  parent_hash: string
+  transactions: number
+  followed_at: number
+}
+
+/** One transaction in one block (or one replayed fixture): the unit of work, validated at every level. */
+export interface InclusionsTable {
+  /** `<block hash>:<tx index>` (or `replay:<file>`). */
+  key: string
+  /** `chain` or `replay`. */
+  source: string
+  block_number: number
+  block_hash: string
+  tx_index: number
+  tx_hash: string
+  /** The full witness, protobuf `apiary.v1.Witness` bytes. */
+  witness: Uint8Array
+  /** `pending` until final, then `final` (truth set) or `orphaned` (reorged out: never scored). */
+  state: 'pending' | 'final' | 'orphaned'
+  /** Chain truth as JSON (see scoring/truth.ts), once final. */
+  truth: string | null
+  created_at: number
+}
+
+/** Every task sent, recorded before it is sent. */
+export interface AssignmentsTable {
+  task_id: string
+  inclusion: string
+  level: number
+  agent_id: string
+  assigned_at: number
+  deadline: number
+}
+
+/** Every accepted result, recorded before it is acknowledged, and its score once the block is final. */
+export interface ResultsTable {
+  task_id: string
+  inclusion: string
+  level: number
+  agent_id: string
+  received_at: number
+  /** Protobuf `apiary.v1.TaskResult` bytes as received. */
+  result: Uint8Array
+  scored_at: number | null
+  /** 1 when every scored field agrees with the chain. */
+  matched: number | null
+  /** Comma-separated fields compared with the chain. */
+  scored_fields: string | null
+  /** Comma-separated fields that disagree. */
+  mismatches: string | null
+}
+
+/** Results refused, counted per agent and reason code. */
+export interface RejectionsTable {
+  agent_id: string
+  code: string
+  count: number
 }

@@ -1,1 +1,6 @@
-export { type RpcRequest, type TraceWitnessParameters, traceWitness } from './traceWitness.ts'
+export {
+  buildWitness,
+  type RpcBlock,
+  type TraceWitnessParameters,
+  traceWitness,
+} from './traceWitness.ts'

@@ -1,9 +1,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js'
+import type { RpcRequest } from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { encodeRpcTransaction, toHex } from '../../validation/index.ts'
-
-/** A JSON-RPC call: `(method, params) => result`. */
-export type RpcRequest = (method: string, params: unknown[]) => Promise<unknown>
 
 export interface TraceWitnessParameters {
   hash: `0x${string}`
@@ -12,7 +10,7 @@ export interface TraceWitnessParameters {
   fork: string
 }
 
-type RpcBlock = {
+export type RpcBlock = {
   number: string
   hash: string
   parentHash: string
@@ -28,10 +26,8 @@ type RpcBlock = {
 
 /**
  * Builds the witness of one mined transaction (docs/spec/witness.md) from a node that serves
- * `debug_traceTransaction` with go-ethereum's `prestateTracer`: the prestate is the tracer's output as is,
- * the block context comes from the block, and the raw transaction is re-encoded from the node's view of it
- * (some nodes, EDR among them, have no `eth_getRawTransactionByHash`). BLOCKHASH is answered for the parent
- * block only.
+ * `debug_traceTransaction` with go-ethereum's `prestateTracer`. BLOCKHASH is answered for the parent block
+ * only.
  */
 export async function traceWitness(
   rpc: RpcRequest,
@@ -47,14 +43,33 @@ export async function traceWitness(
     rpc('eth_getBlockByNumber', [tx.blockNumber, false]) as Promise<RpcBlock>,
     rpc('debug_traceTransaction', [hash, { tracer: 'prestateTracer' }]) as Promise<Record<string, unknown>>,
   ])
+  return buildWitness({ tx, block, prestate, chainId, fork })
+}
+
+/**
+ * The witness JSON of one transaction from the node's view of it, its block and the prestateTracer output
+ * (used as is). The raw transaction is re-encoded from the node's JSON (some nodes, EDR among them, have no
+ * `eth_getRawTransactionByHash`) and must hash to the node's hash.
+ */
+export function buildWitness({
+  tx,
+  block,
+  prestate,
+  chainId,
+  fork,
+}: {
+  tx: Record<string, unknown>
+  block: RpcBlock
+  prestate: unknown
+  chainId: bigint
+  fork: string
+}): Record<string, unknown> {
   const raw = encodeRpcTransaction(tx)
-  if (toHex(keccak_256(raw)) !== hash.toLowerCase()) {
+  if (toHex(keccak_256(raw)) !== String(tx.hash).toLowerCase()) {
     throw new ApiaryError(
       'APIARY_TX_ENCODING_MISMATCH',
-      `transaction ${hash} does not re-encode to its hash`,
-      {
-        details: { type: tx.type },
-      },
+      `transaction ${String(tx.hash)} does not re-encode to its hash`,
+      { details: { type: tx.type } },
     )
   }
   return {

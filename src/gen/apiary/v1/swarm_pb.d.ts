@@ -173,14 +173,8 @@ export declare type Task = Message<"apiary.v1.Task"> & {
   deadlineUnixMs: bigint;
 
   /**
-   * The raw signed transaction (L1); for L2 and L3 it is also in `witness`.
-   *
-   * @generated from field: bytes transaction = 4;
-   */
-  transaction: Uint8Array;
-
-  /**
-   * Present for L2 and L3.
+   * Always present. For L1 it holds chain_id, fork, transaction and block only; for L2 and L3 also the
+   * block hashes and the prestate.
    *
    * @generated from field: apiary.v1.Witness witness = 5;
    */
@@ -628,6 +622,14 @@ export declare type HeartbeatResponse = Message<"apiary.v1.HeartbeatResponse"> &
    * @generated from field: bool reregister = 1;
    */
   reregister: boolean;
+
+  /**
+   * The chain the coordinator follows, which the wallet binding must name. An agent learns it with a
+   * Heartbeat of session 0 before its first Register.
+   *
+   * @generated from field: uint64 chain_id = 2;
+   */
+  chainId: bigint;
 };
 
 /**

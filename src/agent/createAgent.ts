@@ -1,0 +1,244 @@
+import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect'
+import { createGrpcTransport } from '@connectrpc/connect-node'
+import type { LocalAccount } from 'viem/accounts'
+import { walletBindingMessage } from '../coordinator/identity/index.ts'
+import { type Level, SwarmService, type TaskResult } from '../gen/apiary/v1/swarm_pb.js'
+import type { Logger } from '../internal/logger.ts'
+import { createTaskRunner } from './work/index.ts'
+
+export interface AgentCoordinator {
+  /** `http://host:port` or `https://host:port`. */
+  url: string
+  apiKey: string
+}
+
+export interface AgentOptions {
+  logger: Logger
+  agentId: string
+  coordinators: readonly AgentCoordinator[]
+  /** Signs the payout-wallet binding; its address receives rewards. */
+  wallet: LocalAccount
+  level: Level
+  region: string
+  /** Tasks in flight per coordinator. */
+  maxInFlight: number
+  /** Worker threads for validation; 0 validates on the main thread. */
+  threads: number
+  /** PEM of a CA to trust for https coordinators (beside the system's). */
+  tlsCa?: string | undefined
+  version?: string
+  /** Called with every acknowledgement (tests and metrics). */
+  onAck?: (ack: { coordinator: string; taskId: string; accepted: boolean; rejectCode: string }) => void
+  /** Test harness only: rewrites each result before it is sent (e.g. to play a lying agent). */
+  tamper?: (result: TaskResult) => TaskResult
+}
+
+export interface AgentStatus {
+  coordinators: {
+    url: string
+    connected: boolean
+    session: bigint | undefined
+    completed: number
+    accepted: number
+  }[]
+}
+
+export interface Agent {
+  status(): AgentStatus
+  /** Stops taking work, finishes and submits what is in flight (up to `graceMs`), then disconnects. */
+  close(options?: { graceMs?: number }): Promise<void>
+}
+
+const FLUSH_MS = 5
+const MAX_RESULTS_PER_CALL = 512
+
+/**
+ * An agent: one worker per coordinator, each registering (wallet binding signed by the payout wallet),
+ * streaming tasks, validating them on the task runner, and submitting results in small batches; heartbeats
+ * keep the session; any failure reconnects with exponential backoff and jitter.
+ */
+export function createAgent(options: AgentOptions): Agent {
+  const runner = createTaskRunner({ threads: options.threads })
+  const workers = options.coordinators.map((coordinator) => startWorker(options, coordinator, runner))
+  return {
+    status: () => ({ coordinators: workers.map((w) => w.status()) }),
+    async close({ graceMs = 10_000 } = {}) {
+      await Promise.all(workers.map((w) => w.close(graceMs)))
+      await runner.close()
+    },
+  }
+}
+
+function startWorker(
+  options: AgentOptions,
+  { url, apiKey }: AgentCoordinator,
+  runner: ReturnType<typeof createTaskRunner>,
+) {
+  const logger = options.logger.child({ coordinator: url })
+  const headers = { 'x-apiary-agent-id': options.agentId, authorization: `Bearer ${apiKey}` }
+  const client: Client<typeof SwarmService> = createClient(
+    SwarmService,
+    createGrpcTransport({
+      baseUrl: url,
+      ...(options.tlsCa === undefined ? {} : { nodeOptions: { ca: options.tlsCa } }),
+    }),
+  )
+  const state = {
+    connected: false,
+    session: undefined as bigint | undefined,
+    completed: 0,
+    accepted: 0,
+  }
+  let draining = false
+  const stopped = new AbortController()
+  let streamAbort = new AbortController()
+  const running = new Set<Promise<void>>()
+  let outbox: TaskResult[] = []
+  let flushing: Promise<void> | undefined
+  let flushTimer: NodeJS.Timeout | undefined
+
+  const flush = async (): Promise<void> => {
+    flushTimer = undefined
+    if (flushing !== undefined) return flushing
+    flushing = (async () => {
+      while (outbox.length > 0) {
+        const batch = outbox.slice(0, MAX_RESULTS_PER_CALL)
+        outbox = outbox.slice(batch.length)
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const { acks } = await client.submitResults({ results: batch }, { headers })
+            for (const ack of acks) {
+              if (ack.accepted) state.accepted++
+              else logger.debug({ taskId: ack.taskId, code: ack.rejectCode }, 'result refused')
+              options.onAck?.({
+                coordinator: url,
+                taskId: ack.taskId,
+                accepted: ack.accepted,
+                rejectCode: ack.rejectCode,
+              })
+            }
+            break
+          } catch (error) {
+            if (attempt >= 5 || stopped.signal.aborted) {
+              logger.warn(
+                { err: error, results: batch.length },
+                'results not delivered; their tasks will be reassigned',
+              )
+              break
+            }
+            await sleep(backoff(attempt), stopped.signal)
+          }
+        }
+      }
+    })().finally(() => {
+      flushing = undefined
+    })
+    return flushing
+  }
+  const queueResult = (result: TaskResult) => {
+    outbox.push(options.tamper === undefined ? result : options.tamper(result))
+    state.completed++
+    if (outbox.length >= MAX_RESULTS_PER_CALL) void flush()
+    else flushTimer ??= setTimeout(() => void flush(), FLUSH_MS)
+  }
+
+  const session = async (signal: AbortSignal) => {
+    const { chainId } = await client.heartbeat({ session: 0n }, { headers, signal })
+    const signedAt = BigInt(Math.floor(Date.now() / 1000))
+    const wallet = options.wallet.address
+    const signature = await options.wallet.signMessage({
+      message: walletBindingMessage({ agentId: options.agentId, wallet, chainId, signedAt }),
+    })
+    const registered = await client.register(
+      {
+        level: options.level,
+        region: options.region,
+        maxInFlight: options.maxInFlight,
+        payoutWallet: Buffer.from(wallet.slice(2), 'hex'),
+        walletSignature: Buffer.from(signature.slice(2), 'hex'),
+        signedAt,
+        agentVersion: options.version ?? 'apiary/0.1.0',
+      },
+      { headers, signal },
+    )
+    state.session = registered.session
+    state.connected = true
+    logger.info({ session: registered.session, chainId: registered.chainId }, 'registered')
+    const heartbeat = setInterval(() => {
+      client
+        .heartbeat({ session: registered.session, inFlight: running.size }, { headers, signal })
+        .then(({ reregister }) => {
+          if (reregister) streamAbort.abort('reregister')
+        })
+        .catch(() => {})
+    }, registered.heartbeatIntervalMs)
+    try {
+      for await (const { tasks } of client.streamTasks(
+        { session: registered.session },
+        { headers, signal },
+      )) {
+        if (draining) continue
+        for (const task of tasks) {
+          const job = runner
+            .run(task)
+            .then(queueResult, (error) => logger.warn({ err: error, taskId: task.taskId }, 'task failed'))
+            .finally(() => running.delete(job))
+          running.add(job)
+        }
+      }
+    } finally {
+      clearInterval(heartbeat)
+      state.connected = false
+    }
+  }
+
+  const loop = (async () => {
+    let failures = 0
+    while (!stopped.signal.aborted) {
+      streamAbort = new AbortController()
+      const signal = AbortSignal.any([stopped.signal, streamAbort.signal])
+      const started = Date.now()
+      try {
+        await session(signal)
+      } catch (error) {
+        if (stopped.signal.aborted) break
+        const code = error instanceof ConnectError ? Code[error.code] : undefined
+        logger.warn({ code, message: (error as Error).message }, 'disconnected from the coordinator')
+      }
+      if (Date.now() - started > 10_000) failures = 0
+      await sleep(backoff(failures++), stopped.signal)
+    }
+  })()
+
+  return {
+    status: () => ({ url, ...state }),
+    async close(graceMs: number) {
+      draining = true
+      const grace = sleep(graceMs)
+      await Promise.race([Promise.all(running), grace])
+      if (flushTimer !== undefined) clearTimeout(flushTimer)
+      await Promise.race([flush(), grace])
+      stopped.abort('shutdown')
+      await loop
+    },
+  }
+}
+
+/** Exponential backoff with full jitter: 250 ms doubling up to 30 s. */
+function backoff(attempt: number) {
+  return Math.random() * Math.min(30_000, 250 * 2 ** attempt)
+}
+
+function sleep(ms: number, signal?: AbortSignal) {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
+  })
+}

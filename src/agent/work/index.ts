@@ -1,0 +1,2 @@
+export { createTaskRunner, type TaskRunner } from './createTaskRunner.ts'
+export { runTask } from './runTask.ts'

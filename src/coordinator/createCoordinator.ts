@@ -1,0 +1,258 @@
+import { createServer, type Http2Server, type ServerHttp2Session } from 'node:http2'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { createRpcClient, redactUrl } from '../chain/createRpcClient.ts'
+import { ApiaryError } from '../internal/errors.ts'
+import type { Logger } from '../internal/logger.ts'
+import { createDispatcher } from './dispatch/index.ts'
+import { createFollower, type Follower } from './follower/index.ts'
+import { buildHttpApi } from './http/buildHttpApi.ts'
+import { loadReplay } from './replay/index.ts'
+import { buildSwarmRpc } from './rpc/index.ts'
+import { createAccuracy, type ScoredField, type Tally } from './scoring/index.ts'
+import { openStore, type Store } from './store/index.ts'
+import { createTaskHub, type HubCounters, TASK_LEVELS, type TaskHub } from './work/index.ts'
+
+export interface CoordinatorOptions {
+  logger: Logger
+  /** Directory of `coordinator.db`; `:memory:` for a throwaway store. */
+  datadir: string
+  masterSecret: string
+  /** Chain to follow; without it, `replay` must be given. */
+  rpcUrl?: string | undefined
+  /** Directory of go-ethereum tracer fixtures to replay instead of following a chain. */
+  replay?: string | undefined
+  fork: string
+  confirmations: number
+  pollMs: number
+  fromBlock?: number | undefined
+  host: string
+  /** 0 picks a free port. */
+  grpcPort: number
+  /** 0 picks a free port; undefined serves no HTTP API. */
+  httpPort?: number | undefined
+  redundancy: number
+  deadlineMs: number
+  heartbeatIntervalMs?: number
+  revoked?: ReadonlySet<string>
+  /** How long a queued task may wait for agents before it is dropped (also bounds what a restart re-queues). */
+  taskTtlMs?: number
+}
+
+export interface CoordinatorStatus {
+  chainId: bigint
+  head: number | undefined
+  followed: number | undefined
+  agentsLive: number
+  counters: HubCounters
+  accuracy: { total: Tally; agents: Map<string, Tally> }
+}
+
+export interface Coordinator {
+  grpcUrl: string
+  httpUrl: string | undefined
+  status(): CoordinatorStatus
+  close(): Promise<void>
+}
+
+/**
+ * Starts a coordinator: store, dispatcher, task hub, gRPC service, HTTP API, and the chain follower (or a
+ * replay). Work stored before a restart is queued again: every inclusion of the last `taskTtlMs` with
+ * fewer than `redundancy` results at a level, skipping the agents that answered it.
+ */
+export async function createCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
+  const { logger } = options
+  const taskTtlMs = options.taskTtlMs ?? 600_000
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5000
+  const revoked = options.revoked ?? new Set<string>()
+  if (options.rpcUrl === undefined && options.replay === undefined)
+    throw new ApiaryError(
+      'APIARY_COORDINATOR_NO_SOURCE',
+      'give --rpc URL (a chain to follow) or --replay DIR',
+      {
+        usage: true,
+      },
+    )
+  const rpc = options.rpcUrl === undefined ? undefined : createRpcClient(options.rpcUrl)
+  let chainId = 1n
+  if (rpc !== undefined) {
+    try {
+      chainId = BigInt((await rpc('eth_chainId', [])) as string)
+    } catch (cause) {
+      throw new ApiaryError(
+        'APIARY_RPC_UNREACHABLE',
+        `cannot reach the chain at ${redactUrl(options.rpcUrl ?? '')}`,
+        {
+          cause,
+          hints: ['check --rpc, or start a devnet with `apiary devnet`'],
+        },
+      )
+    }
+  }
+  const store = await openStore({
+    path: options.datadir === ':memory:' ? ':memory:' : join(options.datadir, 'coordinator.db'),
+  })
+  const closers: (() => Promise<void> | void)[] = [() => store.close()]
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer()
+    closers.length = 0
+  }
+  try {
+    const accuracy = createAccuracy()
+    for (const row of store.sqlite
+      .prepare<[], { agent_id: string; level: number; scored_fields: string; mismatches: string; n: number }>(
+        'SELECT agent_id, level, scored_fields, mismatches, COUNT(*) AS n FROM results WHERE scored_at IS NOT NULL GROUP BY 1, 2, 3, 4',
+      )
+      .all()) {
+      const list = (text: string) => (text === '' ? [] : text.split(','))
+      accuracy.add(
+        row.agent_id,
+        row.level,
+        {
+          fields: list(row.scored_fields) as ScoredField[],
+          mismatches: list(row.mismatches) as ScoredField[],
+        },
+        row.n,
+      )
+    }
+    const dispatcher = createDispatcher({
+      redundancy: options.redundancy,
+      deadlineMs: options.deadlineMs,
+      taskTtlMs,
+    })
+    const hub = createTaskHub({ store, dispatcher, accuracy, logger })
+    const requeued = requeue(store, hub, options.redundancy, Date.now() - taskTtlMs)
+    if (requeued > 0) logger.info({ inclusions: requeued }, 're-queued unfinished work from the store')
+
+    const abort = new AbortController()
+    closers.push(() => abort.abort())
+    const ticker = setInterval(() => hub.tick(), 100)
+    closers.push(() => clearInterval(ticker))
+
+    let follower: Follower | undefined
+    let ready = false
+    if (options.replay !== undefined) {
+      const { loaded, skipped } = loadReplay({ dir: options.replay, store, hub, logger })
+      logger.info({ loaded, skipped, dir: options.replay }, 'replaying tracer fixtures')
+      ready = true
+    } else if (rpc !== undefined) {
+      follower = createFollower({
+        rpc,
+        store,
+        hub,
+        logger,
+        chainId,
+        fork: options.fork,
+        confirmations: options.confirmations,
+        pollMs: options.pollMs,
+        fromBlock: options.fromBlock,
+      })
+      const running = follower.run(abort.signal)
+      closers.push(() => running)
+    }
+
+    const grpc: Http2Server = createServer(
+      buildSwarmRpc({
+        store,
+        hub,
+        logger,
+        masterSecret: options.masterSecret,
+        chainId,
+        revoked,
+        heartbeatIntervalMs,
+      }),
+    )
+    const liveSessions = new Set<ServerHttp2Session>()
+    grpc.on('session', (session) => {
+      liveSessions.add(session)
+      session.on('close', () => liveSessions.delete(session))
+    })
+    await listen(grpc, options.grpcPort, options.host)
+    closers.push(
+      () =>
+        new Promise<void>((done) => {
+          grpc.close(() => done())
+          for (const session of liveSessions) session.close()
+          setTimeout(() => {
+            for (const session of liveSessions) session.destroy()
+          }, 2000).unref()
+        }),
+    )
+    const grpcUrl = `http://${options.host}:${(grpc.address() as AddressInfo).port}`
+
+    let httpUrl: string | undefined
+    if (options.httpPort !== undefined) {
+      const api = buildHttpApi({
+        store,
+        hub,
+        accuracy,
+        chainId,
+        rpcUrl: options.rpcUrl === undefined ? undefined : redactUrl(options.rpcUrl),
+        follower: () => follower?.status(),
+        masterSecret: options.masterSecret,
+        revoked,
+        ready: () => ready || follower?.status().head !== undefined,
+        startedAt: Date.now(),
+      })
+      httpUrl = await api.listen({ port: options.httpPort, host: options.host })
+      closers.push(() => api.close())
+    }
+    logger.info({ grpc: grpcUrl, http: httpUrl, chainId: chainId.toString() }, 'coordinator serving')
+    return {
+      grpcUrl,
+      httpUrl,
+      status: () => {
+        const f = follower?.status()
+        return {
+          chainId,
+          head: f?.head,
+          followed: f?.followed,
+          agentsLive: hub.connected().size,
+          counters: hub.counters(),
+          accuracy: { total: accuracy.total(), agents: accuracy.agents() },
+        }
+      },
+      close,
+    }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+function listen(server: Http2Server, port: number, host: string) {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (cause) =>
+      reject(
+        new ApiaryError('APIARY_PORT_UNAVAILABLE', `cannot listen on ${host}:${port}`, {
+          cause,
+          usage: true,
+        }),
+      ),
+    )
+    server.listen(port, host, () => resolve())
+  })
+}
+
+/** Queues again what the store holds unfinished; returns how many inclusions. */
+function requeue(store: Store, hub: TaskHub, redundancy: number, since: number) {
+  const inclusions = store.sqlite
+    .prepare<[number], { key: string }>(
+      "SELECT key FROM inclusions WHERE state != 'orphaned' AND created_at >= ? ORDER BY created_at",
+    )
+    .all(since)
+  const answers = store.sqlite.prepare<[string], { level: number; agent_id: string }>(
+    'SELECT level, agent_id FROM results WHERE inclusion = ?',
+  )
+  let count = 0
+  for (const { key } of inclusions) {
+    const answeredBy = new Map<number, string[]>()
+    for (const row of answers.all(key))
+      answeredBy.set(row.level, [...(answeredBy.get(row.level) ?? []), row.agent_id])
+    const levels = TASK_LEVELS.filter((level) => (answeredBy.get(level)?.length ?? 0) < redundancy)
+    if (levels.length === 0) continue
+    hub.enqueue(key, { answeredBy, levels })
+    count++
+  }
+  return count
+}

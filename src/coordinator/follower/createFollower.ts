@@ -1,0 +1,212 @@
+import { toBinary } from '@bufbuild/protobuf'
+import type { RpcRequest } from '../../chain/index.ts'
+import { WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import { ApiaryError } from '../../internal/errors.ts'
+import type { Logger } from '../../internal/logger.ts'
+import { witnessToMessage } from '../../protocol/index.ts'
+import { parseWitness } from '../../validation/index.ts'
+import { fetchTruth } from '../scoring/index.ts'
+import type { Store } from '../store/index.ts'
+import { buildWitness, type RpcBlock } from '../witness/index.ts'
+import type { TaskHub } from '../work/index.ts'
+
+export interface FollowerDependencies {
+  rpc: RpcRequest
+  store: Store
+  hub: TaskHub
+  logger: Logger
+  chainId: bigint
+  /** The chain's fork (the node does not say). */
+  fork: string
+  /** Blocks on top of a transaction's block before it is scored. */
+  confirmations: number
+  pollMs: number
+  /** First block to follow when the store has none; default the chain head at start. */
+  fromBlock?: number | undefined
+  now?: () => number
+}
+
+export interface FollowerStatus {
+  head: number | undefined
+  followed: number | undefined
+  /** Transactions the follower could not turn into a witness, by reason. */
+  skipped: Record<string, number>
+  /** How witnesses are built: `traceBlock`, `traceTransaction`, or undefined before the first transaction. */
+  tracing: 'traceBlock' | 'traceTransaction' | undefined
+}
+
+export interface Follower {
+  /** Follows the chain until `signal` aborts; RPC failures are logged and retried with backoff. */
+  run(signal: AbortSignal): Promise<void>
+  status(): FollowerStatus
+}
+
+type RpcTx = Record<string, unknown> & { hash: string; transactionIndex: string }
+type FullBlock = RpcBlock & { transactions: RpcTx[] }
+
+const BLOCKS_PER_POLL = 32
+const SCORES_PER_POLL = 256
+
+/**
+ * Follows new blocks: builds every transaction's witness (go-ethereum's prestateTracer, per block with
+ * `debug_traceBlockByNumber` when the node has it, else per transaction), stores block and inclusions in one
+ * transaction, then queues them. Once a block has `confirmations` blocks on top, fetches each transaction's
+ * receipt and diff trace and has the hub score it. A parent-hash mismatch unwinds the orphaned blocks, whose
+ * transactions are never scored.
+ */
+export function createFollower({
+  rpc,
+  store,
+  hub,
+  logger,
+  chainId,
+  fork,
+  confirmations,
+  pollMs,
+  fromBlock,
+  now = Date.now,
+}: FollowerDependencies): Follower {
+  const { sqlite } = store
+  const sql = {
+    cursor: sqlite.prepare<[], { number: number | null }>('SELECT MAX(number) AS number FROM blocks'),
+    block: sqlite.prepare<[number], { hash: string }>('SELECT hash FROM blocks WHERE number = ?'),
+    insertBlock: sqlite.prepare(
+      'INSERT INTO blocks (number, hash, parent_hash, transactions, followed_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    insertInclusion: sqlite.prepare(
+      "INSERT OR IGNORE INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, truth, created_at) VALUES (?, 'chain', ?, ?, ?, ?, ?, 'pending', NULL, ?)",
+    ),
+    unwind: sqlite.prepare('DELETE FROM blocks WHERE number = ?'),
+    due: sqlite.prepare<[number, number], { key: string; tx_hash: string; block_hash: string }>(
+      "SELECT key, tx_hash, block_hash FROM inclusions WHERE state = 'pending' AND source = 'chain' AND block_number <= ? ORDER BY block_number LIMIT ?",
+    ),
+    orphan: sqlite.prepare<[string], { key: string }>(
+      "SELECT key FROM inclusions WHERE block_hash = ? AND state = 'pending'",
+    ),
+  }
+  const status: FollowerStatus = { head: undefined, followed: undefined, skipped: {}, tracing: undefined }
+  let traceBlock: boolean | undefined
+
+  const prestates = async (block: FullBlock): Promise<unknown[]> => {
+    if (traceBlock !== false) {
+      try {
+        const traces = (await rpc('debug_traceBlockByNumber', [
+          block.number,
+          { tracer: 'prestateTracer' },
+        ])) as {
+          result: unknown
+        }[]
+        traceBlock = true
+        status.tracing = 'traceBlock'
+        return traces.map((t) => t.result)
+      } catch (error) {
+        if (traceBlock === true) throw error
+        traceBlock = false
+        status.tracing = 'traceTransaction'
+        logger.info('the node has no debug_traceBlockByNumber: tracing transaction by transaction')
+      }
+    }
+    return Promise.all(
+      block.transactions.map((tx) => rpc('debug_traceTransaction', [tx.hash, { tracer: 'prestateTracer' }])),
+    )
+  }
+
+  const ingest = async (number: number): Promise<'ingested' | 'unwound'> => {
+    const block = (await rpc('eth_getBlockByNumber', [`0x${number.toString(16)}`, true])) as FullBlock | null
+    if (block === null)
+      throw new ApiaryError('APIARY_BLOCK_MISSING', `block ${number} is not there yet`, { retryable: true })
+    const parent = sql.block.get(number - 1)
+    if (parent !== undefined && parent.hash !== block.parentHash) {
+      const orphans = sql.orphan.all(parent.hash)
+      sql.unwind.run(number - 1)
+      for (const { key } of orphans) await hub.finalize(key, 'orphaned')
+      logger.warn({ block: number - 1, orphaned: orphans.length }, 'reorg: unwound a block')
+      return 'unwound'
+    }
+    const traces = block.transactions.length === 0 ? [] : await prestates(block)
+    const at = now()
+    const inclusions: { key: string; witness: ReturnType<typeof witnessToMessage> }[] = []
+    const rows: unknown[][] = []
+    block.transactions.forEach((tx, i) => {
+      try {
+        const witness = witnessToMessage(
+          parseWitness(buildWitness({ tx, block, prestate: traces[i], chainId, fork })),
+          { full: true },
+        )
+        const key = `${block.hash}:${Number(tx.transactionIndex)}`
+        inclusions.push({ key, witness })
+        rows.push([
+          key,
+          number,
+          block.hash,
+          Number(tx.transactionIndex),
+          tx.hash,
+          toBinary(WitnessSchema, witness),
+          at,
+        ])
+      } catch (error) {
+        const reason = error instanceof ApiaryError ? error.code : 'WITNESS_INVALID'
+        status.skipped[reason] = (status.skipped[reason] ?? 0) + 1
+        logger.warn({ tx: tx.hash, reason, err: error }, 'cannot build the witness of a transaction: skipped')
+      }
+    })
+    sqlite.transaction(() => {
+      sql.insertBlock.run(number, block.hash, block.parentHash, block.transactions.length, at)
+      for (const row of rows) sql.insertInclusion.run(...row)
+    })()
+    for (const { key, witness } of inclusions) hub.enqueue(key, { witness })
+    status.followed = number
+    return 'ingested'
+  }
+
+  const score = async (head: number) => {
+    const due = sql.due.all(head - confirmations, SCORES_PER_POLL)
+    for (let i = 0; i < due.length; i += 8) {
+      await Promise.all(
+        due.slice(i, i + 8).map(async (row) => {
+          const truth = await fetchTruth(rpc, { hash: row.tx_hash, blockHash: row.block_hash })
+          await hub.finalize(row.key, truth)
+        }),
+      )
+    }
+  }
+
+  const poll = async () => {
+    const head = Number(BigInt((await rpc('eth_blockNumber', [])) as string))
+    status.head = head
+    let cursor = sql.cursor.get()?.number ?? null
+    if (cursor === null) cursor = (fromBlock ?? head) - 1
+    status.followed ??= cursor
+    const last = Math.min(head, cursor + BLOCKS_PER_POLL)
+    for (let n = cursor + 1; n <= last; n++) if ((await ingest(n)) === 'unwound') break
+    await score(head)
+  }
+
+  return {
+    async run(signal) {
+      let failures = 0
+      while (!signal.aborted) {
+        try {
+          await poll()
+          failures = 0
+        } catch (error) {
+          failures++
+          logger.warn({ err: error, failures }, 'following the chain failed; retrying')
+        }
+        const wait = failures === 0 ? pollMs : Math.min(30_000, pollMs * 2 ** failures)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait)
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer)
+              resolve()
+            },
+            { once: true },
+          )
+        })
+      }
+    },
+    status: () => status,
+  }
+}

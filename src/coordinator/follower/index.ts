@@ -1,0 +1,1 @@
+export { createFollower, type Follower, type FollowerStatus } from './createFollower.ts'

@@ -1,0 +1,297 @@
+import { fromBinary } from '@bufbuild/protobuf'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { Counter, Gauge, Registry } from 'prom-client'
+import { Level, TaskResultSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import { toJsonValue } from '../../internal/json.ts'
+import { toHex } from '../../validation/index.ts'
+import type { FollowerStatus } from '../follower/index.ts'
+import { authenticateAgent } from '../identity/index.ts'
+import type { Accuracy, Tally } from '../scoring/index.ts'
+import type { Store } from '../store/index.ts'
+import type { TaskHub } from '../work/index.ts'
+import { OPENAPI } from './openapi.ts'
+
+export interface HttpApiDependencies {
+  store: Store
+  hub: TaskHub
+  accuracy: Accuracy
+  chainId: bigint
+  /** Already redacted. */
+  rpcUrl: string | undefined
+  follower: () => FollowerStatus | undefined
+  masterSecret: string
+  revoked: ReadonlySet<string>
+  /** True once the coordinator serves (store open, first chain poll done or replay loaded). */
+  ready: () => boolean
+  startedAt: number
+}
+
+const ratio = (t: Tally | undefined) => (t === undefined || t.scored === 0 ? null : t.matched / t.scored)
+const levelName = (level: number) => Level[level] ?? String(level)
+
+/**
+ * The coordinator's JSON API (documented in /openapi.json) and Prometheus metrics. Read-only; agent-private
+ * data (payout wallet, session, rejections, verdicts) needs that agent's own credentials.
+ */
+export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
+  const { store, hub, accuracy } = deps
+  const app = Fastify({ logger: false })
+  const registry = new Registry()
+  const counters = () => hub.counters()
+  for (const [name, help, pick] of [
+    ['apiary_tasks_dispatched_total', 'Tasks sent to agents', () => counters().dispatched],
+    ['apiary_results_accepted_total', 'Results accepted and stored', () => counters().answered],
+    [
+      'apiary_results_rejected_total',
+      'Results refused (NOT_ASSIGNED, DUPLICATE, LATE, MALFORMED)',
+      () => counters().rejected,
+    ],
+    ['apiary_results_scored_total', 'Results compared with chain truth', () => counters().scored],
+    [
+      'apiary_results_matched_total',
+      'Scored results that agree with the chain on every field',
+      () => counters().matched,
+    ],
+  ] as const)
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset()
+        this.inc(pick())
+      },
+    })
+  new Gauge({
+    name: 'apiary_agents_live',
+    help: 'Agents with an open task stream',
+    registers: [registry],
+    collect() {
+      this.set(hub.connected().size)
+    },
+  })
+  new Gauge({
+    name: 'apiary_chain_block',
+    help: 'Chain head and last followed block',
+    labelNames: ['which'],
+    registers: [registry],
+    collect() {
+      const f = deps.follower()
+      if (f?.head !== undefined) this.set({ which: 'head' }, f.head)
+      if (f?.followed !== undefined) this.set({ which: 'followed' }, f.followed)
+    },
+  })
+  new Gauge({
+    name: 'apiary_accuracy_ratio',
+    help: 'Share of scored results that match the chain, by level',
+    labelNames: ['level'],
+    registers: [registry],
+    collect() {
+      for (const [level, tally] of accuracy.levels()) {
+        const r = ratio(tally)
+        if (r !== null) this.set({ level: levelName(level) }, r)
+      }
+    },
+  })
+
+  /** The agent id proven by the request's credentials, if any. */
+  const caller = (request: FastifyRequest) => {
+    const result = authenticateAgent({
+      masterSecret: deps.masterSecret,
+      revoked: deps.revoked,
+      agentId: request.headers['x-apiary-agent-id'] as string | undefined,
+      authorization: request.headers.authorization,
+    })
+    return result.ok ? result.agentId : undefined
+  }
+  const agentView = (row: {
+    id: string
+    level: number
+    region: string
+    agent_version: string
+    registered_at: number
+    last_seen_at: number
+  }) => {
+    const tally = accuracy.agents().get(row.id)
+    return {
+      id: row.id,
+      level: levelName(row.level),
+      region: row.region,
+      version: row.agent_version,
+      live: hub.connected().has(row.id),
+      registeredAt: new Date(row.registered_at).toISOString(),
+      lastSeenAt: new Date(row.last_seen_at).toISOString(),
+      scored: tally?.scored ?? 0,
+      matched: tally?.matched ?? 0,
+      accuracy: ratio(tally),
+    }
+  }
+  const tallyView = (t: Tally) => ({
+    scored: t.scored,
+    matched: t.matched,
+    accuracy: ratio(t),
+    fields: Object.fromEntries(
+      Object.entries(t.fields).map(([field, [agreed, compared]]) => [
+        field,
+        { agreed, compared, accuracy: agreed / compared },
+      ]),
+    ),
+  })
+
+  app.get('/healthz', async () => ({ ok: true }))
+  app.get('/readyz', async (_request, reply) =>
+    deps.ready() ? { ready: true } : reply.code(503).send({ ready: false }),
+  )
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  )
+  app.get('/openapi.json', async () => OPENAPI)
+
+  app.get('/swarm/status', async () => {
+    const agents = await store.db
+      .selectFrom('agents')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    const c = counters()
+    const f = deps.follower()
+    return {
+      chainId: deps.chainId.toString(),
+      rpcUrl: deps.rpcUrl ?? null,
+      chainHead: f?.head ?? null,
+      followedBlock: f?.followed ?? null,
+      agents: { total: Number(agents.n), live: hub.connected().size },
+      tasks: {
+        dispatched: c.dispatched,
+        answered: c.answered,
+        rejected: c.rejected,
+        scored: c.scored,
+        matched: c.matched,
+      },
+      accuracy: ratio(accuracy.total()),
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+    }
+  })
+
+  app.get('/swarm/agents', async () => {
+    const rows = await store.db.selectFrom('agents').selectAll().orderBy('id').execute()
+    return { agents: rows.map(agentView) }
+  })
+
+  app.get<{ Params: { id: string } }>('/swarm/agents/:id', async (request, reply) => {
+    const row = await store.db
+      .selectFrom('agents')
+      .selectAll()
+      .where('id', '=', request.params.id)
+      .executeTakeFirst()
+    if (row === undefined)
+      return reply.code(404).send({ code: 'AGENT_UNKNOWN', message: `no agent ${request.params.id}` })
+    const view = agentView(row)
+    if (caller(request) !== row.id) return view
+    const rejections = await store.db
+      .selectFrom('rejections')
+      .select(['code', 'count'])
+      .where('agent_id', '=', row.id)
+      .execute()
+    const tally = accuracy.agents().get(row.id)
+    return {
+      ...view,
+      payoutWallet: row.payout_wallet,
+      session: row.session,
+      maxInFlight: row.max_in_flight,
+      rejections: Object.fromEntries(rejections.map((r) => [r.code, r.count])),
+      fields: tally === undefined ? {} : tallyView(tally).fields,
+    }
+  })
+
+  app.get('/swarm/shadow', async () => ({
+    total: tallyView(accuracy.total()),
+    levels: Object.fromEntries(
+      [...accuracy.levels()].sort(([a], [b]) => a - b).map(([level, t]) => [levelName(level), tallyView(t)]),
+    ),
+  }))
+
+  app.get('/swarm/leaderboard', async () => {
+    const rows = await store.db.selectFrom('agents').selectAll().execute()
+    const board = rows
+      .map(agentView)
+      .sort(
+        (a, b) => b.matched - a.matched || (b.accuracy ?? 0) - (a.accuracy ?? 0) || a.id.localeCompare(b.id),
+      )
+    return { leaderboard: board.map((agent, i) => ({ rank: i + 1, ...agent })) }
+  })
+
+  app.get<{ Params: { id: string } }>('/swarm/tasks/:id', async (request, reply) => {
+    const task = await store.db
+      .selectFrom('assignments')
+      .innerJoin('inclusions', 'inclusions.key', 'assignments.inclusion')
+      .select([
+        'task_id',
+        'agent_id',
+        'level',
+        'assigned_at',
+        'deadline',
+        'inclusion',
+        'tx_hash',
+        'block_number',
+        'block_hash',
+        'inclusions.state',
+      ])
+      .where('task_id', '=', request.params.id)
+      .executeTakeFirst()
+    if (task === undefined)
+      return reply.code(404).send({ code: 'TASK_UNKNOWN', message: `no task ${request.params.id}` })
+    const result = await store.db
+      .selectFrom('results')
+      .selectAll()
+      .where('task_id', '=', task.task_id)
+      .executeTakeFirst()
+    const owner = caller(request) === task.agent_id
+    return toJsonValue({
+      taskId: task.task_id,
+      agentId: task.agent_id,
+      level: levelName(task.level),
+      transaction: task.tx_hash,
+      block: { number: task.block_number, hash: task.block_hash },
+      assignedAt: new Date(task.assigned_at).toISOString(),
+      deadline: new Date(task.deadline).toISOString(),
+      inclusionState: task.state,
+      answered: result !== undefined,
+      score:
+        result?.scored_at == null
+          ? null
+          : {
+              matched: result.matched === 1,
+              fields: split(result.scored_fields),
+              mismatches: split(result.mismatches),
+            },
+      ...(owner && result !== undefined ? { verdict: verdictView(result.result) } : {}),
+    })
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` }),
+  )
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) =>
+    reply
+      .code(error.statusCode ?? 500)
+      .send({ code: (error.statusCode ?? 500) < 500 ? 'BAD_REQUEST' : 'INTERNAL', message: error.message }),
+  )
+  return app
+}
+
+const split = (text: string | null) => (text === null || text === '' ? [] : text.split(','))
+
+function verdictView(bytes: Uint8Array) {
+  const r = fromBinary(TaskResultSchema, bytes)
+  return {
+    valid: r.valid,
+    rejectCode: r.rejectCode || null,
+    hash: toHex(r.txHash),
+    sender: r.sender.length === 0 ? null : toHex(r.sender),
+    status: r.status,
+    gasUsed: r.gasUsed,
+    logs: r.logs.length,
+    stateChanges: r.stateChanges.length,
+    latencyUs: r.latencyUs,
+  }
+}

@@ -1,0 +1,6 @@
+export {
+  type Coordinator,
+  type CoordinatorOptions,
+  type CoordinatorStatus,
+  createCoordinator,
+} from './createCoordinator.ts'

@@ -1,0 +1,1 @@
+export { loadReplay } from './loadReplay.ts'

@@ -1,0 +1,325 @@
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
+import {
+  Level,
+  type ResultAck,
+  ResultAckSchema,
+  type Task,
+  type TaskResult,
+  TaskResultSchema,
+  TaskSchema,
+  type Witness as WitnessMessage,
+  WitnessSchema,
+} from '../../gen/apiary/v1/swarm_pb.js'
+import type { Logger } from '../../internal/logger.ts'
+import type { Dispatcher } from '../dispatch/index.ts'
+import { type Accuracy, type Score, scoreResult, type Truth } from '../scoring/index.ts'
+import { createWriteBatcher, type Store } from '../store/index.ts'
+
+/** Levels every inclusion is validated at. */
+export const TASK_LEVELS = [Level.L1, Level.L2, Level.L3] as const
+
+export interface TaskHubDependencies {
+  store: Store
+  dispatcher: Dispatcher
+  accuracy: Accuracy
+  logger: Logger
+  now?: () => number
+  /** Witnesses kept decoded in memory (the rest are read back from SQLite when needed). */
+  cacheSize?: number
+  /** Most tasks in one streamed batch. */
+  maxBatch?: number
+}
+
+export interface HubCounters {
+  dispatched: number
+  answered: number
+  rejected: number
+  scored: number
+  matched: number
+}
+
+export interface TaskHub {
+  /**
+   * Queues an inclusion already stored in `inclusions`, at `levels` (default all). After a restart,
+   * `answeredBy` lists per level the agents whose results are stored.
+   */
+  enqueue(
+    inclusion: string,
+    options?: {
+      witness?: WitnessMessage
+      answeredBy?: ReadonlyMap<number, string[]>
+      levels?: readonly number[]
+    },
+  ): void
+  /** An agent's task stream opened; returns its batches until `signal` aborts. */
+  stream(
+    agentId: string,
+    options: { level: number; maxInFlight: number },
+    signal: AbortSignal,
+  ): AsyncGenerator<Task[]>
+  /** Checks, stores (durably) and then acknowledges results, in order. */
+  submit(agentId: string, results: readonly TaskResult[]): Promise<ResultAck[]>
+  /** The chain has spoken on an inclusion: record its truth (or orphaning) and score its results. */
+  finalize(inclusion: string, truth: Truth | 'orphaned'): Promise<void>
+  /** Expires overdue assignments; call periodically. */
+  tick(): void
+  counters(): HubCounters
+  /** Agents with an open task stream. */
+  connected(): ReadonlySet<string>
+}
+
+const keyOf = (inclusion: string, level: number) => `${inclusion}#${level}`
+const split = (key: string) => {
+  const at = key.lastIndexOf('#')
+  return { inclusion: key.slice(0, at), level: Number(key.slice(at + 1)) }
+}
+const hexLength = (bytes: Uint8Array, lengths: number[]) => lengths.includes(bytes.length)
+
+/**
+ * Where dispatch meets storage: assignments are written before a batch is sent, results before they are
+ * acknowledged (one group commit per event-loop turn), scores once the chain is final. Memory holds only
+ * the dispatcher's bookkeeping and a bounded cache of decoded witnesses.
+ */
+export function createTaskHub({
+  store,
+  dispatcher,
+  accuracy,
+  logger,
+  now = Date.now,
+  cacheSize = 20_000,
+  maxBatch = 256,
+}: TaskHubDependencies): TaskHub {
+  const { sqlite } = store
+  const writer = createWriteBatcher(sqlite)
+  const sql = {
+    witness: sqlite.prepare<[string], { witness: Buffer }>('SELECT witness FROM inclusions WHERE key = ?'),
+    truth: sqlite.prepare<[string], { truth: string | null; state: string }>(
+      'SELECT truth, state FROM inclusions WHERE key = ?',
+    ),
+    assignment: sqlite.prepare(
+      'INSERT INTO assignments (task_id, inclusion, level, agent_id, assigned_at, deadline) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    result: sqlite.prepare(
+      'INSERT INTO results (task_id, inclusion, level, agent_id, received_at, result, scored_at, scored_fields, matched, mismatches) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    unscored: sqlite.prepare<[string], { task_id: string; level: number; agent_id: string; result: Buffer }>(
+      'SELECT task_id, level, agent_id, result FROM results WHERE inclusion = ? AND scored_at IS NULL',
+    ),
+    score: sqlite.prepare(
+      'UPDATE results SET scored_at = ?, scored_fields = ?, matched = ?, mismatches = ? WHERE task_id = ?',
+    ),
+    finalize: sqlite.prepare(
+      "UPDATE inclusions SET state = ?, truth = ? WHERE key = ? AND state = 'pending'",
+    ),
+    rejection: sqlite.prepare(
+      'INSERT INTO rejections (agent_id, code, count) VALUES (?, ?, 1) ON CONFLICT (agent_id, code) DO UPDATE SET count = count + 1',
+    ),
+  }
+  const totals = sqlite
+    .prepare<[], { dispatched: number; answered: number; scored: number; matched: number; rejected: number }>(
+      `SELECT (SELECT COUNT(*) FROM assignments) AS dispatched, (SELECT COUNT(*) FROM results) AS answered,
+       (SELECT COUNT(*) FROM results WHERE scored_at IS NOT NULL) AS scored,
+       (SELECT COUNT(*) FROM results WHERE matched = 1) AS matched,
+       (SELECT COALESCE(SUM(count), 0) FROM rejections) AS rejected`,
+    )
+    .get() as HubCounters
+  const counters: HubCounters = { ...totals }
+
+  /** Decoded witnesses, least recently used first. */
+  const cache = new Map<string, { full: WitnessMessage; light: WitnessMessage }>()
+  /** Truth of final inclusions, least recently used first (null: orphaned, never scored). */
+  const truths = new Map<string, Truth | null>()
+  const remember = <V>(map: Map<string, V>, key: string, value: V) => {
+    map.delete(key)
+    map.set(key, value)
+    if (map.size > cacheSize) map.delete(map.keys().next().value as string)
+  }
+  const witnessOf = (inclusion: string) => {
+    let entry = cache.get(inclusion)
+    if (entry === undefined) {
+      const row = sql.witness.get(inclusion)
+      if (row === undefined) return undefined
+      const full = fromBinary(WitnessSchema, row.witness)
+      entry = { full, light: create(WitnessSchema, { ...full, blockHashes: [], prestate: [] }) }
+    }
+    remember(cache, inclusion, entry)
+    return entry
+  }
+  const truthOf = (inclusion: string): Truth | null | undefined => {
+    if (truths.has(inclusion)) return truths.get(inclusion)
+    const row = sql.truth.get(inclusion)
+    if (row === undefined || row.state === 'pending') return undefined
+    const truth = row.state === 'final' && row.truth !== null ? (JSON.parse(row.truth) as Truth) : null
+    remember(truths, inclusion, truth)
+    return truth
+  }
+
+  const waiters = new Set<() => void>()
+  const wake = () => {
+    for (const waiter of waiters) waiter()
+    waiters.clear()
+  }
+  const streams = new Map<string, number>()
+  const scoreNow = (taskId: string, agentId: string, level: number, truth: Truth, result: TaskResult) => {
+    const score: Score = scoreResult(level, truth, result)
+    const matched = score.mismatches.length === 0
+    sql.score.run(now(), score.fields.join(','), matched ? 1 : 0, score.mismatches.join(','), taskId)
+    return () => {
+      accuracy.add(agentId, level, score)
+      counters.scored++
+      if (matched) counters.matched++
+    }
+  }
+  const malformed = (result: TaskResult) =>
+    result.taskId.length === 0 ||
+    result.taskId.length > 64 ||
+    !hexLength(result.txHash, result.valid ? [32] : [0, 32]) ||
+    !hexLength(result.sender, [0, 20]) ||
+    !hexLength(result.createdAddress, [0, 20]) ||
+    (!result.valid && result.rejectCode.length === 0) ||
+    result.rejectCode.length > 64
+
+  return {
+    enqueue(inclusion, { witness, answeredBy, levels = TASK_LEVELS } = {}) {
+      if (witness !== undefined)
+        remember(cache, inclusion, {
+          full: witness,
+          light: create(WitnessSchema, { ...witness, blockHashes: [], prestate: [] }),
+        })
+      for (const level of levels)
+        dispatcher.enqueue({ key: keyOf(inclusion, level), level }, answeredBy?.get(level))
+      wake()
+    },
+
+    async *stream(agentId, options, signal) {
+      streams.set(agentId, (streams.get(agentId) ?? 0) + 1)
+      dispatcher.addAgent(agentId, options)
+      wake()
+      try {
+        while (!signal.aborted) {
+          const assignments = dispatcher.assign(agentId, maxBatch)
+          if (assignments.length === 0) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, 1000)
+              const done = () => {
+                clearTimeout(timer)
+                signal.removeEventListener('abort', done)
+                resolve()
+              }
+              waiters.add(done)
+              signal.addEventListener('abort', done, { once: true })
+            })
+            continue
+          }
+          const at = now()
+          const tasks: Task[] = []
+          for (const assignment of assignments) {
+            const { inclusion, level } = split(assignment.key)
+            const witness = witnessOf(inclusion)
+            if (witness === undefined) {
+              logger.error({ inclusion }, 'an assigned inclusion is not in the store')
+              continue
+            }
+            tasks.push(
+              create(TaskSchema, {
+                taskId: assignment.taskId,
+                level,
+                deadlineUnixMs: BigInt(assignment.deadline),
+                witness: level === Level.L1 ? witness.light : witness.full,
+              }),
+            )
+          }
+          await writer.run(() => {
+            for (const a of assignments) {
+              const { inclusion, level } = split(a.key)
+              sql.assignment.run(a.taskId, inclusion, level, agentId, at, a.deadline)
+            }
+          })
+          counters.dispatched += tasks.length
+          if (signal.aborted) return
+          yield tasks
+        }
+      } finally {
+        const left = (streams.get(agentId) ?? 1) - 1
+        if (left === 0) {
+          streams.delete(agentId)
+          dispatcher.removeAgent(agentId)
+          wake()
+        } else streams.set(agentId, left)
+      }
+    },
+
+    async submit(agentId, results) {
+      const acks: ResultAck[] = []
+      const accepted: { result: TaskResult; inclusion: string; level: number }[] = []
+      const refused: string[] = []
+      for (const result of results) {
+        let code: string | undefined
+        if (malformed(result)) code = 'MALFORMED'
+        else {
+          const outcome = dispatcher.accept(agentId, result.taskId)
+          if (outcome.ok) accepted.push({ result, ...split(outcome.assignment.key) })
+          else code = outcome.code
+        }
+        if (code !== undefined) refused.push(code)
+        acks.push(
+          create(ResultAckSchema, {
+            taskId: result.taskId,
+            accepted: code === undefined,
+            rejectCode: code ?? '',
+          }),
+        )
+      }
+      const at = now()
+      const afterCommit: (() => void)[] = []
+      await writer.run(() => {
+        for (const { result, inclusion, level } of accepted) {
+          sql.result.run(
+            result.taskId,
+            inclusion,
+            level,
+            agentId,
+            at,
+            toBinary(TaskResultSchema, result),
+            null,
+            null,
+            null,
+            null,
+          )
+          const truth = truthOf(inclusion)
+          if (truth) afterCommit.push(scoreNow(result.taskId, agentId, level, truth, result))
+        }
+        for (const code of refused) sql.rejection.run(agentId, code)
+      })
+      for (const apply of afterCommit) apply()
+      counters.answered += accepted.length
+      counters.rejected += refused.length
+      if (accepted.length > 0) wake()
+      return acks
+    },
+
+    async finalize(inclusion, truth) {
+      const afterCommit: (() => void)[] = []
+      await writer.run(() => {
+        const changed = sql.finalize.run(
+          truth === 'orphaned' ? 'orphaned' : 'final',
+          truth === 'orphaned' ? null : JSON.stringify(truth),
+          inclusion,
+        )
+        if (changed.changes === 0 || truth === 'orphaned') return
+        for (const row of sql.unscored.all(inclusion))
+          afterCommit.push(
+            scoreNow(row.task_id, row.agent_id, row.level, truth, fromBinary(TaskResultSchema, row.result)),
+          )
+      })
+      remember(truths, inclusion, truth === 'orphaned' ? null : truth)
+      for (const apply of afterCommit) apply()
+    },
+
+    tick() {
+      if (dispatcher.expire().length > 0) wake()
+    },
+    counters: () => counters,
+    connected: () => new Set(streams.keys()),
+  }
+}

@@ -1,0 +1,1 @@
+export { createTaskHub, type HubCounters, TASK_LEVELS, type TaskHub } from './createTaskHub.ts'
