@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { Command } from '@commander-js/extra-typings'
 import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
+import { registerAgent } from './commands/agent.ts'
 import { registerApikey } from './commands/apikey.ts'
+import { registerCoordinator } from './commands/coordinator.ts'
 import { registerDevnet } from './commands/devnet.ts'
 import { registerKeygen } from './commands/keygen.ts'
 import { registerTraffic } from './commands/traffic.ts'
+import { registerUp } from './commands/up.ts'
 import { registerValidate } from './commands/validate.ts'
 import { createCliContext } from './context.ts'
 
@@ -23,6 +26,9 @@ const program = new Command('apiary')
   .exitOverride()
 
 const context = createCliContext(program)
+registerUp(program, context)
+registerCoordinator(program, context)
+registerAgent(program, context)
 registerValidate(program, context)
 registerDevnet(program, context)
 registerApikey(program, context)

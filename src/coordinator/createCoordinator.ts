@@ -1,7 +1,7 @@
 import { createServer, type Http2Server, type ServerHttp2Session } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createRpcClient, redactUrl } from '../chain/createRpcClient.ts'
+import { createRpcClient, type RpcRequest, redactUrl } from '../chain/createRpcClient.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 import { createDispatcher } from './dispatch/index.ts'
@@ -93,11 +93,14 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     path: options.datadir === ':memory:' ? ':memory:' : join(options.datadir, 'coordinator.db'),
   })
   const closers: (() => Promise<void> | void)[] = [() => store.close()]
+  const abort = new AbortController()
   const close = async () => {
+    abort.abort()
     for (const closer of closers.reverse()) await closer()
     closers.length = 0
   }
   try {
+    if (rpc !== undefined) await checkChain(store, rpc, chainId, options.datadir)
     const accuracy = createAccuracy()
     for (const row of store.sqlite
       .prepare<[], { agent_id: string; level: number; scored_fields: string; mismatches: string; n: number }>(
@@ -124,8 +127,6 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     const requeued = requeue(store, hub, options.redundancy, Date.now() - taskTtlMs)
     if (requeued > 0) logger.info({ inclusions: requeued }, 're-queued unfinished work from the store')
 
-    const abort = new AbortController()
-    closers.push(() => abort.abort())
     const ticker = setInterval(() => hub.tick(), 100)
     closers.push(() => clearInterval(ticker))
 
@@ -255,4 +256,27 @@ function requeue(store: Store, hub: TaskHub, redundancy: number, since: number) 
     count++
   }
   return count
+}
+
+/** A datadir belongs to one chain (chain id and genesis hash): following another one with it is refused. */
+async function checkChain(store: Store, rpc: RpcRequest, chainId: bigint, datadir: string) {
+  const genesis = (await rpc('eth_getBlockByNumber', ['0x0', false])) as { hash: string } | null
+  const identity = `${chainId}:${genesis?.hash ?? 'unknown'}`
+  const known = store.sqlite
+    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'chain'")
+    .get()
+  if (known === undefined) {
+    store.sqlite.prepare("INSERT INTO meta (key, value) VALUES ('chain', ?)").run(identity)
+    return
+  }
+  if (known.value !== identity)
+    throw new ApiaryError(
+      'APIARY_STORE_OTHER_CHAIN',
+      `the datadir ${datadir} holds the state of another chain`,
+      {
+        usage: true,
+        details: { stored: known.value, node: identity },
+        hints: ['use another --datadir for this chain'],
+      },
+    )
 }

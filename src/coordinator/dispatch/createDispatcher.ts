@@ -113,7 +113,7 @@ export function createDispatcher({
     return queue
   }
   const requeue = (state: TaskState) => {
-    if (state.waiting || needed(state) === 0) return
+    if (state.waiting || state.answered + state.open >= redundancy) return
     state.waiting = true
     queueOf(state.task.level).unshift(state.task.key)
   }
@@ -168,6 +168,11 @@ export function createDispatcher({
         const key = queue[i] as string
         const state = tasks.get(key)
         if (state === undefined) continue
+        if (needed(state) === 0) {
+          state.waiting = false
+          if (finished(state)) tasks.delete(key)
+          continue
+        }
         if (state.tried.has(agentId)) {
           skipped.push(key)
           continue

@@ -23,6 +23,11 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002_work': {
     async up(db: Kysely<unknown>) {
       await db.schema
+        .createTable('meta')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema
         .createTable('blocks')
         .addColumn('number', 'integer', (c) => c.primaryKey())
         .addColumn('hash', 'text', (c) => c.notNull())

@@ -2,6 +2,7 @@ import type { Generated } from 'kysely'
 
 /** The coordinator's SQLite schema (see migrations.ts for the DDL, one migration per change). */
 export interface Database {
+  meta: MetaTable
   agents: AgentsTable
   blocks: BlocksTable
   inclusions: InclusionsTable
@@ -87,4 +88,10 @@ export interface RejectionsTable {
   agent_id: string
   code: string
   count: number
+}
+
+/** Facts about the store itself, e.g. `chain` (`<chain id>:<genesis hash>` of the chain it follows). */
+export interface MetaTable {
+  key: string
+  value: string
 }

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import type { Command } from '@commander-js/extra-typings'
+import { privateKeyToAccount } from 'viem/accounts'
+import { z } from 'zod'
+import { createAgent, readKeystore } from '../../agent/index.ts'
+import { Level } from '../../gen/apiary/v1/swarm_pb.js'
+import { ApiaryError } from '../../internal/errors.ts'
+import { booleanOption, resolveOptions } from '../../internal/options.ts'
+import type { CliContext } from '../context.ts'
+
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== ''),
+)
+
+const schema = z.object({
+  coordinator: list.pipe(z.array(z.string().regex(/^[^\s/]+:\d+$/, 'host:port')).min(1)),
+  agentId: z.string(),
+  apiKey: list,
+  keystore: z.string(),
+  passwordFile: z.string(),
+  level: z.enum(['L1', 'L2', 'L3']).default('L3'),
+  region: z.string().max(32).default(''),
+  tls: booleanOption.default(false),
+  tlsCert: z.string().optional(),
+  concurrency: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
+})
+
+export function registerAgent(
+  program: Command<[], { config?: string; logLevel?: string }>,
+  context: CliContext,
+): void {
+  program
+    .command('agent')
+    .description('Validate transactions for one or more coordinators and earn rewards to your payout wallet.')
+    .option('--coordinator <host:port,...>', 'coordinators to work for (APIARY_COORDINATOR)')
+    .option('--agent-id <id>', 'your agent id (APIARY_AGENT_ID)')
+    .option('--api-key <key,...>', 'API key per coordinator, in the same order (APIARY_API_KEY)')
+    .option('--keystore <file>', 'payout wallet, a v3 keystore from apiary keygen (APIARY_KEYSTORE)')
+    .option('--password-file <file>', 'password of the keystore (APIARY_PASSWORD_FILE)')
+    .option(
+      '--level <L1|L2|L3>',
+      'what to validate: L1 envelope, L2 + state checks, L3 + execution (APIARY_LEVEL; default L3)',
+    )
+    .option('--region <name>', 'routing hint, ≤ 32 characters (APIARY_REGION)')
+    .option('--tls', 'connect with TLS (APIARY_TLS)')
+    .option('--tls-cert <file>', 'PEM CA certificate to trust for TLS (APIARY_TLS_CERT)')
+    .option(
+      '--concurrency <n>',
+      'tasks validated at once; L3 uses this many worker threads (APIARY_CONCURRENCY; default CPUs)',
+    )
+    .addHelpText(
+      'after',
+      `
+Reconnects by itself with exponential backoff; Ctrl-C finishes the work in flight, submits it, and exits.
+
+Example:
+  apiary keygen --out wallet.json --password-file wallet.pass
+  apiary agent --coordinator 127.0.0.1:14689 --agent-id alice --api-key apiary_… \\
+    --keystore wallet.json --password-file wallet.pass --level L3`,
+    )
+    .action(async (flags) => {
+      const options = resolveOptions(schema, { flags, configFile: context.configFile() })
+      if (options.apiKey.length !== options.coordinator.length)
+        throw new ApiaryError(
+          'APIARY_AGENT_KEYS',
+          `give one --api-key per coordinator (${options.coordinator.length})`,
+          {
+            usage: true,
+          },
+        )
+      const common = context.common()
+      const { privateKey } = await readKeystore({
+        path: options.keystore,
+        password: readFileSync(options.passwordFile, 'utf8').trim(),
+      })
+      const level = { L1: Level.L1, L2: Level.L2, L3: Level.L3 }[options.level]
+      const scheme = options.tls ? 'https' : 'http'
+      const agent = createAgent({
+        logger: common.logger,
+        agentId: options.agentId,
+        coordinators: options.coordinator.map((hostPort, i) => ({
+          url: `${scheme}://${hostPort}`,
+          apiKey: options.apiKey[i] as string,
+        })),
+        wallet: privateKeyToAccount(privateKey),
+        level,
+        region: options.region,
+        maxInFlight: options.concurrency * 16,
+        threads: level === Level.L3 ? options.concurrency : 0,
+        tlsCa: options.tlsCert === undefined ? undefined : readFileSync(options.tlsCert, 'utf8'),
+      })
+      common.shutdown.add(() => agent.close())
+      process.stdout.write(
+        `agent ${options.agentId} (${options.level}) → ${options.coordinator.join(', ')}; Ctrl-C stops it.\n`,
+      )
+      await new Promise<void>((stopped) =>
+        common.shutdown.signal.addEventListener('abort', () => stopped(), { once: true }),
+      )
+      await common.shutdown.close()
+    })
+}

@@ -1,0 +1,93 @@
+import type { Command } from '@commander-js/extra-typings'
+import { z } from 'zod'
+import { MIN_MASTER_SECRET_BYTES } from '../../coordinator/identity/index.ts'
+import { createCoordinator } from '../../coordinator/index.ts'
+import { resolveOptions } from '../../internal/options.ts'
+import type { CliContext } from '../context.ts'
+
+export const coordinatorSchema = z.object({
+  rpc: z.string().url().optional(),
+  replay: z.string().optional(),
+  host: z.string().default('127.0.0.1'),
+  grpcPort: z.coerce.number().int().min(0).max(65535).default(14689),
+  httpPort: z.coerce.number().int().min(0).max(65535).default(14690),
+  datadir: z.string().default('.apiary/coordinator'),
+  masterSecret: z
+    .string({ error: 'a master secret is required: --master-secret or APIARY_MASTER_SECRET' })
+    .refine((s) => Buffer.byteLength(s) >= MIN_MASTER_SECRET_BYTES, {
+      error: `the master secret must be at least ${MIN_MASTER_SECRET_BYTES} bytes`,
+    }),
+  fork: z.string().default('prague'),
+  confirmations: z.coerce.number().int().min(0).max(1000).default(2),
+  pollMs: z.coerce.number().int().min(50).max(60_000).default(500),
+  fromBlock: z.coerce.number().int().min(0).optional(),
+  redundancy: z.coerce.number().int().min(1).max(16).default(2),
+  deadlineMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  revoke: z
+    .string()
+    .default('')
+    .transform((s) => new Set(s.split(',').filter((id) => id !== ''))),
+})
+
+export function registerCoordinator(
+  program: Command<[], { config?: string; logLevel?: string }>,
+  context: CliContext,
+): void {
+  program
+    .command('coordinator')
+    .description(
+      'Follow a chain, stream validation tasks to agents over gRPC, score their verdicts against the chain, and serve the HTTP API.',
+    )
+    .option('--rpc <url>', 'JSON-RPC endpoint of the chain to follow (APIARY_RPC)')
+    .option(
+      '--replay <dir>',
+      'instead of a chain, replay go-ethereum tracer fixtures from DIR (APIARY_REPLAY)',
+    )
+    .option('--grpc-port <port>', 'gRPC port for agents, 0 for any (APIARY_GRPC_PORT; default 14689)')
+    .option('--http-port <port>', 'HTTP API port, 0 for any (APIARY_HTTP_PORT; default 14690)')
+    .option('--host <address>', 'address to bind (APIARY_HOST; default 127.0.0.1)')
+    .option('--datadir <dir>', 'where coordinator.db lives (APIARY_DATADIR; default .apiary/coordinator)')
+    .option('--master-secret <secret>', 'derives every agent API key; ≥ 16 bytes (APIARY_MASTER_SECRET)')
+    .option('--fork <name>', 'rules of the followed chain (APIARY_FORK; default prague)')
+    .option(
+      '--confirmations <n>',
+      'blocks on top before a transaction is scored (APIARY_CONFIRMATIONS; default 2)',
+    )
+    .option('--poll-ms <ms>', 'chain polling interval (APIARY_POLL_MS; default 500)')
+    .option('--from-block <n>', 'first block on an empty datadir (APIARY_FROM_BLOCK; default the head)')
+    .option('--redundancy <k>', 'distinct agents per task (APIARY_REDUNDANCY; default 2)')
+    .option(
+      '--deadline-ms <ms>',
+      'time an agent has per task before reassignment (APIARY_DEADLINE_MS; default 10000)',
+    )
+    .option('--revoke <ids>', 'comma-separated agent ids refused even with a valid key (APIARY_REVOKE)')
+    .addHelpText(
+      'after',
+      `
+Agents authenticate with apiary_<hmac> keys printed by \`apiary apikey\`. State (agents, assignments,
+results, scores) is in DATADIR/coordinator.db; a restart resumes where it stopped.
+
+Examples:
+  apiary coordinator --rpc http://127.0.0.1:8545 --master-secret "$SECRET"
+  apiary coordinator --replay ../shared/fixtures/evm/prestate --master-secret "$SECRET" --datadir /tmp/replay`,
+    )
+    .action(async (flags) => {
+      const options = resolveOptions(coordinatorSchema, { flags, configFile: context.configFile() })
+      const common = context.common()
+      const { rpc, revoke, ...rest } = options
+      const coordinator = await createCoordinator({
+        ...rest,
+        rpcUrl: rpc,
+        revoked: revoke,
+        logger: common.logger,
+      })
+      common.shutdown.add(() => coordinator.close())
+      process.stdout.write(
+        `coordinator  grpc ${coordinator.grpcUrl}  http ${coordinator.httpUrl}\nCtrl-C stops it.\n`,
+      )
+      await new Promise<void>((stopped) =>
+        common.shutdown.signal.addEventListener('abort', () => stopped(), { once: true }),
+      )
+      await common.shutdown.close()
+    })
+}

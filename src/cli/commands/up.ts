@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Command } from '@commander-js/extra-typings'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { z } from 'zod'
+import { type Agent, createAgent } from '../../agent/index.ts'
+import { redactUrl } from '../../chain/createRpcClient.ts'
+import { createTraffic, startDevnet } from '../../chain/index.ts'
+import { deriveApiKey } from '../../coordinator/identity/index.ts'
+import { type Coordinator, createCoordinator } from '../../coordinator/index.ts'
+import { Level } from '../../gen/apiary/v1/swarm_pb.js'
+import { resolveOptions } from '../../internal/options.ts'
+import type { CliContext } from '../context.ts'
+
+const schema = z.object({
+  agents: z.coerce.number().int().min(1).max(64).default(4),
+  rpc: z.string().url().optional(),
+  httpPort: z.coerce.number().int().min(0).max(65535).default(14690),
+  grpcPort: z.coerce.number().int().min(0).max(65535).default(14689),
+  datadir: z.string().optional(),
+  tps: z.coerce.number().positive().max(1000).default(8),
+  blockTime: z.coerce.number().min(0).default(1),
+})
+
+/** Levels of the agents `up` starts, in order: L3 twice first so L3 tasks get two opinions. */
+const MIX = [Level.L3, Level.L3, Level.L1, Level.L2] as const
+
+export function registerUp(
+  program: Command<[], { config?: string; logLevel?: string }>,
+  context: CliContext,
+): void {
+  program
+    .command('up')
+    .description(
+      'Run a whole swarm locally: the embedded devnet, traffic, a coordinator and N agents of mixed levels, with a live status line.',
+    )
+    .option('--agents <n>', 'agents to start (APIARY_AGENTS; default 4: L3, L3, L1, L2)')
+    .option('--rpc <url>', 'follow this chain instead of starting a devnet (no traffic is sent) (APIARY_RPC)')
+    .option('--http-port <port>', 'coordinator HTTP API port, 0 for any (APIARY_HTTP_PORT; default 14690)')
+    .option('--grpc-port <port>', 'coordinator gRPC port, 0 for any (APIARY_GRPC_PORT; default 14689)')
+    .option('--datadir <dir>', 'coordinator state (APIARY_DATADIR; default a new temporary directory)')
+    .option('--tps <n>', 'devnet traffic, transactions per second (APIARY_TPS; default 8)')
+    .option('--block-time <seconds>', 'devnet block interval (APIARY_BLOCK_TIME; default 1)')
+    .addHelpText(
+      'after',
+      '\nCtrl-C stops everything.\n\nExamples:\n  apiary up\n  apiary up --agents 8 --http-port 8080',
+    )
+    .action(async (flags) => {
+      const options = resolveOptions(schema, { flags, configFile: context.configFile() })
+      const common = context.common()
+      const { logger, shutdown } = common
+      const out = process.stdout
+      const started = Date.now()
+
+      let rpcUrl = options.rpc
+      let devnetAccounts: `0x${string}`[] = []
+      let chainId = 0
+      if (rpcUrl === undefined) {
+        const devnet = await startDevnet({ logger }, { port: 0, blockTime: options.blockTime })
+        shutdown.add(() => devnet.close())
+        rpcUrl = devnet.url
+        chainId = devnet.chainId
+        devnetAccounts = devnet.accounts.map((a) => a.privateKey)
+      }
+      const masterSecret = randomBytes(24).toString('hex')
+      const datadir = options.datadir ?? mkdtempSync(join(tmpdir(), 'apiary-up-'))
+      const coordinator: Coordinator = await createCoordinator({
+        logger,
+        datadir,
+        masterSecret,
+        rpcUrl,
+        fork: 'prague',
+        confirmations: 1,
+        pollMs: 250,
+        host: '127.0.0.1',
+        grpcPort: options.grpcPort,
+        httpPort: options.httpPort,
+        redundancy: 2,
+        deadlineMs: 10_000,
+      })
+      shutdown.add(() => coordinator.close())
+
+      const agents: Agent[] = []
+      for (let i = 0; i < options.agents; i++) {
+        const level = MIX[i % MIX.length] as Level
+        const agentId = `agent-${i + 1}-${Level[level]}`
+        const agent = createAgent({
+          logger,
+          agentId,
+          coordinators: [{ url: coordinator.grpcUrl, apiKey: deriveApiKey(masterSecret, agentId) }],
+          wallet: privateKeyToAccount(devnetAccounts[10 + i] ?? generatePrivateKey()),
+          level,
+          region: 'local',
+          maxInFlight: 64,
+          threads: level === Level.L3 ? 1 : 0,
+        })
+        agents.push(agent)
+      }
+      shutdown.add(() => Promise.all(agents.map((a) => a.close({ graceMs: 3000 }))).then(() => {}))
+
+      out.write(
+        [
+          `chain        ${redactUrl(rpcUrl)}${options.rpc === undefined ? `  (embedded devnet, chain id ${chainId}, block every ${options.blockTime} s)` : ''}`,
+          `coordinator  grpc ${coordinator.grpcUrl}  http ${coordinator.httpUrl}`,
+          `             ${coordinator.httpUrl}/swarm/status  ${coordinator.httpUrl}/swarm/shadow  ${coordinator.httpUrl}/metrics`,
+          `agents       ${options.agents} (${agents.length === 0 ? '' : Array.from({ length: options.agents }, (_, i) => Level[MIX[i % MIX.length] as Level]).join(', ')})`,
+          `datadir      ${datadir}`,
+          'Ctrl-C stops everything.',
+          '',
+        ].join('\n'),
+      )
+
+      if (options.rpc === undefined) {
+        const traffic = createTraffic(
+          { logger },
+          { rpcUrl, chainId, accounts: devnetAccounts.slice(0, 7).map((privateKey) => ({ privateKey })) },
+        )
+        const sending = (async () => {
+          await traffic.setup()
+          await traffic.run({ tps: options.tps, signal: shutdown.signal })
+        })().catch((error) => {
+          if (!shutdown.signal.aborted) logger.error({ err: error }, 'traffic stopped')
+        })
+      }
+
+      const tty = out.isTTY === true
+      let last = { at: Date.now(), answered: coordinator.status().counters.answered }
+      const render = () => {
+        const s = coordinator.status()
+        const now = Date.now()
+        const rate = ((s.counters.answered - last.answered) * 1000) / Math.max(1, now - last.at)
+        last = { at: now, answered: s.counters.answered }
+        const t = s.accuracy.total
+        const line = [
+          `[${Math.round((now - started) / 1000)}s]`,
+          `block ${s.followed ?? '-'}/${s.head ?? '-'}`,
+          `${rate.toFixed(1)} results/s`,
+          `agents ${s.agentsLive}/${options.agents}`,
+          `answered ${s.counters.answered}`,
+          `scored ${t.scored}`,
+          `accuracy ${t.scored === 0 ? '-' : `${((100 * t.matched) / t.scored).toFixed(1)}%`}`,
+        ].join('  ')
+        out.write(tty ? `\r\x1b[K${line}` : `${line}\n`)
+      }
+      const ticker = setInterval(render, tty ? 1000 : 5000)
+      shutdown.add(() => {
+        clearInterval(ticker)
+        render()
+        out.write('\nstopping…\n')
+      })
+      await new Promise<void>((stopped) =>
+        shutdown.signal.addEventListener('abort', () => stopped(), { once: true }),
+      )
+      await shutdown.close()
+    })
+}
