@@ -2,17 +2,23 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { formatTable } from '../src/internal/table.ts'
+import { benchDispatch } from './dispatch.bench.ts'
 import { benchL1 } from './l1.bench.ts'
 import { benchL3 } from './l3.bench.ts'
 
 /**
- * `npm run bench [l1|l3]`: runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * `npm run bench [l1|l3|dispatch]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
  * Figures go to BENCHMARKS.md by hand, with the machine they came from.
  */
 const here = dirname(fileURLToPath(import.meta.url))
 const fixtures = resolve(here, '..', '..', 'shared', 'fixtures', 'evm')
 const wanted = process.argv.slice(2)
-const benches = { l1: () => benchL1(fixtures), l3: () => benchL3() }
+const minutes = Number(process.env.APIARY_BENCH_MINUTES ?? 1)
+const benches = {
+  l1: () => benchL1(fixtures),
+  l3: () => benchL3(),
+  dispatch: () => benchDispatch({ seconds: 10, memoryMinutes: minutes }),
+}
 mkdirSync(join(here, 'results'), { recursive: true })
 for (const [name, run] of Object.entries(benches)) {
   if (wanted.length > 0 && !wanted.includes(name)) continue

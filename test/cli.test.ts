@@ -178,3 +178,26 @@ test('apiary keygen writes a keystore, prints its address, and refuses to overwr
   assert.equal(again.code, 2)
   assert.match(again.stderr, /never overwritten/)
 })
+
+test('apiary coordinator and agent refuse bad options with exit 2 and a clear message', () => {
+  const noSecret = apiary(['coordinator', '--rpc', 'http://127.0.0.1:9'])
+  assert.equal(noSecret.code, 2)
+  assert.match(noSecret.stderr, /master secret is required/)
+  const noSource = apiary(['coordinator', '--master-secret', 'a secret of 16+ bytes'])
+  assert.equal(noSource.code, 2)
+  assert.match(noSource.stderr, /--rpc URL .* or --replay DIR/)
+  const unreachable = apiary([
+    'coordinator',
+    '--rpc',
+    'http://127.0.0.1:9',
+    '--master-secret',
+    'a secret of 16+ bytes',
+  ])
+  assert.match(unreachable.stderr, /cannot reach the chain at http:\/\/127\.0\.0\.1:9/)
+  const badCoordinator = apiary(['agent', '--coordinator', 'not an address', '--agent-id', 'a'])
+  assert.equal(badCoordinator.code, 2)
+  assert.match(badCoordinator.stderr, /invalid option coordinator/)
+  const help = apiary(['up', '--help'])
+  assert.equal(help.code, 0)
+  assert.match(help.stdout, /--agents <n>/)
+})

@@ -6,7 +6,10 @@ import { join, relative } from 'node:path'
 import { test } from 'node:test'
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import { recoverMessageAddress } from 'viem'
-import { Level, RegisterRequestSchema } from '../src/gen/apiary/v1/swarm_pb.js'
+import { runTask } from '../src/agent/work/index.ts'
+import { Level, RegisterRequestSchema, TaskResultSchema, TaskSchema } from '../src/gen/apiary/v1/swarm_pb.js'
+import { witnessToMessage } from '../src/protocol/index.ts'
+import { createEngineCrypto, parseWitness } from '../src/validation/index.ts'
 import { REPO_ROOT } from './_harness/fixtures.ts'
 
 const vector = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/spec/vectors/protocol-register.json'), 'utf8'))
@@ -68,4 +71,35 @@ test('src/gen is what buf generates from proto/ (generated code is never edited 
 
 test('the protocol passes buf lint', () => {
   execFileSync(join(REPO_ROOT, 'node_modules/.bin/buf'), ['lint'], { cwd: REPO_ROOT, stdio: 'pipe' })
+})
+
+test('the task vectors: a witness becomes the documented Task bytes, and the engine answers with the documented TaskResult bytes', async () => {
+  const tasks = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/spec/vectors/protocol-task.json'), 'utf8'))
+  const witness = parseWitness(
+    JSON.parse(readFileSync(join(REPO_ROOT, 'docs/spec/vectors', tasks.witness), 'utf8')).witness,
+  )
+  const crypto = createEngineCrypto()
+  for (const [name, level, full] of [
+    ['l1', Level.L1, false],
+    ['l3', Level.L3, true],
+  ] as const) {
+    const vector = tasks[name]
+    const task = create(TaskSchema, {
+      taskId: vector.taskId,
+      level,
+      deadlineUnixMs: BigInt(vector.deadlineUnixMs),
+      witness: witnessToMessage(witness, { full }),
+    })
+    assert.equal(Buffer.from(toBinary(TaskSchema, task)).toString('hex'), vector.taskWire, `${name} task`)
+    const result = await runTask({ crypto }, fromBinary(TaskSchema, Buffer.from(vector.taskWire, 'hex')))
+    result.latencyUs = 0
+    assert.equal(
+      Buffer.from(toBinary(TaskResultSchema, result)).toString('hex'),
+      vector.resultWire,
+      `${name} result`,
+    )
+    assert.equal(result.valid, true)
+    assert.equal(`0x${Buffer.from(result.sender).toString('hex')}`, `0x${vector.result.sender}`)
+  }
+  assert.equal(tasks.l3.result.gasUsed, 21000)
 })

@@ -1,0 +1,64 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import { create, fromBinary } from '@bufbuild/protobuf'
+import { createClient } from '@connectrpc/connect'
+import { createGrpcTransport } from '@connectrpc/connect-node'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { deriveApiKey, walletBindingMessage } from '../../src/coordinator/identity/index.ts'
+import { Level, SwarmService, type TaskResult, TaskResultSchema } from '../../src/gen/apiary/v1/swarm_pb.js'
+
+/**
+ * Simulated agents for the dispatch benchmark, on their own thread: each registers, streams tasks and
+ * answers every batch at once with the precomputed L1 verdict of its transaction (pool index = the
+ * witness's block number), so the figures measure the coordinator, not the engine.
+ */
+const { url, secret, agents, maxInFlight, answers } = workerData as {
+  url: string
+  secret: string
+  agents: number
+  maxInFlight: number
+  answers: Uint8Array[]
+}
+const pool = answers.map((bytes) => fromBinary(TaskResultSchema, bytes))
+const transport = createGrpcTransport({ baseUrl: url })
+const client = createClient(SwarmService, transport)
+const stop = new AbortController()
+parentPort?.on('message', (message) => {
+  if (message === 'stop') stop.abort()
+})
+
+async function run(index: number) {
+  const agentId = `sim-${index}`
+  const headers = { 'x-apiary-agent-id': agentId, authorization: `Bearer ${deriveApiKey(secret, agentId)}` }
+  const wallet = privateKeyToAccount(generatePrivateKey())
+  const { chainId } = await client.heartbeat({ session: 0n }, { headers })
+  const signedAt = BigInt(Math.floor(Date.now() / 1000))
+  const signature = await wallet.signMessage({
+    message: walletBindingMessage({ agentId, wallet: wallet.address, chainId, signedAt }),
+  })
+  const { session } = await client.register(
+    {
+      level: Level.L1,
+      region: 'bench',
+      maxInFlight,
+      payoutWallet: Buffer.from(wallet.address.slice(2), 'hex'),
+      walletSignature: Buffer.from(signature.slice(2), 'hex'),
+      signedAt,
+      agentVersion: 'bench',
+    },
+    { headers },
+  )
+  parentPort?.postMessage('registered')
+  try {
+    for await (const { tasks } of client.streamTasks({ session }, { headers, signal: stop.signal })) {
+      const results = tasks.map((task) => {
+        const answer = pool[Number(task.witness?.block?.number ?? 0)] as TaskResult
+        return create(TaskResultSchema, { ...answer, taskId: task.taskId })
+      })
+      void client.submitResults({ results }, { headers }).catch(() => {})
+    }
+  } catch {
+    // stopped
+  }
+}
+
+await Promise.all(Array.from({ length: agents }, (_, i) => run(i)))
