@@ -144,7 +144,7 @@ async function withSwarm<T>(
       return out
     },
   }
-  const hubInner = createTaskHub({ store, dispatcher, accuracy: createAccuracy(), logger, cacheSize: 1024 })
+  const hubInner = createTaskHub({ store, dispatcher, accuracy: createAccuracy(), logger })
   let latencies: number[] = []
   let accepted = 0
   const hub: TaskHub = {
@@ -180,7 +180,7 @@ async function withSwarm<T>(
       }
     })()
     for (const n of keys)
-      hub.enqueue(`b:${n}`, { witness: witnesses[n % POOL] as Witness, levels: [Level.L1] })
+      hub.enqueue(`b:${n}`, { witness: witnesses[n % POOL] as Witness, levels: [Level.L1], pending: true })
   }
   const ticker = setInterval(() => hub.tick(), 100)
   const worker = new Worker(new URL('./_lib/simAgents.ts', import.meta.url), {

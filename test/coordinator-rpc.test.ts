@@ -9,13 +9,14 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect'
 import { createGrpcTransport } from '@connectrpc/connect-node'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createDispatcher } from '../src/coordinator/dispatch/index.ts'
-import { deriveApiKey, walletBindingMessage } from '../src/coordinator/identity/index.ts'
+import { deriveApiKey } from '../src/coordinator/identity/index.ts'
 import { buildSwarmRpc } from '../src/coordinator/rpc/index.ts'
 import { createAccuracy } from '../src/coordinator/scoring/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { createTaskHub } from '../src/coordinator/work/index.ts'
 import { Level, SwarmService } from '../src/gen/apiary/v1/swarm_pb.js'
 import { createLogger } from '../src/internal/logger.ts'
+import { signRegistration } from '../src/protocol/index.ts'
 
 const SECRET = 'a master secret of more than 16 bytes'
 const CHAIN_ID = 31337n
@@ -48,18 +49,17 @@ async function startCoordinator(path: string) {
   }
 }
 
-async function registration(agentId: string, signedAt = BigInt(Math.floor(Date.now() / 1000))) {
-  const message = walletBindingMessage({ agentId, wallet: wallet.address, chainId: CHAIN_ID, signedAt })
-  const signature = await wallet.signMessage({ message })
-  return {
+function registration(agentId: string, signedAt = BigInt(Math.floor(Date.now() / 1000))) {
+  return signRegistration({
+    agentId,
+    wallet,
+    chainId: CHAIN_ID,
     level: Level.L3,
     region: 'eu-west',
     maxInFlight: 32,
-    payoutWallet: Buffer.from(wallet.address.slice(2), 'hex'),
-    walletSignature: Buffer.from(signature.slice(2), 'hex'),
-    signedAt,
     agentVersion: 'apiary/test',
-  }
+    signedAt,
+  })
 }
 
 const headers = (agentId: string, key = deriveApiKey(SECRET, agentId)) => ({

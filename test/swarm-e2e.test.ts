@@ -7,10 +7,11 @@ import { createClient } from '@connectrpc/connect'
 import { createGrpcTransport } from '@connectrpc/connect-node'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createTraffic, type Devnet, startDevnet } from '../src/chain/index.ts'
-import { deriveApiKey, walletBindingMessage } from '../src/coordinator/identity/index.ts'
+import { deriveApiKey } from '../src/coordinator/identity/index.ts'
 import { type Coordinator, createCoordinator } from '../src/coordinator/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { SwarmService } from '../src/gen/apiary/v1/swarm_pb.js'
+import { signRegistration } from '../src/protocol/index.ts'
 import { Level, lie, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
 let devnet: Devnet
@@ -50,20 +51,16 @@ test('a swarm validates 200+ devnet transactions: honest agents score 100%, a li
     authorization: `Bearer ${deriveApiKey(SECRET, vanishing)}`,
   }
   const wallet = privateKeyToAccount('0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba')
-  const signedAt = BigInt(Math.floor(Date.now() / 1000))
-  const signature = await wallet.signMessage({
-    message: walletBindingMessage({ agentId: vanishing, wallet: wallet.address, chainId: 31337n, signedAt }),
-  })
   const { session } = await client.register(
-    {
+    await signRegistration({
+      agentId: vanishing,
+      wallet,
+      chainId: 31337n,
       level: Level.L1,
       region: 'test',
       maxInFlight: 8,
-      payoutWallet: Buffer.from(wallet.address.slice(2), 'hex'),
-      walletSignature: Buffer.from(signature.slice(2), 'hex'),
-      signedAt,
       agentVersion: 'test',
-    },
+    }),
     { headers },
   )
   const vanish = new AbortController()

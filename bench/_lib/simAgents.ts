@@ -3,8 +3,9 @@ import { create, fromBinary } from '@bufbuild/protobuf'
 import { createClient } from '@connectrpc/connect'
 import { createGrpcTransport } from '@connectrpc/connect-node'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { deriveApiKey, walletBindingMessage } from '../../src/coordinator/identity/index.ts'
+import { deriveApiKey } from '../../src/coordinator/identity/index.ts'
 import { Level, SwarmService, type TaskResult, TaskResultSchema } from '../../src/gen/apiary/v1/swarm_pb.js'
+import { signRegistration } from '../../src/protocol/index.ts'
 
 /**
  * Simulated agents for the dispatch benchmark, on their own thread: each registers, streams tasks and
@@ -19,7 +20,7 @@ const { url, secret, agents, maxInFlight, answers } = workerData as {
   answers: Uint8Array[]
 }
 const pool = answers.map((bytes) => fromBinary(TaskResultSchema, bytes))
-const transport = createGrpcTransport({ baseUrl: url })
+const transport = createGrpcTransport({ baseUrl: url, acceptCompression: [] })
 const client = createClient(SwarmService, transport)
 const stop = new AbortController()
 parentPort?.on('message', (message) => {
@@ -31,20 +32,16 @@ async function run(index: number) {
   const headers = { 'x-apiary-agent-id': agentId, authorization: `Bearer ${deriveApiKey(secret, agentId)}` }
   const wallet = privateKeyToAccount(generatePrivateKey())
   const { chainId } = await client.heartbeat({ session: 0n }, { headers })
-  const signedAt = BigInt(Math.floor(Date.now() / 1000))
-  const signature = await wallet.signMessage({
-    message: walletBindingMessage({ agentId, wallet: wallet.address, chainId, signedAt }),
-  })
   const { session } = await client.register(
-    {
+    await signRegistration({
+      agentId,
+      wallet,
+      chainId,
       level: Level.L1,
       region: 'bench',
       maxInFlight,
-      payoutWallet: Buffer.from(wallet.address.slice(2), 'hex'),
-      walletSignature: Buffer.from(signature.slice(2), 'hex'),
-      signedAt,
       agentVersion: 'bench',
-    },
+    }),
     { headers },
   )
   parentPort?.postMessage('registered')

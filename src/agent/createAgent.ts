@@ -1,9 +1,9 @@
 import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect'
 import { createGrpcTransport } from '@connectrpc/connect-node'
 import type { LocalAccount } from 'viem/accounts'
-import { walletBindingMessage } from '../coordinator/identity/index.ts'
 import { type Level, SwarmService, type TaskResult } from '../gen/apiary/v1/swarm_pb.js'
 import type { Logger } from '../internal/logger.ts'
+import { signRegistration } from '../protocol/index.ts'
 import { createTaskRunner } from './work/index.ts'
 
 export interface AgentCoordinator {
@@ -144,21 +144,16 @@ function startWorker(
 
   const session = async (signal: AbortSignal) => {
     const { chainId } = await client.heartbeat({ session: 0n }, { headers, signal })
-    const signedAt = BigInt(Math.floor(Date.now() / 1000))
-    const wallet = options.wallet.address
-    const signature = await options.wallet.signMessage({
-      message: walletBindingMessage({ agentId: options.agentId, wallet, chainId, signedAt }),
-    })
     const registered = await client.register(
-      {
+      await signRegistration({
+        agentId: options.agentId,
+        wallet: options.wallet,
+        chainId,
         level: options.level,
         region: options.region,
         maxInFlight: options.maxInFlight,
-        payoutWallet: Buffer.from(wallet.slice(2), 'hex'),
-        walletSignature: Buffer.from(signature.slice(2), 'hex'),
-        signedAt,
         agentVersion: options.version ?? 'apiary/0.1.0',
-      },
+      }),
       { headers, signal },
     )
     state.session = registered.session

@@ -1,4 +1,6 @@
 export { canonicalChanges, changesFromDiff } from './accountChanges.ts'
 export { resultFromVerdict } from './resultFromVerdict.ts'
+export { type SignRegistrationParameters, signRegistration } from './signRegistration.ts'
+export { type WalletBinding, walletBindingMessage } from './walletBindingMessage.ts'
 export { witnessFromMessage } from './witnessFromMessage.ts'
 export { witnessToMessage } from './witnessToMessage.ts'

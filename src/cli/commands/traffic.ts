@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings'
 import { mnemonicToAccount } from 'viem/accounts'
 import { z } from 'zod'
-import { createTraffic, DEVNET_MNEMONIC } from '../../chain/index.ts'
+import { createRpcClient, createTraffic, DEVNET_MNEMONIC, redactUrl } from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
 import type { CliContext } from '../context.ts'
@@ -66,15 +66,9 @@ export function registerTraffic(
 
 async function fetchChainId(rpc: string): Promise<number> {
   try {
-    const response = await fetch(rpc, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-    })
-    const { result } = (await response.json()) as { result: string }
-    return Number(BigInt(result))
+    return Number(BigInt((await createRpcClient(rpc, { timeoutMs: 10_000 })('eth_chainId', [])) as string))
   } catch (cause) {
-    throw new ApiaryError('APIARY_RPC_UNREACHABLE', `no JSON-RPC answer from ${new URL(rpc).origin}`, {
+    throw new ApiaryError('APIARY_RPC_UNREACHABLE', `no JSON-RPC answer from ${redactUrl(rpc)}`, {
       cause,
       retryable: true,
       hints: ['start a chain with: apiary devnet'],

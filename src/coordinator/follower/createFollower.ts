@@ -154,7 +154,7 @@ export function createFollower({
       sql.insertBlock.run(number, block.hash, block.parentHash, block.transactions.length, at)
       for (const row of rows) sql.insertInclusion.run(...row)
     })()
-    for (const { key, witness } of inclusions) hub.enqueue(key, { witness })
+    for (const { key, witness } of inclusions) hub.enqueue(key, { witness, pending: true })
     status.followed = number
     return 'ingested'
   }

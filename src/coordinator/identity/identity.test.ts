@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { authenticateAgent, deriveApiKey, verifyWalletBinding, walletBindingMessage } from './index.ts'
+import { walletBindingMessage } from '../../protocol/index.ts'
+import { authenticateAgent, deriveApiKey, verifyWalletBinding } from './index.ts'
 
 const SECRET = 'a master secret of more than 16 bytes'
 const vector = JSON.parse(

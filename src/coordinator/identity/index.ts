@@ -8,6 +8,4 @@ export {
   type VerifyWalletBindingParameters,
   type VerifyWalletBindingReturnType,
   verifyWalletBinding,
-  type WalletBinding,
-  walletBindingMessage,
 } from './verifyWalletBinding.ts'

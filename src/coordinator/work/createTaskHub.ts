@@ -49,6 +49,8 @@ export interface TaskHub {
       witness?: WitnessMessage
       answeredBy?: ReadonlyMap<number, string[]>
       levels?: readonly number[]
+      /** Known to be waiting for chain truth (fresh from the follower): spares a lookup per result. */
+      pending?: boolean
     },
   ): void
   /** An agent's task stream opened; returns its batches until `signal` aborts. */
@@ -86,7 +88,7 @@ export function createTaskHub({
   accuracy,
   logger,
   now = Date.now,
-  cacheSize = 20_000,
+  cacheSize = 4096,
   maxBatch = 256,
 }: TaskHubDependencies): TaskHub {
   const { sqlite } = store
@@ -125,7 +127,7 @@ export function createTaskHub({
     .get() as HubCounters
   const counters: HubCounters = { ...totals }
 
-  /** Decoded witnesses, least recently used first. */
+  /** Decoded witnesses, oldest first (tasks are assigned roughly in the order they were queued). */
   const cache = new Map<string, { full: WitnessMessage; light: WitnessMessage }>()
   /** Truth of final inclusions, least recently used first (null: orphaned, never scored). */
   const truths = new Map<string, Truth | null>()
@@ -141,12 +143,15 @@ export function createTaskHub({
       if (row === undefined) return undefined
       const full = fromBinary(WitnessSchema, row.witness)
       entry = { full, light: create(WitnessSchema, { ...full, blockHashes: [], prestate: [] }) }
+      remember(cache, inclusion, entry)
     }
-    remember(cache, inclusion, entry)
     return entry
   }
+  /** Inclusions known to be pending, least recently used first. */
+  const pending = new Map<string, true>()
   const truthOf = (inclusion: string): Truth | null | undefined => {
     if (truths.has(inclusion)) return truths.get(inclusion)
+    if (pending.has(inclusion)) return undefined
     const row = sql.truth.get(inclusion)
     if (row === undefined || row.state === 'pending') return undefined
     const truth = row.state === 'final' && row.truth !== null ? (JSON.parse(row.truth) as Truth) : null
@@ -180,7 +185,8 @@ export function createTaskHub({
     result.rejectCode.length > 64
 
   return {
-    enqueue(inclusion, { witness, answeredBy, levels = TASK_LEVELS } = {}) {
+    enqueue(inclusion, { witness, answeredBy, levels = TASK_LEVELS, pending: isPending = false } = {}) {
+      if (isPending) remember(pending, inclusion, true)
       if (witness !== undefined)
         remember(cache, inclusion, {
           full: witness,
@@ -312,6 +318,7 @@ export function createTaskHub({
             scoreNow(row.task_id, row.agent_id, row.level, truth, fromBinary(TaskResultSchema, row.result)),
           )
       })
+      pending.delete(inclusion)
       remember(truths, inclusion, truth === 'orphaned' ? null : truth)
       for (const apply of afterCommit) apply()
     },
