@@ -237,19 +237,21 @@ function listen(server: Http2Server, port: number, host: string) {
 
 /** Queues again what the store holds unfinished; returns how many inclusions. */
 function requeue(store: Store, hub: TaskHub, redundancy: number, since: number) {
-  const inclusions = store.sqlite
-    .prepare<[number], { key: string }>(
-      "SELECT key FROM inclusions WHERE state != 'orphaned' AND created_at >= ? ORDER BY created_at",
+  const rows = store.sqlite
+    .prepare<[number], { key: string; level: number | null; agent_id: string | null }>(
+      `SELECT i.key, r.level, r.agent_id FROM inclusions i LEFT JOIN results r ON r.inclusion = i.key
+       WHERE i.state != 'orphaned' AND i.created_at >= ? ORDER BY i.created_at, i.key`,
     )
     .all(since)
-  const answers = store.sqlite.prepare<[string], { level: number; agent_id: string }>(
-    'SELECT level, agent_id FROM results WHERE inclusion = ?',
-  )
+  const answered = new Map<string, Map<number, string[]>>()
+  for (const row of rows) {
+    const byLevel = answered.get(row.key) ?? new Map<number, string[]>()
+    answered.set(row.key, byLevel)
+    if (row.level !== null && row.agent_id !== null)
+      byLevel.set(row.level, [...(byLevel.get(row.level) ?? []), row.agent_id])
+  }
   let count = 0
-  for (const { key } of inclusions) {
-    const answeredBy = new Map<number, string[]>()
-    for (const row of answers.all(key))
-      answeredBy.set(row.level, [...(answeredBy.get(row.level) ?? []), row.agent_id])
+  for (const [key, answeredBy] of answered) {
     const levels = TASK_LEVELS.filter((level) => (answeredBy.get(level)?.length ?? 0) < redundancy)
     if (levels.length === 0) continue
     hub.enqueue(key, { answeredBy, levels })

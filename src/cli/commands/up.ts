@@ -105,7 +105,7 @@ export function registerUp(
           `chain        ${redactUrl(rpcUrl)}${options.rpc === undefined ? `  (embedded devnet, chain id ${chainId}, block every ${options.blockTime} s)` : ''}`,
           `coordinator  grpc ${coordinator.grpcUrl}  http ${coordinator.httpUrl}`,
           `             ${coordinator.httpUrl}/swarm/status  ${coordinator.httpUrl}/swarm/shadow  ${coordinator.httpUrl}/metrics`,
-          `agents       ${options.agents} (${agents.length === 0 ? '' : Array.from({ length: options.agents }, (_, i) => Level[MIX[i % MIX.length] as Level]).join(', ')})`,
+          `agents       ${options.agents} (${Array.from({ length: options.agents }, (_, i) => Level[MIX[i % MIX.length] as Level]).join(', ')})`,
           `datadir      ${datadir}`,
           'Ctrl-C stops everything.',
           '',
@@ -117,7 +117,8 @@ export function registerUp(
           { logger },
           { rpcUrl, chainId, accounts: devnetAccounts.slice(0, 7).map((privateKey) => ({ privateKey })) },
         )
-        const sending = (async () => {
+        // Not awaited at shutdown: a setup in progress would hold Ctrl-C for many seconds.
+        void (async () => {
           await traffic.setup()
           await traffic.run({ tps: options.tps, signal: shutdown.signal })
         })().catch((error) => {

@@ -136,16 +136,17 @@ export function createTaskHub({
     map.set(key, value)
     if (map.size > cacheSize) map.delete(map.keys().next().value as string)
   }
-  const witnessOf = (inclusion: string) => {
-    let entry = cache.get(inclusion)
-    if (entry === undefined) {
-      const row = sql.witness.get(inclusion)
-      if (row === undefined) return undefined
-      const full = fromBinary(WitnessSchema, row.witness)
-      entry = { full, light: create(WitnessSchema, { ...full, blockHashes: [], prestate: [] }) }
-      remember(cache, inclusion, entry)
-    }
+  /** Caches a witness with its L1 form (no block hashes, no prestate). */
+  const cacheWitness = (inclusion: string, full: WitnessMessage) => {
+    const entry = { full, light: create(WitnessSchema, { ...full, blockHashes: [], prestate: [] }) }
+    remember(cache, inclusion, entry)
     return entry
+  }
+  const witnessOf = (inclusion: string) => {
+    const entry = cache.get(inclusion)
+    if (entry !== undefined) return entry
+    const row = sql.witness.get(inclusion)
+    return row === undefined ? undefined : cacheWitness(inclusion, fromBinary(WitnessSchema, row.witness))
   }
   /** Inclusions known to be pending, least recently used first. */
   const pending = new Map<string, true>()
@@ -187,11 +188,7 @@ export function createTaskHub({
   return {
     enqueue(inclusion, { witness, answeredBy, levels = TASK_LEVELS, pending: isPending = false } = {}) {
       if (isPending) remember(pending, inclusion, true)
-      if (witness !== undefined)
-        remember(cache, inclusion, {
-          full: witness,
-          light: create(WitnessSchema, { ...witness, blockHashes: [], prestate: [] }),
-        })
+      if (witness !== undefined) cacheWitness(inclusion, witness)
       for (const level of levels)
         dispatcher.enqueue({ key: keyOf(inclusion, level), level }, answeredBy?.get(level))
       wake()
@@ -219,6 +216,7 @@ export function createTaskHub({
           }
           const at = now()
           const tasks: Task[] = []
+          const rows: [string, string, number, string, number, number][] = []
           for (const assignment of assignments) {
             const { inclusion, level } = split(assignment.key)
             const witness = witnessOf(inclusion)
@@ -234,12 +232,10 @@ export function createTaskHub({
                 witness: level === Level.L1 ? witness.light : witness.full,
               }),
             )
+            rows.push([assignment.taskId, inclusion, level, agentId, at, assignment.deadline])
           }
           await writer.run(() => {
-            for (const a of assignments) {
-              const { inclusion, level } = split(a.key)
-              sql.assignment.run(a.taskId, inclusion, level, agentId, at, a.deadline)
-            }
+            for (const row of rows) sql.assignment.run(...row)
           })
           counters.dispatched += tasks.length
           if (signal.aborted) return
