@@ -153,6 +153,7 @@ test('a swarm validates 200+ devnet transactions: honest agents score 100%, a li
     }
     const status = await get('/swarm/status')
     assert.equal(status.body.chainId, '31337')
+    assert.equal(status.body.witnessSource, 'traceTransaction')
     assert.equal((status.body.agents as unknown as { live: number }).live, 5)
     const shadow = await get('/swarm/shadow')
     const l3 = (

@@ -5,7 +5,7 @@ import { createRpcClient, type RpcRequest, redactUrl } from '../chain/createRpcC
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 import { createDispatcher } from './dispatch/index.ts'
-import { createFollower, type Follower } from './follower/index.ts'
+import { createFollower, type Follower, type WitnessSource } from './follower/index.ts'
 import { buildHttpApi } from './http/buildHttpApi.ts'
 import { loadReplay } from './replay/index.ts'
 import { buildSwarmRpc } from './rpc/index.ts'
@@ -26,6 +26,8 @@ export interface CoordinatorOptions {
   confirmations: number
   pollMs: number
   fromBlock?: number | undefined
+  /** Where witnesses come from (see FollowerDependencies.witness); default auto. */
+  witness?: WitnessSource | undefined
   host: string
   /** 0 picks a free port. */
   grpcPort: number
@@ -147,6 +149,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         confirmations: options.confirmations,
         pollMs: options.pollMs,
         fromBlock: options.fromBlock,
+        witness: options.witness,
       })
       const running = follower.run(abort.signal)
       closers.push(() => running)

@@ -7,8 +7,10 @@ import {
   encodeFunctionData,
   type Hex,
   http,
+  keccak256,
   type PublicClient,
   parseEther,
+  toHex,
   type WalletClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -98,7 +100,9 @@ export function createTraffic({ logger }: { logger: Logger }, params: CreateTraf
     accounts.map((a) => [a.address, createWalletClient({ account: a, chain, transport })]),
   )
   const nonces = new Map<string, number>()
-  let random = params.seed ?? 1
+  const seed = params.seed ?? 1
+  let random = seed
+  let authorities = 0
   const next = () => {
     random = (Math.imul(random, 1103515245) + 12345) >>> 0
     return random / 2 ** 32
@@ -228,8 +232,7 @@ export function createTraffic({ logger }: { logger: Logger }, params: CreateTraf
       const kind = pickKind(next() * Object.values(WEIGHTS).reduce((a, b) => a + b, 0))
       const token = tokens[Math.floor(next() * 2)] as Hex
       const other = (senders[Math.floor(next() * senders.length)] as Account).address
-      // Ether goes to plain addresses: a sender may carry an EIP-7702 delegation to a token, which
-      // refuses plain calls.
+      // Ether goes to plain addresses: a contract (or an account delegated to a token) may refuse it.
       const payee = `0x${(0xbeef0000 + Math.floor(next() * 64)).toString(16).padStart(40, '0')}` as Hex
       const amount = BigInt(1 + Math.floor(next() * 1000)) * 10n ** 15n
       switch (kind) {
@@ -260,22 +263,22 @@ export function createTraffic({ logger }: { logger: Logger }, params: CreateTraf
           return { kind, type, hash: await send(account, kind, { data }, type) }
         }
         case 'set code (7702)': {
+          // Sponsored, as wallets do it: a fresh account signs the authorization and the sender pays. A
+          // sender authorizing itself would bump its own nonce twice, which EDR's pool does not foresee:
+          // the sender's next transactions would wait forever for a nonce that was already used.
+          const authority = privateKeyToAccount(keccak256(toHex(`apiary traffic ${seed} ${authorities++}`)))
+          const authorization = await authority.signAuthorization({
+            chainId: params.chainId,
+            address: token,
+            nonce: 0,
+          })
           const wallet = wallets.get(account.address) as WalletClient
           const fee = await fees()
-          const nonce = await nonceOf(account)
-          // The sender authorizes its own account (nonce + 1: the transaction itself uses `nonce`).
-          const authorization = await wallet.signAuthorization({
-            account,
-            chainId: params.chainId,
-            contractAddress: token,
-            nonce: nonce + 1,
-          })
-          nonces.set(account.address, nonce + 2)
           const hash = await wallet.sendTransaction({
             account,
             chain,
             type: 'eip7702',
-            nonce,
+            nonce: await nonceOf(account),
             gas: GAS[kind],
             to: payee,
             authorizationList: [authorization],

@@ -21,6 +21,7 @@ export const coordinatorSchema = z.object({
   confirmations: z.coerce.number().int().min(0).max(1000).default(2),
   pollMs: z.coerce.number().int().min(50).max(60_000).default(500),
   fromBlock: z.coerce.number().int().min(0).optional(),
+  witness: z.enum(['auto', 'trace', 'reexecute']).default('auto'),
   redundancy: z.coerce.number().int().min(1).max(16).default(2),
   deadlineMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
   revoke: z
@@ -55,6 +56,10 @@ export function registerCoordinator(
     )
     .option('--poll-ms <ms>', 'chain polling interval (APIARY_POLL_MS; default 500)')
     .option('--from-block <n>', 'first block on an empty datadir (APIARY_FROM_BLOCK; default the head)')
+    .option(
+      '--witness <source>',
+      'auto | trace (debug_trace* prestateTracer) | reexecute (re-run each block over parent state read through plain JSON-RPC) (APIARY_WITNESS; default auto)',
+    )
     .option('--redundancy <k>', 'distinct agents per task (APIARY_REDUNDANCY; default 2)')
     .option(
       '--deadline-ms <ms>',

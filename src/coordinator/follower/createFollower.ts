@@ -4,10 +4,16 @@ import { WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { witnessToMessage } from '../../protocol/index.ts'
-import { parseWitness } from '../../validation/index.ts'
+import {
+  createEngineCrypto,
+  createVmPool,
+  type EngineCrypto,
+  parseWitness,
+  type VmPool,
+} from '../../validation/index.ts'
 import { fetchTruth } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
-import { buildWitness, type RpcBlock } from '../witness/index.ts'
+import { buildWitness, type RpcBlock, reexecuteBlock } from '../witness/index.ts'
 import type { TaskHub } from '../work/index.ts'
 
 export interface FollowerDependencies {
@@ -21,6 +27,11 @@ export interface FollowerDependencies {
   /** Blocks on top of a transaction's block before it is scored. */
   confirmations: number
   pollMs: number
+  /**
+   * How witnesses are built: `trace` needs the node's prestateTracer, `reexecute` re-executes every block
+   * over parent state read through plain JSON-RPC, `auto` (default) traces when the node can.
+   */
+  witness?: WitnessSource | undefined
   /** First block to follow when the store has none; default the chain head at start. */
   fromBlock?: number | undefined
   now?: () => number
@@ -31,8 +42,8 @@ export interface FollowerStatus {
   followed: number | undefined
   /** Transactions the follower could not turn into a witness, by reason. */
   skipped: Record<string, number>
-  /** How witnesses are built: `traceBlock`, `traceTransaction`, or undefined before the first transaction. */
-  tracing: 'traceBlock' | 'traceTransaction' | undefined
+  /** How witnesses are built; undefined before the first transaction. Without tracing no state diff is scored. */
+  tracing: 'traceBlock' | 'traceTransaction' | 'reexecute' | undefined
 }
 
 export interface Follower {
@@ -40,6 +51,8 @@ export interface Follower {
   run(signal: AbortSignal): Promise<void>
   status(): FollowerStatus
 }
+
+export type WitnessSource = 'auto' | 'trace' | 'reexecute'
 
 type RpcTx = Record<string, unknown> & { hash: string; transactionIndex: string }
 type FullBlock = RpcBlock & { transactions: RpcTx[] }
@@ -49,7 +62,8 @@ const SCORES_PER_POLL = 256
 
 /**
  * Follows new blocks: builds every transaction's witness (go-ethereum's prestateTracer, per block with
- * `debug_traceBlockByNumber` when the node has it, else per transaction), stores block and inclusions in one
+ * `debug_traceBlockByNumber` when the node has it, else per transaction, else by re-executing the block over
+ * parent state read through JSON-RPC), stores block and inclusions in one
  * transaction, then queues them. Once a block has `confirmations` blocks on top, fetches each transaction's
  * receipt and diff trace and has the hub score it. A parent-hash mismatch unwinds the orphaned blocks, whose
  * transactions are never scored.
@@ -64,6 +78,7 @@ export function createFollower({
   confirmations,
   pollMs,
   fromBlock,
+  witness = 'auto',
   now = Date.now,
 }: FollowerDependencies): Follower {
   const { sqlite } = store
@@ -85,30 +100,48 @@ export function createFollower({
     ),
   }
   const status: FollowerStatus = { head: undefined, followed: undefined, skipped: {}, tracing: undefined }
-  let traceBlock: boolean | undefined
+  let engine: { crypto: EngineCrypto; vms: VmPool } | undefined
+  if (witness === 'reexecute') status.tracing = 'reexecute'
 
+  /** The prestate of every transaction of the block, the first call finding out what the node can do. */
   const prestates = async (block: FullBlock): Promise<unknown[]> => {
-    if (traceBlock !== false) {
+    const mode = status.tracing
+    if (mode === undefined || mode === 'traceBlock') {
       try {
         const traces = (await rpc('debug_traceBlockByNumber', [
           block.number,
           { tracer: 'prestateTracer' },
-        ])) as {
-          result: unknown
-        }[]
-        traceBlock = true
+        ])) as { result: unknown }[]
         status.tracing = 'traceBlock'
         return traces.map((t) => t.result)
       } catch (error) {
-        if (traceBlock === true) throw error
-        traceBlock = false
-        status.tracing = 'traceTransaction'
-        logger.info('the node has no debug_traceBlockByNumber: tracing transaction by transaction')
+        if (mode !== undefined || !refused(error)) throw error
       }
     }
-    return Promise.all(
-      block.transactions.map((tx) => rpc('debug_traceTransaction', [tx.hash, { tracer: 'prestateTracer' }])),
-    )
+    if (mode === undefined || mode === 'traceTransaction') {
+      try {
+        const traces = await Promise.all(
+          block.transactions.map((tx) =>
+            rpc('debug_traceTransaction', [tx.hash, { tracer: 'prestateTracer' }]),
+          ),
+        )
+        status.tracing = 'traceTransaction'
+        if (mode === undefined)
+          logger.info('the node has no debug_traceBlockByNumber: tracing transaction by transaction')
+        return traces
+      } catch (error) {
+        if (mode !== undefined || !refused(error) || witness === 'trace') throw error
+      }
+      status.tracing = 'reexecute'
+      logger.warn(
+        'the node does not trace transactions: re-executing blocks over parent state; state diffs are not scored',
+      )
+    }
+    if (engine === undefined) {
+      const crypto = createEngineCrypto()
+      engine = { crypto, vms: createVmPool(crypto) }
+    }
+    return reexecuteBlock({ rpc, ...engine }, { block, chainId, fork })
   }
 
   const ingest = async (number: number): Promise<'ingested' | 'unwound'> => {
@@ -164,7 +197,11 @@ export function createFollower({
     for (let i = 0; i < due.length; i += 8) {
       await Promise.all(
         due.slice(i, i + 8).map(async (row) => {
-          const truth = await fetchTruth(rpc, { hash: row.tx_hash, blockHash: row.block_hash })
+          const truth = await fetchTruth(rpc, {
+            hash: row.tx_hash,
+            blockHash: row.block_hash,
+            diff: status.tracing !== 'reexecute',
+          })
           await hub.finalize(row.key, truth)
         }),
       )
@@ -209,4 +246,9 @@ export function createFollower({
     },
     status: () => status,
   }
+}
+
+/** The node answered the call with an error (the method is missing or disabled), as opposed to not answering. */
+function refused(error: unknown): boolean {
+  return error instanceof ApiaryError && error.code === 'APIARY_RPC_ERROR'
 }

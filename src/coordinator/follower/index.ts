@@ -1,1 +1,1 @@
-export { createFollower, type Follower, type FollowerStatus } from './createFollower.ts'
+export { createFollower, type Follower, type FollowerStatus, type WitnessSource } from './createFollower.ts'

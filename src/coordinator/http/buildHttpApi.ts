@@ -159,6 +159,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
       rpcUrl: deps.rpcUrl ?? null,
       chainHead: f?.head ?? null,
       followedBlock: f?.followed ?? null,
+      witnessSource: f?.tracing ?? null,
       agents: { total: Number(agents.n), live: hub.connected().size },
       tasks: {
         dispatched: c.dispatched,

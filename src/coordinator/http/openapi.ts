@@ -95,6 +95,12 @@ export const OPENAPI = {
               rpcUrl: { type: ['string', 'null'], description: 'Credentials redacted.' },
               chainHead: { type: ['integer', 'null'] },
               followedBlock: { type: ['integer', 'null'] },
+              witnessSource: {
+                type: ['string', 'null'],
+                enum: ['traceBlock', 'traceTransaction', 'reexecute', null],
+                description:
+                  'How witnesses are built: the node traces per block or per transaction, or the coordinator re-executes blocks (then state diffs are not scored).',
+              },
               agents: {
                 type: 'object',
                 properties: { total: { type: 'integer' }, live: { type: 'integer' } },

@@ -14,26 +14,30 @@ type Receipt = {
 }
 
 /**
- * Chain truth for a transaction included in `blockHash`: its receipt and the node's prestateTracer diff.
+ * Chain truth for a transaction included in `blockHash`: its receipt and, unless `diff` is false (a node
+ * without tracing), the node's prestateTracer diff.
  * Returns `orphaned` when the transaction is no longer in that block (a reorg), so it is never scored.
  */
 export async function fetchTruth(
   rpc: RpcRequest,
-  { hash, blockHash }: { hash: string; blockHash: string },
+  { hash, blockHash, diff = true }: { hash: string; blockHash: string; diff?: boolean },
 ): Promise<Truth | 'orphaned'> {
   const receipt = (await rpc('eth_getTransactionReceipt', [hash])) as Receipt | null
   if (receipt === null || receipt.blockHash.toLowerCase() !== blockHash.toLowerCase()) return 'orphaned'
-  let diff: StateDiff
-  try {
-    diff = (await rpc('debug_traceTransaction', [
-      hash,
-      { tracer: 'prestateTracer', tracerConfig: { diffMode: true } },
-    ])) as StateDiff
-  } catch (cause) {
-    throw new ApiaryError('APIARY_TRACE_FAILED', `the node cannot trace ${hash} in diff mode`, {
-      cause,
-      retryable: true,
-    })
+  let changes: string | undefined
+  if (diff) {
+    try {
+      const traced = (await rpc('debug_traceTransaction', [
+        hash,
+        { tracer: 'prestateTracer', tracerConfig: { diffMode: true } },
+      ])) as StateDiff
+      changes = canonicalChanges(changesFromDiff({ pre: traced.pre ?? {}, post: traced.post ?? {} }))
+    } catch (cause) {
+      throw new ApiaryError('APIARY_TRACE_FAILED', `the node cannot trace ${hash} in diff mode`, {
+        cause,
+        retryable: true,
+      })
+    }
   }
   return {
     valid: true,
@@ -47,6 +51,6 @@ export async function fetchTruth(
       data: log.data.toLowerCase(),
     })),
     createdAddress: receipt.contractAddress?.toLowerCase() ?? null,
-    changes: canonicalChanges(changesFromDiff({ pre: diff.pre ?? {}, post: diff.post ?? {} })),
+    ...(changes === undefined ? {} : { changes }),
   }
 }

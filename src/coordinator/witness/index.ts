@@ -1,4 +1,10 @@
 export {
+  type PrestateAccount,
+  type ReexecuteBlockContext,
+  type ReexecuteBlockParameters,
+  reexecuteBlock,
+} from './reexecuteBlock.ts'
+export {
   buildWitness,
   type RpcBlock,
   type TraceWitnessParameters,

@@ -1,0 +1,189 @@
+import type { RpcRequest } from '../../chain/index.ts'
+import { ApiaryError } from '../../internal/errors.ts'
+import {
+  type AccountState,
+  bigIntToHex,
+  type EngineCrypto,
+  executeTransaction,
+  forkAtLeast,
+  fromHex,
+  parseWitness,
+  toHex,
+  type VmPool,
+} from '../../validation/index.ts'
+import { buildWitness, type RpcBlock } from './traceWitness.ts'
+
+export interface ReexecuteBlockContext {
+  rpc: RpcRequest
+  crypto: EngineCrypto
+  vms: VmPool
+}
+
+export interface ReexecuteBlockParameters {
+  /** The block with its transactions as objects (`eth_getBlockByNumber(n, true)`). */
+  block: RpcBlock & { transactions: Record<string, unknown>[] }
+  chainId: bigint
+  fork: string
+}
+
+/** One account of a prestate in go-ethereum's prestateTracer shape. */
+export type PrestateAccount = {
+  balance: string
+  nonce: number
+  code?: string
+  storage?: Record<string, string>
+}
+
+/** What is known of one account at the current point of the block. */
+type Known = {
+  account: AccountState | undefined
+  /** Slots whose value is known (absent from `account.storage`: zero). */
+  slots: Set<string>
+  /** Every slot is known: the account did not exist at the parent block or was deleted since. */
+  complete: boolean
+}
+
+/** A transaction that keeps reading new state after this many rounds is given up (it never happened yet). */
+const MAX_ROUNDS = 64
+
+const BEACON_ROOTS = '0x000f3df6d732807ef1319fb7b8bb8522d0beac02'
+const HISTORY_STORAGE = '0x0000f90827f1c53a10cb7a02335b175320002935'
+const RING = 8191n
+
+/**
+ * The prestate of every transaction of a block, for nodes without `debug_*` tracing: the block is
+ * re-executed transaction by transaction over the parent block's state, read through plain JSON-RPC
+ * (`eth_getBalance`, `eth_getTransactionCount`, `eth_getCode`, `eth_getStorageAt` at the parent block's
+ * hash). A transaction runs, the accounts and slots it read that are not known yet are fetched, and it runs
+ * again until it reads nothing new; what it read becomes its prestate and its post-state carries over to
+ * the next transaction. The EIP-4788 and EIP-2935 system writes at the start of the block are applied first.
+ */
+export async function reexecuteBlock(
+  { rpc, crypto, vms }: ReexecuteBlockContext,
+  { block, chainId, fork }: ReexecuteBlockParameters,
+): Promise<Record<string, PrestateAccount>[]> {
+  const at = { blockHash: block.parentHash }
+  const known = new Map<string, Known>()
+
+  const fetchAccount = async (address: string): Promise<void> => {
+    const [balance, nonce, code] = (await Promise.all([
+      rpc('eth_getBalance', [address, at]),
+      rpc('eth_getTransactionCount', [address, at]),
+      rpc('eth_getCode', [address, at]),
+    ])) as [string, string, string]
+    const account: AccountState = {
+      balance: BigInt(balance),
+      nonce: BigInt(nonce),
+      code: fromHex(code) ?? new Uint8Array(0),
+      storage: new Map(),
+    }
+    const exists = account.balance !== 0n || account.nonce !== 0n || account.code.length > 0
+    known.set(address, { account: exists ? account : undefined, slots: new Set(), complete: !exists })
+  }
+  const fetchSlot = async (address: string, slot: string): Promise<void> => {
+    const value = BigInt((await rpc('eth_getStorageAt', [address, slot, at])) as string)
+    const entry = known.get(address) as Known
+    entry.slots.add(slot)
+    if (value !== 0n) entry.account?.storage.set(slot, value)
+  }
+  /** Fetches what `reads` names that is not known yet; false when everything was known. */
+  const fill = async (reads: Map<string, Set<string>>): Promise<boolean> => {
+    const accounts = [...reads.keys()].filter((a) => !known.has(a))
+    await Promise.all(accounts.map(fetchAccount))
+    const slots: Promise<void>[] = []
+    for (const [address, keys] of reads) {
+      const entry = known.get(address) as Known
+      if (entry.complete) continue
+      for (const slot of keys) if (!entry.slots.has(slot)) slots.push(fetchSlot(address, slot))
+    }
+    await Promise.all(slots)
+    return accounts.length > 0 || slots.length > 0
+  }
+  const systemWrite = async (address: string, writes: [bigint, bigint][]) => {
+    await fill(new Map([[address, new Set()]]))
+    const entry = known.get(address) as Known
+    if (entry.account === undefined || entry.account.code.length === 0) return // not deployed on this chain
+    for (const [slot, value] of writes) {
+      const key = slotHex(slot)
+      entry.slots.add(key)
+      if (value === 0n) entry.account.storage.delete(key)
+      else entry.account.storage.set(key, value)
+    }
+  }
+
+  if (forkAtLeast(fork as never, 'cancun') && block.parentBeaconBlockRoot !== undefined) {
+    const timestamp = BigInt(block.timestamp)
+    await systemWrite(BEACON_ROOTS, [
+      [timestamp % RING, timestamp],
+      [(timestamp % RING) + RING, BigInt(block.parentBeaconBlockRoot)],
+    ])
+  }
+  if (forkAtLeast(fork as never, 'prague') && BigInt(block.number) > 0n) {
+    await systemWrite(HISTORY_STORAGE, [[(BigInt(block.number) - 1n) % RING, BigInt(block.parentHash)]])
+  }
+
+  const prestates: Record<string, PrestateAccount>[] = []
+  for (const tx of block.transactions) {
+    const base = parseWitness(buildWitness({ tx, block, prestate: {}, chainId, fork }))
+    const first = new Map<string, Set<string>>([[String(tx.from).toLowerCase(), new Set()]])
+    if (typeof tx.to === 'string') first.set(tx.to.toLowerCase(), new Set())
+    first.set(block.miner.toLowerCase(), new Set())
+    await fill(first)
+    let verdict: Awaited<ReturnType<typeof executeTransaction>> | undefined
+    for (let round = 0; ; round++) {
+      if (round === MAX_ROUNDS)
+        throw new ApiaryError(
+          'APIARY_REEXECUTION_FAILED',
+          `transaction ${String(tx.hash)} kept reading new state after ${MAX_ROUNDS} re-executions`,
+        )
+      const prestate = new Map<string, AccountState>()
+      for (const [address, entry] of known)
+        if (entry.account !== undefined) prestate.set(address, entry.account)
+      verdict = await executeTransaction({ crypto, vms }, { witness: { ...base, prestate } })
+      if (!verdict.valid)
+        throw new ApiaryError(
+          'APIARY_REEXECUTION_FAILED',
+          `transaction ${String(tx.hash)} of block ${Number(BigInt(block.number))} is invalid over its parent state: ${verdict.reason.code}`,
+          { details: { reason: verdict.reason } },
+        )
+      if (!(await fill(verdict.accessed))) break
+    }
+    if (verdict === undefined || !verdict.valid) throw new Error('unreachable')
+
+    const prestate: Record<string, PrestateAccount> = {}
+    for (const [address, slots] of verdict.accessed) {
+      const account = known.get(address)?.account
+      if (account === undefined) continue
+      const storage: Record<string, string> = {}
+      for (const slot of slots) {
+        const value = account.storage.get(slot)
+        if (value !== undefined) storage[slot] = slotHex(value)
+      }
+      prestate[address] = {
+        balance: bigIntToHex(account.balance),
+        nonce: Number(account.nonce),
+        ...(account.code.length === 0 ? {} : { code: toHex(account.code) }),
+        ...(Object.keys(storage).length === 0 ? {} : { storage }),
+      }
+    }
+    prestates.push(prestate)
+
+    for (const [address, entry] of known) {
+      const after = verdict.postState.get(address)
+      if (after === undefined && entry.account !== undefined) {
+        known.set(address, { account: undefined, slots: new Set(), complete: true })
+      } else if (after !== undefined) {
+        for (const slot of after.storage.keys()) entry.slots.add(slot)
+        entry.account = after
+      }
+    }
+    for (const [address, after] of verdict.postState) {
+      if (!known.has(address)) known.set(address, { account: after, slots: new Set(), complete: true })
+    }
+  }
+  return prestates
+}
+
+function slotHex(value: bigint): string {
+  return `0x${value.toString(16).padStart(64, '0')}`
+}

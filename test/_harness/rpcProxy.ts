@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface RpcProxy {
+  url: string
+  /** Calls per method, refused ones included. */
+  calls: Map<string, number>
+  close(): Promise<void>
+}
+
+/**
+ * A JSON-RPC endpoint in front of another one, as a second provider would be: forwards every call, except
+ * that methods matching `refuse` are answered with JSON-RPC error -32601 like a node that does not offer them.
+ */
+export async function startRpcProxy(target: string, { refuse }: { refuse?: RegExp } = {}): Promise<RpcProxy> {
+  const calls = new Map<string, number>()
+  const answer = async (call: { id?: unknown; method?: unknown }) => {
+    const method = String(call.method)
+    calls.set(method, (calls.get(method) ?? 0) + 1)
+    if (refuse?.test(method) === true)
+      return {
+        jsonrpc: '2.0',
+        id: call.id ?? null,
+        error: { code: -32601, message: `the method ${method} does not exist/is not available` },
+      }
+    const response = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(call),
+    })
+    return response.json()
+  }
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', async () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+        const reply = Array.isArray(body) ? await Promise.all(body.map(answer)) : await answer(body as never)
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply))
+      } catch (error) {
+        response.writeHead(502).end(String(error))
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
