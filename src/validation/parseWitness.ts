@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { fromHex } from './bytes.ts'
 import { ValidationFailure } from './failure.ts'
 import { forkFromGethConfig } from './forkFromGethConfig.ts'
-import { blobParameters, type Fork, GAS_PER_BLOB, parseFork } from './forks.ts'
+import { blobParameters, type Fork, forkAtLeast, GAS_PER_BLOB, parseFork } from './forks.ts'
 import type { AccountState, BlockContext, Witness } from './witness.ts'
 
 /** A quantity: JSON number, decimal string or 0x-hex string. */
@@ -96,8 +96,21 @@ export function parseWitness(json: unknown): Witness {
     transaction: w.transaction,
     block: toBlock(w.block),
     blockHashes: new Map(Object.entries(w.blockHashes ?? {}).map(([n, h]) => [BigInt(n), word(h)])),
-    prestate: toPrestate(w.prestate),
+    prestate: withoutEmpty(toPrestate(w.prestate), fork),
   }
+}
+
+/**
+ * From Spurious Dragon on (EIP-161) an empty account (no balance, nonce, code or storage) cannot exist, so
+ * a prestate entry for one says only that the account was looked up: it is absent. prestateTracer lists
+ * such lookups, and whether the account exists matters (e.g. the EIP-7702 refund for an existing authority).
+ */
+function withoutEmpty(prestate: Map<string, AccountState>, fork: Fork): Map<string, AccountState> {
+  if (!forkAtLeast(fork, 'spuriousDragon')) return prestate
+  for (const [address, a] of prestate)
+    if (a.balance === 0n && a.nonce === 0n && a.code.length === 0 && a.storage.size === 0)
+      prestate.delete(address)
+  return prestate
 }
 
 function fromGethTracerTest(json: unknown): Witness {
@@ -137,7 +150,7 @@ function fromGethTracerTest(json: unknown): Witness {
       parentBeaconBlockRoot: undefined,
     },
     blockHashes,
-    prestate: toPrestate(genesis.alloc),
+    prestate: withoutEmpty(toPrestate(genesis.alloc), fork),
   }
 }
 

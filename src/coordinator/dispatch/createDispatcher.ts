@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto'
 /**
  * Who validates what: each task goes to `redundancy` distinct agents of its level (fewer when fewer are
  * live), never twice to the same agent, never beyond an agent's in-flight limit; an assignment not answered
- * by its deadline expires and the task goes to another agent. Pure bookkeeping in memory: the caller
+ * by its deadline expires and the task goes to another agent. Copies of a task are spread over regions: an
+ * agent does not get a second copy for its region while another live region of that level has none, unless
+ * the task has waited `regionWaitMs` (diversity is preferred, never waited for long). Pure bookkeeping in memory: the caller
  * persists assignments before sending them and results before acknowledging them.
  *
  * Memory stays flat and every operation costs what it touches, not what is held: a task is forgotten once
@@ -38,7 +40,7 @@ export interface DispatchStats {
 
 export interface Dispatcher {
   /** An agent that can take work (again): level and in-flight limit from its registration. */
-  addAgent(agentId: string, options: { level: number; maxInFlight: number }): void
+  addAgent(agentId: string, options: { level: number; maxInFlight: number; region?: string }): void
   /** The agent is gone: its open assignments are released and their tasks go to others. */
   removeAgent(agentId: string): void
   /**
@@ -65,6 +67,8 @@ export interface CreateDispatcherParameters {
   retainMs?: number
   /** A task nobody could finish is dropped this long after it was queued. */
   taskTtlMs?: number
+  /** How long a task waits for an agent of a region that has no copy yet (default 250 ms). */
+  regionWaitMs?: number
   /** Task ids start with it; random by default, so ids never repeat across restarts. */
   idPrefix?: string
   now?: () => number
@@ -75,23 +79,28 @@ interface TaskState {
   queuedAt: number
   /** Agents that got it (answered, open or expired): never given to them again. */
   tried: Set<string>
+  /** Regions of the agents that took it (and still hold it or answered). */
+  regions: string[]
   open: number
   answered: number
   waiting: boolean
 }
 
-type Held = Assignment & { state: 'open' | 'answered' | 'expired' }
+type Held = Assignment & { region: string; state: 'open' | 'answered' | 'expired' }
 
 export function createDispatcher({
   redundancy = 2,
   deadlineMs = 10_000,
   retainMs = 60_000,
   taskTtlMs = 600_000,
+  regionWaitMs = 250,
   idPrefix = randomBytes(4).toString('hex'),
   now = Date.now,
 }: CreateDispatcherParameters = {}): Dispatcher {
-  const agents = new Map<string, { level: number; maxInFlight: number; open: Set<string> }>()
+  const agents = new Map<string, { level: number; maxInFlight: number; region: string; open: Set<string> }>()
   const liveByLevel = new Map<number, number>()
+  /** Live agents per level and region. */
+  const regionsByLevel = new Map<number, Map<string, number>>()
   /** Insertion order is queue order, so the oldest task comes first. */
   const tasks = new Map<string, TaskState>()
   /** Tasks that still need an assignment, oldest first, per level. */
@@ -125,24 +134,39 @@ export function createDispatcher({
     if (state === undefined) return
     state.open--
     if (outcome === 'answered') state.answered++
+    else {
+      const at = state.regions.indexOf(assignment.region)
+      if (at >= 0) state.regions.splice(at, 1)
+    }
     if (finished(state)) tasks.delete(assignment.key)
     else requeue(state)
   }
-  const setLive = (level: number, delta: number) =>
+  const setLive = (level: number, region: string, delta: number) => {
     liveByLevel.set(level, (liveByLevel.get(level) ?? 0) + delta)
+    const regions = regionsByLevel.get(level) ?? new Map<string, number>()
+    regionsByLevel.set(level, regions)
+    const left = (regions.get(region) ?? 0) + delta
+    if (left > 0) regions.set(region, left)
+    else regions.delete(region)
+  }
+  /** Another live region of the task's level has no copy of it yet, and the task is young enough to wait. */
+  const holdForOtherRegion = (state: TaskState, region: string, at: number) =>
+    state.regions.includes(region) &&
+    (regionsByLevel.get(state.task.level)?.size ?? 0) > new Set(state.regions).size &&
+    at - state.queuedAt < regionWaitMs
 
   return {
-    addAgent(agentId, { level, maxInFlight }) {
+    addAgent(agentId, { level, maxInFlight, region = '' }) {
       const known = agents.get(agentId)
-      if (known !== undefined) setLive(known.level, -1)
-      agents.set(agentId, { level, maxInFlight, open: known?.open ?? new Set<string>() })
-      setLive(level, 1)
+      if (known !== undefined) setLive(known.level, known.region, -1)
+      agents.set(agentId, { level, maxInFlight, region, open: known?.open ?? new Set<string>() })
+      setLive(level, region, 1)
     },
     removeAgent(agentId) {
       const agent = agents.get(agentId)
       if (agent === undefined) return
       agents.delete(agentId)
-      setLive(agent.level, -1)
+      setLive(agent.level, agent.region, -1)
       for (const taskId of [...agent.open]) {
         const assignment = assignments.get(taskId)
         if (assignment?.state === 'open') close(assignment, 'expired')
@@ -151,7 +175,15 @@ export function createDispatcher({
     enqueue(task, answeredBy = []) {
       if (tasks.has(task.key)) return false
       const tried = new Set(answeredBy)
-      const state = { task, queuedAt: now(), tried, open: 0, answered: tried.size, waiting: true }
+      const state = {
+        task,
+        queuedAt: now(),
+        tried,
+        regions: [],
+        open: 0,
+        answered: tried.size,
+        waiting: true,
+      }
       tasks.set(task.key, state)
       queueOf(task.level).push(task.key)
       return true
@@ -163,6 +195,7 @@ export function createDispatcher({
       const queue = queueOf(agent.level)
       const skipped: string[] = []
       let room = Math.min(max, agent.maxInFlight - agent.open.size)
+      const at = now()
       let i = 0
       for (; i < queue.length && room > 0; i++) {
         const key = queue[i] as string
@@ -173,7 +206,7 @@ export function createDispatcher({
           if (finished(state)) tasks.delete(key)
           continue
         }
-        if (state.tried.has(agentId)) {
+        if (state.tried.has(agentId) || holdForOtherRegion(state, agent.region, at)) {
           skipped.push(key)
           continue
         }
@@ -181,13 +214,15 @@ export function createDispatcher({
           taskId: `${idPrefix}-${(++sequence).toString(36)}`,
           key,
           agentId,
-          deadline: now() + deadlineMs,
+          region: agent.region,
+          deadline: at + deadlineMs,
           state: 'open',
         }
         assignments.set(assignment.taskId, assignment)
         openByDeadline.set(assignment.taskId, assignment)
         agent.open.add(assignment.taskId)
         state.tried.add(agentId)
+        state.regions.push(agent.region)
         state.open++
         room--
         out.push({ taskId: assignment.taskId, key, agentId, deadline: assignment.deadline })
@@ -219,7 +254,7 @@ export function createDispatcher({
       for (const assignment of openByDeadline.values()) {
         if (assignment.deadline >= at) break
         close(assignment, 'expired')
-        const { state: _state, ...rest } = assignment
+        const { state: _state, region: _region, ...rest } = assignment
         expired.push(rest)
       }
       for (const [taskId, assignment] of assignments) {

@@ -113,3 +113,51 @@ test('a task nobody can take is dropped after its time to live, and a restart se
   assert.equal(d.enqueue({ key: 'seen', level: 1 }), true, 'two answers: finished and forgotten at once')
   assert.match(second.taskId, /^[0-9a-f]{8}-/)
 })
+
+test('copies of a task go to different regions first, and a lone region still gets the second copy after regionWaitMs', () => {
+  const c = clock()
+  const d = createDispatcher({ redundancy: 2, regionWaitMs: 250, now: c.now })
+  d.addAgent('eu-1', { level: 3, maxInFlight: 10, region: 'eu' })
+  d.addAgent('eu-2', { level: 3, maxInFlight: 10, region: 'eu' })
+  d.addAgent('us-1', { level: 3, maxInFlight: 1, region: 'us' })
+  d.enqueue({ key: 'tx0', level: 3 })
+  d.enqueue({ key: 'tx1', level: 3 })
+  assert.deepEqual(
+    d.assign('eu-1', 10).map((x) => x.key),
+    ['tx0', 'tx1'],
+  )
+  assert.deepEqual(d.assign('eu-2', 10), [], 'the second copies wait for the other region')
+  assert.deepEqual(
+    d.assign('us-1', 10).map((x) => x.key),
+    ['tx0'],
+  )
+  c.advance(100)
+  assert.deepEqual(d.assign('eu-2', 10), [], 'tx1 is still young: the us agent may free up')
+  c.advance(200)
+  assert.deepEqual(
+    d.assign('eu-2', 10).map((x) => x.key),
+    ['tx1'],
+    'after regionWaitMs the same region takes it',
+  )
+  // Agents without a region are one region: no waiting at all.
+  const plain = createDispatcher({ redundancy: 2, now: c.now })
+  plain.addAgent('a', { level: 1, maxInFlight: 10 })
+  plain.addAgent('b', { level: 1, maxInFlight: 10 })
+  plain.enqueue({ key: 'tx', level: 1 })
+  assert.equal(plain.assign('a', 10).length, 1)
+  assert.equal(plain.assign('b', 10).length, 1)
+})
+
+test('an expired copy no longer holds its region', () => {
+  const c = clock()
+  const d = createDispatcher({ redundancy: 1, deadlineMs: 1000, regionWaitMs: 10_000, now: c.now })
+  d.addAgent('eu-1', { level: 1, maxInFlight: 10, region: 'eu' })
+  d.addAgent('eu-2', { level: 1, maxInFlight: 10, region: 'eu' })
+  d.addAgent('us-1', { level: 1, maxInFlight: 10, region: 'us' })
+  d.enqueue({ key: 'tx', level: 1 })
+  assert.equal(d.assign('eu-1', 10).length, 1)
+  c.advance(1001)
+  assert.equal(d.expire().length, 1)
+  // The expired copy no longer counts for eu: one copy is needed and no region holds one.
+  assert.equal(d.assign('eu-2', 10).length, 1)
+})

@@ -120,7 +120,7 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
           const agentId = authenticate(context)
           const agent = await store.db
             .selectFrom('agents')
-            .select(['level', 'max_in_flight', 'session'])
+            .select(['level', 'max_in_flight', 'region', 'session'])
             .where('id', '=', agentId)
             .executeTakeFirst()
           if (agent === undefined || BigInt(agent.session) !== request.session)
@@ -129,7 +129,7 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
           try {
             for await (const tasks of hub.stream(
               agentId,
-              { level: agent.level, maxInFlight: agent.max_in_flight },
+              { level: agent.level, maxInFlight: agent.max_in_flight, region: agent.region },
               context.signal,
             ))
               yield { tasks }

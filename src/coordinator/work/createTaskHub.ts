@@ -56,7 +56,7 @@ export interface TaskHub {
   /** An agent's task stream opened; returns its batches until `signal` aborts. */
   stream(
     agentId: string,
-    options: { level: number; maxInFlight: number },
+    options: { level: number; maxInFlight: number; region?: string },
     signal: AbortSignal,
   ): AsyncGenerator<Task[]>
   /** Checks, stores (durably) and then acknowledges results, in order. */
