@@ -24,7 +24,7 @@ export interface CompiledContract {
 export function compile(
   solcPackage: 'solc' | 'solc-0.5.16',
   sources: Record<string, string>,
-  options: { evmVersion?: string; runs?: number } = {},
+  options: { evmVersion?: string; runs?: number; viaIR?: boolean } = {},
 ): Record<string, CompiledContract> {
   const solc = require(solcPackage) as Solc
   const input = {
@@ -32,6 +32,7 @@ export function compile(
     sources: Object.fromEntries(Object.entries(sources).map(([name, content]) => [name, { content }])),
     settings: {
       optimizer: { enabled: true, runs: options.runs ?? 200 },
+      ...(options.viaIR === true ? { viaIR: true } : {}),
       ...(options.evmVersion === undefined ? {} : { evmVersion: options.evmVersion }),
       outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
     },

@@ -1,0 +1,54 @@
+import {
+  type Abi,
+  type Account,
+  createPublicClient,
+  createWalletClient,
+  type Hex,
+  http,
+  type PublicClient,
+  type TransactionReceipt,
+  type WalletClient,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { Devnet } from '../../src/chain/index.ts'
+
+/** viem clients for a devnet's dev accounts, with deploy and call helpers that wait for the receipt. */
+export function devnetClients(devnet: Devnet) {
+  const transport = http(devnet.url)
+  const client: PublicClient = createPublicClient({ chain: devnet.chain, transport })
+  const accounts: Account[] = devnet.accounts.map((a) => privateKeyToAccount(a.privateKey))
+  const wallets: WalletClient[] = accounts.map((account) =>
+    createWalletClient({ account, chain: devnet.chain, transport }),
+  )
+  const wallet = (i: number) => wallets[i] as WalletClient & { account: Account }
+
+  return {
+    client,
+    accounts,
+    wallet,
+    async deploy(from: number, contract: { abi: Abi; bytecode: Hex }, args: unknown[] = []): Promise<Hex> {
+      const hash = await wallet(from).deployContract({
+        abi: contract.abi,
+        bytecode: contract.bytecode,
+        args,
+        account: wallet(from).account,
+        chain: devnet.chain,
+      } as never)
+      const receipt = await client.waitForTransactionReceipt({ hash })
+      if (receipt.contractAddress == null) throw new Error('deployment created nothing')
+      return receipt.contractAddress
+    },
+    /** Sends a contract call and returns its receipt (status 'reverted' when it failed on-chain). */
+    async send(
+      from: number,
+      call: { address: Hex; abi: Abi; functionName: string; args?: unknown[]; value?: bigint; gas?: bigint },
+    ): Promise<TransactionReceipt> {
+      const hash = await wallet(from).writeContract({
+        ...call,
+        account: wallet(from).account,
+        chain: devnet.chain,
+      } as never)
+      return client.waitForTransactionReceipt({ hash })
+    },
+  }
+}
