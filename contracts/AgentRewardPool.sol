@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 /// @title AgentRewardPool
 /// @notice Pays agents for their work, epoch by epoch. The coordinator (the owner, transferred in two steps)
@@ -11,7 +12,7 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 /// and plain transfers to the contract); a payout an agent cannot receive stays claimable.
 /// Invariant: address(this).balance == Σ claimable + carried (Ether forced in without a call, by
 /// SELFDESTRUCT or as a block reward, is outside it and stays in the contract).
-contract AgentRewardPool is Ownable2Step {
+contract AgentRewardPool is Ownable2Step, ReentrancyGuardTransient {
     /// One storage slot per agent.
     struct Agent {
         /// Wei the agent may claim.
@@ -115,18 +116,18 @@ contract AgentRewardPool is Ownable2Step {
     }
 
     /// @notice Pays the caller everything it may claim.
-    function claim() external {
+    function claim() external nonReentrant {
         _pay(msg.sender, true);
     }
 
     /// @notice Pays `agent` everything it may claim; anyone may trigger it, the funds always go to the agent.
-    function claimFor(address agent) external {
+    function claimFor(address agent) external nonReentrant {
         _pay(agent, true);
     }
 
     /// @notice Pays every listed agent that has something to claim; a payout that fails stays claimable and
     /// does not stop the others.
-    function batchClaimFor(address[] calldata agents) external {
+    function batchClaimFor(address[] calldata agents) external nonReentrant {
         for (uint256 i; i < agents.length;) {
             _pay(agents[i], false);
             unchecked {
@@ -152,8 +153,8 @@ contract AgentRewardPool is Ownable2Step {
         emit Received(msg.sender, msg.value);
     }
 
-    /// Checks, effects, interaction: the credit is zeroed before the transfer, so a re-entrant call finds
-    /// nothing to take.
+    /// Checks, effects, interaction (and a transient-storage reentrancy guard on the callers): the credit is
+    /// zeroed before the transfer, so even a re-entrant call would find nothing to take.
     function _pay(address agent, bool strict) private {
         Agent storage a = _agents[agent];
         uint256 amount = a.credit;
