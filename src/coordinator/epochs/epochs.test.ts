@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { computeWeights } from './computeWeights.ts'
+import { splitDeposit } from './splitDeposit.ts'
+
+const params = { bonusAccuracyBps: 9950, bonusMultiplierBps: 12_000, minTasks: 10 }
+const work = (agentId: string, scored: number, matched: number) => ({
+  agentId,
+  wallet: `0x${agentId}`,
+  scored,
+  matched,
+})
+
+test('computeWeights(): matched × 1000, ×1.2 at ≥ 99.5% accuracy, 0 under the minimum, ranks shared on ties', () => {
+  const weights = computeWeights(
+    [
+      work('a', 100, 100),
+      work('b', 200, 200),
+      work('c', 100, 99),
+      work('d', 9, 9),
+      work('e', 100, 100),
+      work('f', 50, 0),
+    ],
+    params,
+  )
+  const byId = Object.fromEntries(weights.map((w) => [w.agentId, w]))
+  assert.equal(byId.b?.weight, 240_000n)
+  assert.equal(byId.a?.weight, 120_000n)
+  assert.equal(byId.c?.weight, 99_000n, '99.00% is under the bonus threshold')
+  assert.equal(byId.c?.accuracyBps, 9900)
+  assert.equal(byId.d?.weight, 0n, '9 scored tasks are under --min-tasks 10')
+  assert.equal(byId.f?.weight, 0n, 'nothing matched')
+  assert.deepEqual(
+    weights.map((w) => [w.agentId, w.rank]),
+    [
+      ['b', 1],
+      ['a', 2],
+      ['e', 2],
+      ['c', 4],
+      ['d', 0],
+      ['f', 0],
+    ],
+  )
+  // Integer arithmetic: a multiplier that does not divide evenly is floored.
+  const odd = computeWeights([work('x', 3, 3)], { ...params, minTasks: 1, bonusMultiplierBps: 12_345 })
+  assert.equal(odd[0]?.weight, 3703n)
+})
+
+test('splitDeposit(): the AgentRewardPool split, with the rounding dust carried', () => {
+  // ioSwarm's reference case: 100 / 200 / 100 tasks, pool 90 after a 10% cut of 100.
+  const pool = 90n * 10n ** 18n
+  const { credits, carried } = splitDeposit({
+    weights: new Map([
+      ['0xa', 120_000n],
+      ['0xb', 240_000n],
+      ['0xc', 120_000n],
+    ]),
+    amount: pool,
+  })
+  assert.deepEqual([...credits.values()], [22_500n * 10n ** 15n, 45n * 10n ** 18n, 22_500n * 10n ** 15n])
+  assert.equal(carried, 0n)
+  const uneven = splitDeposit({
+    weights: new Map([
+      ['0xa', 1n],
+      ['0xb', 2n],
+    ]),
+    amount: 10n,
+  })
+  assert.deepEqual([...uneven.credits.values()], [3n, 6n])
+  assert.equal(uneven.carried, 1n)
+  const nobody = splitDeposit({ weights: new Map([['0xa', 0n]]), amount: 7n })
+  assert.equal(nobody.carried, 7n)
+})

@@ -1,0 +1,7 @@
+export {
+  type AgentEpochWork,
+  type AgentWeight,
+  computeWeights,
+  type WeightParameters,
+} from './computeWeights.ts'
+export { type SplitDepositParameters, type SplitDepositReturnType, splitDeposit } from './splitDeposit.ts'
