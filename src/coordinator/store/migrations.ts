@@ -88,4 +88,50 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute()
     },
   },
+  '0003_epochs': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('results_scored_at').on('results').column('scored_at').execute()
+      await db.schema
+        .createTable('epochs')
+        .addColumn('number', 'integer', (c) => c.primaryKey())
+        .addColumn('started_at', 'integer', (c) => c.notNull())
+        .addColumn('start_block', 'integer')
+        .addColumn('closed_at', 'integer')
+        .addColumn('end_block', 'integer')
+        .addColumn('reward_wei', 'text', (c) => c.notNull())
+        .addColumn('delegate_cut_wei', 'text', (c) => c.notNull())
+        .addColumn('deposit_wei', 'text', (c) => c.notNull())
+        .addColumn('total_weight', 'text', (c) => c.notNull().defaultTo('0'))
+        .addColumn('scored', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('matched', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('settlement', 'text', (c) => c.notNull().defaultTo('open'))
+        .addColumn('tx_hash', 'text')
+        .addColumn('tx_nonce', 'integer')
+        .addColumn('raw_tx', 'text')
+        .addColumn('settled_block', 'integer')
+        .addColumn('settled_at', 'integer')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .execute()
+      await db.schema
+        .createTable('epoch_agents')
+        .addColumn('epoch', 'integer', (c) => c.notNull())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addColumn('wallet', 'text', (c) => c.notNull())
+        .addColumn('scored', 'integer', (c) => c.notNull())
+        .addColumn('matched', 'integer', (c) => c.notNull())
+        .addColumn('accuracy_bps', 'integer', (c) => c.notNull())
+        .addColumn('bonus', 'integer', (c) => c.notNull())
+        .addColumn('weight', 'text', (c) => c.notNull())
+        .addColumn('rank', 'integer', (c) => c.notNull())
+        .addColumn('amount_wei', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('epoch_agents_pk', ['epoch', 'agent_id'])
+        .execute()
+      await db.schema
+        .createIndex('epoch_agents_agent')
+        .on('epoch_agents')
+        .columns(['agent_id', 'epoch'])
+        .execute()
+    },
+  },
 }

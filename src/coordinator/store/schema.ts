@@ -9,6 +9,8 @@ export interface Database {
   assignments: AssignmentsTable
   results: ResultsTable
   rejections: RejectionsTable
+  epochs: EpochsTable
+  epoch_agents: EpochAgentsTable
 }
 
 export interface AgentsTable {
@@ -94,4 +96,48 @@ export interface RejectionsTable {
 export interface MetaTable {
   key: string
   value: string
+}
+
+/**
+ * One reward epoch. Open while `closed_at` is null; at close its weights are fixed in `epoch_agents` and its
+ * settlement goes `owed` → `sending` (signed transaction stored before it is broadcast) → `settled`, or
+ * `skipped` when nobody earned. Amounts are decimal wei strings.
+ */
+export interface EpochsTable {
+  number: number
+  started_at: number
+  start_block: number | null
+  closed_at: number | null
+  end_block: number | null
+  reward_wei: string
+  delegate_cut_wei: string
+  /** reward − cut: what the settlement deposits. */
+  deposit_wei: string
+  total_weight: Generated<string>
+  scored: Generated<number>
+  matched: Generated<number>
+  settlement: Generated<'open' | 'owed' | 'sending' | 'settled' | 'skipped'>
+  tx_hash: string | null
+  tx_nonce: number | null
+  /** The signed settlement transaction, kept so a restart re-broadcasts the same one. */
+  raw_tx: string | null
+  settled_block: number | null
+  settled_at: number | null
+  attempts: Generated<number>
+  last_error: string | null
+}
+
+/** An agent's work and pay in a closed epoch. */
+export interface EpochAgentsTable {
+  epoch: number
+  agent_id: string
+  wallet: string
+  scored: number
+  matched: number
+  accuracy_bps: number
+  bonus: number
+  weight: string
+  rank: number
+  /** Wei credited by the settlement (the pool's split, exact). */
+  amount_wei: string
 }
