@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import type { Hex, TransactionReceipt } from 'viem'
 import { AgentRewardPool } from '../src/chain/contracts.generated.ts'
-import { type Devnet, startDevnet } from '../src/chain/index.ts'
-import { createLogger } from '../src/internal/logger.ts'
-import { devnetClients } from './_harness/chain.ts'
+import { useDevnet } from './_harness/chain.ts'
 import { checkGasSnapshot } from './_harness/gasSnapshot.ts'
 
 const abi = AgentRewardPool.abi
-let devnet: Devnet
-let chain: ReturnType<typeof devnetClients>
-before(async () => {
-  devnet = await startDevnet({ logger: createLogger({ level: 'silent' }) }, { port: 0, accounts: 8 })
-  chain = devnetClients(devnet)
-})
-after(async () => {
-  await devnet.close()
-})
+const context = useDevnet()
 
 /** Intrinsic gas of a call: 21,000 plus calldata (EIP-2028), so that execution gas can be reported too. */
 async function intrinsic(receipt: TransactionReceipt): Promise<number> {
-  const tx = await chain.client.getTransaction({ hash: receipt.transactionHash })
+  const tx = await context.chain.client.getTransaction({ hash: receipt.transactionHash })
   const data = Buffer.from(tx.input.slice(2), 'hex')
   return 21_000 + data.reduce((sum, byte) => sum + (byte === 0 ? 4 : 16), 0)
 }
@@ -28,25 +18,25 @@ async function intrinsic(receipt: TransactionReceipt): Promise<number> {
 test('AgentRewardPool gas: settlement per agent at 100 agents and claim, against contracts/gas-snapshot.json', {
   timeout: 120_000,
 }, async () => {
-  const coordinator = chain.accounts[0]?.address as Hex
-  const deployHash = await chain.wallet(0).deployContract({
+  const coordinator = context.chain.accounts[0]?.address as Hex
+  const deployHash = await context.chain.wallet(0).deployContract({
     abi,
     bytecode: AgentRewardPool.bytecode,
     args: [coordinator],
-    account: chain.wallet(0).account,
-    chain: devnet.chain,
+    account: context.chain.wallet(0).account,
+    chain: context.devnet.chain,
   })
-  const deployed = await chain.client.waitForTransactionReceipt({ hash: deployHash })
+  const deployed = await context.chain.client.waitForTransactionReceipt({ hash: deployHash })
   const pool = deployed.contractAddress as Hex
   // 100 agents: two dev accounts (they claim below) and 98 other addresses.
   const agents = [
-    chain.accounts[2]?.address as Hex,
-    chain.accounts[3]?.address as Hex,
+    context.chain.accounts[2]?.address as Hex,
+    context.chain.accounts[3]?.address as Hex,
     ...Array.from({ length: 98 }, (_, i) => `0x${(0x5eed0000 + i).toString(16).padStart(40, 'a')}` as Hex),
   ]
   const weights = agents.map((_, i) => BigInt(12_000 * (i + 1)))
   const settle = (epoch: bigint, list: Hex[], w: bigint[]) =>
-    chain.send(0, {
+    context.chain.send(0, {
       address: pool,
       abi,
       functionName: 'depositAndSettle',
@@ -61,9 +51,14 @@ test('AgentRewardPool gas: settlement per agent at 100 agents and claim, against
     agents,
     weights.map((w, i) => (i % 2 === 0 ? w : 0n)),
   )
-  const claim = await chain.send(2, { address: pool, abi, functionName: 'claim' })
-  const claimFor = await chain.send(4, { address: pool, abi, functionName: 'claimFor', args: [agents[1]] })
-  const batch = await chain.send(4, {
+  const claim = await context.chain.send(2, { address: pool, abi, functionName: 'claim' })
+  const claimFor = await context.chain.send(4, {
+    address: pool,
+    abi,
+    functionName: 'claimFor',
+    args: [agents[1]],
+  })
+  const batch = await context.chain.send(4, {
     address: pool,
     abi,
     functionName: 'batchClaimFor',

@@ -1,32 +1,22 @@
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import fc from 'fast-check'
 import { type Abi, decodeEventLog, type Hex, parseEther } from 'viem'
 import { compile } from '../contracts/compile.ts'
 import { AgentRewardPool } from '../src/chain/contracts.generated.ts'
-import { type Devnet, startDevnet } from '../src/chain/index.ts'
-import { createLogger } from '../src/internal/logger.ts'
-import { devnetClients } from './_harness/chain.ts'
+import { useDevnet } from './_harness/chain.ts'
 
 const abi = AgentRewardPool.abi
-let devnet: Devnet
-let chain: ReturnType<typeof devnetClients>
-before(async () => {
-  devnet = await startDevnet({ logger: createLogger({ level: 'silent' }) }, { port: 0, accounts: 8 })
-  chain = devnetClients(devnet)
-})
-after(async () => {
-  await devnet.close()
-})
+const context = useDevnet()
 
 const COORDINATOR = 0
 const address = (n: number) => `0x${(0xa9e70000 + n).toString(16).padStart(40, '0')}` as Hex
 
 async function deployPool(): Promise<Hex> {
-  return chain.deploy(COORDINATOR, AgentRewardPool, [chain.accounts[COORDINATOR]?.address])
+  return context.chain.deploy(COORDINATOR, AgentRewardPool, [context.chain.accounts[COORDINATOR]?.address])
 }
 const settle = (pool: Hex, epoch: bigint, agents: Hex[], weights: bigint[], value = 0n) =>
-  chain.send(COORDINATOR, {
+  context.chain.send(COORDINATOR, {
     address: pool,
     abi,
     functionName: 'depositAndSettle',
@@ -34,8 +24,8 @@ const settle = (pool: Hex, epoch: bigint, agents: Hex[], weights: bigint[], valu
     value,
   })
 const read = <T>(pool: Hex, functionName: string, args: unknown[] = []) =>
-  chain.client.readContract({ address: pool, abi, functionName, args } as never) as Promise<T>
-const balance = (a: Hex) => chain.client.getBalance({ address: a })
+  context.chain.client.readContract({ address: pool, abi, functionName, args } as never) as Promise<T>
+const balance = (a: Hex) => context.chain.client.getBalance({ address: a })
 
 test('an epoch pays its own work: weights first, then the split; dust and plain transfers are carried', async () => {
   const pool = await deployPool()
@@ -51,11 +41,11 @@ test('an epoch pays its own work: weights first, then the split; dust and plain 
   assert.equal(await read(pool, 'claimable', [c]), 666n)
   assert.equal(await read(pool, 'carried'), 1n, 'the rounding wei is carried')
 
-  await chain.wallet(1).sendTransaction({
+  await context.chain.wallet(1).sendTransaction({
     to: pool,
     value: 99n,
-    account: chain.wallet(1).account,
-    chain: devnet.chain,
+    account: context.chain.wallet(1).account,
+    chain: context.devnet.chain,
   })
   assert.equal(await read(pool, 'carried'), 100n)
   await settle(pool, 3n, [b, c], [1n, 1n], 0n)
@@ -75,7 +65,7 @@ test('settlement refuses replays, left-out agents, deposits nobody can earn, and
   await assert.rejects(settle(pool, 6n, [a, b], [0n, 0n], 100n), /NoWeight/, 'a deposit nobody can earn')
   await assert.rejects(settle(pool, 6n, [a], [1n, 2n], 0n), /LengthMismatch/)
   await assert.rejects(
-    chain.send(1, { address: pool, abi, functionName: 'depositAndSettle', args: [6n, [a], [1n]] }),
+    context.chain.send(1, { address: pool, abi, functionName: 'depositAndSettle', args: [6n, [a], [1n]] }),
     /OwnableUnauthorizedAccount/,
   )
   // Everyone leaving is allowed without a deposit; the pool then holds only what agents may claim.
@@ -105,25 +95,25 @@ contract Reenterer {
   ) as Record<string, { abi: Abi; bytecode: Hex }>
   assert.ok(Rejecter && Reenterer)
   const pool = await deployPool()
-  const rejecter = await chain.deploy(0, Rejecter)
-  const reenterer = await chain.deploy(0, Reenterer, [pool])
-  const agent = chain.accounts[2]?.address as Hex
+  const rejecter = await context.chain.deploy(0, Rejecter)
+  const reenterer = await context.chain.deploy(0, Reenterer, [pool])
+  const agent = context.chain.accounts[2]?.address as Hex
   await settle(pool, 1n, [agent, rejecter, reenterer], [1n, 1n, 1n], 3000n)
 
   const before = await balance(agent)
-  const receipt = await chain.send(3, { address: pool, abi, functionName: 'claimFor', args: [agent] })
+  const receipt = await context.chain.send(3, { address: pool, abi, functionName: 'claimFor', args: [agent] })
   assert.equal(receipt.status, 'success')
   assert.equal((await balance(agent)) - before, 1000n, 'a third party triggers, the agent gets paid')
   await assert.rejects(
-    chain.send(3, { address: pool, abi, functionName: 'claimFor', args: [agent] }),
+    context.chain.send(3, { address: pool, abi, functionName: 'claimFor', args: [agent] }),
     /NothingToClaim/,
   )
   await assert.rejects(
-    chain.send(3, { address: pool, abi, functionName: 'claimFor', args: [rejecter] }),
+    context.chain.send(3, { address: pool, abi, functionName: 'claimFor', args: [rejecter] }),
     /TransferFailed/,
   )
 
-  const batch = await chain.send(3, {
+  const batch = await context.chain.send(3, {
     address: pool,
     abi,
     functionName: 'batchClaimFor',
@@ -136,7 +126,7 @@ contract Reenterer {
   )
   assert.equal(await read(pool, 'claimable', [rejecter]), 1000n, 'a refused payout stays claimable')
   assert.equal(await balance(reenterer), 1000n, 'the re-entrant agent got exactly its credit')
-  const reentered = await chain.client.readContract({
+  const reentered = await context.chain.client.readContract({
     address: reenterer,
     abi: Reenterer.abi,
     functionName: 'reentered',
@@ -147,10 +137,15 @@ contract Reenterer {
 
 test('the coordinator role moves in two steps', async () => {
   const pool = await deployPool()
-  const next = chain.accounts[1]?.address as Hex
-  await chain.send(COORDINATOR, { address: pool, abi, functionName: 'transferOwnership', args: [next] })
-  assert.equal(await read(pool, 'coordinator'), chain.accounts[COORDINATOR]?.address)
-  await chain.send(1, { address: pool, abi, functionName: 'acceptOwnership' })
+  const next = context.chain.accounts[1]?.address as Hex
+  await context.chain.send(COORDINATOR, {
+    address: pool,
+    abi,
+    functionName: 'transferOwnership',
+    args: [next],
+  })
+  assert.equal(await read(pool, 'coordinator'), context.chain.accounts[COORDINATOR]?.address)
+  await context.chain.send(1, { address: pool, abi, functionName: 'acceptOwnership' })
   assert.equal(await read(pool, 'coordinator'), next)
   await assert.rejects(settle(pool, 1n, [address(1)], [1n], 1n), /OwnableUnauthorizedAccount/)
 })
@@ -197,13 +192,13 @@ test('property: at every step Σ claimed + Σ claimable + carried = Σ deposits 
         } else if (s.kind === 'claim') {
           const agent = agents[s.agent] as Hex
           if ((await read<bigint>(pool, 'claimable', [agent])) > 0n)
-            await chain.send(1, { address: pool, abi, functionName: 'claimFor', args: [agent] })
+            await context.chain.send(1, { address: pool, abi, functionName: 'claimFor', args: [agent] })
         } else {
-          await chain.wallet(1).sendTransaction({
+          await context.chain.wallet(1).sendTransaction({
             to: pool,
             value: s.value,
-            account: chain.wallet(1).account,
-            chain: devnet.chain,
+            account: context.chain.wallet(1).account,
+            chain: context.devnet.chain,
           })
           received += s.value
         }

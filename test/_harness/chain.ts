@@ -1,3 +1,4 @@
+import { after, before } from 'node:test'
 import {
   type Abi,
   type Account,
@@ -10,7 +11,8 @@ import {
   type WalletClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { Devnet } from '../../src/chain/index.ts'
+import { type Devnet, startDevnet } from '../../src/chain/index.ts'
+import { createLogger } from '../../src/internal/logger.ts'
 
 /** viem clients for a devnet's dev accounts, with deploy and call helpers that wait for the receipt. */
 export function devnetClients(devnet: Devnet) {
@@ -51,4 +53,20 @@ export function devnetClients(devnet: Devnet) {
       return client.waitForTransactionReceipt({ hash })
     },
   }
+}
+
+/** Starts a devnet (automine, 8 accounts) before the file's tests and stops it after them. */
+export function useDevnet(): { devnet: Devnet; chain: ReturnType<typeof devnetClients> } {
+  const context = {} as { devnet: Devnet; chain: ReturnType<typeof devnetClients> }
+  before(async () => {
+    context.devnet = await startDevnet(
+      { logger: createLogger({ level: 'silent' }) },
+      { port: 0, accounts: 8 },
+    )
+    context.chain = devnetClients(context.devnet)
+  })
+  after(async () => {
+    await context.devnet.close()
+  })
+  return context
 }
