@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { openStore } from '../store/index.ts'
+import { closeEpoch, openEpoch } from './closeEpoch.ts'
 import { computeWeights } from './computeWeights.ts'
 import { splitDeposit } from './splitDeposit.ts'
 
@@ -70,4 +72,55 @@ test('splitDeposit(): the AgentRewardPool split, with the rounding dust carried'
   assert.equal(uneven.carried, 1n)
   const nobody = splitDeposit({ weights: new Map([['0xa', 0n]]), amount: 7n })
   assert.equal(nobody.carried, 7n)
+})
+
+test('closeEpoch() fixes the weights of the results scored in the epoch and opens the next, once', async () => {
+  const store = await openStore({ path: ':memory:' })
+  try {
+    const agent = store.sqlite.prepare(
+      "INSERT INTO agents (id, level, region, max_in_flight, payout_wallet, agent_version, session, registered_at, last_seen_at) VALUES (?, 1, '', 8, ?, 't', 1, 0, 0)",
+    )
+    agent.run('a', '0x000000000000000000000000000000000000000a')
+    agent.run('b', '0x000000000000000000000000000000000000000b')
+    const result = store.sqlite.prepare(
+      "INSERT INTO results (task_id, inclusion, level, agent_id, received_at, result, scored_at, matched, scored_fields, mismatches) VALUES (?, 'i', 1, ?, 0, x'', ?, ?, 'valid', '')",
+    )
+    const reward = { ...params, minTasks: 2, rewardWei: 10n ** 18n, delegateCutBps: 1000 }
+    assert.equal(openEpoch(store, { params: reward, now: 1000 }), 1)
+    let n = 0
+    for (let i = 0; i < 4; i++) result.run(`t${n++}`, 'a', 1500, 1)
+    for (let i = 0; i < 4; i++) result.run(`t${n++}`, 'b', 1500, i === 0 ? 0 : 1)
+    result.run(`t${n++}`, 'a', 2000, 1) // scored at the close instant: belongs to the next epoch
+    const closed = closeEpoch(store, { params: reward, now: 2000, block: 50 })
+    assert.equal(closed.epoch, 1)
+    assert.equal(closed.settlement, 'owed')
+    assert.equal(closed.depositWei, 9n * 10n ** 17n, 'the 10% cut stays with the delegate')
+    assert.deepEqual(
+      closed.agents.map((a) => [a.agentId, a.weight]),
+      [
+        ['a', 4800n],
+        ['b', 3000n],
+      ],
+    )
+    const rows = store.sqlite
+      .prepare<[], { agent_id: string; amount_wei: string }>(
+        'SELECT agent_id, amount_wei FROM epoch_agents ORDER BY agent_id',
+      )
+      .all()
+    assert.deepEqual(
+      rows.map((r) => [r.agent_id, BigInt(r.amount_wei)]),
+      [
+        ['a', (9n * 10n ** 17n * 4800n) / 7800n],
+        ['b', (9n * 10n ** 17n * 3000n) / 7800n],
+      ],
+    )
+    assert.equal(openEpoch(store, { params: reward, now: 2000 }), 2, 'epoch 2 is open')
+    // Epoch 2 holds one result of a: under --min-tasks 2, nobody earns, nothing is deposited.
+    const second = closeEpoch(store, { params: reward, now: 3000 })
+    assert.equal(second.settlement, 'skipped')
+    assert.equal(second.agents[0]?.scored, 1)
+    assert.equal(second.totalWeight, 0n)
+  } finally {
+    await store.close()
+  }
 })

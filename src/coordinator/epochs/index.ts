@@ -1,4 +1,12 @@
 export {
+  type CloseEpochParameters,
+  type CloseEpochReturnType,
+  closeEpoch,
+  type EpochRewardParameters,
+  openEpoch,
+  rewardSplit,
+} from './closeEpoch.ts'
+export {
   type AgentEpochWork,
   type AgentWeight,
   computeWeights,

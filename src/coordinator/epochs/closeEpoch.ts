@@ -1,0 +1,124 @@
+import type { Store } from '../store/index.ts'
+import { type AgentWeight, computeWeights, type WeightParameters } from './computeWeights.ts'
+
+export interface EpochRewardParameters extends WeightParameters {
+  /** Wei paid for one epoch, before the delegate's cut. */
+  rewardWei: bigint
+  /** The delegate's cut of the reward, in basis points; default 1000 (10 %). */
+  delegateCutBps: number
+}
+
+export interface CloseEpochParameters {
+  params: EpochRewardParameters
+  /** The close time (ms): results scored before it belong to the closing epoch, later ones to the next. */
+  now: number
+  /** The chain's followed block at close, if any. */
+  block?: number | undefined
+}
+
+export interface CloseEpochReturnType {
+  epoch: number
+  agents: AgentWeight[]
+  totalWeight: bigint
+  depositWei: bigint
+  settlement: 'owed' | 'skipped'
+}
+
+/** The delegate's cut and the deposit of one epoch's reward, in integer wei. */
+export function rewardSplit(rewardWei: bigint, delegateCutBps: number): { cut: bigint; deposit: bigint } {
+  const cut = (rewardWei * BigInt(delegateCutBps)) / 10_000n
+  return { cut, deposit: rewardWei - cut }
+}
+
+/** Opens epoch 1 when the store has no epoch yet; returns the open epoch's number. */
+export function openEpoch(store: Store, { params, now, block }: CloseEpochParameters): number {
+  const open = store.sqlite
+    .prepare<[], { number: number }>('SELECT number FROM epochs WHERE closed_at IS NULL')
+    .get()
+  if (open !== undefined) return open.number
+  const last = store.sqlite.prepare<[], { n: number | null }>('SELECT MAX(number) AS n FROM epochs').get()
+  const number = (last?.n ?? 0) + 1
+  insertEpoch(store, number, params, now, block)
+  return number
+}
+
+/**
+ * Closes the open epoch and opens the next, in one SQLite transaction (a crash leaves either both or
+ * neither): every agent's results scored during the epoch become its weight (computeWeights), fixed in
+ * `epoch_agents` with the amount the deposit gives it, and the epoch's settlement becomes `owed` (or
+ * `skipped` when nobody earned: nothing is deposited).
+ */
+export function closeEpoch(store: Store, { params, now, block }: CloseEpochParameters): CloseEpochReturnType {
+  const { sqlite } = store
+  return sqlite.transaction(() => {
+    const number = openEpoch(store, { params, now, block })
+    const epoch = sqlite
+      .prepare<[number], { started_at: number; deposit_wei: string }>(
+        'SELECT started_at, deposit_wei FROM epochs WHERE number = ?',
+      )
+      .get(number) as { started_at: number; deposit_wei: string }
+    const work = sqlite
+      .prepare<[number, number], { agent_id: string; wallet: string; scored: number; matched: number }>(
+        `SELECT r.agent_id, a.payout_wallet AS wallet, COUNT(*) AS scored, SUM(r.matched) AS matched
+         FROM results r JOIN agents a ON a.id = r.agent_id
+         WHERE r.scored_at >= ? AND r.scored_at < ? GROUP BY r.agent_id ORDER BY r.agent_id`,
+      )
+      .all(epoch.started_at, now)
+    const agents = computeWeights(
+      work.map((w) => ({ agentId: w.agent_id, wallet: w.wallet, scored: w.scored, matched: w.matched })),
+      params,
+    )
+    const totalWeight = agents.reduce((sum, a) => sum + a.weight, 0n)
+    const depositWei = BigInt(epoch.deposit_wei)
+    const insert = sqlite.prepare(
+      `INSERT INTO epoch_agents (epoch, agent_id, wallet, scored, matched, accuracy_bps, bonus, weight, rank, amount_wei)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    for (const a of agents) {
+      const amount = totalWeight === 0n ? 0n : (depositWei * a.weight) / totalWeight
+      insert.run(
+        number,
+        a.agentId,
+        a.wallet,
+        a.scored,
+        a.matched,
+        a.accuracyBps,
+        a.bonus ? 1 : 0,
+        a.weight.toString(),
+        a.rank,
+        amount.toString(),
+      )
+    }
+    const settlement: 'owed' | 'skipped' = totalWeight === 0n ? 'skipped' : 'owed'
+    sqlite
+      .prepare(
+        'UPDATE epochs SET closed_at = ?, end_block = ?, total_weight = ?, scored = ?, matched = ?, settlement = ? WHERE number = ?',
+      )
+      .run(
+        now,
+        block ?? null,
+        totalWeight.toString(),
+        agents.reduce((s, a) => s + a.scored, 0),
+        agents.reduce((s, a) => s + a.matched, 0),
+        settlement,
+        number,
+      )
+    insertEpoch(store, number + 1, params, now, block === undefined ? undefined : block + 1)
+    return { epoch: number, agents, totalWeight, depositWei, settlement }
+  })()
+}
+
+function insertEpoch(
+  store: Store,
+  number: number,
+  params: EpochRewardParameters,
+  now: number,
+  block: number | undefined,
+) {
+  const { cut, deposit } = rewardSplit(params.rewardWei, params.delegateCutBps)
+  store.sqlite
+    .prepare(
+      'INSERT INTO epochs (number, started_at, start_block, reward_wei, delegate_cut_wei, deposit_wei) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    .run(number, now, block ?? null, params.rewardWei.toString(), cut.toString(), deposit.toString())
+}
