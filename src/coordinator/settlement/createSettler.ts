@@ -1,0 +1,301 @@
+import {
+  type Chain,
+  createPublicClient,
+  encodeFunctionData,
+  type Hex,
+  http,
+  keccak256,
+  type LocalAccount,
+  type PublicClient,
+  parseEventLogs,
+} from 'viem'
+import { AgentRewardPool } from '../../chain/contracts.generated.ts'
+import { redactUrl } from '../../chain/createRpcClient.ts'
+import { ApiaryError } from '../../internal/errors.ts'
+import type { Logger } from '../../internal/logger.ts'
+import type { Store } from '../store/index.ts'
+
+export interface SettlerDependencies {
+  store: Store
+  logger: Logger
+  rpcUrl: string
+  chainId: number
+  /** The AgentRewardPool this coordinator settles into (it must be the pool's coordinator). */
+  pool: Hex
+  /** The hot wallet that signs and pays the settlements. */
+  hotWallet: LocalAccount
+  /** Never pay more than this per gas (wei); above it the settlement waits, owed. */
+  maxFeePerGasWei: bigint
+  /** Backoff after a failed attempt: doubles from `baseMs` up to `maxMs` (defaults 1 s and 60 s). */
+  retry?: { baseMs: number; maxMs: number }
+  now?: () => number
+}
+
+export interface SettlerStatus {
+  /** Epochs closed with something to pay that are not settled yet. */
+  owed: number
+  lastSettled: { epoch: number; txHash: string; block: number } | undefined
+  lastError: string | undefined
+}
+
+export interface Settler {
+  /** Does the next step of the oldest unsettled epoch: sends, re-broadcasts, or records a settlement. */
+  tick(): Promise<void>
+  status(): SettlerStatus
+}
+
+type EpochRow = {
+  number: number
+  end_block: number | null
+  deposit_wei: string
+  settlement: 'owed' | 'sending'
+  tx_hash: string | null
+  tx_nonce: number | null
+  raw_tx: string | null
+  attempts: number
+}
+
+const abi = AgentRewardPool.abi
+
+/**
+ * Pays closed epochs into the AgentRewardPool, oldest first, one transaction per epoch, so that each is
+ * paid exactly once whatever fails:
+ * - the signed transaction is stored (`sending`) before it is broadcast, and re-broadcast as is until it is
+ *   mined or its nonce is used by something else (then the epoch is owed again and signed anew);
+ * - before sending, the pool's `lastEpoch` is read: an epoch the chain already has is recorded from its
+ *   `Settled` event instead of being paid again (the contract also refuses a repeated epoch);
+ * - a short hot wallet, a gas price above the cap or an unreachable node leave the epoch `owed`: it is
+ *   retried with exponential backoff and paid once possible.
+ * The agents credited are recorded from the `Settled` event, so the amounts shown are what the pool credits.
+ */
+export function createSettler({
+  store,
+  logger,
+  rpcUrl,
+  chainId,
+  pool,
+  hotWallet,
+  maxFeePerGasWei,
+  retry = { baseMs: 1000, maxMs: 60_000 },
+  now = Date.now,
+}: SettlerDependencies): Settler {
+  const chain: Chain = {
+    id: chainId,
+    name: 'settlement',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  }
+  const client: PublicClient = createPublicClient({ chain, transport: http(rpcUrl, { retryCount: 0 }) })
+  const { sqlite } = store
+  const sql = {
+    next: sqlite.prepare<[], EpochRow>(
+      "SELECT number, end_block, deposit_wei, settlement, tx_hash, tx_nonce, raw_tx, attempts FROM epochs WHERE settlement IN ('owed', 'sending') ORDER BY number LIMIT 1",
+    ),
+    owed: sqlite.prepare<[], { n: number }>(
+      "SELECT COUNT(*) AS n FROM epochs WHERE settlement IN ('owed', 'sending')",
+    ),
+    weights: sqlite.prepare<[number], { agent_id: string; wallet: string; weight: string }>(
+      'SELECT agent_id, wallet, weight FROM epoch_agents WHERE epoch = ? ORDER BY agent_id',
+    ),
+    previous: sqlite.prepare<[number], { number: number }>(
+      "SELECT number FROM epochs WHERE settlement = 'settled' AND number < ? ORDER BY number DESC LIMIT 1",
+    ),
+    sending: sqlite.prepare(
+      "UPDATE epochs SET settlement = 'sending', raw_tx = ?, tx_hash = ?, tx_nonce = ?, attempts = attempts + 1, last_error = NULL WHERE number = ?",
+    ),
+    owe: sqlite.prepare(
+      "UPDATE epochs SET settlement = 'owed', raw_tx = NULL, tx_hash = NULL, tx_nonce = NULL, last_error = ? WHERE number = ?",
+    ),
+    error: sqlite.prepare('UPDATE epochs SET last_error = ?, attempts = attempts + 1 WHERE number = ?'),
+    settled: sqlite.prepare(
+      "UPDATE epochs SET settlement = 'settled', tx_hash = ?, settled_block = ?, settled_at = ?, raw_tx = NULL, last_error = NULL WHERE number = ?",
+    ),
+    amount: sqlite.prepare('UPDATE epoch_agents SET amount_wei = ? WHERE epoch = ? AND agent_id = ?'),
+    last: sqlite.prepare<[], { number: number; tx_hash: string; settled_block: number }>(
+      "SELECT number, tx_hash, settled_block FROM epochs WHERE settlement = 'settled' ORDER BY number DESC LIMIT 1",
+    ),
+  }
+  let retryAt = 0
+  let lastError: string | undefined
+
+  /** Wallet → weight of an epoch (agents sharing a wallet add up), with 0 for wallets the pool still weighs. */
+  const listing = (epoch: number) => {
+    const weights = new Map<string, bigint>()
+    for (const row of sql.weights.all(epoch)) {
+      const w = BigInt(row.weight)
+      if (w > 0n) weights.set(row.wallet, (weights.get(row.wallet) ?? 0n) + w)
+    }
+    const before = sql.previous.get(epoch)
+    if (before !== undefined)
+      for (const row of sql.weights.all(before.number))
+        if (BigInt(row.weight) > 0n && !weights.has(row.wallet)) weights.set(row.wallet, 0n)
+    return weights
+  }
+
+  /** Records a settlement from its `Settled` event: the epoch is paid and each agent's amount is exact. */
+  const record = (epoch: number, txHash: string, block: bigint, credited: Map<string, bigint>) => {
+    sqlite.transaction(() => {
+      const rows = sql.weights.all(epoch)
+      const byWallet = new Map<string, { agent_id: string; weight: bigint }[]>()
+      for (const row of rows) {
+        const list = byWallet.get(row.wallet) ?? []
+        list.push({ agent_id: row.agent_id, weight: BigInt(row.weight) })
+        byWallet.set(row.wallet, list)
+      }
+      for (const [wallet, agents] of byWallet) {
+        // A wallet's credit is shared by its agents in proportion to weight; the rounding goes to the first.
+        const credit = credited.get(wallet) ?? 0n
+        const total = agents.reduce((s, a) => s + a.weight, 0n)
+        const shares = agents.map((a) => (total === 0n ? 0n : (credit * a.weight) / total))
+        shares[0] = (shares[0] ?? 0n) + credit - shares.reduce((s, x) => s + x, 0n)
+        for (const [i, a] of agents.entries()) sql.amount.run((shares[i] ?? 0n).toString(), epoch, a.agent_id)
+      }
+      sql.settled.run(txHash, Number(block), now(), epoch)
+    })()
+    retryAt = 0
+    lastError = undefined
+    logger.info({ epoch, tx: txHash, block: Number(block) }, 'epoch settled on-chain')
+  }
+
+  const creditsOf = (args: { agents: readonly Hex[]; amounts: readonly bigint[] }) =>
+    new Map(args.agents.map((a, i) => [a.toLowerCase(), args.amounts[i] ?? 0n]))
+
+  /** The chain already has the epoch (a transaction we lost track of, or the retry of one): find it. */
+  const adopt = async (row: EpochRow) => {
+    const logs = await client.getContractEvents({
+      address: pool,
+      abi,
+      eventName: 'Settled',
+      args: { epoch: BigInt(row.number) },
+      fromBlock: BigInt(row.end_block ?? 0),
+      toBlock: 'latest',
+    })
+    const log = logs[0]
+    if (log === undefined)
+      throw new ApiaryError(
+        'APIARY_SETTLEMENT_CONFLICT',
+        `the pool ${pool} is past epoch ${row.number}, but has no Settled event for it: is another coordinator settling into it?`,
+      )
+    record(row.number, log.transactionHash, log.blockNumber, creditsOf(log.args as never))
+  }
+
+  const send = async (row: EpochRow) => {
+    const weights = listing(row.number)
+    const agents = [...weights.keys()] as Hex[]
+    const value = BigInt(row.deposit_wei)
+    const data = encodeFunctionData({
+      abi,
+      functionName: 'depositAndSettle',
+      args: [BigInt(row.number), agents, [...weights.values()]],
+    })
+    const block = await client.getBlock({ blockTag: 'latest' })
+    const tip = 1_000_000_000n < maxFeePerGasWei ? 1_000_000_000n : maxFeePerGasWei
+    const base = block.baseFeePerGas ?? 0n
+    if (base + tip > maxFeePerGasWei)
+      throw new ApiaryError(
+        'APIARY_GAS_PRICE_ABOVE_CAP',
+        `the base fee (${base} wei) plus tip is above the cap of ${maxFeePerGasWei} wei per gas`,
+        { retryable: true },
+      )
+    const maxFeePerGas = base * 2n + tip < maxFeePerGasWei ? base * 2n + tip : maxFeePerGasWei
+    const estimate = await client.estimateGas({ account: hotWallet.address, to: pool, data, value })
+    const gas = (estimate * 12n) / 10n
+    const balance = await client.getBalance({ address: hotWallet.address })
+    if (balance < value + gas * maxFeePerGas)
+      throw new ApiaryError(
+        'APIARY_HOT_WALLET_SHORT',
+        `the hot wallet ${hotWallet.address} holds ${balance} wei; epoch ${row.number} needs ${value + gas * maxFeePerGas}`,
+        { retryable: true, hints: ['fund it: apiary fund --amount 1ether <hot wallet>'] },
+      )
+    const nonce = await client.getTransactionCount({ address: hotWallet.address, blockTag: 'pending' })
+    const raw = await hotWallet.signTransaction({
+      type: 'eip1559',
+      chainId,
+      nonce,
+      to: pool,
+      data,
+      value,
+      gas,
+      maxFeePerGas,
+      maxPriorityFeePerGas: tip,
+    })
+    const hash = keccak256(raw)
+    sql.sending.run(raw, hash, nonce, row.number) // write-ahead: a crash from here on re-broadcasts it
+    logger.info(
+      { epoch: row.number, tx: hash, nonce, agents: agents.length, value: value.toString() },
+      'settling an epoch',
+    )
+    await broadcast(raw)
+  }
+
+  const broadcast = async (raw: Hex) => {
+    try {
+      await client.sendRawTransaction({ serializedTransaction: raw })
+    } catch (error) {
+      const message = String((error as Error).message).toLowerCase()
+      if (!message.includes('already known') && !message.includes('known transaction')) throw error
+    }
+  }
+
+  /** A transaction was sent for the epoch: record it when mined, re-broadcast it while it is not. */
+  const follow = async (row: EpochRow) => {
+    const hash = row.tx_hash as Hex
+    const receipt = await client.getTransactionReceipt({ hash }).catch(() => undefined)
+    if (receipt !== undefined) {
+      if (receipt.status === 'success') {
+        const [settled] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Settled' })
+        if (settled === undefined) throw new Error(`settlement ${hash} has no Settled event`)
+        record(row.number, hash, receipt.blockNumber, creditsOf(settled.args))
+      } else {
+        sql.owe.run(`settlement ${hash} reverted`, row.number)
+        throw new ApiaryError(
+          'APIARY_SETTLEMENT_REVERTED',
+          `the settlement of epoch ${row.number} reverted`,
+          {
+            retryable: true,
+          },
+        )
+      }
+      return
+    }
+    const mined = await client.getTransactionCount({ address: hotWallet.address, blockTag: 'latest' })
+    if (mined > (row.tx_nonce ?? 0)) {
+      // Its nonce went to another transaction and the pool does not have the epoch: sign it again.
+      sql.owe.run(`nonce ${row.tx_nonce} was used by another transaction`, row.number)
+      return
+    }
+    await broadcast(row.raw_tx as Hex)
+  }
+
+  return {
+    async tick() {
+      const row = sql.next.get()
+      if (row === undefined || now() < retryAt) return
+      try {
+        const onChain = await client.readContract({ address: pool, abi, functionName: 'lastEpoch' })
+        if (onChain >= BigInt(row.number)) await adopt(row)
+        else if (row.settlement === 'sending') await follow(row)
+        else await send(row)
+      } catch (error) {
+        const e = error as Error & { code?: string }
+        lastError =
+          e instanceof ApiaryError ? e.message : `${e.message.split('\n')[0]} (${redactUrl(rpcUrl)})`
+        sql.error.run(lastError, row.number)
+        const attempts = row.attempts + 1
+        retryAt = now() + Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(attempts - 1, 16))
+        logger.warn({ epoch: row.number, err: lastError, retryInMs: retryAt - now() }, 'settlement postponed')
+      }
+    },
+    status() {
+      const last = sql.last.get()
+      return {
+        owed: sql.owed.get()?.n ?? 0,
+        lastSettled:
+          last === undefined
+            ? undefined
+            : { epoch: last.number, txHash: last.tx_hash, block: last.settled_block },
+        lastError,
+      }
+    },
+  }
+}

@@ -1,0 +1,1 @@
+export { createSettler, type Settler, type SettlerDependencies, type SettlerStatus } from './createSettler.ts'
