@@ -1,5 +1,7 @@
 import { RLP } from '@ethereumjs/rlp'
 import {
+  BEACON_ROOTS_ADDRESS,
+  beaconRootWrites,
   executeTransaction,
   fromHex,
   parseFork,
@@ -109,9 +111,6 @@ export async function runBlockchainTest(ctx: FixtureContext, file: FixtureFile):
   return results
 }
 
-const BEACON_ROOTS = '0x000f3df6d732807ef1319fb7b8bb8522d0beac02'
-const HISTORY_BUFFER_LENGTH = 8191n
-
 /**
  * The state the block's transaction starts from: before any transaction, a Cancun block's system call
  * stores the parent beacon root in the EIP-4788 contract (timestamp at `t % 8191`, root at `t % 8191 + 8191`).
@@ -119,16 +118,14 @@ const HISTORY_BUFFER_LENGTH = 8191n
  */
 function withBeaconRoot(pre: Record<string, unknown>, header: Header): Record<string, unknown> {
   const root = header.parentBeaconBlockRoot
-  const entry = Object.entries(pre).find(([address]) => address.toLowerCase() === BEACON_ROOTS)
+  const entry = Object.entries(pre).find(([address]) => address.toLowerCase() === BEACON_ROOTS_ADDRESS)
   if (root === undefined || entry === undefined) return pre
   const [address, account] = entry as [string, { code?: string; storage?: Record<string, string> }]
   if (account.code === undefined || account.code === '0x' || account.code === '') return pre
-  const timestamp = BigInt(header.timestamp ?? 0)
-  const index = timestamp % HISTORY_BUFFER_LENGTH
+  const writes = beaconRootWrites(BigInt(header.timestamp ?? 0), BigInt(root))
   const storage = {
     ...account.storage,
-    [toHex32(index)]: toHex32(timestamp),
-    [toHex32(index + HISTORY_BUFFER_LENGTH)]: root,
+    ...Object.fromEntries(writes.map(([slot, value]) => [toHex32(slot), toHex32(value)])),
   }
   return { ...pre, [address]: { ...account, storage } }
 }

@@ -45,6 +45,12 @@ export { logsHash } from './logsHash.ts'
 export { normalizeAddress, parseWitness, slotKey } from './parseWitness.ts'
 export { EEST_EXCEPTIONS, REJECT_CODES, type RejectCode } from './reasons.ts'
 export { stateRoot } from './stateRoot.ts'
+export {
+  BEACON_ROOTS_ADDRESS,
+  beaconRootWrites,
+  HISTORY_STORAGE_ADDRESS,
+  historyWrites,
+} from './systemWrites.ts'
 export type {
   AccessListEntry,
   Authorization,

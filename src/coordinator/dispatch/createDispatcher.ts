@@ -150,10 +150,15 @@ export function createDispatcher({
     else regions.delete(region)
   }
   /** Another live region of the task's level has no copy of it yet, and the task is young enough to wait. */
-  const holdForOtherRegion = (state: TaskState, region: string, at: number) =>
-    state.regions.includes(region) &&
-    (regionsByLevel.get(state.task.level)?.size ?? 0) > new Set(state.regions).size &&
-    at - state.queuedAt < regionWaitMs
+  const holdForOtherRegion = (state: TaskState, region: string, at: number) => {
+    const live = regionsByLevel.get(state.task.level)?.size ?? 0
+    return (
+      live > 1 &&
+      at - state.queuedAt < regionWaitMs &&
+      state.regions.includes(region) &&
+      live > new Set(state.regions).size
+    )
+  }
 
   return {
     addAgent(agentId, { level, maxInFlight, region = '' }) {

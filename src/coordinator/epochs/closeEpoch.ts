@@ -1,5 +1,6 @@
 import type { Store } from '../store/index.ts'
 import { type AgentWeight, computeWeights, type WeightParameters } from './computeWeights.ts'
+import { splitDeposit } from './splitDeposit.ts'
 
 export interface EpochRewardParameters extends WeightParameters {
   /** Wei paid for one epoch, before the delegate's cut. */
@@ -74,8 +75,12 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
       `INSERT INTO epoch_agents (epoch, agent_id, wallet, scored, matched, accuracy_bps, bonus, weight, rank, amount_wei)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
+    const { credits } = splitDeposit({
+      weights: new Map(agents.map((a) => [a.agentId, a.weight])),
+      amount: depositWei,
+    })
     for (const a of agents) {
-      const amount = totalWeight === 0n ? 0n : (depositWei * a.weight) / totalWeight
+      const amount = credits.get(a.agentId) ?? 0n
       insert.run(
         number,
         a.agentId,

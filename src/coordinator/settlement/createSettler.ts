@@ -13,6 +13,7 @@ import { AgentRewardPool } from '../../chain/contracts.generated.ts'
 import { redactUrl } from '../../chain/createRpcClient.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
+import { splitDeposit } from '../epochs/index.ts'
 import type { Store } from '../store/index.ts'
 
 export interface SettlerDependencies {
@@ -144,11 +145,16 @@ export function createSettler({
       }
       for (const [wallet, agents] of byWallet) {
         // A wallet's credit is shared by its agents in proportion to weight; the rounding goes to the first.
-        const credit = credited.get(wallet) ?? 0n
-        const total = agents.reduce((s, a) => s + a.weight, 0n)
-        const shares = agents.map((a) => (total === 0n ? 0n : (credit * a.weight) / total))
-        shares[0] = (shares[0] ?? 0n) + credit - shares.reduce((s, x) => s + x, 0n)
-        for (const [i, a] of agents.entries()) sql.amount.run((shares[i] ?? 0n).toString(), epoch, a.agent_id)
+        const { credits, carried } = splitDeposit({
+          weights: new Map(agents.map((a) => [a.agent_id, a.weight])),
+          amount: credited.get(wallet) ?? 0n,
+        })
+        for (const [i, a] of agents.entries())
+          sql.amount.run(
+            ((credits.get(a.agent_id) ?? 0n) + (i === 0 ? carried : 0n)).toString(),
+            epoch,
+            a.agent_id,
+          )
       }
       sql.settled.run(txHash, Number(block), now(), epoch)
     })()

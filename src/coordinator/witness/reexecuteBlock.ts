@@ -2,11 +2,15 @@ import type { RpcRequest } from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import {
   type AccountState,
+  BEACON_ROOTS_ADDRESS,
+  beaconRootWrites,
   bigIntToHex,
   type EngineCrypto,
   executeTransaction,
   forkAtLeast,
   fromHex,
+  HISTORY_STORAGE_ADDRESS,
+  historyWrites,
   parseWitness,
   toHex,
   type VmPool,
@@ -45,10 +49,6 @@ type Known = {
 
 /** A transaction that keeps reading new state after this many rounds is given up (it never happened yet). */
 const MAX_ROUNDS = 64
-
-const BEACON_ROOTS = '0x000f3df6d732807ef1319fb7b8bb8522d0beac02'
-const HISTORY_STORAGE = '0x0000f90827f1c53a10cb7a02335b175320002935'
-const RING = 8191n
 
 /**
  * The prestate of every transaction of a block, for nodes without `debug_*` tracing: the block is
@@ -112,15 +112,13 @@ export async function reexecuteBlock(
   }
 
   if (forkAtLeast(fork as never, 'cancun') && block.parentBeaconBlockRoot !== undefined) {
-    const timestamp = BigInt(block.timestamp)
-    await systemWrite(BEACON_ROOTS, [
-      [timestamp % RING, timestamp],
-      [(timestamp % RING) + RING, BigInt(block.parentBeaconBlockRoot)],
-    ])
+    await systemWrite(
+      BEACON_ROOTS_ADDRESS,
+      beaconRootWrites(BigInt(block.timestamp), BigInt(block.parentBeaconBlockRoot)),
+    )
   }
-  if (forkAtLeast(fork as never, 'prague') && BigInt(block.number) > 0n) {
-    await systemWrite(HISTORY_STORAGE, [[(BigInt(block.number) - 1n) % RING, BigInt(block.parentHash)]])
-  }
+  if (forkAtLeast(fork as never, 'prague'))
+    await systemWrite(HISTORY_STORAGE_ADDRESS, historyWrites(BigInt(block.number), BigInt(block.parentHash)))
 
   const prestates: Record<string, PrestateAccount>[] = []
   for (const tx of block.transactions) {
