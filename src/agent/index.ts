@@ -5,4 +5,4 @@ export {
   type AgentStatus,
   createAgent,
 } from './createAgent.ts'
-export * from './keystore/index.ts'
+

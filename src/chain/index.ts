@@ -2,3 +2,4 @@ export { createRpcClient, type RpcRequest, redactUrl } from './createRpcClient.t
 export { parseAmount } from './parseAmount.ts'
 export { DEVNET_MNEMONIC, type Devnet, type StartDevnetParameters, startDevnet } from './startDevnet.ts'
 export * from './traffic/index.ts'
+export * from './keystore/index.ts'

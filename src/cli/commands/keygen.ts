@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
-import { writeKeystore } from '../../agent/keystore/index.ts'
+import { writeKeystore } from '../../chain/keystore/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
 import type { CliContext } from '../context.ts'
