@@ -4,6 +4,7 @@ import type { LocalAccount } from 'viem/accounts'
 import { type Level, SwarmService, type TaskResult } from '../gen/apiary/v1/swarm_pb.js'
 import type { Logger } from '../internal/logger.ts'
 import { signRegistration } from '../protocol/index.ts'
+import { bytesToBigInt, toHex } from '../validation/index.ts'
 import { createTaskRunner } from './work/index.ts'
 
 export interface AgentCoordinator {
@@ -40,7 +41,18 @@ export interface AgentStatus {
     session: bigint | undefined
     completed: number
     accepted: number
+    /** The latest payout the coordinator reported (Heartbeat), if any. */
+    lastPayout: AgentPayout | undefined
   }[]
+}
+
+export interface AgentPayout {
+  epoch: number
+  amountWei: bigint
+  rank: number
+  agentsPaid: number
+  txHash: `0x${string}`
+  pool: `0x${string}`
 }
 
 export interface Agent {
@@ -88,6 +100,7 @@ function startWorker(
     session: undefined as bigint | undefined,
     completed: 0,
     accepted: 0,
+    lastPayout: undefined as AgentPayout | undefined,
   }
   let draining = false
   const stopped = new AbortController()
@@ -162,8 +175,22 @@ function startWorker(
     const heartbeat = setInterval(() => {
       client
         .heartbeat({ session: registered.session, inFlight: running.size }, { headers, signal })
-        .then(({ reregister }) => {
+        .then(({ reregister, lastPayout }) => {
           if (reregister) streamAbort.abort('reregister')
+          if (lastPayout !== undefined && Number(lastPayout.epoch) !== state.lastPayout?.epoch) {
+            state.lastPayout = {
+              epoch: Number(lastPayout.epoch),
+              amountWei: bytesToBigInt(lastPayout.amount),
+              rank: lastPayout.rank,
+              agentsPaid: lastPayout.agentsPaid,
+              txHash: toHex(lastPayout.txHash),
+              pool: toHex(lastPayout.pool),
+            }
+            logger.info(
+              { ...state.lastPayout, amountWei: state.lastPayout.amountWei.toString() },
+              'paid for an epoch: claim with apiary claim',
+            )
+          }
         })
         .catch(() => {})
     }, registered.heartbeatIntervalMs)

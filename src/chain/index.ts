@@ -1,5 +1,7 @@
+export { type ConnectedChain, connectChain } from './connectChain.ts'
 export { createRpcClient, type RpcRequest, redactUrl } from './createRpcClient.ts'
+export * from './keystore/index.ts'
 export { parseAmount } from './parseAmount.ts'
+export * from './rewards/index.ts'
 export { DEVNET_MNEMONIC, type Devnet, type StartDevnetParameters, startDevnet } from './startDevnet.ts'
 export * from './traffic/index.ts'
-export * from './keystore/index.ts'

@@ -3,9 +3,13 @@ import { Command } from '@commander-js/extra-typings'
 import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
 import { registerAgent } from './commands/agent.ts'
 import { registerApikey } from './commands/apikey.ts'
+import { registerClaim } from './commands/claim.ts'
 import { registerCoordinator } from './commands/coordinator.ts'
+import { registerDeploy } from './commands/deploy.ts'
 import { registerDevnet } from './commands/devnet.ts'
+import { registerFund } from './commands/fund.ts'
 import { registerKeygen } from './commands/keygen.ts'
+import { registerRewards } from './commands/rewards.ts'
 import { registerTraffic } from './commands/traffic.ts'
 import { registerUp } from './commands/up.ts'
 import { registerValidate } from './commands/validate.ts'
@@ -33,6 +37,10 @@ registerValidate(program, context)
 registerDevnet(program, context)
 registerApikey(program, context)
 registerKeygen(program, context)
+registerRewards(program, context)
+registerClaim(program, context)
+registerFund(program, context)
+registerDeploy(program, context)
 registerTraffic(program, context)
 
 try {

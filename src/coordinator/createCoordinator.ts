@@ -1,15 +1,19 @@
 import { createServer, type Http2Server, type ServerHttp2Session } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import type { Hex, LocalAccount } from 'viem'
 import { createRpcClient, type RpcRequest, redactUrl } from '../chain/createRpcClient.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 import { createDispatcher } from './dispatch/index.ts'
+import { type EpochRewardParameters, latestPayout, type OpenEpoch } from './epochs/index.ts'
 import { createFollower, type Follower, type WitnessSource } from './follower/index.ts'
 import { buildHttpApi } from './http/buildHttpApi.ts'
 import { loadReplay } from './replay/index.ts'
 import { buildSwarmRpc } from './rpc/index.ts'
 import { createAccuracy, type ScoredField, type Tally } from './scoring/index.ts'
+import type { SettlerStatus } from './settlement/index.ts'
+import { startRewards } from './startRewards.ts'
 import { openStore, type Store } from './store/index.ts'
 import { createTaskHub, type HubCounters, TASK_LEVELS, type TaskHub } from './work/index.ts'
 
@@ -39,6 +43,24 @@ export interface CoordinatorOptions {
   revoked?: ReadonlySet<string>
   /** How long a queued task may wait for agents before it is dropped (also bounds what a restart re-queues). */
   taskTtlMs?: number
+  /** Epochs and rewards; without it no epoch is kept. */
+  rewards?: RewardOptions | undefined
+}
+
+export interface RewardOptions {
+  params: EpochRewardParameters
+  /** Epoch length in ms and/or in followed blocks: it closes at whichever comes first. */
+  epochMs?: number | undefined
+  epochBlocks?: number | undefined
+  /** Where and how closed epochs are paid; without it they stay `owed` until a pool is configured. */
+  settlement?:
+    | {
+        pool: Hex
+        hotWallet: LocalAccount
+        maxFeePerGasWei: bigint
+        retry?: { baseMs: number; maxMs: number }
+      }
+    | undefined
 }
 
 export interface CoordinatorStatus {
@@ -48,6 +70,8 @@ export interface CoordinatorStatus {
   agentsLive: number
   counters: HubCounters
   accuracy: { total: Tally; agents: Map<string, Tally> }
+  epoch: OpenEpoch | undefined
+  settlement: SettlerStatus | undefined
 }
 
 export interface Coordinator {
@@ -155,6 +179,19 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       closers.push(() => running)
     }
 
+    const rewards =
+      options.rewards === undefined
+        ? undefined
+        : await startRewards(options.rewards, {
+            store,
+            logger,
+            chainId,
+            rpcUrl: options.rpcUrl,
+            followed: () => follower?.status().followed,
+            signal: abort.signal,
+          })
+    if (rewards !== undefined) closers.push(() => rewards.close())
+
     const grpc: Http2Server = createServer(
       buildSwarmRpc({
         store,
@@ -164,6 +201,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         chainId,
         revoked,
         heartbeatIntervalMs,
+        payout: rewards === undefined ? undefined : (agentId) => latestPayout(store, agentId),
+        pool: options.rewards?.settlement?.pool,
       }),
     )
     const liveSessions = new Set<ServerHttp2Session>()
@@ -197,6 +236,15 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         revoked,
         ready: () => ready || follower?.status().head !== undefined,
         startedAt: Date.now(),
+        rewards:
+          rewards === undefined
+            ? undefined
+            : {
+                clock: rewards.clock,
+                settler: rewards.settler,
+                pool: options.rewards?.settlement?.pool,
+                hotWallet: options.rewards?.settlement?.hotWallet.address,
+              },
       })
       httpUrl = await api.listen({ port: options.httpPort, host: options.host })
       closers.push(() => api.close())
@@ -214,6 +262,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
           agentsLive: hub.connected().size,
           counters: hub.counters(),
           accuracy: { total: accuracy.total(), agents: accuracy.agents() },
+          epoch: rewards?.clock.current(),
+          settlement: rewards?.settler?.status(),
         }
       },
       close,

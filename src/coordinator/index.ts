@@ -3,4 +3,5 @@ export {
   type CoordinatorOptions,
   type CoordinatorStatus,
   createCoordinator,
+  type RewardOptions,
 } from './createCoordinator.ts'

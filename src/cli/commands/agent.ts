@@ -8,6 +8,7 @@ import { readKeystore } from '../../chain/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
+import { readSecretFile } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const list = z.string().transform((s) =>
@@ -76,7 +77,7 @@ Example:
       const common = context.common()
       const { privateKey } = await readKeystore({
         path: options.keystore,
-        password: readFileSync(options.passwordFile, 'utf8').trim(),
+        password: readSecretFile(options.passwordFile),
       })
       const level = { L1: Level.L1, L2: Level.L2, L3: Level.L3 }[options.level]
       const scheme = options.tls ? 'https' : 'http'

@@ -2,8 +2,11 @@ import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
 import { MIN_MASTER_SECRET_BYTES } from '../../coordinator/identity/index.ts'
 import { createCoordinator } from '../../coordinator/index.ts'
+import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
+import { addressOption, loadSigner } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
+import { DEFAULT_MAX_FEE_PER_GAS, REWARD_FLAGS, rewardOptionsFrom, rewardShape } from '../rewardFlags.ts'
 
 export const coordinatorSchema = z.object({
   rpc: z.string().url().optional(),
@@ -28,13 +31,17 @@ export const coordinatorSchema = z.object({
     .string()
     .default('')
     .transform((s) => new Set(s.split(',').filter((id) => id !== ''))),
+  ...rewardShape,
+  rewardPool: addressOption.optional(),
+  hotWalletKeystore: z.string().optional(),
+  hotWalletPasswordFile: z.string().optional(),
 })
 
 export function registerCoordinator(
   program: Command<[], { config?: string; logLevel?: string }>,
   context: CliContext,
 ): void {
-  program
+  const command = program
     .command('coordinator')
     .description(
       'Follow a chain, stream validation tasks to agents over gRPC, score their verdicts against the chain, and serve the HTTP API.',
@@ -66,25 +73,69 @@ export function registerCoordinator(
       'time an agent has per task before reassignment (APIARY_DEADLINE_MS; default 10000)',
     )
     .option('--revoke <ids>', 'comma-separated agent ids refused even with a valid key (APIARY_REVOKE)')
+  for (const [flag, description] of REWARD_FLAGS) command.option(flag, description)
+  command
+    .option(
+      '--reward-pool <address>',
+      'AgentRewardPool that closed epochs are paid into (APIARY_REWARD_POOL)',
+    )
+    .option(
+      '--hot-wallet-keystore <file>',
+      "keystore of the wallet that pays settlements; it must be the pool's coordinator (APIARY_HOT_WALLET_KEYSTORE)",
+    )
+    .option(
+      '--hot-wallet-password-file <file>',
+      'password of that keystore (APIARY_HOT_WALLET_PASSWORD_FILE)',
+    )
     .addHelpText(
       'after',
       `
 Agents authenticate with apiary_<hmac> keys printed by \`apiary apikey\`. State (agents, assignments,
-results, scores) is in DATADIR/coordinator.db; a restart resumes where it stopped.
+results, scores, epochs, settlements) is in DATADIR/coordinator.db; a restart resumes where it stopped.
+
+Epochs close every --epoch-seconds (or --epoch-blocks). Each agent's weight is its matched results × 1000
+(× the bonus multiplier at or above --bonus-accuracy-bps; 0 under --min-tasks); --epoch-reward minus the
+delegate's cut is split by weight. With --reward-pool and the hot wallet, every closed epoch is paid into the
+pool with depositAndSettle (one transaction per epoch, oldest first); while the hot wallet is short, the node
+is down or the base fee is above --max-fee-per-gas, epochs stay owed and are paid later, each exactly once.
 
 Examples:
   apiary coordinator --rpc http://127.0.0.1:8545 --master-secret "$SECRET"
+  apiary coordinator --rpc http://127.0.0.1:8545 --master-secret "$SECRET" --epoch-reward 0.5ether \\
+    --reward-pool 0x… --hot-wallet-keystore hot.json --hot-wallet-password-file hot.pass
   apiary coordinator --replay ../shared/fixtures/evm/prestate --master-secret "$SECRET" --datadir /tmp/replay`,
     )
     .action(async (flags) => {
       const options = resolveOptions(coordinatorSchema, { flags, configFile: context.configFile() })
       const common = context.common()
-      const { rpc, revoke, ...rest } = options
+      const { rpc, revoke, rewardPool, hotWalletKeystore, hotWalletPasswordFile, maxFeePerGas, ...rest } =
+        options
+      if ((rewardPool === undefined) !== (hotWalletKeystore === undefined))
+        throw new ApiaryError(
+          'APIARY_SETTLEMENT_INCOMPLETE',
+          'settling needs both --reward-pool and --hot-wallet-keystore (with --hot-wallet-password-file)',
+          { usage: true },
+        )
+      const rewards = {
+        ...rewardOptionsFrom(options),
+        settlement:
+          rewardPool === undefined
+            ? undefined
+            : {
+                pool: rewardPool,
+                hotWallet: await loadSigner({
+                  keystore: hotWalletKeystore,
+                  passwordFile: hotWalletPasswordFile,
+                }),
+                maxFeePerGasWei: maxFeePerGas ?? DEFAULT_MAX_FEE_PER_GAS,
+              },
+      }
       const coordinator = await createCoordinator({
         ...rest,
         rpcUrl: rpc,
         revoked: revoke,
         logger: common.logger,
+        rewards,
       })
       common.shutdown.add(() => coordinator.close())
       process.stdout.write(

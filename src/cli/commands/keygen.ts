@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs'
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
 import { writeKeystore } from '../../chain/keystore/index.ts'
-import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
+import { readSecretFile } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const schema = z.object({ out: z.string(), passwordFile: z.string() })
@@ -28,15 +27,7 @@ export function registerKeygen(
     )
     .action(async (flags) => {
       const options = resolveOptions(schema, { flags, configFile: context.configFile() })
-      let password: string
-      try {
-        password = readFileSync(options.passwordFile, 'utf8').replace(/\r?\n$/, '')
-      } catch (cause) {
-        throw new ApiaryError('APIARY_PASSWORD_UNREADABLE', `cannot read ${options.passwordFile}`, {
-          usage: true,
-          cause,
-        })
-      }
+      const password = readSecretFile(options.passwordFile)
       const { address } = await writeKeystore({ path: options.out, password })
       process.stdout.write(`${address}\n`)
     })

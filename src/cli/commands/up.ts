@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from '@commander-js/extra-typings'
+import { formatEther, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { type Agent, createAgent } from '../../agent/index.ts'
 import { redactUrl } from '../../chain/createRpcClient.ts'
-import { createTraffic, startDevnet } from '../../chain/index.ts'
+import { createTraffic, deployRewardPool, sendFunds, startDevnet } from '../../chain/index.ts'
 import { deriveApiKey } from '../../coordinator/identity/index.ts'
-import { type Coordinator, createCoordinator } from '../../coordinator/index.ts'
+import { type Coordinator, createCoordinator, type RewardOptions } from '../../coordinator/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { resolveOptions } from '../../internal/options.ts'
 import type { CliContext } from '../context.ts'
+import { DEFAULT_MAX_FEE_PER_GAS, REWARD_FLAGS, rewardOptionsFrom, rewardShape } from '../rewardFlags.ts'
 
 const schema = z.object({
   agents: z.coerce.number().int().min(1).max(64).default(4),
@@ -22,6 +24,7 @@ const schema = z.object({
   datadir: z.string().optional(),
   tps: z.coerce.number().positive().max(1000).default(8),
   blockTime: z.coerce.number().min(0).default(1),
+  ...rewardShape,
 })
 
 /** Levels of the agents `up` starts, in order: L3 twice first so L3 tasks get two opinions. */
@@ -31,7 +34,7 @@ export function registerUp(
   program: Command<[], { config?: string; logLevel?: string }>,
   context: CliContext,
 ): void {
-  program
+  const command = program
     .command('up')
     .description(
       'Run a whole swarm locally: the embedded devnet, traffic, a coordinator and N agents of mixed levels, with a live status line.',
@@ -43,9 +46,25 @@ export function registerUp(
     .option('--datadir <dir>', 'coordinator state (APIARY_DATADIR; default a new temporary directory)')
     .option('--tps <n>', 'devnet traffic, transactions per second (APIARY_TPS; default 8)')
     .option('--block-time <seconds>', 'devnet block interval (APIARY_BLOCK_TIME; default 1)')
+  for (const [flag, description] of REWARD_FLAGS)
+    command.option(
+      flag,
+      flag.startsWith('--epoch-reward') ? description.replace('default 0', 'default 0.1ether') : description,
+    )
+  command
     .addHelpText(
       'after',
-      '\nCtrl-C stops everything.\n\nExamples:\n  apiary up\n  apiary up --agents 8 --http-port 8080',
+      `
+On the embedded devnet, up also deploys an AgentRewardPool, funds a new hot wallet from a dev account and
+settles every epoch into the pool; each agent's payout key is written to DATADIR/agents/ID.key, so that
+  apiary claim --rpc <chain> --contract <pool> --private-key-file DATADIR/agents/agent-1-L3.key
+claims its rewards. With --rpc, epochs are kept and shown but not settled.
+
+Ctrl-C stops everything.
+
+Examples:
+  apiary up
+  apiary up --agents 8 --http-port 8080 --epoch-seconds 10 --epoch-reward 1ether`,
     )
     .action(async (flags) => {
       const options = resolveOptions(schema, { flags, configFile: context.configFile() })
@@ -66,6 +85,37 @@ export function registerUp(
       }
       const masterSecret = randomBytes(24).toString('hex')
       const datadir = options.datadir ?? mkdtempSync(join(tmpdir(), 'apiary-up-'))
+      mkdirSync(join(datadir, 'agents'), { recursive: true })
+      const agentIds = Array.from(
+        { length: options.agents },
+        (_, i) => `agent-${i + 1}-${Level[MIX[i % MIX.length] as Level]}`,
+      )
+      const agentKeys = agentIds.map((_, i) => (devnetAccounts[10 + i] ?? generatePrivateKey()) as Hex)
+      for (const [i, id] of agentIds.entries())
+        writeFileSync(join(datadir, 'agents', `${id}.key`), `${agentKeys[i]}\n`, { mode: 0o600 })
+
+      // On the embedded devnet: a pool, a new hot wallet that settles into it, and gas for agents without a dev account.
+      let settlement: RewardOptions['settlement']
+      const devFunder = devnetAccounts[8]
+      if (devFunder !== undefined) {
+        const funder = privateKeyToAccount(devFunder)
+        const hotWallet = privateKeyToAccount(generatePrivateKey())
+        const pool = await deployRewardPool({ rpcUrl, deployer: funder, coordinator: hotWallet.address })
+        await sendFunds({ rpcUrl, from: funder, to: [hotWallet.address], amount: 1000n * 10n ** 18n })
+        const unfunded = agentKeys
+          .slice(devnetAccounts.length - 10)
+          .map((key) => privateKeyToAccount(key).address)
+        if (unfunded.length > 0) await sendFunds({ rpcUrl, from: funder, to: unfunded, amount: 10n ** 18n })
+        settlement = {
+          pool: pool.address,
+          hotWallet,
+          maxFeePerGasWei: options.maxFeePerGas ?? DEFAULT_MAX_FEE_PER_GAS,
+        }
+      }
+      const rewards = {
+        ...rewardOptionsFrom({ ...options, epochReward: options.epochReward ?? 10n ** 17n }),
+        settlement,
+      }
       const coordinator: Coordinator = await createCoordinator({
         logger,
         datadir,
@@ -79,18 +129,19 @@ export function registerUp(
         httpPort: options.httpPort,
         redundancy: 2,
         deadlineMs: 10_000,
+        rewards,
       })
       shutdown.add(() => coordinator.close())
 
       const agents: Agent[] = []
       for (let i = 0; i < options.agents; i++) {
         const level = MIX[i % MIX.length] as Level
-        const agentId = `agent-${i + 1}-${Level[level]}`
+        const agentId = agentIds[i] as string
         const agent = createAgent({
           logger,
           agentId,
           coordinators: [{ url: coordinator.grpcUrl, apiKey: deriveApiKey(masterSecret, agentId) }],
-          wallet: privateKeyToAccount(devnetAccounts[10 + i] ?? generatePrivateKey()),
+          wallet: privateKeyToAccount(agentKeys[i] as Hex),
           level,
           region: 'local',
           maxInFlight: 64,
@@ -106,7 +157,14 @@ export function registerUp(
           `coordinator  grpc ${coordinator.grpcUrl}  http ${coordinator.httpUrl}`,
           `             ${coordinator.httpUrl}/swarm/status  ${coordinator.httpUrl}/swarm/shadow  ${coordinator.httpUrl}/metrics`,
           `agents       ${options.agents} (${Array.from({ length: options.agents }, (_, i) => Level[MIX[i % MIX.length] as Level]).join(', ')})`,
-          `datadir      ${datadir}`,
+          `datadir      ${datadir}  (agent payout keys in ${join(datadir, 'agents')})`,
+          `rewards      ${formatEther(rewards.params.rewardWei)} ETH per epoch of ${rewards.epochMs === undefined ? `${rewards.epochBlocks} blocks` : `${rewards.epochMs / 1000} s`}; ${coordinator.httpUrl}/swarm/epochs`,
+          ...(settlement === undefined
+            ? ['             not settled: no reward pool (with --rpc)']
+            : [
+                `             pool ${settlement.pool}, hot wallet ${settlement.hotWallet.address}`,
+                `             claim: apiary claim --rpc ${rpcUrl} --contract ${settlement.pool} --private-key-file ${join(datadir, 'agents', `${agentIds[0]}.key`)}`,
+              ]),
           'Ctrl-C stops everything.',
           '',
         ].join('\n'),
@@ -142,6 +200,15 @@ export function registerUp(
           `answered ${s.counters.answered}`,
           `scored ${t.scored}`,
           `accuracy ${t.scored === 0 ? '-' : `${((100 * t.matched) / t.scored).toFixed(1)}%`}`,
+          ...(s.epoch === undefined ? [] : [`epoch ${s.epoch.number}`]),
+          ...(s.settlement === undefined
+            ? []
+            : [
+                s.settlement.lastSettled === undefined
+                  ? 'settled -'
+                  : `settled ${s.settlement.lastSettled.epoch} (tx ${s.settlement.lastSettled.txHash.slice(0, 10)}…)`,
+                ...(s.settlement.owed > 0 ? [`owed ${s.settlement.owed}`] : []),
+              ]),
         ].join('  ')
         out.write(tty ? `\r\x1b[K${line}` : `${line}\n`)
       }

@@ -47,7 +47,7 @@ export function openEpoch(store: Store, { params, now, block }: CloseEpochParame
  * Closes the open epoch and opens the next, in one SQLite transaction (a crash leaves either both or
  * neither): every agent's results scored during the epoch become its weight (computeWeights), fixed in
  * `epoch_agents` with the amount the deposit gives it, and the epoch's settlement becomes `owed` (or
- * `skipped` when nobody earned: nothing is deposited).
+ * `skipped` when nobody earned or the reward is 0: nothing is deposited).
  */
 export function closeEpoch(store: Store, { params, now, block }: CloseEpochParameters): CloseEpochReturnType {
   const { sqlite } = store
@@ -94,7 +94,7 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
         amount.toString(),
       )
     }
-    const settlement: 'owed' | 'skipped' = totalWeight === 0n ? 'skipped' : 'owed'
+    const settlement: 'owed' | 'skipped' = totalWeight === 0n || depositWei === 0n ? 'skipped' : 'owed'
     sqlite
       .prepare(
         'UPDATE epochs SET closed_at = ?, end_block = ?, total_weight = ?, scored = ?, matched = ?, settlement = ? WHERE number = ?',

@@ -10,6 +10,7 @@ import type { Accuracy, Tally } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
 import { OPENAPI } from './openapi.ts'
+import { type RewardRoutesDependencies, registerRewardRoutes } from './rewardRoutes.ts'
 
 export interface HttpApiDependencies {
   store: Store
@@ -24,6 +25,8 @@ export interface HttpApiDependencies {
   /** True once the coordinator serves (store open, first chain poll done or replay loaded). */
   ready: () => boolean
   startedAt: number
+  /** Epochs and rewards, when the coordinator keeps them. */
+  rewards?: Omit<RewardRoutesDependencies, 'store'> | undefined
 }
 
 const ratio = (t: Tally | undefined) => (t === undefined || t.scored === 0 ? null : t.matched / t.scored)
@@ -210,6 +213,8 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
       [...accuracy.levels()].sort(([a], [b]) => a - b).map(([level, t]) => [levelName(level), tallyView(t)]),
     ),
   }))
+
+  if (deps.rewards !== undefined) registerRewardRoutes(app, { store, ...deps.rewards })
 
   app.get('/swarm/leaderboard', async () => {
     const rows = await store.db.selectFrom('agents').selectAll().execute()

@@ -44,6 +44,52 @@ export const OPENAPI = {
           },
         },
       },
+      Epoch: {
+        type: 'object',
+        description: 'Wei amounts and weights are decimal strings.',
+        properties: {
+          epoch: { type: 'integer' },
+          state: { type: 'string', enum: ['open', 'owed', 'sending', 'settled', 'skipped'] },
+          startedAt: { type: 'string', format: 'date-time' },
+          closedAt: { type: ['string', 'null'], format: 'date-time' },
+          startBlock: { type: ['integer', 'null'] },
+          endBlock: { type: ['integer', 'null'] },
+          rewardWei: { type: 'string' },
+          delegateCutWei: { type: 'string' },
+          depositWei: { type: 'string' },
+          totalWeight: { type: 'string' },
+          scored: { type: 'integer' },
+          matched: { type: 'integer' },
+          agentsPaid: { type: 'integer' },
+          settlement: {
+            type: ['object', 'null'],
+            properties: {
+              txHash: { type: ['string', 'null'] },
+              block: { type: ['integer', 'null'] },
+              settledAt: { type: ['string', 'null'], format: 'date-time' },
+              attempts: { type: 'integer' },
+              lastError: { type: ['string', 'null'] },
+            },
+          },
+          leaderboard: {
+            type: 'array',
+            description: 'Only for /swarm/epochs/{number}.',
+            items: {
+              type: 'object',
+              properties: {
+                rank: { type: 'integer', description: '0 for agents of weight 0' },
+                agentId: { type: 'string' },
+                scored: { type: 'integer' },
+                matched: { type: 'integer' },
+                accuracyBps: { type: 'integer' },
+                bonus: { type: 'boolean' },
+                weight: { type: 'string' },
+                amountWei: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
       Agent: {
         type: 'object',
         properties: {
@@ -164,6 +210,48 @@ export const OPENAPI = {
             properties: { leaderboard: { type: 'array', items: { $ref: '#/components/schemas/Agent' } } },
           }),
         },
+      },
+    },
+    '/swarm/epoch': {
+      get: {
+        summary:
+          'The open epoch (when it closes, by time or block), the reward pool, the hot wallet, epochs owed and the last settlement',
+        responses: { 200: json({ type: 'object' }), 404: error },
+      },
+    },
+    '/swarm/epochs': {
+      get: {
+        summary: 'Epoch history, newest first, with each settlement transaction',
+        parameters: [
+          {
+            name: 'before',
+            in: 'query',
+            schema: { type: 'integer' },
+            description: 'Epochs numbered below this.',
+          },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
+        ],
+        responses: {
+          200: json({
+            type: 'object',
+            properties: { epochs: { type: 'array', items: { $ref: '#/components/schemas/Epoch' } } },
+          }),
+        },
+      },
+    },
+    '/swarm/epochs/{number}': {
+      get: {
+        summary: "One epoch with its leaderboard: each agent's work, weight, rank and amount",
+        parameters: [{ name: 'number', in: 'path', required: true, schema: { type: 'integer' } }],
+        responses: { 200: json({ $ref: '#/components/schemas/Epoch' }), 404: error },
+      },
+    },
+    '/api/rewards': {
+      get: {
+        summary:
+          "An agent's rewards per epoch and in total (settled: what the pool credited; owed: closed, not yet settled)",
+        parameters: [{ name: 'agent', in: 'query', required: true, schema: { type: 'string' } }],
+        responses: { 200: json({ type: 'object' }), 400: error },
       },
     },
     '/swarm/tasks/{id}': {

@@ -2,6 +2,8 @@ import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect'
 import { connectNodeAdapter } from '@connectrpc/connect-node'
 import { Level, SwarmService } from '../../gen/apiary/v1/swarm_pb.js'
 import type { Logger } from '../../internal/logger.ts'
+import { bigIntToBytes, fromHex } from '../../validation/index.ts'
+import type { Payout } from '../epochs/index.ts'
 import { authenticateAgent, verifyWalletBinding } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
@@ -15,6 +17,9 @@ export interface SwarmRpcDependencies {
   /** Agent ids refused even with a valid key. */
   revoked?: ReadonlySet<string>
   heartbeatIntervalMs?: number
+  /** The agent's latest settled payout and the pool that holds it, for heartbeats. */
+  payout?: ((agentId: string) => Payout | undefined) | undefined
+  pool?: string | undefined
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number
 }
@@ -113,7 +118,22 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
             .where('id', '=', agentId)
             .where('session', '=', Number(request.session))
             .executeTakeFirst()
-          return { reregister: result.numUpdatedRows === 0n, chainId }
+          const payout = deps.payout?.(agentId)
+          return {
+            reregister: result.numUpdatedRows === 0n,
+            chainId,
+            lastPayout:
+              payout === undefined
+                ? undefined
+                : {
+                    epoch: BigInt(payout.epoch),
+                    amount: bigIntToBytes(payout.amountWei),
+                    rank: payout.rank,
+                    agentsPaid: payout.agentsPaid,
+                    txHash: fromHex(payout.txHash) ?? new Uint8Array(),
+                    pool: fromHex(deps.pool ?? '') ?? new Uint8Array(),
+                  },
+          }
         },
 
         async *streamTasks(request, context) {

@@ -28,7 +28,7 @@ export interface SettlerDependencies {
   /** Never pay more than this per gas (wei); above it the settlement waits, owed. */
   maxFeePerGasWei: bigint
   /** Backoff after a failed attempt: doubles from `baseMs` up to `maxMs` (defaults 1 s and 60 s). */
-  retry?: { baseMs: number; maxMs: number }
+  retry?: { baseMs: number; maxMs: number } | undefined
   now?: () => number
 }
 
@@ -77,9 +77,10 @@ export function createSettler({
   pool,
   hotWallet,
   maxFeePerGasWei,
-  retry = { baseMs: 1000, maxMs: 60_000 },
+  retry: retryOption,
   now = Date.now,
 }: SettlerDependencies): Settler {
+  const retry = retryOption ?? { baseMs: 1000, maxMs: 60_000 }
   const chain: Chain = {
     id: chainId,
     name: 'settlement',

@@ -630,6 +630,13 @@ export declare type HeartbeatResponse = Message<"apiary.v1.HeartbeatResponse"> &
    * @generated from field: uint64 chain_id = 2;
    */
   chainId: bigint;
+
+  /**
+   * The agent's latest payout: the newest settled epoch in which it had results. Absent before any.
+   *
+   * @generated from field: apiary.v1.Payout last_payout = 3;
+   */
+  lastPayout?: Payout | undefined;
 };
 
 /**
@@ -637,6 +644,60 @@ export declare type HeartbeatResponse = Message<"apiary.v1.HeartbeatResponse"> &
  * Use `create(HeartbeatResponseSchema)` to create a new message.
  */
 export declare const HeartbeatResponseSchema: GenMessage<HeartbeatResponse>;
+
+/**
+ * What one agent was credited in the reward pool for one epoch.
+ *
+ * @generated from message apiary.v1.Payout
+ */
+export declare type Payout = Message<"apiary.v1.Payout"> & {
+  /**
+   * @generated from field: uint64 epoch = 1;
+   */
+  epoch: bigint;
+
+  /**
+   * Wei credited to the agent: its share of its wallet's credit in the pool's Settled event (big-endian,
+   * no leading zeros; empty is zero). Claimable from `pool` by the payout wallet.
+   *
+   * @generated from field: bytes amount = 2;
+   */
+  amount: Uint8Array;
+
+  /**
+   * 1-based rank by weight among the epoch's agents; ties share a rank.
+   *
+   * @generated from field: uint32 rank = 3;
+   */
+  rank: number;
+
+  /**
+   * Agents with weight above zero in the epoch.
+   *
+   * @generated from field: uint32 agents_paid = 4;
+   */
+  agentsPaid: number;
+
+  /**
+   * The depositAndSettle transaction that credited it.
+   *
+   * @generated from field: bytes tx_hash = 5;
+   */
+  txHash: Uint8Array;
+
+  /**
+   * The AgentRewardPool contract.
+   *
+   * @generated from field: bytes pool = 6;
+   */
+  pool: Uint8Array;
+};
+
+/**
+ * Describes the message apiary.v1.Payout.
+ * Use `create(PayoutSchema)` to create a new message.
+ */
+export declare const PayoutSchema: GenMessage<Payout>;
 
 /**
  * @generated from message apiary.v1.StreamStateDiffsRequest

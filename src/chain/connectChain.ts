@@ -1,0 +1,30 @@
+import { type Chain, createPublicClient, defineChain, http, type PublicClient } from 'viem'
+import { ApiaryError } from '../internal/errors.ts'
+import { redactUrl } from './createRpcClient.ts'
+
+export interface ConnectedChain {
+  chain: Chain
+  client: PublicClient
+}
+
+/** viem's public client for a JSON-RPC endpoint, with the chain id the node reports. */
+export async function connectChain(rpcUrl: string): Promise<ConnectedChain> {
+  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 1 }) })
+  let id: number
+  try {
+    id = await probe.getChainId()
+  } catch (cause) {
+    throw new ApiaryError('APIARY_RPC_UNREACHABLE', `cannot reach the chain at ${redactUrl(rpcUrl)}`, {
+      cause,
+      retryable: true,
+      hints: ['check --rpc, or start a devnet with `apiary devnet`'],
+    })
+  }
+  const chain = defineChain({
+    id,
+    name: `chain ${id}`,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  })
+  return { chain, client: createPublicClient({ chain, transport: http(rpcUrl, { retryCount: 1 }) }) }
+}

@@ -1,0 +1,7 @@
+export { type ClaimRewardParameters, type ClaimRewardReturnType, claimReward } from './claimReward.ts'
+export {
+  type DeployRewardPoolParameters,
+  type DeployRewardPoolReturnType,
+  deployRewardPool,
+} from './deployRewardPool.ts'
+export { type SendFundsParameters, type SendFundsReturnType, sendFunds } from './sendFunds.ts'

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs'
+import { type Hex, isAddress, type LocalAccount } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { z } from 'zod'
+import { parseAmount, readKeystore } from '../chain/index.ts'
+import { ApiaryError } from '../internal/errors.ts'
+
+/** An amount of Ether: wei, or with a unit (`0.5ether`, `20gwei`). */
+export const amountOption = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .refine(
+    (text) => {
+      try {
+        parseAmount(text)
+        return true
+      } catch {
+        return false
+      }
+    },
+    { error: 'not an amount of Ether (write wei, or 0.5ether, 20gwei)' },
+  )
+  .transform(parseAmount)
+
+export const addressOption = z
+  .string()
+  .refine((text) => isAddress(text, { strict: false }), { error: 'not a 0x address of 20 bytes' })
+  .transform((text) => text.toLowerCase() as Hex)
+
+/** A file's content without its final line break; a clear error when it cannot be read. */
+export function readSecretFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '')
+  } catch (cause) {
+    throw new ApiaryError('APIARY_PASSWORD_UNREADABLE', `cannot read ${path}`, { usage: true, cause })
+  }
+}
+
+/** The signer from a keystore and its password file, or from a file holding a 0x private key. */
+export async function loadSigner({
+  keystore,
+  passwordFile,
+  privateKeyFile,
+}: {
+  keystore?: string | undefined
+  passwordFile?: string | undefined
+  privateKeyFile?: string | undefined
+}): Promise<LocalAccount> {
+  if (privateKeyFile !== undefined && keystore === undefined) {
+    const key = readSecretFile(privateKeyFile).trim()
+    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key))
+      throw new ApiaryError(
+        'APIARY_PRIVATE_KEY_INVALID',
+        `${privateKeyFile} does not hold a 32-byte hex private key`,
+        {
+          usage: true,
+        },
+      )
+    return privateKeyToAccount((key.startsWith('0x') ? key : `0x${key}`) as Hex)
+  }
+  if (keystore === undefined || passwordFile === undefined || privateKeyFile !== undefined)
+    throw new ApiaryError(
+      'APIARY_SIGNER_MISSING',
+      'give a wallet: --keystore F with --password-file F, or --private-key-file F',
+      { usage: true },
+    )
+  const { privateKey } = await readKeystore({ path: keystore, password: readSecretFile(passwordFile) })
+  return privateKeyToAccount(privateKey)
+}
