@@ -1,37 +1,16 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTraffic, startDevnet } from '../src/chain/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
-import { REPO_ROOT } from './_harness/fixtures.ts'
+import { startApiary, stopProcess } from './_harness/cli.ts'
 import { freePort, Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
-function startCoordinator(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'src/cli/apiary.ts'), 'coordinator', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  return new Promise((resolve, reject) => {
-    let output = ''
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes('coordinator  grpc')) resolve(child)
-    })
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    child.once('exit', (code) => reject(new Error(`coordinator exited (${code}): ${output}`)))
-  })
-}
-
-async function stopProcess(child: ChildProcess, signal: NodeJS.Signals) {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill(signal)
-  await exited
-}
+const startCoordinator = (args: string[]) =>
+  startApiary(['coordinator', ...args], { ready: 'coordinator  grpc' })
 
 test('a coordinator killed with SIGKILL and restarted loses no acknowledged result; agents reconnect by themselves', {
   timeout: 180_000,

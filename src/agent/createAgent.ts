@@ -192,7 +192,7 @@ function startWorker(
             )
           }
         })
-        .catch(() => {})
+        .catch((error) => logger.warn({ err: error }, 'heartbeat failed'))
     }, registered.heartbeatIntervalMs)
     try {
       for await (const { tasks } of client.streamTasks(

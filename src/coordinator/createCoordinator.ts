@@ -243,7 +243,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
                 clock: rewards.clock,
                 settler: rewards.settler,
                 pool: options.rewards?.settlement?.pool,
-                hotWallet: options.rewards?.settlement?.hotWallet.address,
+                hotWallet: options.rewards?.settlement?.hotWallet.address.toLowerCase(),
               },
       })
       httpUrl = await api.listen({ port: options.httpPort, host: options.host })

@@ -21,6 +21,9 @@ const WALLETS = [
   '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
 ] as const
 
+/** The payout wallet key of a test agent: a dev key chosen by the length of its id. */
+export const walletKeyOf = (agentId: string) => WALLETS[agentId.length % WALLETS.length] as `0x${string}`
+
 export function startAgent(
   url: string,
   agentId: string,
@@ -31,7 +34,7 @@ export function startAgent(
     logger,
     agentId,
     coordinators: [{ url, apiKey: deriveApiKey(SECRET, agentId) }],
-    wallet: privateKeyToAccount(WALLETS[agentId.length % WALLETS.length] as `0x${string}`),
+    wallet: privateKeyToAccount(walletKeyOf(agentId)),
     level,
     region: 'test',
     maxInFlight: 64,

@@ -162,7 +162,7 @@ Examples:
           ...(settlement === undefined
             ? ['             not settled: no reward pool (with --rpc)']
             : [
-                `             pool ${settlement.pool}, hot wallet ${settlement.hotWallet.address}`,
+                `             pool ${settlement.pool}, hot wallet ${settlement.hotWallet.address.toLowerCase()}`,
                 `             claim: apiary claim --rpc ${rpcUrl} --contract ${settlement.pool} --private-key-file ${join(datadir, 'agents', `${agentIds[0]}.key`)}`,
               ]),
           'Ctrl-C stops everything.',
