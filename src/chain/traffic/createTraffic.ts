@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type Account,
   type Chain,
@@ -67,7 +68,7 @@ export interface SentTransaction {
 
 export interface Traffic {
   /** Deploys two OpenZeppelin ERC-20 tokens and a constant-product pool, funds and approves the senders. */
-  setup(): Promise<{ tokens: [Hex, Hex]; pool: Hex }>
+  setup(options?: { signal?: AbortSignal }): Promise<{ tokens: [Hex, Hex]; pool: Hex }>
   /** Sends one transaction of a random kind from the next sender; resolves when the node accepted it. */
   sendOne(): Promise<SentTransaction>
   /** Sends at `tps` until `signal` aborts or `maxTransactions` were sent; counts what the node refused. */
@@ -154,12 +155,21 @@ export function createTraffic({ logger }: { logger: Logger }, params: CreateTraf
           } as never)
     return hash
   }
-  const waitAll = async (hashes: Hex[]) => {
-    for (const hash of hashes) await client.waitForTransactionReceipt({ hash })
+  /** Polls for a receipt until it exists or `signal` aborts (a stopped node must not keep a process alive). */
+  const receipt = async (hash: Hex, signal: AbortSignal | undefined) => {
+    for (;;) {
+      signal?.throwIfAborted()
+      const found = await client.getTransactionReceipt({ hash }).catch(() => undefined)
+      if (found !== undefined) return found
+      await sleep(100, undefined, { signal })
+    }
+  }
+  const waitAll = async (hashes: Hex[], signal: AbortSignal | undefined) => {
+    for (const hash of hashes) await receipt(hash, signal)
   }
 
   const traffic: Traffic = {
-    async setup() {
+    async setup({ signal } = {}) {
       const supply = parseEther('1000000000')
       const deployToken = (symbol: string) =>
         send(
@@ -174,11 +184,11 @@ export function createTraffic({ logger }: { logger: Logger }, params: CreateTraf
           },
           'eip1559',
         )
-      const a = await client.waitForTransactionReceipt({ hash: await deployToken('ALPHA') })
-      const b = await client.waitForTransactionReceipt({ hash: await deployToken('BETA') })
+      const a = await receipt(await deployToken('ALPHA'), signal)
+      const b = await receipt(await deployToken('BETA'), signal)
       const tokens = [a.contractAddress, b.contractAddress] as [Hex, Hex]
-      const poolReceipt = await client.waitForTransactionReceipt({
-        hash: await send(
+      const poolReceipt = await receipt(
+        await send(
           owner,
           'deployment',
           {
@@ -190,7 +200,8 @@ export function createTraffic({ logger }: { logger: Logger }, params: CreateTraf
           },
           'eip1559',
         ),
-      })
+        signal,
+      )
       const pool = poolReceipt.contractAddress as Hex
       const approve = encodeFunctionData({
         abi: TrafficToken.abi,
@@ -218,7 +229,7 @@ export function createTraffic({ logger }: { logger: Logger }, params: CreateTraf
         args: [parseEther('10000000'), parseEther('10000000')],
       })
       pending.push(await send(owner, 'amm swap', { to: pool, data: liquidity }, 'eip1559'))
-      await waitAll(pending)
+      await waitAll(pending, signal)
       deployment = { tokens, pool }
       logger.info({ tokens, pool, senders: senders.length }, 'traffic contracts deployed')
       return deployment

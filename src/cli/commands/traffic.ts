@@ -46,7 +46,7 @@ export function registerTraffic(
         { logger: common.logger },
         { rpcUrl: options.rpc, chainId, accounts, seed: options.seed },
       )
-      const { tokens, pool } = await traffic.setup()
+      const { tokens, pool } = await traffic.setup({ signal: common.shutdown.signal })
       process.stdout.write(
         `tokens ${tokens.join(' ')}  pool ${pool}\nsending ${options.tps} tx/s; Ctrl-C stops\n`,
       )

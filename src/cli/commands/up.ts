@@ -177,7 +177,7 @@ Examples:
         )
         // Not awaited at shutdown: a setup in progress would hold Ctrl-C for many seconds.
         void (async () => {
-          await traffic.setup()
+          await traffic.setup({ signal: shutdown.signal })
           await traffic.run({ tps: options.tps, signal: shutdown.signal })
         })().catch((error) => {
           if (!shutdown.signal.aborted) logger.error({ err: error }, 'traffic stopped')
