@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
+import { createLogger } from '../../internal/logger.ts'
 import { openStore } from '../store/index.ts'
 import { closeEpoch, openEpoch } from './closeEpoch.ts'
 import { computeWeights } from './computeWeights.ts'
+import { createEpochClock } from './createEpochClock.ts'
 import { splitDeposit } from './splitDeposit.ts'
 
 const params = { bonusAccuracyBps: 9950, bonusMultiplierBps: 12_000, minTasks: 10 }
@@ -123,4 +128,64 @@ test('closeEpoch() fixes the weights of the results scored in the epoch and open
   } finally {
     await store.close()
   }
+})
+
+test('createEpochClock(): closes by time or by blocks, whichever first, and resumes the open epoch after a restart', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'apiary-epochs-')), 'coordinator.db')
+  const reward = { ...params, minTasks: 1, rewardWei: 1000n, delegateCutBps: 1000 }
+  const logger = createLogger({ level: 'silent' })
+  let now = 10_000
+  let block: number | undefined
+  let store = await openStore({ path })
+  const clock = createEpochClock({
+    store,
+    logger,
+    params: reward,
+    epochMs: 30_000,
+    epochBlocks: 5,
+    followed: () => block,
+    now: () => now,
+  })
+  assert.deepEqual(clock.current(), {
+    number: 1,
+    startedAt: 10_000,
+    startBlock: undefined,
+    closesAt: 40_000,
+    closesAtBlock: undefined,
+  })
+  now = 39_999
+  assert.equal(clock.tick(), undefined)
+  now = 40_000
+  assert.equal(clock.tick()?.epoch, 1, 'closed by time')
+  block = 100 // the first followed block fixes the start of the open epoch
+  assert.equal(clock.current().closesAtBlock, 105)
+  block = 104
+  assert.equal(clock.tick(), undefined)
+  block = 105
+  assert.equal(clock.tick()?.epoch, 2, 'closed by blocks before its 30 s')
+  now = 41_000
+  await store.close()
+
+  store = await openStore({ path })
+  const restarted = createEpochClock({
+    store,
+    logger,
+    params: reward,
+    epochMs: 30_000,
+    followed: () => block,
+    now: () => now,
+  })
+  assert.deepEqual(restarted.current(), {
+    number: 3,
+    startedAt: 40_000,
+    startBlock: 106,
+    closesAt: 70_000,
+    closesAtBlock: undefined,
+  })
+  assert.deepEqual(store.sqlite.prepare('SELECT number, settlement FROM epochs ORDER BY number').all(), [
+    { number: 1, settlement: 'skipped' },
+    { number: 2, settlement: 'skipped' },
+    { number: 3, settlement: 'open' },
+  ])
+  await store.close()
 })
