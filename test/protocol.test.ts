@@ -7,9 +7,21 @@ import { test } from 'node:test'
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import { recoverMessageAddress } from 'viem'
 import { runTask } from '../src/agent/work/index.ts'
-import { Level, RegisterRequestSchema, TaskResultSchema, TaskSchema } from '../src/gen/apiary/v1/swarm_pb.js'
+import {
+  HeartbeatResponseSchema,
+  Level,
+  RegisterRequestSchema,
+  TaskResultSchema,
+  TaskSchema,
+} from '../src/gen/apiary/v1/swarm_pb.js'
 import { witnessToMessage } from '../src/protocol/index.ts'
-import { createEngineCrypto, parseWitness } from '../src/validation/index.ts'
+import {
+  bigIntToBytes,
+  bytesToBigInt,
+  createEngineCrypto,
+  parseWitness,
+  toHex,
+} from '../src/validation/index.ts'
 import { REPO_ROOT } from './_harness/fixtures.ts'
 
 const vector = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/spec/vectors/protocol-register.json'), 'utf8'))
@@ -102,4 +114,26 @@ test('the task vectors: a witness becomes the documented Task bytes, and the eng
     assert.equal(`0x${Buffer.from(result.sender).toString('hex')}`, `0x${vector.result.sender}`)
   }
   assert.equal(tasks.l3.result.gasUsed, 21000)
+})
+
+test('the heartbeat vector: a payout encodes to its documented wire bytes and decodes to the same amounts', () => {
+  const hb = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/spec/vectors/protocol-heartbeat.json'), 'utf8'))
+  const payout = hb.response.lastPayout
+  const message = create(HeartbeatResponseSchema, {
+    reregister: hb.response.reregister,
+    chainId: BigInt(hb.response.chainId),
+    lastPayout: {
+      epoch: BigInt(payout.epoch),
+      amount: bigIntToBytes(BigInt(payout.amountWei)),
+      rank: payout.rank,
+      agentsPaid: payout.agentsPaid,
+      txHash: Buffer.from(payout.txHash.slice(2), 'hex'),
+      pool: Buffer.from(payout.pool.slice(2), 'hex'),
+    },
+  })
+  assert.equal(Buffer.from(toBinary(HeartbeatResponseSchema, message)).toString('hex'), hb.wire)
+  const decoded = fromBinary(HeartbeatResponseSchema, Buffer.from(hb.wire, 'hex'))
+  assert.equal(bytesToBigInt(decoded.lastPayout?.amount ?? new Uint8Array()).toString(), payout.amountWei)
+  assert.equal(toHex(decoded.lastPayout?.pool ?? new Uint8Array()), payout.pool)
+  assert.equal(decoded.lastPayout?.epoch, 3n)
 })
