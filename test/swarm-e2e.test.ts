@@ -99,6 +99,7 @@ test('a swarm validates 200+ devnet transactions: honest agents score 100%, a li
     const count = (sql: string) => (store.sqlite.prepare(sql).get() as { n: number }).n
     try {
       // Every inclusion answered at L1 and L2 once (one agent each) and at L3 twice (two of three agents).
+      let progress = ''
       await waitFor(
         'every transaction scored at every level',
         () => {
@@ -108,10 +109,21 @@ test('a swarm validates 200+ devnet transactions: honest agents score 100%, a li
           const lastFinal = count(
             `SELECT COUNT(*) AS n FROM inclusions WHERE tx_hash = '${last}' AND state = 'final'`,
           )
+          progress = JSON.stringify({
+            inclusions,
+            scored,
+            lastFinal,
+            byLevel: store.sqlite.prepare('SELECT level, COUNT(*) AS n FROM results GROUP BY level').all(),
+            pending: count("SELECT COUNT(*) AS n FROM inclusions WHERE state = 'pending'"),
+            hub: coordinator.status().counters,
+            live: coordinator.status().agentsLive,
+          })
           return lastFinal === 1 && scored >= inclusions * 4
         },
         150_000,
-      )
+      ).catch((error) => {
+        throw new Error(`${(error as Error).message}: ${progress}`)
+      })
       const inclusions = count("SELECT COUNT(*) AS n FROM inclusions WHERE state = 'final'")
       assert.ok(inclusions >= 210, `${inclusions} transactions followed`)
       for (const hash of sent.map((s) => s.hash))
