@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import type { Selectable } from 'kysely'
 import type { EpochClock } from '../epochs/index.ts'
 import type { Settler } from '../settlement/index.ts'
-import type { Store } from '../store/index.ts'
+import type { EpochsTable, Store } from '../store/index.ts'
 
 export interface RewardRoutesDependencies {
   store: Store
@@ -11,26 +12,8 @@ export interface RewardRoutesDependencies {
   hotWallet: string | undefined
 }
 
-type EpochRow = {
-  number: number
-  started_at: number
-  start_block: number | null
-  closed_at: number | null
-  end_block: number | null
-  reward_wei: string
-  delegate_cut_wei: string
-  deposit_wei: string
-  total_weight: string
-  scored: number
-  matched: number
-  settlement: string
-  tx_hash: string | null
-  settled_block: number | null
-  settled_at: number | null
-  attempts: number
-  last_error: string | null
-  paid: number
-}
+/** An epochs row as selected below (without the signed transaction), with its count of agents paid. */
+type EpochRow = Omit<Selectable<EpochsTable>, 'tx_nonce' | 'raw_tx'> & { paid: number }
 
 const EPOCH_COLUMNS = `e.number, e.started_at, e.start_block, e.closed_at, e.end_block, e.reward_wei, e.delegate_cut_wei,
   e.deposit_wei, e.total_weight, e.scored, e.matched, e.settlement, e.tx_hash, e.settled_block, e.settled_at,
