@@ -5,6 +5,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { sendFunds } from '../src/chain/index.ts'
 import { useDevnet } from './_harness/chain.ts'
 import { rewardScenario } from './_harness/rewards.ts'
+import { startRpcProxy } from './_harness/rpcProxy.ts'
 
 const context = useDevnet()
 const ETH = 10n ** 18n
@@ -59,5 +60,37 @@ test('settlement: owed while the hot wallet is empty, then every epoch paid once
     )
   } finally {
     await s.dispose()
+  }
+})
+
+test('settlement: the node down, then refusing the broadcast of a stored transaction: the same transaction is sent once it answers', {
+  timeout: 120_000,
+}, async () => {
+  const proxy = await startRpcProxy(context.devnet.url, { refuse: /./ })
+  const s = await rewardScenario(context, { agents: ['agent-0'], settlerRpcUrl: proxy.url })
+  try {
+    s.close({ 'agent-0': { scored: 3, matched: 3 } })
+    await s.settle(2)
+    assert.equal(s.settler.status().owed, 1)
+    assert.match(s.settler.status().lastError ?? '', /does not exist/)
+    // The node answers again, except for broadcasts: the epoch's transaction is signed and stored, not sent.
+    proxy.refuse = /^eth_sendRawTransaction$/
+    await s.settle(2)
+    const stored = s.store.sqlite
+      .prepare<[], { settlement: string; tx_hash: string }>(
+        'SELECT settlement, tx_hash FROM epochs WHERE number = 1',
+      )
+      .get()
+    assert.equal(stored?.settlement, 'sending')
+    assert.equal(await s.read('lastEpoch'), 0n)
+    // Broadcasts go through: that very transaction is re-broadcast and recorded; nothing is signed twice.
+    proxy.refuse = undefined
+    assert.equal((await s.settle()).owed, 0, s.settler.status().lastError)
+    assert.equal(s.settler.status().lastSettled?.txHash, stored?.tx_hash)
+    assert.equal(await context.chain.client.getTransactionCount({ address: s.hotWallet.address }), 1)
+    assert.deepEqual(s.amounts(1), new Map([['agent-0', (9n * ETH) / 10n]]))
+  } finally {
+    await s.dispose()
+    await proxy.close()
   }
 })

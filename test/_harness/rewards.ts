@@ -30,7 +30,14 @@ export async function rewardScenario(
     agents,
     params = REWARD,
     hotWalletWei = 100n * 10n ** 18n,
-  }: { agents: string[]; params?: EpochRewardParameters; hotWalletWei?: bigint },
+    settlerRpcUrl,
+  }: {
+    agents: string[]
+    params?: EpochRewardParameters
+    hotWalletWei?: bigint
+    /** The endpoint the settler uses (e.g. a proxy that fails on demand); the devnet by default. */
+    settlerRpcUrl?: string
+  },
 ) {
   const { chain, devnet } = context
   const store: Store = await openStore({ path: ':memory:' })
@@ -64,7 +71,7 @@ export async function rewardScenario(
   const settler: Settler = createSettler({
     store,
     logger: createLogger({ level: 'silent' }),
-    rpcUrl: devnet.url,
+    rpcUrl: settlerRpcUrl ?? devnet.url,
     chainId: devnet.chainId,
     pool,
     hotWallet,

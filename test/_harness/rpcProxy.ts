@@ -5,6 +5,8 @@ export interface RpcProxy {
   url: string
   /** Calls per method, refused ones included. */
   calls: Map<string, number>
+  /** Methods refused from now on (undefined: none). */
+  refuse: RegExp | undefined
   close(): Promise<void>
 }
 
@@ -14,10 +16,20 @@ export interface RpcProxy {
  */
 export async function startRpcProxy(target: string, { refuse }: { refuse?: RegExp } = {}): Promise<RpcProxy> {
   const calls = new Map<string, number>()
+  const proxy: RpcProxy = {
+    url: '',
+    calls,
+    refuse,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
   const answer = async (call: { id?: unknown; method?: unknown }) => {
     const method = String(call.method)
     calls.set(method, (calls.get(method) ?? 0) + 1)
-    if (refuse?.test(method) === true)
+    if (proxy.refuse?.test(method) === true)
       return {
         jsonrpc: '2.0',
         id: call.id ?? null,
@@ -44,13 +56,6 @@ export async function startRpcProxy(target: string, { refuse }: { refuse?: RegEx
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return proxy
 }
