@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Selectable } from 'kysely'
 import type { EpochClock } from '../epochs/index.ts'
 import type { Settler } from '../settlement/index.ts'
-import type { EpochsTable, Store } from '../store/index.ts'
+import type { EpochAgentsTable, EpochsTable, Store } from '../store/index.ts'
 
 export interface RewardRoutesDependencies {
   store: Store
@@ -60,19 +60,7 @@ export function registerRewardRoutes(app: FastifyInstance, deps: RewardRoutesDep
     epochs: sqlite.prepare<[number, number], EpochRow>(
       `SELECT ${EPOCH_COLUMNS} FROM epochs e WHERE e.number < ? ORDER BY e.number DESC LIMIT ?`,
     ),
-    board: sqlite.prepare<
-      [number],
-      {
-        agent_id: string
-        scored: number
-        matched: number
-        accuracy_bps: number
-        bonus: number
-        weight: string
-        rank: number
-        amount_wei: string
-      }
-    >(
+    board: sqlite.prepare<[number], Omit<EpochAgentsTable, 'epoch' | 'wallet'>>(
       `SELECT agent_id, scored, matched, accuracy_bps, bonus, weight, rank, amount_wei FROM epoch_agents
        WHERE epoch = ? ORDER BY rank = 0, rank, agent_id`,
     ),
