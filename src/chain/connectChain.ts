@@ -1,6 +1,7 @@
-import { type Chain, createPublicClient, defineChain, http, type PublicClient } from 'viem'
+import { type Chain, createPublicClient, http, type PublicClient } from 'viem'
 import { ApiaryError } from '../internal/errors.ts'
 import { redactUrl } from './createRpcClient.ts'
+import { evmChain } from './evmChain.ts'
 
 export interface ConnectedChain {
   chain: Chain
@@ -20,11 +21,6 @@ export async function connectChain(rpcUrl: string): Promise<ConnectedChain> {
       hints: ['check --rpc, or start a devnet with `apiary devnet`'],
     })
   }
-  const chain = defineChain({
-    id,
-    name: `chain ${id}`,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  })
+  const chain = evmChain(id, rpcUrl)
   return { chain, client: createPublicClient({ chain, transport: http(rpcUrl, { retryCount: 1 }) }) }
 }

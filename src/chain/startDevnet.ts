@@ -6,6 +6,7 @@ import { createHardhatRuntimeEnvironment } from 'hardhat/hre'
 import type { Chain } from 'viem'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
+import { evmChain } from './evmChain.ts'
 
 /** Hardhat's well-known development mnemonic: its accounts and keys are public, for local use only. */
 export const DEVNET_MNEMONIC = 'test test test test test test test test test test test junk'
@@ -99,12 +100,7 @@ export async function startDevnet(
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
   const keys = await deriveAccounts(accounts)
   logger.info({ url, chainId, blockTime, hardfork }, 'devnet listening')
-  const chain: Chain = {
-    id: chainId,
-    name: 'apiary devnet',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [url] } },
-  }
+  const chain = evmChain(chainId, url, 'apiary devnet')
   return {
     url,
     chainId,

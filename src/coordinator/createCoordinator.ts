@@ -201,7 +201,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         chainId,
         revoked,
         heartbeatIntervalMs,
-        payout: rewards === undefined ? undefined : (agentId) => latestPayout(store, agentId),
+        payout: rewards === undefined ? undefined : latestPayout(store),
         pool: options.rewards?.settlement?.pool,
       }),
     )

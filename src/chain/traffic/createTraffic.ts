@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type Account,
-  type Chain,
   createPublicClient,
   createWalletClient,
   encodeDeployData,
@@ -17,6 +16,7 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Logger } from '../../internal/logger.ts'
 import { ConstantProductPool, TrafficToken } from '../contracts.generated.ts'
+import { evmChain } from '../evmChain.ts'
 
 export const TRAFFIC_KINDS = [
   'eth transfer',
@@ -85,12 +85,7 @@ export interface Traffic {
  * transactions, spread over legacy, EIP-2930 and EIP-1559 envelopes.
  */
 export function createTraffic({ logger }: { logger: Logger }, params: CreateTrafficParameters): Traffic {
-  const chain: Chain = {
-    id: params.chainId,
-    name: 'apiary',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [params.rpcUrl] } },
-  }
+  const chain = evmChain(params.chainId, params.rpcUrl, 'apiary')
   const transport = http(params.rpcUrl)
   const client: PublicClient = createPublicClient({ chain, transport })
   const accounts = params.accounts.map((a) => privateKeyToAccount(a.privateKey))

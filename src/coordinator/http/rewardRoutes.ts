@@ -95,6 +95,7 @@ export function registerRewardRoutes(app: FastifyInstance, deps: RewardRoutesDep
 
   app.get('/swarm/epoch', async () => {
     const open = deps.clock.current()
+    const row = sql.epoch.get(open.number) as EpochRow
     const settler = deps.settler?.status()
     return {
       epoch: open.number,
@@ -102,8 +103,8 @@ export function registerRewardRoutes(app: FastifyInstance, deps: RewardRoutesDep
       closesAt: iso(open.closesAt ?? null),
       startBlock: open.startBlock ?? null,
       closesAtBlock: open.closesAtBlock ?? null,
-      rewardWei: (sql.epoch.get(open.number) as EpochRow).reward_wei,
-      depositWei: (sql.epoch.get(open.number) as EpochRow).deposit_wei,
+      rewardWei: row.reward_wei,
+      depositWei: row.deposit_wei,
       pool: deps.pool ?? null,
       hotWallet: deps.hotWallet ?? null,
       owedEpochs: settler?.owed ?? null,

@@ -1,5 +1,4 @@
 import {
-  type Chain,
   createPublicClient,
   encodeFunctionData,
   type Hex,
@@ -11,6 +10,7 @@ import {
 } from 'viem'
 import { AgentRewardPool } from '../../chain/contracts.generated.ts'
 import { redactUrl } from '../../chain/createRpcClient.ts'
+import { evmChain } from '../../chain/evmChain.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { splitDeposit } from '../epochs/index.ts'
@@ -81,13 +81,10 @@ export function createSettler({
   now = Date.now,
 }: SettlerDependencies): Settler {
   const retry = retryOption ?? { baseMs: 1000, maxMs: 60_000 }
-  const chain: Chain = {
-    id: chainId,
-    name: 'settlement',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  }
-  const client: PublicClient = createPublicClient({ chain, transport: http(rpcUrl, { retryCount: 0 }) })
+  const client: PublicClient = createPublicClient({
+    chain: evmChain(chainId, rpcUrl, 'settlement'),
+    transport: http(rpcUrl, { retryCount: 0 }),
+  })
   const { sqlite } = store
   const sql = {
     next: sqlite.prepare<[], EpochRow>(
