@@ -1,6 +1,5 @@
+import { type AgentWeight, computeWeights, splitDeposit, type WeightParameters } from '../../epoch/index.ts'
 import type { Store } from '../store/index.ts'
-import { type AgentWeight, computeWeights, type WeightParameters } from './computeWeights.ts'
-import { splitDeposit } from './splitDeposit.ts'
 
 export interface EpochRewardParameters extends WeightParameters {
   /** Wei paid for one epoch, before the delegate's cut. */

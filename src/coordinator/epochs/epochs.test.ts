@@ -3,12 +3,11 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { computeWeights, splitDeposit } from '../../epoch/index.ts'
 import { createLogger } from '../../internal/logger.ts'
 import { openStore } from '../store/index.ts'
 import { closeEpoch, openEpoch } from './closeEpoch.ts'
-import { computeWeights } from './computeWeights.ts'
 import { createEpochClock } from './createEpochClock.ts'
-import { splitDeposit } from './splitDeposit.ts'
 
 const params = { bonusAccuracyBps: 9950, bonusMultiplierBps: 12_000, minTasks: 10 }
 const work = (agentId: string, scored: number, matched: number) => ({

@@ -11,9 +11,9 @@ import {
 import { AgentRewardPool } from '../../chain/contracts.generated.ts'
 import { redactUrl } from '../../chain/createRpcClient.ts'
 import { evmChain } from '../../chain/evmChain.ts'
+import { splitDeposit } from '../../epoch/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
-import { splitDeposit } from '../epochs/index.ts'
 import type { Store } from '../store/index.ts'
 
 export interface SettlerDependencies {

@@ -1,0 +1,183 @@
+import { hash } from 'node:crypto'
+import { buildJobTree, type JobTree } from './buildJobTree.ts'
+import { buildPayoutTree, type PayoutTree } from './buildPayoutTree.ts'
+import { BUNDLE_VERSION, type Summary } from './bundleSchema.ts'
+import { canonicalJson } from './canonicalJson.ts'
+import { computePayouts, type PayoutParameters } from './computePayouts.ts'
+import { computeWeights, type WeightParameters } from './computeWeights.ts'
+import { type JobRecord, jobCanonicalJson } from './jobRecord.ts'
+import { formatSealMessage } from './sealMessage.ts'
+
+export interface BundleAgent {
+  agentId: string
+  /** Payout address. */
+  address: string
+  uptimeSeconds: number
+}
+
+export interface BuildBundleParameters {
+  chainId: number
+  epoch: number
+  /** Epoch start and close (ms since 1970). The seal time is the close time, so sealing again is identical. */
+  startedAt: number
+  closedAt: number
+  blocks: { from: number | null; to: number | null }
+  /** The epoch's jobs, sorted by id. */
+  jobs: readonly JobRecord[]
+  /** Agents seen during the epoch (with their uptime); agents that only appear in jobs get 0 s. */
+  agents: readonly BundleAgent[]
+  /** Wei the epoch pays out (before fees). */
+  revenue: bigint
+  weights: WeightParameters
+  payouts: PayoutParameters
+  /** The sealing key's address. */
+  coordinator: string
+  /** The EpochRegistry the seal is anchored in, if any. */
+  registry: string | null
+}
+
+export const BUNDLE_FILES = ['SUMMARY.json', 'jobs.json', 'agents.json', 'SIGNATURE.txt'] as const
+export type BundleFileName = (typeof BUNDLE_FILES)[number]
+
+export interface UnsignedBundle {
+  /** The directory name: `epoch-000012`. */
+  dir: string
+  summary: Summary
+  files: Record<Exclude<BundleFileName, 'SIGNATURE.txt'>, Uint8Array>
+  /** The exact text the sealing key signs (EIP-191). */
+  message: string
+  jobTree: JobTree
+  payoutTree: PayoutTree
+}
+
+/** `epoch-000012`. */
+export function epochDirName(epoch: number): string {
+  return `epoch-${String(epoch).padStart(6, '0')}`
+}
+
+export function sha256Tag(bytes: Uint8Array | string): string {
+  return `sha256:${hash('sha256', bytes, 'hex')}`
+}
+
+/**
+ * Everything of an epoch bundle but its signature (docs/spec/bundle.md): the job tree, weights and payouts
+ * recomputed from the jobs, the payout tree, and the three JSON files in RFC 8785 form. Deterministic: the
+ * same parameters give the same bytes, which is what makes sealing idempotent and verification a recompute.
+ */
+export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
+  const enc = new TextEncoder()
+  const dir = epochDirName(p.epoch)
+  const jobTree = buildJobTree(p.jobs)
+
+  const work = new Map<string, { wallet: string; scored: number; matched: number }>()
+  const byType: Record<string, number> = {}
+  let matched = 0
+  for (const job of p.jobs) {
+    const w = work.get(job.agent_id) ?? { wallet: job.agent, scored: 0, matched: 0 }
+    w.scored++
+    if (job.matched) w.matched++
+    work.set(job.agent_id, w)
+    byType[job.type] = (byType[job.type] ?? 0) + 1
+    if (job.matched) matched++
+  }
+  const uptime = new Map(p.agents.map((a) => [a.agentId, a]))
+  for (const a of p.agents)
+    if (!work.has(a.agentId)) work.set(a.agentId, { wallet: a.address.toLowerCase(), scored: 0, matched: 0 })
+  const weighted = computeWeights(
+    [...work].map(([agentId, w]) => ({ agentId, wallet: w.wallet, scored: w.scored, matched: w.matched })),
+    p.weights,
+  ).sort((a, b) => (a.agentId < b.agentId ? -1 : 1))
+  const uptimeOf = (agentId: string) => Math.max(0, Math.floor(uptime.get(agentId)?.uptimeSeconds ?? 0))
+  const { payouts, treasury } = computePayouts(
+    p.revenue,
+    weighted.map((a) => ({ address: a.wallet, weight: a.weight, uptimeSeconds: uptimeOf(a.agentId) })),
+    p.payouts,
+  )
+  const paid = payouts.filter((x) => x.amount > 0n)
+  const payoutTree = buildPayoutTree(paid.map((x) => ({ account: x.address, amount: x.amount })))
+
+  const jobsBytes = enc.encode(
+    `{"epoch":${p.epoch},"epoch_id":"${dir}","jobs":[${p.jobs.map(jobCanonicalJson).join(',')}],"jobs_count":${p.jobs.length}}`,
+  )
+  const agentsBytes = enc.encode(
+    canonicalJson({
+      epoch: p.epoch,
+      agents: weighted.map((a) => ({
+        agent_id: a.agentId,
+        address: a.wallet,
+        jobs: a.scored,
+        matched: a.matched,
+        accuracy_bps: a.accuracyBps,
+        bonus: a.bonus,
+        weight: a.weight.toString(),
+        rank: a.rank,
+        uptime_seconds: uptimeOf(a.agentId),
+      })),
+      payouts: paid.map((x) => ({
+        address: x.address,
+        work_share: x.workShare.toString(),
+        readiness_share: x.readinessShare.toString(),
+        amount: x.amount.toString(),
+        proof: payoutTree.proof(x.address),
+      })),
+    }),
+  )
+  const iso = (ms: number) => new Date(ms).toISOString()
+  const summary: Summary = {
+    version: BUNDLE_VERSION,
+    epoch: p.epoch,
+    epoch_id: dir,
+    status: 'sealed',
+    chain_id: p.chainId,
+    coordinator: p.coordinator.toLowerCase(),
+    registry: p.registry === null ? null : p.registry.toLowerCase(),
+    start_time: iso(p.startedAt),
+    end_time: iso(p.closedAt),
+    sealed_at: iso(p.closedAt),
+    blocks: p.blocks,
+    jobs: { count: p.jobs.length, matched, merkle_root: jobTree.root, by_type: byType },
+    payouts: { root: payoutTree.root, count: paid.length },
+    treasury: {
+      revenue: treasury.revenue.toString(),
+      operator_fee: treasury.operatorFee.toString(),
+      protocol_fee: treasury.protocolFee.toString(),
+      work_pool: treasury.workPool.toString(),
+      readiness_pool: treasury.readinessPool.toString(),
+      distributed: treasury.distributed.toString(),
+      undistributed: treasury.undistributed.toString(),
+    },
+    params: {
+      model: p.payouts.model,
+      operator_fee_bps: p.payouts.operatorFeeBps,
+      protocol_fee_bps: p.payouts.protocolFeeBps,
+      work_pool_bps: p.payouts.workPoolBps,
+      readiness_pool_bps: p.payouts.readinessPoolBps,
+      bonus_accuracy_bps: p.weights.bonusAccuracyBps,
+      bonus_multiplier_bps: p.weights.bonusMultiplierBps,
+      min_tasks: p.weights.minTasks,
+    },
+    agents_count: weighted.length,
+    files: { 'agents.json': sha256Tag(agentsBytes), 'jobs.json': sha256Tag(jobsBytes) },
+  }
+  const summaryBytes = enc.encode(canonicalJson(summary))
+  const message = formatSealMessage({
+    chainId: p.chainId,
+    epoch: p.epoch,
+    jobRoot: jobTree.root,
+    payoutRoot: payoutTree.root,
+    jobs: p.jobs.length,
+    distributed: treasury.distributed,
+    summary: sha256Tag(summaryBytes),
+    jobsFile: summary.files['jobs.json'],
+    agentsFile: summary.files['agents.json'],
+    sealedAt: summary.sealed_at,
+  })
+  return {
+    dir,
+    summary,
+    files: { 'SUMMARY.json': summaryBytes, 'jobs.json': jobsBytes, 'agents.json': agentsBytes },
+    message,
+    jobTree,
+    payoutTree,
+  }
+}

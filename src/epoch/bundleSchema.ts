@@ -1,0 +1,95 @@
+import { z } from 'zod'
+
+const address = z.string().regex(/^0x[0-9a-f]{40}$/, 'expected a lower-case 0x address')
+const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'expected 0x + 64 lower-case hex digits')
+const wei = z.string().regex(/^(0|[1-9]\d*)$/, 'expected a decimal integer')
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
+const bps = z.number().int().min(0).max(10_000)
+const sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 hex digits>')
+const isoTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'expected an ISO 8601 UTC time')
+
+export const BUNDLE_VERSION = 'apiary-epoch-bundle/1'
+
+/** SUMMARY.json (docs/spec/bundle.md#summary). */
+export const summarySchema = z.strictObject({
+  version: z.literal(BUNDLE_VERSION),
+  epoch: z.number().int().positive().max(999_999_999),
+  epoch_id: z.string(),
+  status: z.literal('sealed'),
+  chain_id: count,
+  coordinator: address,
+  registry: address.nullable(),
+  start_time: isoTime,
+  end_time: isoTime,
+  sealed_at: isoTime,
+  blocks: z.strictObject({ from: count.nullable(), to: count.nullable() }),
+  jobs: z.strictObject({
+    count,
+    matched: count,
+    merkle_root: hex32,
+    by_type: z.record(z.string(), count),
+  }),
+  payouts: z.strictObject({ root: hex32, count }),
+  treasury: z.strictObject({
+    revenue: wei,
+    operator_fee: wei,
+    protocol_fee: wei,
+    work_pool: wei,
+    readiness_pool: wei,
+    distributed: wei,
+    undistributed: wei,
+  }),
+  params: z.strictObject({
+    model: z.enum(['pools', 'f1']),
+    operator_fee_bps: bps,
+    protocol_fee_bps: bps,
+    work_pool_bps: bps,
+    readiness_pool_bps: bps,
+    bonus_accuracy_bps: bps,
+    bonus_multiplier_bps: z.number().int().min(0).max(1_000_000),
+    min_tasks: count,
+  }),
+  agents_count: count,
+  files: z.strictObject({ 'agents.json': sha256, 'jobs.json': sha256 }),
+})
+
+export type Summary = z.infer<typeof summarySchema>
+
+/** agents.json (docs/spec/bundle.md#agents). */
+export const agentsFileSchema = z.strictObject({
+  epoch: z.number().int().positive(),
+  agents: z.array(
+    z.strictObject({
+      agent_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+      address,
+      jobs: count,
+      matched: count,
+      accuracy_bps: bps,
+      bonus: z.boolean(),
+      weight: wei,
+      rank: count,
+      uptime_seconds: count,
+    }),
+  ),
+  payouts: z.array(
+    z.strictObject({
+      address,
+      work_share: wei,
+      readiness_share: wei,
+      amount: wei,
+      proof: z.array(hex32),
+    }),
+  ),
+})
+
+export type AgentsFile = z.infer<typeof agentsFileSchema>
+
+/** jobs.json (docs/spec/bundle.md#jobs); the records themselves are checked with jobRecordSchema. */
+export const jobsFileSchema = z.strictObject({
+  epoch: z.number().int().positive(),
+  epoch_id: z.string(),
+  jobs: z.array(z.unknown()),
+  jobs_count: count,
+})

@@ -1,0 +1,74 @@
+export {
+  BUNDLE_FILES,
+  type BuildBundleParameters,
+  type BundleAgent,
+  type BundleFileName,
+  buildBundle,
+  epochDirName,
+  sha256Tag,
+  type UnsignedBundle,
+} from './buildBundle.ts'
+export {
+  buildJobTree,
+  buildTreeFromLeaves,
+  EMPTY_JOB_ROOT,
+  type JobProofStep,
+  type JobTree,
+  jobProofRoot,
+} from './buildJobTree.ts'
+export { buildPayoutTree, type PayoutLeaf, type PayoutTree, verifyPayoutProof } from './buildPayoutTree.ts'
+export { type BundleCarReturnType, bundleCar } from './bundleCar.ts'
+export {
+  type AgentsFile,
+  agentsFileSchema,
+  BUNDLE_VERSION,
+  jobsFileSchema,
+  type Summary,
+  summarySchema,
+} from './bundleSchema.ts'
+export { canonicalJson } from './canonicalJson.ts'
+export {
+  type ComputePayoutsReturnType,
+  computePayouts,
+  DEFAULT_PAYOUT_PARAMETERS,
+  type Payout,
+  type PayoutInput,
+  type PayoutParameters,
+  type Treasury,
+} from './computePayouts.ts'
+export {
+  type AgentEpochWork,
+  type AgentWeight,
+  computeWeights,
+  type WeightParameters,
+} from './computeWeights.ts'
+export {
+  epochOfJobId,
+  type JobRecord,
+  jobCanonicalJson,
+  jobId,
+  jobLeaf,
+  jobRecordSchema,
+} from './jobRecord.ts'
+export { type ProofOfExecutionParameters, proofOfExecution } from './proofOfExecution.ts'
+export { type ReadBundleCarReturnType, readBundleCar } from './readBundleCar.ts'
+export {
+  type BuildReceiptParameters,
+  buildReceipt,
+  RECEIPT_VERSION,
+  type Receipt,
+  receiptSchema,
+} from './receipt.ts'
+export {
+  formatSealMessage,
+  formatSignatureFile,
+  parseSignatureFile,
+  type SealFields,
+  type SignatureFile,
+  sealField,
+} from './sealMessage.ts'
+export { type Bundle, signBundle } from './signBundle.ts'
+export { type SplitDepositParameters, type SplitDepositReturnType, splitDeposit } from './splitDeposit.ts'
+export type { VerificationCheck, VerificationReport } from './verification.ts'
+export { type BundleVerificationReport, type VerifyBundleOptions, verifyBundle } from './verifyBundle.ts'
+export { type ReceiptVerificationReport, verifyReceipt } from './verifyReceipt.ts'
