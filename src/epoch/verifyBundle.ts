@@ -11,7 +11,7 @@ import {
 } from './bundleSchema.ts'
 import { canonicalJson } from './canonicalJson.ts'
 import { type JobRecord, jobRecordSchema } from './jobRecord.ts'
-import { parseSignatureFile } from './sealMessage.ts'
+import { parseSignatureFile, sealField } from './sealMessage.ts'
 import { createChecks, type VerificationReport } from './verification.ts'
 
 export interface VerifyBundleOptions {
@@ -60,6 +60,49 @@ export async function verifyBundle(
       .filter(Boolean)
       .join('; '),
   )
+  const sig = files['SIGNATURE.txt'] === undefined ? undefined : parseSignatureFile(text('SIGNATURE.txt'))
+  if (sig === undefined)
+    c.fail(
+      'signature',
+      'APIARY_BUNDLE_SIGNATURE_UNREADABLE',
+      'SIGNATURE.txt is missing or not in the seal layout',
+    )
+  else {
+    out.signer = sig.signer
+    let recovered: string | undefined
+    try {
+      recovered = (
+        await recoverMessageAddress({ message: sig.message, signature: sig.signature as `0x${string}` })
+      ).toLowerCase()
+    } catch {
+      recovered = undefined
+    }
+    c.check(
+      'signature',
+      recovered === sig.signer,
+      'APIARY_BUNDLE_SIGNATURE_INVALID',
+      `EIP-191 signature by ${sig.signer}`,
+      `the signature ${recovered === undefined ? 'is malformed' : `was made by ${recovered}, not by ${sig.signer}`}`,
+    )
+    const unsigned = (['SUMMARY.json', 'jobs.json', 'agents.json'] as const).filter(
+      (name) => sealField(sig.message, name) !== sha256Tag(files[name] ?? new Uint8Array()),
+    )
+    c.check(
+      'seal-files',
+      unsigned.length === 0,
+      'APIARY_BUNDLE_SEAL_TEXT_MISMATCH',
+      'the signed text covers the bytes of SUMMARY.json, jobs.json and agents.json',
+      `the signed text does not cover the bytes of ${unsigned.join(', ')}`,
+    )
+    if (options.expectedSigner !== undefined)
+      c.check(
+        'signer',
+        sig.signer === options.expectedSigner.toLowerCase(),
+        'APIARY_BUNDLE_SIGNER_UNEXPECTED',
+        `signed by the expected sealing key ${sig.signer}`,
+        `signed by ${sig.signer}, expected ${options.expectedSigner.toLowerCase()}`,
+      )
+  }
   if (files['SUMMARY.json'] === undefined) return finish()
 
   const summary = parseJson('SUMMARY.json', text('SUMMARY.json'), (v) => summarySchema.safeParse(v))
@@ -210,52 +253,22 @@ export async function verifyBundle(
     `${notCanonical.join(', ')} differ from what their content gives`,
   )
 
-  const sig = files['SIGNATURE.txt'] === undefined ? undefined : parseSignatureFile(text('SIGNATURE.txt'))
-  if (sig === undefined)
-    c.fail(
-      'signature',
-      'APIARY_BUNDLE_SIGNATURE_UNREADABLE',
-      'SIGNATURE.txt is missing or not in the seal layout',
-    )
-  else {
-    out.signer = sig.signer
+  if (sig !== undefined) {
     const line = firstLineDifference(sig.message, rebuilt.message)
-    if (line !== undefined)
-      c.fail(
-        'seal-text',
-        'APIARY_BUNDLE_SEAL_TEXT_MISMATCH',
-        `SIGNATURE.txt says "${line.actual}", the bundle gives "${line.expected}"`,
-      )
-    else c.pass('seal-text', 'the signed text names this bundle’s roots and file hashes')
-    let recovered: string | undefined
-    try {
-      recovered = (
-        await recoverMessageAddress({ message: sig.message, signature: sig.signature as `0x${string}` })
-      ).toLowerCase()
-    } catch {
-      recovered = undefined
-    }
-    if (recovered !== sig.signer)
-      c.fail(
-        'signature',
-        'APIARY_BUNDLE_SIGNATURE_INVALID',
-        `the signature ${recovered === undefined ? 'is malformed' : `was made by ${recovered}, not by ${sig.signer}`}`,
-      )
-    else if (sig.signer !== s.coordinator)
-      c.fail(
-        'signature',
-        'APIARY_BUNDLE_SIGNER_MISMATCH',
-        `signed by ${sig.signer}; SUMMARY.json names the coordinator ${s.coordinator}`,
-      )
-    else c.pass('signature', `EIP-191 signature by ${sig.signer}`)
-    if (options.expectedSigner !== undefined)
-      c.check(
-        'signer',
-        sig.signer === options.expectedSigner.toLowerCase(),
-        'APIARY_BUNDLE_SIGNER_UNEXPECTED',
-        `signed by the expected sealing key ${sig.signer}`,
-        `signed by ${sig.signer}, expected ${options.expectedSigner.toLowerCase()}`,
-      )
+    c.check(
+      'seal-text',
+      line === undefined,
+      'APIARY_BUNDLE_SEAL_TEXT_MISMATCH',
+      'the signed text names this bundle’s roots, counts and file hashes',
+      `SIGNATURE.txt says "${line?.actual}", the bundle gives "${line?.expected}"`,
+    )
+    c.check(
+      'coordinator',
+      sig.signer === s.coordinator,
+      'APIARY_BUNDLE_SIGNER_MISMATCH',
+      `the signer is SUMMARY.json's coordinator`,
+      `signed by ${sig.signer}; SUMMARY.json names the coordinator ${s.coordinator}`,
+    )
   }
 
   const { cid } = await bundleCar(s.epoch_id, files)

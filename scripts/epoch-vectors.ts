@@ -1,0 +1,125 @@
+/**
+ * Writes the epoch test vectors of docs/spec/epoch-merkle.md and docs/spec/bundle.md. Run it after a
+ * deliberate format change (`node scripts/epoch-vectors.ts`); src/epoch/vectors.test.ts checks that the code
+ * still gives exactly these bytes, and re-derives the tree with a second, independent implementation.
+ */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { privateKeyToAccount } from 'viem/accounts'
+import {
+  buildBundle,
+  buildJobTree,
+  buildReceipt,
+  bundleCar,
+  EMPTY_JOB_ROOT,
+  type JobRecord,
+  jobCanonicalJson,
+  jobId,
+  jobLeaf,
+  proofOfExecution,
+  signBundle,
+} from '../src/epoch/index.ts'
+
+const out = join(import.meta.dirname, '..', 'docs', 'spec', 'vectors')
+const enc = new TextEncoder()
+const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`
+
+/** A fixed sealing key: never use it for anything but these vectors. */
+const SEALING_KEY = `0x${'11'.repeat(32)}` as const
+const agents = [
+  { agentId: 'bee-01', address: '0x1111111111111111111111111111111111111111', uptimeSeconds: 30 },
+  { agentId: 'bee-02', address: '0x2222222222222222222222222222222222222222', uptimeSeconds: 20 },
+  { agentId: 'bee-03', address: '0x3333333333333333333333333333333333333333', uptimeSeconds: 30 },
+]
+
+export function vectorJobs(): JobRecord[] {
+  return Array.from({ length: 7 }, (_, i) => {
+    const agent = agents[i % 3] as (typeof agents)[number]
+    return {
+      id: jobId(7, i + 1),
+      type: `tx.validate.l${(i % 4) + 1}`,
+      agent: agent.address,
+      agent_id: agent.agentId,
+      source: {
+        chain_id: 31337,
+        block: 100 + Math.floor(i / 2),
+        tx_hash: `0x${(i + 1).toString(16).padStart(64, 'a')}`,
+        tx_index: i % 2,
+      },
+      fee: '0',
+      execution_ms: 3 + i,
+      poe_hash: proofOfExecution({
+        input: enc.encode(`witness ${i}`),
+        result: enc.encode(`result ${i}`),
+        agent: agent.address,
+      }),
+      submitted_at: new Date(Date.UTC(2026, 10, 21, 12, 0, i)).toISOString(),
+      completed_at: new Date(Date.UTC(2026, 10, 21, 12, 0, i, 3 + i)).toISOString(),
+      verdict: i === 5 ? 'invalid' : 'valid',
+      matched: i !== 6,
+    }
+  })
+}
+
+const jobs = vectorJobs()
+const merkle = {
+  description:
+    'Job Merkle tree vectors (docs/spec/epoch-merkle.md). leaf = sha256(0x00 || canonical), node = sha256(0x01 || left || right), odd last node promoted. trees[n-1] is the tree of the first n jobs.',
+  jobs: jobs.map((job) => ({ job, canonical: jobCanonicalJson(job), leaf: hex(jobLeaf(job)) })),
+  empty_root: EMPTY_JOB_ROOT,
+  trees: jobs.map((_, n) => {
+    const tree = buildJobTree(jobs.slice(0, n + 1))
+    return { count: n + 1, root: tree.root, proofs: jobs.slice(0, n + 1).map((__, i) => tree.proof(i)) }
+  }),
+}
+writeFileSync(join(out, 'epoch-merkle.json'), `${JSON.stringify(merkle, null, 2)}\n`)
+
+const signer = privateKeyToAccount(SEALING_KEY)
+const bundle = await signBundle(
+  buildBundle({
+    chainId: 31337,
+    epoch: 7,
+    startedAt: Date.UTC(2026, 10, 21, 12, 0, 0),
+    closedAt: Date.UTC(2026, 10, 21, 12, 0, 30),
+    blocks: { from: 100, to: 103 },
+    jobs,
+    agents,
+    revenue: 10n ** 18n + 7n,
+    weights: { bonusAccuracyBps: 9950, bonusMultiplierBps: 12000, minTasks: 1 },
+    payouts: { model: 'pools', operatorFeeBps: 500, protocolFeeBps: 200, workPoolBps: 7000, readinessPoolBps: 3000 },
+    coordinator: signer.address,
+    registry: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
+  }),
+  signer,
+)
+const { cid, car } = await bundleCar(bundle.dir, bundle.files)
+const text = (b: Uint8Array) => Buffer.from(b).toString('utf8')
+const vector = {
+  description:
+    'An epoch bundle (docs/spec/bundle.md): the files byte for byte (UTF-8), the UnixFS CIDv1 of the directory (ipfs add -r --cid-version=1), the CAR size, and a receipt of job 3.',
+  sealing_key: SEALING_KEY,
+  signer: signer.address.toLowerCase(),
+  dir: bundle.dir,
+  files: Object.fromEntries(Object.entries(bundle.files).map(([name, bytes]) => [name, text(bytes)])),
+  cid,
+  car_bytes: car.length,
+  car_sha256: `sha256:${(await import('node:crypto')).hash('sha256', car, 'hex')}`,
+  receipt: buildReceipt({
+    chainId: 31337,
+    epoch: 7,
+    job: jobs[2] as JobRecord,
+    proof: bundle.jobTree.proof(2),
+    jobRoot: bundle.jobTree.root,
+    seal: text(bundle.files['SIGNATURE.txt']),
+    cid,
+    anchor: null,
+  }),
+  kubo_planets: {
+    description:
+      "Kubo's own vector (test/sharness/t0040-add-and-cat.sh): a directory planets/ with mars.txt = 'Hello Mars!\\n' and venus.txt = 'Hello Venus!\\n', ipfs add -r --cid-version=1",
+    files: { 'mars.txt': 'Hello Mars!\n', 'venus.txt': 'Hello Venus!\n' },
+    cid: 'bafybeih7e5dmkyk25up5vxug4q3hrg2fxbzf23dfrac2fns5h7z4aa7ioi',
+  },
+}
+writeFileSync(join(out, 'epoch-bundle.json'), `${JSON.stringify(vector, null, 2)}\n`)
+console.log(`wrote epoch-merkle.json (${jobs.length} jobs) and epoch-bundle.json (${cid})`)
