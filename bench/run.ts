@@ -5,9 +5,10 @@ import { formatTable } from '../src/internal/table.ts'
 import { benchDispatch } from './dispatch.bench.ts'
 import { benchL1 } from './l1.bench.ts'
 import { benchL3 } from './l3.bench.ts'
+import { benchMerkle } from './merkle.bench.ts'
 
 /**
- * `npm run bench [l1|l3|dispatch]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * `npm run bench [l1|l3|dispatch|merkle]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
  * Figures go to BENCHMARKS.md by hand, with the machine they came from.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -18,6 +19,7 @@ const benches = {
   l1: () => benchL1(fixtures),
   l3: () => benchL3(),
   dispatch: () => benchDispatch({ seconds: 10, memoryMinutes: minutes }),
+  merkle: () => benchMerkle(),
 }
 mkdirSync(join(here, 'results'), { recursive: true })
 for (const [name, run] of Object.entries(benches)) {

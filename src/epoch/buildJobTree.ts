@@ -18,6 +18,13 @@ export interface JobTree {
    * hash): what `proof` formats, without making strings.
    */
   proofBytes(index: number): Uint8Array
+  /**
+   * Writes the packed proof into `out` (at least 33 × depth bytes) and returns its length: every proof of
+   * a large tree without an allocation per proof.
+   */
+  proofInto(index: number, out: Uint8Array): number
+  /** Levels above the leaves: the longest proof has this many steps. */
+  depth: number
 }
 
 export const EMPTY_JOB_ROOT = `0x${'00'.repeat(32)}` as const
@@ -55,32 +62,35 @@ export function buildTreeFromLeaves(leaves: Uint8Array): JobTree {
   const root =
     count === 0 ? EMPTY_JOB_ROOT : (`0x${Buffer.from(level.subarray(0, 32)).toString('hex')}` as const)
 
-  const proofBytes = (index: number): Uint8Array => {
+  const proofInto = (index: number, out: Uint8Array): number => {
     if (!Number.isInteger(index) || index < 0 || index >= count)
       throw new RangeError(`job index ${index} is outside 0..${count - 1}`)
-    const steps: number[] = []
+    let length = 0
     let at = index
     let w = count
     for (let d = 0; d + 1 < levels.length; d++) {
       const sibling = at ^ 1
-      if (sibling < w) steps.push(d, sibling)
+      if (sibling < w) {
+        out[length] = sibling & 1
+        out.set((levels[d] as Uint8Array).subarray(sibling * 32, sibling * 32 + 32), length + 1)
+        length += 33
+      }
       at >>= 1
       w = Math.ceil(w / 2)
     }
-    const out = new Uint8Array((steps.length / 2) * 33)
-    for (let s = 0; s < steps.length; s += 2) {
-      const d = steps[s] as number
-      const sibling = steps[s + 1] as number
-      const o = (s / 2) * 33
-      out[o] = sibling & 1 ? 1 : 0
-      out.set((levels[d] as Uint8Array).subarray(sibling * 32, sibling * 32 + 32), o + 1)
-    }
-    return out
+    return length
+  }
+  const depth = levels.length - 1
+  const proofBytes = (index: number): Uint8Array => {
+    const out = new Uint8Array(depth * 33)
+    return out.subarray(0, proofInto(index, out))
   }
 
   return {
     root,
     count,
+    depth,
+    proofInto,
     proofBytes,
     proof(index) {
       const bytes = proofBytes(index)
