@@ -3,7 +3,6 @@ import {
   encodeFunctionData,
   type Hex,
   http,
-  keccak256,
   type LocalAccount,
   type PublicClient,
   parseEventLogs,
@@ -15,6 +14,7 @@ import { splitDeposit } from '../../epoch/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import type { Store } from '../store/index.ts'
+import { broadcastTx, followTx, signNextTx } from './writeAheadTx.ts'
 
 export interface SettlerDependencies {
   store: Store
@@ -85,6 +85,7 @@ export function createSettler({
     chain: evmChain(chainId, rpcUrl, 'settlement'),
     transport: http(rpcUrl, { retryCount: 0 }),
   })
+  const tx = { client, wallet: hotWallet, chainId, maxFeePerGasWei }
   const { sqlite } = store
   const sql = {
     next: sqlite.prepare<[], EpochRow>(
@@ -192,60 +193,26 @@ export function createSettler({
       functionName: 'depositAndSettle',
       args: [BigInt(row.number), agents, [...weights.values()]],
     })
-    const block = await client.getBlock({ blockTag: 'latest' })
-    const tip = 1_000_000_000n < maxFeePerGasWei ? 1_000_000_000n : maxFeePerGasWei
-    const base = block.baseFeePerGas ?? 0n
-    if (base + tip > maxFeePerGasWei)
-      throw new ApiaryError(
-        'APIARY_GAS_PRICE_ABOVE_CAP',
-        `the base fee (${base} wei) plus tip is above the cap of ${maxFeePerGasWei} wei per gas`,
-        { retryable: true },
-      )
-    const maxFeePerGas = base * 2n + tip < maxFeePerGasWei ? base * 2n + tip : maxFeePerGasWei
-    const estimate = await client.estimateGas({ account: hotWallet.address, to: pool, data, value })
-    const gas = (estimate * 12n) / 10n
-    const balance = await client.getBalance({ address: hotWallet.address })
-    if (balance < value + gas * maxFeePerGas)
-      throw new ApiaryError(
-        'APIARY_HOT_WALLET_SHORT',
-        `the hot wallet ${hotWallet.address} holds ${balance} wei; epoch ${row.number} needs ${value + gas * maxFeePerGas}`,
-        { retryable: true, hints: ['fund it: apiary fund --amount 1ether <hot wallet>'] },
-      )
-    const nonce = await client.getTransactionCount({ address: hotWallet.address, blockTag: 'pending' })
-    const raw = await hotWallet.signTransaction({
-      type: 'eip1559',
-      chainId,
-      nonce,
+    const { raw, hash, nonce } = await signNextTx(tx, {
       to: pool,
       data,
       value,
-      gas,
-      maxFeePerGas,
-      maxPriorityFeePerGas: tip,
+      what: `epoch ${row.number}`,
     })
-    const hash = keccak256(raw)
     sql.sending.run(raw, hash, nonce, row.number) // write-ahead: a crash from here on re-broadcasts it
     logger.info(
       { epoch: row.number, tx: hash, nonce, agents: agents.length, value: value.toString() },
       'settling an epoch',
     )
-    await broadcast(raw)
-  }
-
-  const broadcast = async (raw: Hex) => {
-    try {
-      await client.sendRawTransaction({ serializedTransaction: raw })
-    } catch (error) {
-      const message = String((error as Error).message).toLowerCase()
-      if (!message.includes('already known') && !message.includes('known transaction')) throw error
-    }
+    await broadcastTx(client, raw)
   }
 
   /** A transaction was sent for the epoch: record it when mined, re-broadcast it while it is not. */
   const follow = async (row: EpochRow) => {
     const hash = row.tx_hash as Hex
-    const receipt = await client.getTransactionReceipt({ hash }).catch(() => undefined)
-    if (receipt !== undefined) {
+    const sent = await followTx(tx, { hash, raw: row.raw_tx as Hex, nonce: row.tx_nonce ?? 0 })
+    if (sent.state === 'mined') {
+      const { receipt } = sent
       if (receipt.status === 'success') {
         const [settled] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Settled' })
         if (settled === undefined) throw new Error(`settlement ${hash} has no Settled event`)
@@ -262,13 +229,9 @@ export function createSettler({
       }
       return
     }
-    const mined = await client.getTransactionCount({ address: hotWallet.address, blockTag: 'latest' })
-    if (mined > (row.tx_nonce ?? 0)) {
-      // Its nonce went to another transaction and the pool does not have the epoch: sign it again.
+    // Its nonce went to another transaction and the pool does not have the epoch: sign it again.
+    if (sent.state === 'replaced')
       sql.owe.run(`nonce ${row.tx_nonce} was used by another transaction`, row.number)
-      return
-    }
-    await broadcast(row.raw_tx as Hex)
   }
 
   return {
