@@ -1,5 +1,6 @@
 export { type ConnectedChain, connectChain } from './connectChain.ts'
 export { createRpcClient, type RpcRequest, redactUrl } from './createRpcClient.ts'
+export * from './epochs/index.ts'
 export * from './keystore/index.ts'
 export { parseAmount } from './parseAmount.ts'
 export * from './rewards/index.ts'

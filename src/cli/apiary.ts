@@ -13,6 +13,7 @@ import { registerRewards } from './commands/rewards.ts'
 import { registerTraffic } from './commands/traffic.ts'
 import { registerUp } from './commands/up.ts'
 import { registerValidate } from './commands/validate.ts'
+import { registerVerify } from './commands/verify.ts'
 import { createCliContext } from './context.ts'
 
 // A reader that stops early (`apiary … | head`) is not an error.
@@ -34,6 +35,7 @@ registerUp(program, context)
 registerCoordinator(program, context)
 registerAgent(program, context)
 registerValidate(program, context)
+registerVerify(program, context)
 registerDevnet(program, context)
 registerApikey(program, context)
 registerKeygen(program, context)

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Hex, LocalAccount } from 'viem'
 import { createRpcClient, type RpcRequest, redactUrl } from '../chain/createRpcClient.ts'
+import type { PayoutParameters } from '../epoch/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 import { createDispatcher } from './dispatch/index.ts'
@@ -12,6 +13,7 @@ import { buildHttpApi } from './http/buildHttpApi.ts'
 import { loadReplay } from './replay/index.ts'
 import { buildSwarmRpc } from './rpc/index.ts'
 import { createAccuracy, type ScoredField, type Tally } from './scoring/index.ts'
+import type { SealerStatus } from './sealing/index.ts'
 import type { SettlerStatus } from './settlement/index.ts'
 import { startRewards } from './startRewards.ts'
 import { openStore, type Store } from './store/index.ts'
@@ -52,13 +54,29 @@ export interface RewardOptions {
   /** Epoch length in ms and/or in followed blocks: it closes at whichever comes first. */
   epochMs?: number | undefined
   epochBlocks?: number | undefined
-  /** Where and how closed epochs are paid; without it they stay `owed` until a pool is configured. */
+  /**
+   * The hot wallet that pays and anchors closed epochs: into an AgentRewardPool (`pool`, the f1 model)
+   * and/or by anchoring seals in an EpochRegistry (`sealing.registry`; with the pools model the seal carries
+   * the deposit). Without it epochs stay `owed`.
+   */
   settlement?:
     | {
-        pool: Hex
+        pool?: Hex | undefined
         hotWallet: LocalAccount
         maxFeePerGasWei: bigint
         retry?: { baseMs: number; maxMs: number }
+      }
+    | undefined
+  /** Sealing closed epochs into signed bundles under `<datadir>/epochs` (docs/spec/bundle.md). */
+  sealing?:
+    | {
+        /** The sealing key: the hot wallet when anchoring (the registry's coordinator signs the bundles). */
+        signer: LocalAccount
+        payouts: PayoutParameters
+        /** The EpochRegistry to anchor seals in (needs `settlement.hotWallet`). */
+        registry?: Hex | undefined
+        /** A Kubo-compatible HTTP RPC to import and pin every CAR into. */
+        ipfsApi?: string | undefined
       }
     | undefined
 }
@@ -72,6 +90,7 @@ export interface CoordinatorStatus {
   accuracy: { total: Tally; agents: Map<string, Tally> }
   epoch: OpenEpoch | undefined
   settlement: SettlerStatus | undefined
+  sealing: SealerStatus | undefined
 }
 
 export interface Coordinator {
@@ -189,6 +208,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
             rpcUrl: options.rpcUrl,
             followed: () => follower?.status().followed,
             signal: abort.signal,
+            epochsDir: options.datadir === ':memory:' ? undefined : join(options.datadir, 'epochs'),
           })
     if (rewards !== undefined) closers.push(() => rewards.close())
 
@@ -264,6 +284,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
           accuracy: { total: accuracy.total(), agents: accuracy.agents() },
           epoch: rewards?.clock.current(),
           settlement: rewards?.settler?.status(),
+          sealing: rewards?.sealer?.status(),
         }
       },
       close,

@@ -1,10 +1,11 @@
 import { createPublicClient, getAddress, type Hex, http } from 'viem'
-import { AgentRewardPool } from '../chain/contracts.generated.ts'
+import { AgentRewardPool, EpochRegistry } from '../chain/contracts.generated.ts'
 import { redactUrl } from '../chain/createRpcClient.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 import type { RewardOptions } from './createCoordinator.ts'
 import { createEpochClock, type EpochClock } from './epochs/index.ts'
+import { type Anchorer, createAnchorer, createSealer, type Sealer } from './sealing/index.ts'
 import { createSettler, type Settler } from './settlement/index.ts'
 import type { Store } from './store/index.ts'
 
@@ -15,11 +16,14 @@ export interface StartRewardsDependencies {
   rpcUrl: string | undefined
   followed: () => number | undefined
   signal: AbortSignal
+  /** `<datadir>/epochs`; undefined (an in-memory store) seals nothing. */
+  epochsDir: string | undefined
 }
 
 export interface Rewards {
   clock: EpochClock
   settler: Settler | undefined
+  sealer: Sealer | undefined
   close(): Promise<void>
 }
 
@@ -38,13 +42,13 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
     epochBlocks: options.epochBlocks,
     followed: deps.followed,
   })
-  const { settlement } = options
+  const { settlement, sealing } = options
+  if ((settlement !== undefined || sealing?.registry !== undefined) && deps.rpcUrl === undefined)
+    throw new ApiaryError('APIARY_REWARDS_NO_CHAIN', 'settling rewards needs --rpc (a chain)', {
+      usage: true,
+    })
   let settler: Settler | undefined
-  if (settlement !== undefined) {
-    if (deps.rpcUrl === undefined)
-      throw new ApiaryError('APIARY_REWARDS_NO_CHAIN', 'settling rewards needs --rpc (a chain)', {
-        usage: true,
-      })
+  if (settlement?.pool !== undefined && deps.rpcUrl !== undefined) {
     await checkPool(store, deps.rpcUrl, settlement.pool, settlement.hotWallet.address)
     settler = createSettler({
       store,
@@ -57,11 +61,51 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
       retry: settlement.retry,
     })
   }
+  let sealer: Sealer | undefined
+  if (sealing !== undefined && deps.epochsDir !== undefined) {
+    let anchorer: Anchorer | undefined
+    if (sealing.registry !== undefined && deps.rpcUrl !== undefined) {
+      if (settlement === undefined)
+        throw new ApiaryError(
+          'APIARY_ANCHOR_NO_WALLET',
+          'anchoring seals needs the hot wallet (--hot-wallet-keystore)',
+          {
+            usage: true,
+          },
+        )
+      await checkRegistry(store, deps.rpcUrl, sealing.registry, settlement.hotWallet.address)
+      anchorer = createAnchorer({
+        store,
+        logger,
+        rpcUrl: deps.rpcUrl,
+        chainId: Number(deps.chainId),
+        registry: sealing.registry,
+        hotWallet: settlement.hotWallet,
+        maxFeePerGasWei: settlement.maxFeePerGasWei,
+        retry: settlement.retry,
+      })
+    }
+    sealer = createSealer({
+      store,
+      logger,
+      dir: deps.epochsDir,
+      signer: sealing.signer,
+      chainId: Number(deps.chainId),
+      weights: options.params,
+      payouts: sealing.payouts,
+      registry: sealing.registry,
+      anchorer,
+      ipfsApi: sealing.ipfsApi,
+    })
+  }
   let settling: Promise<void> | undefined
   const settle = () => {
-    if (settler === undefined || settling !== undefined || deps.signal.aborted) return
-    settling = settler
-      .tick()
+    if ((settler === undefined && sealer === undefined) || settling !== undefined || deps.signal.aborted)
+      return
+    settling = (async () => {
+      await settler?.tick()
+      await sealer?.tick()
+    })()
       .catch((error) => logger.error({ err: error }, 'settlement step failed'))
       .finally(() => {
         settling = undefined
@@ -79,6 +123,7 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
   return {
     clock,
     settler,
+    sealer,
     async close() {
       clearInterval(epochTimer)
       clearInterval(settleTimer)
@@ -119,5 +164,40 @@ async function checkPool(store: Store, rpcUrl: string, pool: Hex, hotWallet: Hex
       'APIARY_STORE_OTHER_POOL',
       `this datadir settles into the pool ${bound.value}, not ${pool}`,
       { usage: true, hints: ['use a new --datadir for another pool'] },
+    )
+}
+
+/** The registry must answer as an EpochRegistry owned by the hot wallet; the datadir stays bound to it. */
+async function checkRegistry(store: Store, rpcUrl: string, registry: Hex, hotWallet: Hex) {
+  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 1 }) })
+  let owner: Hex
+  try {
+    owner = await client.readContract({ address: registry, abi: EpochRegistry.abi, functionName: 'owner' })
+    await client.readContract({ address: registry, abi: EpochRegistry.abi, functionName: 'lastEpoch' })
+  } catch (cause) {
+    throw new ApiaryError(
+      'APIARY_REGISTRY_INVALID',
+      `${registry} on ${redactUrl(rpcUrl)} does not answer as an EpochRegistry`,
+      { usage: true, cause, hints: ['deploy one: apiary deploy epoch-registry --coordinator <hot wallet>'] },
+    )
+  }
+  if (getAddress(owner) !== getAddress(hotWallet))
+    throw new ApiaryError(
+      'APIARY_REGISTRY_NOT_COORDINATOR',
+      `the registry ${registry} is sealed by ${owner}, not by the hot wallet ${hotWallet}`,
+      { usage: true },
+    )
+  const bound = store.sqlite
+    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'epoch_registry'")
+    .get()
+  if (bound === undefined)
+    store.sqlite
+      .prepare("INSERT INTO meta (key, value) VALUES ('epoch_registry', ?)")
+      .run(registry.toLowerCase())
+  else if (bound.value !== registry.toLowerCase())
+    throw new ApiaryError(
+      'APIARY_STORE_OTHER_REGISTRY',
+      `this datadir anchors into the registry ${bound.value}, not ${registry}`,
+      { usage: true, hints: ['use a new --datadir for another registry'] },
     )
 }

@@ -16,6 +16,7 @@ import {
   jobLeaf,
   jobProofRoot,
   type PayoutParameters,
+  proofOfExecution,
   verifyBundle,
   verifyBundleCar,
   verifyPayoutProof,
@@ -60,6 +61,18 @@ test('jobCanonicalJson() equals the RFC 8785 library output for any valid job re
   fc.assert(
     fc.property(jobArbitrary, (job) => jobCanonicalJson(job) === canonicalJson(job)),
     { numRuns: 500 },
+  )
+})
+
+test('proofOfExecution() is sha256 of the RFC 8785 form of {agent, input, result} digests', () => {
+  const input = enc.encode('witness')
+  const result = enc.encode('result')
+  const digest = (b: Uint8Array) => `0x${hash('sha256', b, 'hex')}`
+  const expected = `0x${hash('sha256', canonicalJson({ result: digest(result), agent: `0x${'ab'.repeat(20)}`, input: digest(input) }), 'hex')}`
+  assert.equal(proofOfExecution({ input, result, agent: `0x${'AB'.repeat(20)}` }), expected)
+  assert.equal(
+    proofOfExecution({ input: digest(input) as `0x${string}`, result, agent: `0x${'ab'.repeat(20)}` }),
+    expected,
   )
 })
 

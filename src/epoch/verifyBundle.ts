@@ -29,6 +29,8 @@ export interface BundleVerificationReport extends VerificationReport {
   payoutRoot?: string
   registry?: string | null
   chainId?: number
+  /** SUMMARY.json as read, when it parsed. */
+  summary?: Summary
 }
 
 /**
@@ -113,6 +115,7 @@ export async function verifyBundle(
   const s: Summary = summary.value
   c.pass('summary', `SUMMARY.json describes epoch ${s.epoch} of chain ${s.chain_id}`)
   Object.assign(out, {
+    summary: s,
     epoch: s.epoch,
     jobRoot: s.jobs.merkle_root,
     payoutRoot: s.payouts.root,

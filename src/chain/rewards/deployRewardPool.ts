@@ -1,7 +1,7 @@
 import { createWalletClient, type Hex, http, type LocalAccount } from 'viem'
 import { ApiaryError } from '../../internal/errors.ts'
 import { connectChain } from '../connectChain.ts'
-import { AgentRewardPool } from '../contracts.generated.ts'
+import { AgentRewardPool, EpochRegistry } from '../contracts.generated.ts'
 
 export interface DeployRewardPoolParameters {
   rpcUrl: string
@@ -19,18 +19,27 @@ export interface DeployRewardPoolReturnType {
 }
 
 /** Deploys an AgentRewardPool and waits for its receipt. */
-export async function deployRewardPool({
-  rpcUrl,
-  deployer,
-  coordinator,
-}: DeployRewardPoolParameters): Promise<DeployRewardPoolReturnType> {
+export function deployRewardPool(params: DeployRewardPoolParameters): Promise<DeployRewardPoolReturnType> {
+  return deployCoordinated(AgentRewardPool, params)
+}
+
+/** Deploys an EpochRegistry (seals and Merkle claims, docs/epochs.md) and waits for its receipt. */
+export function deployEpochRegistry(params: DeployRewardPoolParameters): Promise<DeployRewardPoolReturnType> {
+  return deployCoordinated(EpochRegistry, params)
+}
+
+/** Both contracts take their coordinator (owner) as the only constructor argument. */
+async function deployCoordinated(
+  contract: typeof AgentRewardPool | typeof EpochRegistry,
+  { rpcUrl, deployer, coordinator }: DeployRewardPoolParameters,
+): Promise<DeployRewardPoolReturnType> {
   const { chain, client } = await connectChain(rpcUrl)
   const wallet = createWalletClient({ account: deployer, chain, transport: http(rpcUrl) })
   const txHash = await wallet.deployContract({
-    abi: AgentRewardPool.abi,
-    bytecode: AgentRewardPool.bytecode,
+    abi: contract.abi,
+    bytecode: contract.bytecode,
     args: [coordinator],
-  })
+  } as never)
   const receipt = await client.waitForTransactionReceipt({ hash: txHash, timeout: 120_000 })
   if (receipt.status !== 'success' || receipt.contractAddress == null)
     throw new ApiaryError('APIARY_DEPLOY_FAILED', `the deployment ${txHash} reverted`)

@@ -2,6 +2,7 @@ export { type ClaimRewardParameters, type ClaimRewardReturnType, claimReward } f
 export {
   type DeployRewardPoolParameters,
   type DeployRewardPoolReturnType,
+  deployEpochRegistry,
   deployRewardPool,
 } from './deployRewardPool.ts'
 export { type SendFundsParameters, type SendFundsReturnType, sendFunds } from './sendFunds.ts'

@@ -6,7 +6,15 @@ import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
 import { addressOption, loadSigner } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
-import { DEFAULT_MAX_FEE_PER_GAS, REWARD_FLAGS, rewardOptionsFrom, rewardShape } from '../rewardFlags.ts'
+import {
+  DEFAULT_MAX_FEE_PER_GAS,
+  REWARD_FLAGS,
+  rewardOptionsFrom,
+  rewardShape,
+  SEALING_FLAGS,
+  sealingOptionsFrom,
+  sealingShape,
+} from '../rewardFlags.ts'
 
 export const coordinatorSchema = z.object({
   rpc: z.string().url().optional(),
@@ -32,6 +40,7 @@ export const coordinatorSchema = z.object({
     .default('')
     .transform((s) => new Set(s.split(',').filter((id) => id !== ''))),
   ...rewardShape,
+  ...sealingShape,
   rewardPool: addressOption.optional(),
   hotWalletKeystore: z.string().optional(),
   hotWalletPasswordFile: z.string().optional(),
@@ -73,7 +82,7 @@ export function registerCoordinator(
       'time an agent has per task before reassignment (APIARY_DEADLINE_MS; default 10000)',
     )
     .option('--revoke <ids>', 'comma-separated agent ids refused even with a valid key (APIARY_REVOKE)')
-  for (const [flag, description] of REWARD_FLAGS) command.option(flag, description)
+  for (const [flag, description] of [...REWARD_FLAGS, ...SEALING_FLAGS]) command.option(flag, description)
   command
     .option(
       '--reward-pool <address>',
@@ -99,10 +108,17 @@ delegate's cut is split by weight. With --reward-pool and the hot wallet, every 
 pool with depositAndSettle (one transaction per epoch, oldest first); while the hot wallet is short, the node
 is down or the base fee is above --max-fee-per-gas, epochs stay owed and are paid later, each exactly once.
 
+Every closed epoch is sealed into DATADIR/epochs/epoch-NNNNNN/ (SUMMARY.json, jobs.json, agents.json,
+SIGNATURE.txt) and epoch-NNNNNN.car, signed by the sealing key; with --epoch-registry the roots and CID are
+anchored on-chain. With --settlement merkle the seal deposits the epoch's payouts (fees first, work pool by
+weight, readiness pool by uptime) and agents claim them: apiary claim --epoch N. See docs/epochs.md.
+
 Examples:
   apiary coordinator --rpc http://127.0.0.1:8545 --master-secret "$SECRET"
   apiary coordinator --rpc http://127.0.0.1:8545 --master-secret "$SECRET" --epoch-reward 0.5ether \\
     --reward-pool 0x… --hot-wallet-keystore hot.json --hot-wallet-password-file hot.pass
+  apiary coordinator --rpc http://127.0.0.1:8545 --master-secret "$SECRET" --epoch-reward 0.5ether \\
+    --settlement merkle --epoch-registry 0x… --hot-wallet-keystore hot.json --hot-wallet-password-file hot.pass
   apiary coordinator --replay ../shared/fixtures/evm/prestate --master-secret "$SECRET" --datadir /tmp/replay`,
     )
     .action(async (flags) => {
@@ -110,25 +126,34 @@ Examples:
       const common = context.common()
       const { rpc, revoke, rewardPool, hotWalletKeystore, hotWalletPasswordFile, maxFeePerGas, ...rest } =
         options
-      if ((rewardPool === undefined) !== (hotWalletKeystore === undefined))
+      const paid = options.settlement === 'merkle' ? options.epochRegistry : rewardPool
+      if ((paid === undefined) !== (hotWalletKeystore === undefined))
         throw new ApiaryError(
           'APIARY_SETTLEMENT_INCOMPLETE',
-          'settling needs both --reward-pool and --hot-wallet-keystore (with --hot-wallet-password-file)',
+          options.settlement === 'merkle'
+            ? 'merkle settlement needs both --epoch-registry and --hot-wallet-keystore (with --hot-wallet-password-file)'
+            : 'settling needs both --reward-pool and --hot-wallet-keystore (with --hot-wallet-password-file)',
           { usage: true },
         )
+      if (options.settlement === 'merkle' && rewardPool !== undefined)
+        throw new ApiaryError(
+          'APIARY_SETTLEMENT_CONFLICT',
+          '--settlement merkle pays through --epoch-registry: drop --reward-pool',
+          {
+            usage: true,
+          },
+        )
+      const hotWallet =
+        hotWalletKeystore === undefined
+          ? undefined
+          : await loadSigner({ keystore: hotWalletKeystore, passwordFile: hotWalletPasswordFile })
       const rewards = {
         ...rewardOptionsFrom(options),
         settlement:
-          rewardPool === undefined
+          hotWallet === undefined
             ? undefined
-            : {
-                pool: rewardPool,
-                hotWallet: await loadSigner({
-                  keystore: hotWalletKeystore,
-                  passwordFile: hotWalletPasswordFile,
-                }),
-                maxFeePerGasWei: maxFeePerGas ?? DEFAULT_MAX_FEE_PER_GAS,
-              },
+            : { pool: rewardPool, hotWallet, maxFeePerGasWei: maxFeePerGas ?? DEFAULT_MAX_FEE_PER_GAS },
+        sealing: await sealingOptionsFrom(options, { datadir: options.datadir, hotWallet }),
       }
       const coordinator = await createCoordinator({
         ...rest,

@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
-import { deployRewardPool } from '../../chain/index.ts'
+import { deployEpochRegistry, deployRewardPool } from '../../chain/index.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { addressOption, loadSigner } from '../chainOptions.ts'
@@ -20,40 +20,50 @@ export function registerDeploy(
   context: CliContext,
 ): void {
   const deploy = program.command('deploy').description('Deploy Apiary contracts.')
-  deploy
-    .command('reward-pool')
-    .description(
-      'Deploy an AgentRewardPool whose coordinator (the only account allowed to settle epochs) is --coordinator; prints its address.',
-    )
-    .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
-    .option('--keystore <file>', 'keystore of the deploying account, which pays the gas (APIARY_KEYSTORE)')
-    .option('--password-file <file>', 'password of the keystore (APIARY_PASSWORD_FILE)')
-    .option(
-      '--private-key-file <file>',
-      'instead of a keystore, a file holding a 0x private key (APIARY_PRIVATE_KEY_FILE)',
-    )
-    .option('--coordinator <address>', "the coordinator's hot wallet (APIARY_COORDINATOR)")
-    .option('--json', 'print address, transaction, block and gas as JSON (APIARY_JSON)')
-    .addHelpText(
-      'after',
-      `
+  for (const [name, what, deployer] of [
+    [
+      'reward-pool',
+      'Deploy an AgentRewardPool (f1 settlement) whose coordinator (the only account allowed to settle epochs) is --coordinator; prints its address.',
+      deployRewardPool,
+    ],
+    [
+      'epoch-registry',
+      'Deploy an EpochRegistry (seal anchors and merkle settlement) whose coordinator (the only account allowed to seal epochs) is --coordinator; prints its address.',
+      deployEpochRegistry,
+    ],
+  ] as const)
+    deploy
+      .command(name)
+      .description(what)
+      .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
+      .option('--keystore <file>', 'keystore of the deploying account, which pays the gas (APIARY_KEYSTORE)')
+      .option('--password-file <file>', 'password of the keystore (APIARY_PASSWORD_FILE)')
+      .option(
+        '--private-key-file <file>',
+        'instead of a keystore, a file holding a 0x private key (APIARY_PRIVATE_KEY_FILE)',
+      )
+      .option('--coordinator <address>', "the coordinator's hot wallet (APIARY_COORDINATOR)")
+      .option('--json', 'print address, transaction, block and gas as JSON (APIARY_JSON)')
+      .addHelpText(
+        'after',
+        `
 The coordinator role moves in two steps (transferOwnership, then acceptOwnership by the new one).
 
 Example:
-  apiary deploy reward-pool --rpc http://127.0.0.1:8545 --keystore deployer.json --password-file deployer.pass \\
+  apiary deploy ${name} --rpc http://127.0.0.1:8545 --keystore deployer.json --password-file deployer.pass \\
     --coordinator 0x70997970c51812dc3a010c7d01b50e0d17dc79c8`,
-    )
-    .action(async (flags) => {
-      const options = resolveOptions(schema, { flags, configFile: context.configFile() })
-      const deployed = await deployRewardPool({
-        rpcUrl: options.rpc,
-        deployer: await loadSigner(options),
-        coordinator: options.coordinator,
-      })
-      process.stdout.write(
-        options.json
-          ? `${stringifyJson({ ...deployed, coordinator: options.coordinator })}\n`
-          : `${deployed.address}\n`,
       )
-    })
+      .action(async (flags) => {
+        const options = resolveOptions(schema, { flags, configFile: context.configFile() })
+        const deployed = await deployer({
+          rpcUrl: options.rpc,
+          deployer: await loadSigner(options),
+          coordinator: options.coordinator,
+        })
+        process.stdout.write(
+          options.json
+            ? `${stringifyJson({ ...deployed, coordinator: options.coordinator })}\n`
+            : `${deployed.address}\n`,
+        )
+      })
 }

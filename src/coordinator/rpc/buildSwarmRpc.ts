@@ -59,6 +59,14 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
     grpcWeb: false,
     connect: false,
     routes(router) {
+      // The time since the agent's last sign of life counts as uptime of the open epoch, up to two
+      // heartbeat intervals (a longer gap means it was away).
+      const creditUptime = store.sqlite.prepare(
+        `INSERT INTO epoch_uptime (epoch, agent_id, ms)
+         SELECT e.number, a.id, MIN(MAX(? - a.last_seen_at, 0), ?) FROM agents a JOIN epochs e ON e.closed_at IS NULL
+         WHERE a.id = ? AND a.session = ?
+         ON CONFLICT (epoch, agent_id) DO UPDATE SET ms = ms + excluded.ms`,
+      )
       router.service(SwarmService, {
         async register(request, context) {
           const agentId = authenticate(context)
@@ -112,6 +120,7 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
 
         async heartbeat(request, context) {
           const agentId = authenticate(context)
+          creditUptime.run(now(), heartbeatIntervalMs * 2, agentId, Number(request.session))
           const result = await store.db
             .updateTable('agents')
             .set({ last_seen_at: now() })

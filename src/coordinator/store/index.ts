@@ -5,6 +5,9 @@ export type {
   Database,
   EpochAgentsTable,
   EpochsTable,
+  EpochUptimeTable,
   InclusionsTable,
   ResultsTable,
+  SealRow,
+  SealsTable,
 } from './schema.ts'

@@ -134,4 +134,38 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute()
     },
   },
+  '0004_seals': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('epoch_uptime')
+        .addColumn('epoch', 'integer', (c) => c.notNull())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addColumn('ms', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('epoch_uptime_pk', ['epoch', 'agent_id'])
+        .execute()
+      await db.schema
+        .createTable('seals')
+        .addColumn('epoch', 'integer', (c) => c.primaryKey())
+        .addColumn('dir', 'text', (c) => c.notNull())
+        .addColumn('cid', 'text', (c) => c.notNull())
+        .addColumn('job_root', 'text', (c) => c.notNull())
+        .addColumn('payout_root', 'text', (c) => c.notNull())
+        .addColumn('jobs', 'integer', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('distributed_wei', 'text', (c) => c.notNull())
+        .addColumn('signer', 'text', (c) => c.notNull())
+        .addColumn('sealed_at', 'integer', (c) => c.notNull())
+        .addColumn('anchor', 'text', (c) => c.notNull())
+        .addColumn('registry', 'text')
+        .addColumn('anchor_tx_hash', 'text')
+        .addColumn('anchor_nonce', 'integer')
+        .addColumn('anchor_raw_tx', 'text')
+        .addColumn('anchor_block', 'integer')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .addColumn('pinned_at', 'integer')
+        .execute()
+      await db.schema.createIndex('seals_cid').on('seals').column('cid').execute()
+    },
+  },
 }

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely'
+import type { Generated, Selectable } from 'kysely'
 
 /** The coordinator's SQLite schema (see migrations.ts for the DDL, one migration per change). */
 export interface Database {
@@ -11,6 +11,8 @@ export interface Database {
   rejections: RejectionsTable
   epochs: EpochsTable
   epoch_agents: EpochAgentsTable
+  epoch_uptime: EpochUptimeTable
+  seals: SealsTable
 }
 
 export interface AgentsTable {
@@ -141,3 +143,42 @@ export interface EpochAgentsTable {
   /** Wei credited by the settlement (the pool's split, exact). */
   amount_wei: string
 }
+
+/** Milliseconds an agent was connected during an epoch, credited at each heartbeat (gap capped). */
+export interface EpochUptimeTable {
+  epoch: number
+  agent_id: string
+  ms: number
+}
+
+/**
+ * A sealed epoch: its bundle is complete in `<datadir>/epochs/<dir>/` and `<dir>.car` once this row exists
+ * (the row is the commit point). `anchor`: `none` (no registry), `owed` → `sending` (signed `seal`
+ * transaction stored before broadcast) → `anchored`.
+ */
+export interface SealsTable {
+  epoch: number
+  dir: string
+  cid: string
+  job_root: string
+  payout_root: string
+  jobs: number
+  /** Payout model: `pools` (paid by EpochRegistry claims) or `f1` (paid by AgentRewardPool). */
+  model: string
+  distributed_wei: string
+  signer: string
+  sealed_at: number
+  anchor: 'none' | 'owed' | 'sending' | 'anchored'
+  registry: string | null
+  anchor_tx_hash: string | null
+  anchor_nonce: number | null
+  anchor_raw_tx: string | null
+  anchor_block: number | null
+  attempts: Generated<number>
+  last_error: string | null
+  /** When the CAR was imported and pinned by the IPFS node (`--ipfs-api`). */
+  pinned_at: number | null
+}
+
+/** A seals row as read. */
+export type SealRow = Selectable<SealsTable>

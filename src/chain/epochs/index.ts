@@ -1,0 +1,2 @@
+export { checkAnchor, type ExpectedAnchor } from './checkAnchor.ts'
+export { type Anchor, readAnchor } from './readAnchor.ts'

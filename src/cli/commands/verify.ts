@@ -1,0 +1,192 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Command } from '@commander-js/extra-typings'
+import type { Hex } from 'viem'
+import { z } from 'zod'
+import { checkAnchor } from '../../chain/index.ts'
+import {
+  type BundleVerificationReport,
+  type VerificationReport,
+  verifyBundle,
+  verifyBundleCar,
+  verifyReceipt,
+} from '../../epoch/index.ts'
+import { ApiaryError } from '../../internal/errors.ts'
+import { stringifyJson } from '../../internal/json.ts'
+import { booleanOption, resolveOptions } from '../../internal/options.ts'
+import { addressOption } from '../chainOptions.ts'
+import type { CliContext } from '../context.ts'
+
+const schema = z.object({
+  rpc: z.string().url().optional(),
+  registry: addressOption.optional(),
+  signer: addressOption.optional(),
+  json: booleanOption.default(false),
+})
+
+const MAX_BUNDLE_BYTES = 2 ** 31
+
+export function registerVerify(
+  program: Command<[], { config?: string; logLevel?: string }>,
+  context: CliContext,
+): void {
+  const verify = program
+    .command('verify')
+    .description(
+      'Verify sealed epochs offline (and their on-chain anchor with --rpc). Exit 0 only when valid.',
+    )
+  const common = (command: Command<[string], Record<string, unknown>>) =>
+    command
+      .option('--rpc <url>', "also check the seal's anchor in the EpochRegistry on this chain (APIARY_RPC)")
+      .option('--signer <address>', 'the sealing address the seal must be signed by (APIARY_SIGNER)')
+      .option('--json', 'print every check as JSON (APIARY_JSON)')
+  common(
+    verify
+      .command('bundle')
+      .argument('<path>', 'an epoch bundle directory (epoch-NNNNNN/) or its .car file')
+      .description(
+        'Verify an epoch bundle: file hashes, every job, the job root, weights and payouts recomputed, payout root and proofs, the treasury, the EIP-191 seal, the CID.',
+      ),
+  )
+    .option(
+      '--registry <address>',
+      "the EpochRegistry to check (APIARY_REGISTRY; default SUMMARY.json's registry)",
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  apiary verify bundle .apiary/up/coordinator/epochs/epoch-000003
+  apiary verify bundle epoch-000003.car --rpc http://127.0.0.1:8545 --json`,
+    )
+    .action(async (path, flags) => {
+      const options = resolveOptions(schema, { flags, configFile: context.configFile() })
+      const report = await verifyBundlePath(path, options.signer)
+      if (options.rpc !== undefined && report.epoch !== undefined) {
+        const registry = options.registry ?? (report.registry as Hex | null | undefined)
+        if (registry == null)
+          report.checks.push({
+            id: 'anchor',
+            ok: false,
+            code: 'APIARY_ANCHOR_MISSING',
+            message: 'the bundle names no EpochRegistry: give --registry',
+          })
+        else {
+          const summary = report.summary
+          const pools = summary?.params.model === 'pools'
+          const { check } = await checkAnchor(options.rpc, {
+            registry,
+            epoch: report.epoch,
+            jobRoot: report.jobRoot ?? '',
+            payoutRoot: pools ? report.payoutRoot : `0x${'00'.repeat(32)}`,
+            cid: report.cid,
+            deposit: summary === undefined ? undefined : pools ? BigInt(summary.treasury.distributed) : 0n,
+            signer: report.signer,
+          })
+          report.checks.push(check)
+        }
+        report.valid = report.checks.every((c) => c.ok)
+      }
+      print(report, options.json, { epoch: report.epoch, cid: report.cid, signer: report.signer })
+    })
+
+  common(
+    verify
+      .command('receipt')
+      .argument('<file>', 'a job receipt (GET /v1/jobs/:id/receipt)')
+      .description(
+        'Verify a job receipt: the job, its inclusion proof, the sealed root and its EIP-191 signature.',
+      ),
+  )
+    .addHelpText(
+      'after',
+      `
+Example:
+  curl -s http://127.0.0.1:14690/v1/jobs/000003-00000001/receipt > receipt.json
+  apiary verify receipt receipt.json --rpc http://127.0.0.1:8545`,
+    )
+    .action(async (file, flags) => {
+      const options = resolveOptions(schema, { flags, configFile: context.configFile() })
+      let input: unknown
+      try {
+        input = JSON.parse(readFileSync(file, 'utf8'))
+      } catch (cause) {
+        throw new ApiaryError('APIARY_RECEIPT_UNREADABLE', `cannot read ${file} as JSON`, {
+          cause,
+          usage: true,
+        })
+      }
+      const report = await verifyReceipt(input, { expectedSigner: options.signer })
+      const r = report.receipt
+      if (options.rpc !== undefined && r !== undefined) {
+        if (r.anchor === null)
+          report.checks.push({
+            id: 'anchor',
+            ok: false,
+            code: 'APIARY_ANCHOR_MISSING',
+            message: 'the receipt names no anchor',
+          })
+        else
+          report.checks.push(
+            (
+              await checkAnchor(options.rpc, {
+                registry: r.anchor.registry as Hex,
+                epoch: r.epoch,
+                jobRoot: r.job_root,
+                cid: r.cid ?? undefined,
+                signer: report.signer,
+              })
+            ).check,
+          )
+        report.valid = report.checks.every((c) => c.ok)
+      }
+      print(report, options.json, {
+        epoch: r?.epoch,
+        job: (r?.job as { id?: string } | undefined)?.id,
+        signer: report.signer,
+      })
+    })
+}
+
+/** Reads a bundle directory (every regular file in it, so extra files are reported) or a CAR file. */
+async function verifyBundlePath(path: string, signer: string | undefined) {
+  let stat: ReturnType<typeof statSync>
+  try {
+    stat = statSync(path)
+  } catch (cause) {
+    throw new ApiaryError('APIARY_BUNDLE_UNREADABLE', `cannot read ${path}`, { cause, usage: true })
+  }
+  let report: BundleVerificationReport
+  if (stat.isDirectory()) {
+    const files: Record<string, Uint8Array> = {}
+    for (const entry of readdirSync(path, { withFileTypes: true }))
+      if (entry.isFile()) {
+        const file = join(path, entry.name)
+        if (statSync(file).size > MAX_BUNDLE_BYTES)
+          throw new ApiaryError('APIARY_BUNDLE_TOO_LARGE', `${file} is larger than 2 GiB`, { usage: true })
+        files[entry.name] = readFileSync(file)
+      }
+    report = await verifyBundle(files, { expectedSigner: signer })
+  } else {
+    if (stat.size > MAX_BUNDLE_BYTES)
+      throw new ApiaryError('APIARY_BUNDLE_TOO_LARGE', `${path} is larger than 2 GiB`, { usage: true })
+    report = await verifyBundleCar(readFileSync(path), { expectedSigner: signer })
+  }
+  return report
+}
+
+function print(report: VerificationReport, json: boolean, facts: Record<string, unknown>) {
+  if (json)
+    process.stdout.write(`${stringifyJson({ valid: report.valid, ...facts, checks: report.checks })}\n`)
+  else {
+    for (const c of report.checks)
+      process.stdout.write(
+        `${c.ok ? 'ok  ' : 'FAIL'}  ${c.id.padEnd(16)} ${c.ok ? '' : `${c.code}  `}${c.message}\n`,
+      )
+    const known = Object.entries(facts).filter(([, v]) => v !== undefined)
+    process.stdout.write(
+      `${report.valid ? 'VALID' : 'INVALID'}${known.map(([k, v]) => `  ${k} ${v}`).join('')}\n`,
+    )
+  }
+  if (!report.valid) process.exitCode = 1
+}

@@ -1,0 +1,122 @@
+import { hash } from 'node:crypto'
+import { fromBinary } from '@bufbuild/protobuf'
+import type { BundleAgent, JobRecord } from '../../epoch/index.ts'
+import { jobId, proofOfExecution } from '../../epoch/index.ts'
+import { TaskResultSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import type { Store } from '../store/index.ts'
+
+export interface CollectedEpoch {
+  epoch: number
+  startedAt: number
+  closedAt: number
+  blocks: { from: number | null; to: number | null }
+  revenue: bigint
+  jobs: JobRecord[]
+  agents: BundleAgent[]
+}
+
+type Row = {
+  task_id: string
+  inclusion: string
+  level: number
+  agent_id: string
+  received_at: number
+  result: Uint8Array
+  matched: number
+  assigned_at: number | null
+  block_number: number
+  tx_index: number
+  tx_hash: string
+  wallet: string
+}
+
+/**
+ * A closed epoch's scored work as job records (docs/spec/epoch-merkle.md#job-record): the results scored
+ * in [start, close) — what closeEpoch weighed — in (block, transaction, level, agent, task) order, each
+ * agent's payout wallet as fixed at close, and every agent's uptime in the epoch.
+ */
+export function collectEpoch(store: Store, epoch: number, chainId: number): CollectedEpoch {
+  const { sqlite } = store
+  const row = sqlite
+    .prepare<
+      [number],
+      {
+        started_at: number
+        closed_at: number | null
+        start_block: number | null
+        end_block: number | null
+        reward_wei: string
+      }
+    >('SELECT started_at, closed_at, start_block, end_block, reward_wei FROM epochs WHERE number = ?')
+    .get(epoch)
+  if (row?.closed_at == null) throw new Error(`epoch ${epoch} is not closed`)
+  const rows = sqlite
+    .prepare<[number, number, number], Row>(
+      `SELECT r.task_id, r.inclusion, r.level, r.agent_id, r.received_at, r.result, r.matched, a.assigned_at,
+              i.block_number, i.tx_index, i.tx_hash, ea.wallet
+       FROM results r
+       JOIN inclusions i ON i.key = r.inclusion
+       JOIN epoch_agents ea ON ea.epoch = ? AND ea.agent_id = r.agent_id
+       LEFT JOIN assignments a ON a.task_id = r.task_id
+       WHERE r.scored_at >= ? AND r.scored_at < ?
+       ORDER BY i.block_number, i.tx_index, r.level, r.agent_id, r.task_id`,
+    )
+    .all(epoch, row.started_at, row.closed_at)
+  const witness = sqlite.prepare<[string], { witness: Uint8Array }>(
+    'SELECT witness FROM inclusions WHERE key = ?',
+  )
+  const inputDigests = new Map<string, `0x${string}`>()
+  const inputDigest = (key: string) => {
+    let digest = inputDigests.get(key)
+    if (digest === undefined) {
+      digest = `0x${hash('sha256', witness.get(key)?.witness ?? new Uint8Array(), 'hex')}` as const
+      inputDigests.set(key, digest)
+    }
+    return digest
+  }
+  const iso = (ms: number) => new Date(ms).toISOString()
+  const jobs = rows.map((r, i): JobRecord => {
+    const submitted = r.assigned_at ?? r.received_at
+    const result = fromBinary(TaskResultSchema, r.result)
+    return {
+      id: jobId(epoch, i + 1),
+      type: `tx.validate.l${r.level}`,
+      agent: r.wallet.toLowerCase(),
+      agent_id: r.agent_id,
+      source: {
+        chain_id: chainId,
+        block: r.block_number,
+        tx_hash: r.tx_hash.toLowerCase(),
+        tx_index: r.tx_index,
+      },
+      fee: '0',
+      execution_ms: Math.max(0, r.received_at - submitted),
+      poe_hash: proofOfExecution({ input: inputDigest(r.inclusion), result: r.result, agent: r.wallet }),
+      submitted_at: iso(submitted),
+      completed_at: iso(Math.max(submitted, r.received_at)),
+      verdict: result.valid ? 'valid' : 'invalid',
+      matched: r.matched === 1,
+    }
+  })
+  const agents = sqlite
+    .prepare<[number, number], { agent_id: string; wallet: string; ms: number }>(
+      `SELECT u.agent_id, COALESCE(ea.wallet, a.payout_wallet) AS wallet, u.ms FROM epoch_uptime u
+       JOIN agents a ON a.id = u.agent_id LEFT JOIN epoch_agents ea ON ea.epoch = ? AND ea.agent_id = u.agent_id
+       WHERE u.epoch = ? ORDER BY u.agent_id`,
+    )
+    .all(epoch, epoch)
+    .map((a) => ({
+      agentId: a.agent_id,
+      address: a.wallet.toLowerCase(),
+      uptimeSeconds: Math.floor(a.ms / 1000),
+    }))
+  return {
+    epoch,
+    startedAt: row.started_at,
+    closedAt: row.closed_at,
+    blocks: { from: row.start_block, to: row.end_block },
+    revenue: BigInt(row.reward_wei),
+    jobs,
+    agents,
+  }
+}
