@@ -1,0 +1,36 @@
+/**
+ * Seals epoch 1 of the coordinator store in DATADIR (argv[2]) with a fixed test sealing key, then prints
+ * `sealed <cid>`: the process the crash test kills at random moments.
+ */
+import { join } from 'node:path'
+import { privateKeyToAccount } from 'viem/accounts'
+import { sealEpoch } from '../../src/coordinator/sealing/index.ts'
+import { openStore } from '../../src/coordinator/store/index.ts'
+import { createLogger } from '../../src/internal/logger.ts'
+
+export const SEALING_KEY = `0x${'5e'.repeat(32)}` as const
+const datadir = process.argv[2] as string
+const store = await openStore({ path: join(datadir, 'coordinator.db') })
+const row = await sealEpoch(
+  {
+    store,
+    logger: createLogger({ level: 'silent' }),
+    dir: join(datadir, 'epochs'),
+    signer: privateKeyToAccount(SEALING_KEY),
+    chainId: 31337,
+  },
+  {
+    epoch: 1,
+    weights: { bonusAccuracyBps: 9950, bonusMultiplierBps: 12_000, minTasks: 1 },
+    payouts: {
+      model: 'pools',
+      operatorFeeBps: 500,
+      protocolFeeBps: 200,
+      workPoolBps: 7000,
+      readinessPoolBps: 3000,
+    },
+    registry: undefined,
+  },
+)
+store.close()
+process.stdout.write(`sealed ${row.cid}\n`)
