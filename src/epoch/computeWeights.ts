@@ -17,6 +17,13 @@ export interface WeightParameters {
   minTasks: number
 }
 
+/** ioSwarm's defaults: the bonus (×1.2) from 99.5 % accuracy, one scored task to earn. */
+export const DEFAULT_WEIGHT_PARAMETERS: WeightParameters = {
+  bonusAccuracyBps: 9950,
+  bonusMultiplierBps: 12_000,
+  minTasks: 1,
+}
+
 export interface AgentWeight extends AgentEpochWork {
   /** matched × 1000, times the bonus multiplier when accuracy qualifies; 0 under `minTasks`. */
   weight: bigint

@@ -40,6 +40,7 @@ export {
   type AgentEpochWork,
   type AgentWeight,
   computeWeights,
+  DEFAULT_WEIGHT_PARAMETERS,
   type WeightParameters,
 } from './computeWeights.ts'
 export {

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { privateKeyToAccount } from 'viem/accounts'
 import { sealEpoch } from '../../src/coordinator/sealing/index.ts'
 import { openStore } from '../../src/coordinator/store/index.ts'
+import { DEFAULT_PAYOUT_PARAMETERS, DEFAULT_WEIGHT_PARAMETERS } from '../../src/epoch/index.ts'
 import { createLogger } from '../../src/internal/logger.ts'
 
 export const SEALING_KEY = `0x${'5e'.repeat(32)}` as const
@@ -21,14 +22,8 @@ const row = await sealEpoch(
   },
   {
     epoch: 1,
-    weights: { bonusAccuracyBps: 9950, bonusMultiplierBps: 12_000, minTasks: 1 },
-    payouts: {
-      model: 'pools',
-      operatorFeeBps: 500,
-      protocolFeeBps: 200,
-      workPoolBps: 7000,
-      readinessPoolBps: 3000,
-    },
+    weights: DEFAULT_WEIGHT_PARAMETERS,
+    payouts: DEFAULT_PAYOUT_PARAMETERS,
     registry: undefined,
   },
 )
