@@ -302,20 +302,27 @@ export function createTaskHub({
 
     async finalize(inclusion, truth) {
       const afterCommit: (() => void)[] = []
-      await writer.run(() => {
-        const changed = sql.finalize.run(
-          truth === 'orphaned' ? 'orphaned' : 'final',
-          truth === 'orphaned' ? null : JSON.stringify(truth),
-          inclusion,
-        )
-        if (changed.changes === 0 || truth === 'orphaned') return
-        for (const row of sql.unscored.all(inclusion))
-          afterCommit.push(
-            scoreNow(row.task_id, row.agent_id, row.level, truth, fromBinary(TaskResultSchema, row.result)),
+      try {
+        await writer.run(() => {
+          // Known as final from here on, inside the group commit: a result written later in the same commit
+          // is scored by submit; one written earlier is among the unscored rows below.
+          pending.delete(inclusion)
+          remember(truths, inclusion, truth === 'orphaned' ? null : truth)
+          const changed = sql.finalize.run(
+            truth === 'orphaned' ? 'orphaned' : 'final',
+            truth === 'orphaned' ? null : JSON.stringify(truth),
+            inclusion,
           )
-      })
-      pending.delete(inclusion)
-      remember(truths, inclusion, truth === 'orphaned' ? null : truth)
+          if (changed.changes === 0 || truth === 'orphaned') return
+          for (const row of sql.unscored.all(inclusion))
+            afterCommit.push(
+              scoreNow(row.task_id, row.agent_id, row.level, truth, fromBinary(TaskResultSchema, row.result)),
+            )
+        })
+      } catch (error) {
+        truths.delete(inclusion) // the commit rolled back: ask the store again next time
+        throw error
+      }
       for (const apply of afterCommit) apply()
     },
 
