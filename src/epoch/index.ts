@@ -64,6 +64,7 @@ export {
   formatSealMessage,
   formatSignatureFile,
   parseSignatureFile,
+  recoverSealSigner,
   type SealFields,
   type SignatureFile,
   sealField,

@@ -1,3 +1,5 @@
+import { recoverMessageAddress } from 'viem'
+
 export interface SealFields {
   chainId: number
   epoch: number
@@ -58,4 +60,13 @@ export function parseSignatureFile(text: string): SignatureFile | undefined {
 export function sealField(message: string, name: string): string | undefined {
   for (const line of message.split('\n')) if (line.startsWith(`${name}: `)) return line.slice(name.length + 2)
   return undefined
+}
+
+/** Who signed a SIGNATURE.txt's message (lower case), or undefined when the signature is malformed. */
+export async function recoverSealSigner({ message, signature }: SignatureFile): Promise<string | undefined> {
+  try {
+    return (await recoverMessageAddress({ message, signature: signature as `0x${string}` })).toLowerCase()
+  } catch {
+    return undefined
+  }
 }

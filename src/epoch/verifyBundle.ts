@@ -1,4 +1,3 @@
-import { recoverMessageAddress } from 'viem'
 import { BUNDLE_FILES, buildBundle, sha256Tag } from './buildBundle.ts'
 import { verifyPayoutProof } from './buildPayoutTree.ts'
 import { bundleCar } from './bundleCar.ts'
@@ -10,8 +9,8 @@ import {
   summarySchema,
 } from './bundleSchema.ts'
 import { canonicalJson } from './canonicalJson.ts'
-import { type JobRecord, jobRecordSchema } from './jobRecord.ts'
-import { parseSignatureFile, sealField } from './sealMessage.ts'
+import { epochOfJobId, type JobRecord, jobRecordSchema } from './jobRecord.ts'
+import { parseSignatureFile, recoverSealSigner, sealField } from './sealMessage.ts'
 import { createChecks, type VerificationReport } from './verification.ts'
 
 export interface VerifyBundleOptions {
@@ -71,14 +70,7 @@ export async function verifyBundle(
     )
   else {
     out.signer = sig.signer
-    let recovered: string | undefined
-    try {
-      recovered = (
-        await recoverMessageAddress({ message: sig.message, signature: sig.signature as `0x${string}` })
-      ).toLowerCase()
-    } catch {
-      recovered = undefined
-    }
+    const recovered = await recoverSealSigner(sig)
     c.check(
       'signature',
       recovered === sig.signer,
@@ -329,7 +321,6 @@ function readJobs(
       message: `jobs.json header (epoch ${file.value.epoch}, ${file.value.jobs_count} jobs) does not match its ${file.value.jobs.length} jobs of epoch ${s.epoch}`,
     }
   const jobs: JobRecord[] = []
-  const prefix = `${String(s.epoch).padStart(6, '0')}-`
   for (const [i, raw] of file.value.jobs.entries()) {
     const job = jobRecordSchema.safeParse(raw)
     if (!job.success) {
@@ -340,7 +331,7 @@ function readJobs(
         message: `job ${i}: ${issue?.path.join('.')}: ${issue?.message}`,
       }
     }
-    if (!job.data.id.startsWith(prefix))
+    if (epochOfJobId(job.data.id) !== s.epoch)
       return {
         ok: false,
         code: 'APIARY_BUNDLE_JOBS_ORDER',

@@ -1,8 +1,7 @@
-import { recoverMessageAddress } from 'viem'
 import { jobProofRoot } from './buildJobTree.ts'
 import { epochOfJobId, jobRecordSchema } from './jobRecord.ts'
 import { type Receipt, receiptSchema } from './receipt.ts'
-import { parseSignatureFile, sealField } from './sealMessage.ts'
+import { parseSignatureFile, recoverSealSigner, sealField } from './sealMessage.ts'
 import { createChecks, type VerificationReport } from './verification.ts'
 
 export interface ReceiptVerificationReport extends VerificationReport {
@@ -70,14 +69,7 @@ export async function verifyReceipt(
     `the seal names the job root ${r.job_root} of epoch ${r.epoch}`,
     `the seal names job root ${sealed.root} of epoch ${sealed.epoch} on chain ${sealed.chain}; the receipt says ${r.job_root} of epoch ${r.epoch} on chain ${r.chain_id}`,
   )
-  let recovered: string | undefined
-  try {
-    recovered = (
-      await recoverMessageAddress({ message: seal.message, signature: seal.signature as `0x${string}` })
-    ).toLowerCase()
-  } catch {
-    recovered = undefined
-  }
+  const recovered = await recoverSealSigner(seal)
   c.check(
     'signature',
     recovered === seal.signer,

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Command } from '@commander-js/extra-typings'
 import type { Hex } from 'viem'
 import { z } from 'zod'
-import { checkAnchor } from '../../chain/index.ts'
+import { anchorArguments, checkAnchor } from '../../chain/index.ts'
 import {
   type BundleVerificationReport,
   type VerificationReport,
@@ -73,14 +73,24 @@ Examples:
           })
         else {
           const summary = report.summary
-          const pools = summary?.params.model === 'pools'
+          const onChain =
+            summary === undefined
+              ? undefined
+              : anchorArguments({
+                  epoch: summary.epoch,
+                  jobRoot: summary.jobs.merkle_root,
+                  payoutRoot: summary.payouts.root,
+                  cid: report.cid ?? '',
+                  model: summary.params.model,
+                  distributed: BigInt(summary.treasury.distributed),
+                })
           const { check } = await checkAnchor(options.rpc, {
             registry,
             epoch: report.epoch,
             jobRoot: report.jobRoot ?? '',
-            payoutRoot: pools ? report.payoutRoot : `0x${'00'.repeat(32)}`,
+            payoutRoot: onChain?.args[2],
             cid: report.cid,
-            deposit: summary === undefined ? undefined : pools ? BigInt(summary.treasury.distributed) : 0n,
+            deposit: onChain?.value,
             signer: report.signer,
           })
           report.checks.push(check)

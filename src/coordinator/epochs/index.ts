@@ -13,3 +13,4 @@ export {
   type OpenEpoch,
 } from './createEpochClock.ts'
 export { latestPayout, type Payout } from './latestPayout.ts'
+export { recordAgentAmounts } from './recordAgentAmounts.ts'

@@ -6,10 +6,10 @@ import {
   type LocalAccount,
   type PublicClient,
   parseEventLogs,
-  toHex,
 } from 'viem'
 import { EpochRegistry } from '../../chain/contracts.generated.ts'
 import { redactUrl } from '../../chain/createRpcClient.ts'
+import { anchorArguments } from '../../chain/epochs/index.ts'
 import { evmChain } from '../../chain/evmChain.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
@@ -42,23 +42,16 @@ export interface Anchorer {
 }
 
 const abi = EpochRegistry.abi
-const ZERO = `0x${'00'.repeat(32)}` as const
-
-/** What the registry is given for a seal: pools payouts are deposited and claimable; f1 ones are paid by the pool. */
-export function anchorArguments(
-  seal: Pick<SealRow, 'epoch' | 'job_root' | 'payout_root' | 'cid' | 'model' | 'distributed_wei'>,
-) {
-  const pools = seal.model === 'pools'
-  return {
-    args: [
-      BigInt(seal.epoch),
-      seal.job_root as Hex,
-      pools ? (seal.payout_root as Hex) : ZERO,
-      toHex(seal.cid),
-    ] as const,
-    value: pools ? BigInt(seal.distributed_wei) : 0n,
-  }
-}
+/** A seal row as the registry sees it. */
+const toAnchor = (seal: SealRow) =>
+  anchorArguments({
+    epoch: seal.epoch,
+    jobRoot: seal.job_root,
+    payoutRoot: seal.payout_root,
+    cid: seal.cid,
+    model: seal.model,
+    distributed: BigInt(seal.distributed_wei),
+  })
 
 /**
  * Anchors sealed epochs in the EpochRegistry, oldest first, one `seal` transaction each, exactly once — the
@@ -112,7 +105,7 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
     block: bigint,
     event: { jobRoot: Hex; payoutRoot: Hex; cid: Hex; deposit: bigint },
   ) => {
-    const expected = anchorArguments(seal)
+    const expected = toAnchor(seal)
     if (
       event.jobRoot !== expected.args[1] ||
       event.payoutRoot !== expected.args[2] ||
@@ -154,7 +147,7 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
   }
 
   const send = async (seal: SealRow) => {
-    const { args, value } = anchorArguments(seal)
+    const { args, value } = toAnchor(seal)
     const data = encodeFunctionData({ abi, functionName: 'seal', args })
     const signed = await signNextTx(tx, {
       to: registry,

@@ -6,10 +6,10 @@ import {
   bundleCar,
   type PayoutParameters,
   signBundle,
-  splitDeposit,
   type WeightParameters,
 } from '../../epoch/index.ts'
 import type { Logger } from '../../internal/logger.ts'
+import { recordAgentAmounts } from '../epochs/index.ts'
 import type { SealRow, Store } from '../store/index.ts'
 import { collectEpoch } from './collectEpoch.ts'
 
@@ -85,7 +85,7 @@ export async function sealEpoch(ctx: SealContext, p: SealEpochParameters): Promi
     model: s.params.model,
     distributed_wei: s.treasury.distributed,
     signer: ctx.signer.address.toLowerCase(),
-    sealed_at: Date.now(),
+    sealed_at: collected.closedAt,
     anchor: p.registry === undefined || s.jobs.count === 0 ? 'none' : 'owed',
     registry: p.registry?.toLowerCase() ?? null,
     anchor_tx_hash: null,
@@ -120,30 +120,12 @@ export async function sealEpoch(ctx: SealContext, p: SealEpochParameters): Promi
   return row
 }
 
-/** Pools model: each agent's amount is its address's payout (shared by weight among agents of one address). */
+/** Pools model: each agent's amount is its address's sealed payout; the epoch deposits what they add up to. */
 function recordPoolsPayouts(store: Store, epoch: number, agentsFile: Uint8Array, distributed: string) {
   const { payouts } = JSON.parse(Buffer.from(agentsFile).toString('utf8')) as {
     payouts: { address: string; amount: string }[]
   }
-  const amountOf = new Map(payouts.map((x) => [x.address, BigInt(x.amount)]))
-  const rows = store.sqlite
-    .prepare<[number], { agent_id: string; wallet: string; weight: string }>(
-      'SELECT agent_id, wallet, weight FROM epoch_agents WHERE epoch = ? ORDER BY agent_id',
-    )
-    .all(epoch)
-  const update = store.sqlite.prepare(
-    'UPDATE epoch_agents SET amount_wei = ? WHERE epoch = ? AND agent_id = ?',
-  )
-  const byWallet = new Map<string, typeof rows>()
-  for (const r of rows) byWallet.set(r.wallet, [...(byWallet.get(r.wallet) ?? []), r])
-  for (const [wallet, agents] of byWallet) {
-    const { credits, carried } = splitDeposit({
-      weights: new Map(agents.map((a) => [a.agent_id, BigInt(a.weight)])),
-      amount: amountOf.get(wallet) ?? 0n,
-    })
-    for (const [i, a] of agents.entries())
-      update.run(((credits.get(a.agent_id) ?? 0n) + (i === 0 ? carried : 0n)).toString(), epoch, a.agent_id)
-  }
+  recordAgentAmounts(store, epoch, new Map(payouts.map((x) => [x.address, BigInt(x.amount)])))
   store.sqlite
     .prepare(
       "UPDATE epochs SET deposit_wei = ?, settlement = CASE WHEN ? = '0' THEN 'skipped' ELSE settlement END WHERE number = ?",

@@ -10,9 +10,9 @@ import {
 import { AgentRewardPool } from '../../chain/contracts.generated.ts'
 import { redactUrl } from '../../chain/createRpcClient.ts'
 import { evmChain } from '../../chain/evmChain.ts'
-import { splitDeposit } from '../../epoch/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
+import { recordAgentAmounts } from '../epochs/index.ts'
 import type { Store } from '../store/index.ts'
 import { broadcastTx, followTx, signNextTx } from './writeAheadTx.ts'
 
@@ -110,7 +110,6 @@ export function createSettler({
     settled: sqlite.prepare(
       "UPDATE epochs SET settlement = 'settled', tx_hash = ?, settled_block = ?, settled_at = ?, raw_tx = NULL, last_error = NULL WHERE number = ?",
     ),
-    amount: sqlite.prepare('UPDATE epoch_agents SET amount_wei = ? WHERE epoch = ? AND agent_id = ?'),
     last: sqlite.prepare<[], { number: number; tx_hash: string; settled_block: number }>(
       "SELECT number, tx_hash, settled_block FROM epochs WHERE settlement = 'settled' ORDER BY number DESC LIMIT 1",
     ),
@@ -135,26 +134,7 @@ export function createSettler({
   /** Records a settlement from its `Settled` event: the epoch is paid and each agent's amount is exact. */
   const record = (epoch: number, txHash: string, block: bigint, credited: Map<string, bigint>) => {
     sqlite.transaction(() => {
-      const rows = sql.weights.all(epoch)
-      const byWallet = new Map<string, { agent_id: string; weight: bigint }[]>()
-      for (const row of rows) {
-        const list = byWallet.get(row.wallet) ?? []
-        list.push({ agent_id: row.agent_id, weight: BigInt(row.weight) })
-        byWallet.set(row.wallet, list)
-      }
-      for (const [wallet, agents] of byWallet) {
-        // A wallet's credit is shared by its agents in proportion to weight; the rounding goes to the first.
-        const { credits, carried } = splitDeposit({
-          weights: new Map(agents.map((a) => [a.agent_id, a.weight])),
-          amount: credited.get(wallet) ?? 0n,
-        })
-        for (const [i, a] of agents.entries())
-          sql.amount.run(
-            ((credits.get(a.agent_id) ?? 0n) + (i === 0 ? carried : 0n)).toString(),
-            epoch,
-            a.agent_id,
-          )
-      }
+      recordAgentAmounts(store, epoch, credited)
       sql.settled.run(txHash, Number(block), now(), epoch)
     })()
     retryAt = 0

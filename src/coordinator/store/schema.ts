@@ -167,6 +167,7 @@ export interface SealsTable {
   model: string
   distributed_wei: string
   signer: string
+  /** The bundle's seal time (the epoch's close, ms), as in SUMMARY.json and index.json. */
   sealed_at: number
   anchor: 'none' | 'owed' | 'sending' | 'anchored'
   registry: string | null
