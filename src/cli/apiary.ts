@@ -7,6 +7,7 @@ import { registerClaim } from './commands/claim.ts'
 import { registerCoordinator } from './commands/coordinator.ts'
 import { registerDeploy } from './commands/deploy.ts'
 import { registerDevnet } from './commands/devnet.ts'
+import { registerEpoch } from './commands/epoch.ts'
 import { registerFund } from './commands/fund.ts'
 import { registerKeygen } from './commands/keygen.ts'
 import { registerRewards } from './commands/rewards.ts'
@@ -35,6 +36,7 @@ registerUp(program, context)
 registerCoordinator(program, context)
 registerAgent(program, context)
 registerValidate(program, context)
+registerEpoch(program, context)
 registerVerify(program, context)
 registerDevnet(program, context)
 registerApikey(program, context)

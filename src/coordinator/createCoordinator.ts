@@ -265,6 +265,16 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
                 pool: options.rewards?.settlement?.pool,
                 hotWallet: options.rewards?.settlement?.hotWallet.address.toLowerCase(),
               },
+        epochs:
+          rewards?.sealer === undefined || options.rewards?.sealing === undefined
+            ? undefined
+            : {
+                clock: rewards.clock,
+                dir: join(options.datadir, 'epochs'),
+                chainId: Number(chainId),
+                signer: options.rewards.sealing.signer.address.toLowerCase(),
+                rpcUrl: options.rpcUrl,
+              },
       })
       httpUrl = await api.listen({ port: options.httpPort, host: options.host })
       closers.push(() => api.close())

@@ -1,13 +1,13 @@
 import type { Command } from '@commander-js/extra-typings'
 import { formatEther } from 'viem'
 import { z } from 'zod'
-import { ApiaryError } from '../../internal/errors.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { formatTable } from '../../internal/table.ts'
 import type { CliContext } from '../context.ts'
+import { coordinatorJson, DEFAULT_COORDINATOR_HTTP } from '../coordinatorHttp.ts'
 
 const schema = z.object({
-  coordinatorHttp: z.string().url().default('http://127.0.0.1:14690'),
+  coordinatorHttp: z.string().url().default(DEFAULT_COORDINATOR_HTTP),
   agentId: z.string().min(1),
   json: booleanOption.default(false),
 })
@@ -60,31 +60,10 @@ Example:
     )
     .action(async (flags) => {
       const options = resolveOptions(schema, { flags, configFile: context.configFile() })
-      const url = new URL('/api/rewards', options.coordinatorHttp)
-      url.searchParams.set('agent', options.agentId)
-      let response: Response
-      try {
-        response = await fetch(url, { signal: AbortSignal.timeout(30_000) })
-      } catch (cause) {
-        throw new ApiaryError(
-          'APIARY_COORDINATOR_UNREACHABLE',
-          `the coordinator at ${url.origin} does not answer`,
-          {
-            cause,
-            retryable: true,
-          },
-        )
-      }
-      const body = (await response.json().catch(() => undefined)) as
-        | Rewards
-        | { message?: string }
-        | undefined
-      if (!response.ok || body === undefined || !('totals' in body))
-        throw new ApiaryError(
-          'APIARY_COORDINATOR_ERROR',
-          `${url.origin} answered ${response.status}${body !== undefined && 'message' in body ? `: ${body.message}` : ''}`,
-          { hints: response.status === 404 ? ['this coordinator keeps no epochs'] : [] },
-        )
+      const body = await coordinatorJson<Rewards>(
+        options.coordinatorHttp,
+        `/api/rewards?agent=${encodeURIComponent(options.agentId)}`,
+      )
       if (options.json) {
         process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
         return

@@ -1,21 +1,15 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import type { Command } from '@commander-js/extra-typings'
 import type { Hex } from 'viem'
 import { z } from 'zod'
-import { anchorArguments, checkAnchor } from '../../chain/index.ts'
-import {
-  type BundleVerificationReport,
-  type VerificationReport,
-  verifyBundle,
-  verifyBundleCar,
-  verifyReceipt,
-} from '../../epoch/index.ts'
+import { anchorArguments, checkAnchor, checkReceiptAnchor } from '../../chain/index.ts'
+import { type VerificationReport, verifyBundle, verifyBundleCar, verifyReceipt } from '../../epoch/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { addressOption } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
+import { readBundlePath } from '../readBundlePath.ts'
 
 const schema = z.object({
   rpc: z.string().url().optional(),
@@ -23,8 +17,6 @@ const schema = z.object({
   signer: addressOption.optional(),
   json: booleanOption.default(false),
 })
-
-const MAX_BUNDLE_BYTES = 2 ** 31
 
 export function registerVerify(
   program: Command<[], { config?: string; logLevel?: string }>,
@@ -129,25 +121,7 @@ Example:
       const report = await verifyReceipt(input, { expectedSigner: options.signer })
       const r = report.receipt
       if (options.rpc !== undefined && r !== undefined) {
-        if (r.anchor === null)
-          report.checks.push({
-            id: 'anchor',
-            ok: false,
-            code: 'APIARY_ANCHOR_MISSING',
-            message: 'the receipt names no anchor',
-          })
-        else
-          report.checks.push(
-            (
-              await checkAnchor(options.rpc, {
-                registry: r.anchor.registry as Hex,
-                epoch: r.epoch,
-                jobRoot: r.job_root,
-                cid: r.cid ?? undefined,
-                signer: report.signer,
-              })
-            ).check,
-          )
+        report.checks.push(await checkReceiptAnchor(options.rpc, r, report.signer))
         report.valid = report.checks.every((c) => c.ok)
       }
       print(report, options.json, {
@@ -158,31 +132,11 @@ Example:
     })
 }
 
-/** Reads a bundle directory (every regular file in it, so extra files are reported) or a CAR file. */
 async function verifyBundlePath(path: string, signer: string | undefined) {
-  let stat: ReturnType<typeof statSync>
-  try {
-    stat = statSync(path)
-  } catch (cause) {
-    throw new ApiaryError('APIARY_BUNDLE_UNREADABLE', `cannot read ${path}`, { cause, usage: true })
-  }
-  let report: BundleVerificationReport
-  if (stat.isDirectory()) {
-    const files: Record<string, Uint8Array> = {}
-    for (const entry of readdirSync(path, { withFileTypes: true }))
-      if (entry.isFile()) {
-        const file = join(path, entry.name)
-        if (statSync(file).size > MAX_BUNDLE_BYTES)
-          throw new ApiaryError('APIARY_BUNDLE_TOO_LARGE', `${file} is larger than 2 GiB`, { usage: true })
-        files[entry.name] = readFileSync(file)
-      }
-    report = await verifyBundle(files, { expectedSigner: signer })
-  } else {
-    if (stat.size > MAX_BUNDLE_BYTES)
-      throw new ApiaryError('APIARY_BUNDLE_TOO_LARGE', `${path} is larger than 2 GiB`, { usage: true })
-    report = await verifyBundleCar(readFileSync(path), { expectedSigner: signer })
-  }
-  return report
+  const read = readBundlePath(path)
+  return read.car !== undefined
+    ? await verifyBundleCar(read.car, { expectedSigner: signer })
+    : await verifyBundle(read.files, { expectedSigner: signer })
 }
 
 function print(report: VerificationReport, json: boolean, facts: Record<string, unknown>) {

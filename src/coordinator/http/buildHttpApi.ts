@@ -9,6 +9,7 @@ import { authenticateAgent } from '../identity/index.ts'
 import type { Accuracy, Tally } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
+import { type EpochRoutesDependencies, registerEpochRoutes } from './epochRoutes.ts'
 import { OPENAPI } from './openapi.ts'
 import { type RewardRoutesDependencies, registerRewardRoutes } from './rewardRoutes.ts'
 
@@ -27,6 +28,8 @@ export interface HttpApiDependencies {
   startedAt: number
   /** Epochs and rewards, when the coordinator keeps them. */
   rewards?: Omit<RewardRoutesDependencies, 'store'> | undefined
+  /** Sealed epochs (/v1), when the coordinator seals them. */
+  epochs?: Omit<EpochRoutesDependencies, 'store'> | undefined
 }
 
 const ratio = (t: Tally | undefined) => (t === undefined || t.scored === 0 ? null : t.matched / t.scored)
@@ -215,6 +218,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
   }))
 
   if (deps.rewards !== undefined) registerRewardRoutes(app, { store, ...deps.rewards })
+  if (deps.epochs !== undefined) registerEpochRoutes(app, { store, ...deps.epochs })
 
   app.get('/swarm/leaderboard', async () => {
     const rows = await store.db.selectFrom('agents').selectAll().execute()

@@ -5,6 +5,17 @@ const json = (schema: Record<string, unknown>, description = 'OK') => ({
 })
 const error = json({ $ref: '#/components/schemas/Error' }, 'Not found')
 const credentials = [{}, { agentKey: [], agentId: [] }]
+const epochId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'The epoch number (`3`) or its bundle name (`epoch-000003`)',
+}
+const notSealed = json(
+  { $ref: '#/components/schemas/Error' },
+  'The epoch is not sealed yet (EPOCH_NOT_SEALED)',
+)
 
 export const OPENAPI = {
   openapi: '3.1.0',
@@ -12,7 +23,7 @@ export const OPENAPI = {
     title: 'Apiary coordinator',
     version: '0.1.0',
     description:
-      "Read-only view of a coordinator: swarm status, agents, accuracy against chain truth, tasks. Agent-private fields are returned only with that agent's credentials (`x-apiary-agent-id` and `authorization: Bearer apiary_…`).",
+      "Read-only view of a coordinator: swarm status, agents, accuracy against chain truth, tasks, epochs and their sealed bundles (/v1); POST /v1/verify checks a job receipt. Agent-private fields are returned only with that agent's credentials (`x-apiary-agent-id` and `authorization: Bearer apiary_…`).",
   },
   components: {
     securitySchemes: {
@@ -42,6 +53,41 @@ export const OPENAPI = {
               },
             },
           },
+        },
+      },
+      SealedEpoch: {
+        type: 'object',
+        properties: {
+          epoch: { type: 'integer' },
+          epochId: { type: 'string' },
+          state: { type: 'string', enum: ['open', 'closed', 'sealed', 'anchored'] },
+          startedAt: { type: 'string', format: 'date-time' },
+          closedAt: { type: ['string', 'null'], format: 'date-time' },
+          blocks: { type: 'object' },
+          seal: {
+            type: ['object', 'null'],
+            properties: {
+              cid: { type: 'string' },
+              jobs: { type: 'integer' },
+              jobRoot: { type: 'string' },
+              payoutRoot: { type: 'string' },
+              model: { type: 'string', enum: ['pools', 'f1'] },
+              distributedWei: { type: 'string' },
+              signer: { type: 'string' },
+              sealedAt: { type: 'string', format: 'date-time' },
+              pinned: { type: 'boolean' },
+              anchor: {
+                type: ['object', 'null'],
+                properties: {
+                  state: { type: 'string', enum: ['none', 'owed', 'sending', 'anchored'] },
+                  registry: { type: 'string' },
+                  txHash: { type: ['string', 'null'] },
+                  block: { type: ['integer', 'null'] },
+                },
+              },
+            },
+          },
+          summary: { type: ['object', 'null'], description: 'SUMMARY.json, on /v1/epochs/{id} only' },
         },
       },
       Epoch: {
@@ -252,6 +298,169 @@ export const OPENAPI = {
           "An agent's rewards per epoch and in total (settled: what the pool credited; owed: closed, not yet settled)",
         parameters: [{ name: 'agent', in: 'query', required: true, schema: { type: 'string' } }],
         responses: { 200: json({ type: 'object' }), 400: error },
+      },
+    },
+    '/v1/epochs': {
+      get: {
+        summary:
+          'Epochs, newest first: state (open, closed, sealed, anchored), and each seal (CID, roots, signer, anchor)',
+        parameters: [
+          {
+            name: 'before',
+            in: 'query',
+            schema: { type: 'integer' },
+            description: 'Epochs numbered below this.',
+          },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
+        ],
+        responses: {
+          200: json({
+            type: 'object',
+            properties: {
+              chainId: { type: 'integer' },
+              signer: { type: 'string', description: "The coordinator's sealing address" },
+              latestSealed: { type: ['integer', 'null'] },
+              epochs: { type: 'array', items: { $ref: '#/components/schemas/SealedEpoch' } },
+              next: { type: ['integer', 'null'], description: 'Pass as `before` for the next page.' },
+            },
+          }),
+          400: error,
+        },
+      },
+    },
+    '/v1/epochs/current': {
+      get: {
+        summary: 'The open epoch (when it closes, by time or block) and the last sealed one',
+        responses: { 200: json({ type: 'object' }) },
+      },
+    },
+    '/v1/epochs/{id}': {
+      get: {
+        summary: 'One epoch; once sealed, with its SUMMARY.json under `summary` (docs/spec/bundle.md)',
+        parameters: [epochId],
+        responses: { 200: json({ $ref: '#/components/schemas/SealedEpoch' }), 404: error },
+      },
+    },
+    '/v1/epochs/{id}/jobs': {
+      get: {
+        summary: "A page of a sealed epoch's job records in id order (docs/spec/epoch-merkle.md#job-record)",
+        parameters: [
+          epochId,
+          {
+            name: 'after',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'Jobs with ids after this one.',
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
+          {
+            name: 'agent',
+            in: 'query',
+            schema: { type: 'string' },
+            description: "Only this payout address's jobs.",
+          },
+        ],
+        responses: {
+          200: json({
+            type: 'object',
+            properties: {
+              epoch: { type: 'integer' },
+              total: { type: 'integer', description: 'Jobs in the epoch' },
+              jobs: { type: 'array', items: { type: 'object' } },
+              next: { type: ['string', 'null'], description: 'Pass as `after` for the next page.' },
+            },
+          }),
+          400: error,
+          404: error,
+          409: notSealed,
+        },
+      },
+    },
+    '/v1/epochs/{id}/agents': {
+      get: {
+        summary:
+          "agents.json of a sealed epoch, byte for byte: each agent's work, weight and uptime, each payout with its proof",
+        parameters: [epochId],
+        responses: { 200: json({ type: 'object' }), 404: error, 409: notSealed },
+      },
+    },
+    '/v1/epochs/{id}/signature': {
+      get: {
+        summary: 'The seal: the signed text, the signer, the EIP-191 signature and SIGNATURE.txt verbatim',
+        parameters: [epochId],
+        responses: { 200: json({ type: 'object' }), 404: error, 409: notSealed },
+      },
+    },
+    '/v1/epochs/{id}/ipfs': {
+      get: {
+        summary: "The bundle's UnixFS CIDv1 and whether it is pinned (--ipfs-api)",
+        parameters: [epochId],
+        responses: { 200: json({ type: 'object' }), 404: error, 409: notSealed },
+      },
+    },
+    '/v1/epochs/{id}/car': {
+      get: {
+        summary: 'The bundle as a CAR file (its root is the CID); `apiary verify bundle file.car` checks it',
+        parameters: [epochId],
+        responses: {
+          200: {
+            description: 'CAR v1',
+            content: { 'application/vnd.ipld.car': { schema: { type: 'string', format: 'binary' } } },
+          },
+          404: error,
+          409: notSealed,
+        },
+      },
+    },
+    '/v1/jobs/{jobId}/receipt': {
+      get: {
+        summary:
+          'A job receipt (docs/spec/bundle.md#receipt): the job, its inclusion proof, the root, the seal and the anchor once final',
+        parameters: [
+          {
+            name: 'jobId',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^\\d{6,}-\\d{8}$' },
+          },
+        ],
+        responses: { 200: json({ type: 'object' }), 400: error, 404: error, 409: notSealed },
+      },
+    },
+    '/v1/verify': {
+      post: {
+        summary:
+          "Verify a job receipt: every offline check, the seal signed by this coordinator's sealing key, and (with a chain) the anchor",
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: {
+          200: json({
+            type: 'object',
+            properties: {
+              valid: { type: 'boolean' },
+              epoch: { type: ['integer', 'null'] },
+              job: { type: ['string', 'null'] },
+              signer: { type: ['string', 'null'] },
+              checks: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['id', 'ok', 'message'],
+                  properties: {
+                    id: { type: 'string' },
+                    ok: { type: 'boolean' },
+                    code: { type: 'string', description: 'A stable reason code, on failure' },
+                    message: { type: 'string' },
+                  },
+                },
+              },
+            },
+          }),
+          400: error,
+        },
       },
     },
     '/swarm/tasks/{id}': {

@@ -1,0 +1,24 @@
+import type { Hex } from 'viem'
+import type { Receipt, VerificationCheck } from '../../epoch/index.ts'
+import { checkAnchor } from './checkAnchor.ts'
+
+/**
+ * The `anchor` check of a job receipt: the registry it names must hold a `Sealed` event for its epoch with
+ * the same job root and CID, sent by the seal's signer. A receipt without an anchor fails it.
+ */
+export async function checkReceiptAnchor(
+  rpcUrl: string,
+  receipt: Receipt,
+  signer: string | undefined,
+): Promise<VerificationCheck> {
+  if (receipt.anchor === null)
+    return { id: 'anchor', ok: false, code: 'APIARY_ANCHOR_MISSING', message: 'the receipt names no anchor' }
+  const { check } = await checkAnchor(rpcUrl, {
+    registry: receipt.anchor.registry as Hex,
+    epoch: receipt.epoch,
+    jobRoot: receipt.job_root,
+    cid: receipt.cid ?? undefined,
+    signer,
+  })
+  return check
+}

@@ -1,0 +1,52 @@
+import { ApiaryError } from '../internal/errors.ts'
+
+export const DEFAULT_COORDINATOR_HTTP = 'http://127.0.0.1:14690'
+
+/**
+ * GET from a coordinator's HTTP API. Returns the response when it is 2xx; otherwise throws
+ * APIARY_COORDINATOR_UNREACHABLE (no answer, retryable) or APIARY_COORDINATOR_ERROR with the API's own
+ * code and message (e.g. `EPOCH_NOT_SEALED: epoch 4 is open`).
+ */
+export async function coordinatorGet(base: string, path: string, timeoutMs = 60_000): Promise<Response> {
+  const url = new URL(path, base)
+  let response: Response
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+  } catch (cause) {
+    throw new ApiaryError(
+      'APIARY_COORDINATOR_UNREACHABLE',
+      `the coordinator at ${url.origin} does not answer`,
+      {
+        cause,
+        retryable: true,
+      },
+    )
+  }
+  if (response.ok) return response
+  const body = (await response.json().catch(() => undefined)) as
+    | { code?: string; message?: string }
+    | undefined
+  throw new ApiaryError(
+    'APIARY_COORDINATOR_ERROR',
+    `${url.origin}${url.pathname} answered ${response.status}${body?.message === undefined ? '' : `: ${body.code ?? ''} ${body.message}`}`,
+    {
+      details: { status: response.status, code: body?.code },
+      hints:
+        body?.code === 'NOT_FOUND'
+          ? [
+              'this coordinator keeps no epochs (or seals none: it needs --epoch-seconds/--epoch-blocks and a datadir)',
+            ]
+          : [],
+    },
+  )
+}
+
+/** GET and parse a JSON answer. */
+export async function coordinatorJson<T>(base: string, path: string): Promise<T> {
+  const response = await coordinatorGet(base, path)
+  try {
+    return (await response.json()) as T
+  } catch (cause) {
+    throw new ApiaryError('APIARY_COORDINATOR_ERROR', `${path} did not answer JSON`, { cause })
+  }
+}

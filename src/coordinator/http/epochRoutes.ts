@@ -1,0 +1,343 @@
+import { createReadStream, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { checkReceiptAnchor } from '../../chain/index.ts'
+import {
+  buildJobTree,
+  buildReceipt,
+  epochDirName,
+  epochOfJobId,
+  type JobRecord,
+  type JobTree,
+  parseSignatureFile,
+  verifyReceipt,
+} from '../../epoch/index.ts'
+import type { EpochClock } from '../epochs/index.ts'
+import type { SealRow, Store } from '../store/index.ts'
+
+export interface EpochRoutesDependencies {
+  store: Store
+  clock: EpochClock
+  /** `<datadir>/epochs`, where the bundles and CARs are. */
+  dir: string
+  chainId: number
+  /** The coordinator's sealing address: POST /v1/verify requires receipts signed by it. */
+  signer: string
+  /** With a chain, POST /v1/verify also checks a receipt's anchor. */
+  rpcUrl: string | undefined
+}
+
+type EpochRow = {
+  number: number
+  started_at: number
+  closed_at: number | null
+  start_block: number | null
+  end_block: number | null
+}
+type Joined = EpochRow & { [K in keyof SealRow as `s_${K}`]: SealRow[K] | null }
+
+const SEAL_COLUMNS = [
+  'epoch',
+  'dir',
+  'cid',
+  'job_root',
+  'payout_root',
+  'jobs',
+  'model',
+  'distributed_wei',
+  'signer',
+  'sealed_at',
+  'anchor',
+  'registry',
+  'anchor_tx_hash',
+  'anchor_block',
+  'pinned_at',
+]
+const SELECT = `SELECT e.number, e.started_at, e.closed_at, e.start_block, e.end_block,
+  ${SEAL_COLUMNS.map((c) => `s.${c} AS s_${c}`).join(', ')}
+  FROM epochs e LEFT JOIN seals s ON s.epoch = e.number`
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+const MAX_PAGE = 1000
+/** Epochs whose jobs (and job tree) are kept in memory for receipts and pages. */
+const CACHED_EPOCHS = 2
+
+/** An epoch as listed: its state, and its seal and anchor once it has them. */
+function epochView(r: Joined) {
+  const sealed = r.s_epoch !== null
+  return {
+    epoch: r.number,
+    epochId: epochDirName(r.number),
+    state:
+      r.closed_at === null ? 'open' : !sealed ? 'closed' : r.s_anchor === 'anchored' ? 'anchored' : 'sealed',
+    startedAt: iso(r.started_at),
+    closedAt: iso(r.closed_at),
+    blocks: { from: r.start_block, to: r.end_block },
+    seal: !sealed
+      ? null
+      : {
+          cid: r.s_cid,
+          jobs: r.s_jobs,
+          jobRoot: r.s_job_root,
+          payoutRoot: r.s_payout_root,
+          model: r.s_model,
+          distributedWei: r.s_distributed_wei,
+          signer: r.s_signer,
+          sealedAt: iso(r.s_sealed_at),
+          pinned: r.s_pinned_at !== null,
+          anchor:
+            r.s_registry === null
+              ? null
+              : {
+                  state: r.s_anchor,
+                  registry: r.s_registry,
+                  txHash: r.s_anchor === 'anchored' ? r.s_anchor_tx_hash : null,
+                  block: r.s_anchor_block,
+                },
+        },
+  }
+}
+
+/**
+ * The seed's data API over sealed epochs (docs/epochs.md#http-api): listing, the open epoch, a bundle's
+ * summary, jobs (paginated), agents, signature and CID, the CAR download, job receipts and receipt
+ * verification. Bundle files are served as written; nothing here changes a seal.
+ */
+export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDependencies): void {
+  const { sqlite } = deps.store
+  const sql = {
+    one: sqlite.prepare<[number], Joined>(`${SELECT} WHERE e.number = ?`),
+    page: sqlite.prepare<[number, number], Joined>(
+      `${SELECT} WHERE e.number < ? ORDER BY e.number DESC LIMIT ?`,
+    ),
+    lastSealed: sqlite.prepare<[], Joined>(
+      `${SELECT} WHERE s.epoch IS NOT NULL ORDER BY e.number DESC LIMIT 1`,
+    ),
+  }
+  const jobsOf = createJobsCache(deps.dir)
+  const fileOf = (r: Joined, name: string) => join(deps.dir, r.s_dir as string, name)
+
+  /** The epoch named by `:id` (`3` or `epoch-000003`). */
+  const find = (id: string) => {
+    const match = /^(?:epoch-)?(\d{1,9})$/.exec(id)
+    return match === null ? undefined : sql.one.get(Number(match[1]))
+  }
+  /** The sealed epoch named by `:id`, or undefined after replying 404 (unknown) or 409 (not sealed). */
+  const sealed = (id: string, reply: FastifyReply): Joined | undefined => {
+    const row = find(id)
+    if (row === undefined) {
+      void reply.code(404).send({ code: 'EPOCH_UNKNOWN', message: `no epoch ${id}` })
+      return undefined
+    }
+    if (row.s_epoch === null) {
+      void reply.code(409).send({
+        code: 'EPOCH_NOT_SEALED',
+        message: `epoch ${row.number} is ${row.closed_at === null ? 'open' : 'closed and not sealed yet'}`,
+      })
+      return undefined
+    }
+    return row
+  }
+  const sendFile = (reply: FastifyReply, path: string, type: string) =>
+    reply.type(type).send(readFileSync(path))
+
+  app.get<{ Querystring: { before?: string; limit?: string } }>('/v1/epochs', async (request, reply) => {
+    const before = request.query.before === undefined ? Number.MAX_SAFE_INTEGER : Number(request.query.before)
+    const limit = request.query.limit === undefined ? 50 : Number(request.query.limit)
+    if (!Number.isSafeInteger(before) || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE)
+      return reply
+        .code(400)
+        .send({ code: 'BAD_REQUEST', message: `before must be an integer and limit 1-${MAX_PAGE}` })
+    const rows = sql.page.all(before, limit)
+    const last = rows[rows.length - 1]
+    return {
+      chainId: deps.chainId,
+      signer: deps.signer,
+      latestSealed: sql.lastSealed.get()?.number ?? null,
+      epochs: rows.map(epochView),
+      next: rows.length === limit && last !== undefined && last.number > 1 ? last.number : null,
+    }
+  })
+
+  app.get('/v1/epochs/current', async () => {
+    const open = deps.clock.current()
+    const last = sql.lastSealed.get()
+    return {
+      epoch: open.number,
+      epochId: epochDirName(open.number),
+      state: 'open',
+      startedAt: iso(open.startedAt),
+      closesAt: iso(open.closesAt ?? null),
+      startBlock: open.startBlock ?? null,
+      closesAtBlock: open.closesAtBlock ?? null,
+      lastSealed: last === undefined ? null : epochView(last),
+    }
+  })
+
+  app.get<{ Params: { id: string } }>('/v1/epochs/:id', async (request, reply) => {
+    const row = find(request.params.id)
+    if (row === undefined)
+      return reply.code(404).send({ code: 'EPOCH_UNKNOWN', message: `no epoch ${request.params.id}` })
+    const view = epochView(row)
+    if (row.s_epoch === null) return { ...view, summary: null }
+    return { ...view, summary: JSON.parse(readFileSync(fileOf(row, 'SUMMARY.json'), 'utf8')) }
+  })
+
+  app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string; agent?: string } }>(
+    '/v1/epochs/:id/jobs',
+    async (request, reply) => {
+      const row = sealed(request.params.id, reply)
+      if (row === undefined) return reply
+      const limit = request.query.limit === undefined ? 100 : Number(request.query.limit)
+      const agent = request.query.agent?.toLowerCase()
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE)
+        return reply.code(400).send({ code: 'BAD_REQUEST', message: `limit must be 1-${MAX_PAGE}` })
+      if (agent !== undefined && !/^0x[0-9a-f]{40}$/.test(agent))
+        return reply.code(400).send({ code: 'BAD_REQUEST', message: 'agent must be a 0x address' })
+      const { jobs } = jobsOf(row)
+      const after = request.query.after
+      const page: JobRecord[] = []
+      let more = false
+      for (let i = after === undefined ? 0 : firstAfter(jobs, after); i < jobs.length && !more; i++) {
+        const job = jobs[i] as JobRecord
+        if (agent !== undefined && job.agent !== agent) continue
+        if (page.length === limit) more = true
+        else page.push(job)
+      }
+      return {
+        epoch: row.number,
+        total: jobs.length,
+        jobs: page,
+        next: more ? (page[page.length - 1]?.id ?? null) : null,
+      }
+    },
+  )
+
+  app.get<{ Params: { id: string } }>('/v1/epochs/:id/agents', async (request, reply) => {
+    const row = sealed(request.params.id, reply)
+    return row === undefined ? reply : sendFile(reply, fileOf(row, 'agents.json'), 'application/json')
+  })
+
+  app.get<{ Params: { id: string } }>('/v1/epochs/:id/signature', async (request, reply) => {
+    const row = sealed(request.params.id, reply)
+    if (row === undefined) return reply
+    const file = readFileSync(fileOf(row, 'SIGNATURE.txt'), 'utf8')
+    const parsed = parseSignatureFile(file)
+    return {
+      epoch: row.number,
+      scheme: 'EIP-191 personal_sign',
+      signer: parsed?.signer ?? null,
+      signature: parsed?.signature ?? null,
+      message: parsed?.message ?? null,
+      file,
+    }
+  })
+
+  app.get<{ Params: { id: string } }>('/v1/epochs/:id/ipfs', async (request, reply) => {
+    const row = sealed(request.params.id, reply)
+    if (row === undefined) return reply
+    return {
+      epoch: row.number,
+      cid: row.s_cid,
+      uri: `ipfs://${row.s_cid}`,
+      pinned: row.s_pinned_at !== null,
+      pinnedAt: iso(row.s_pinned_at),
+      car: `/v1/epochs/${row.number}/car`,
+    }
+  })
+
+  app.get<{ Params: { id: string } }>('/v1/epochs/:id/car', async (request, reply) => {
+    const row = sealed(request.params.id, reply)
+    if (row === undefined) return reply
+    return reply
+      .type('application/vnd.ipld.car; version=1')
+      .header('content-disposition', `attachment; filename="${row.s_dir}.car"`)
+      .header('etag', `"${row.s_cid}"`)
+      .header('x-ipfs-roots', row.s_cid as string)
+      .send(createReadStream(join(deps.dir, `${row.s_dir}.car`)))
+  })
+
+  app.get<{ Params: { jobId: string } }>('/v1/jobs/:jobId/receipt', async (request, reply) => {
+    const id = request.params.jobId
+    const epoch = epochOfJobId(id)
+    if (epoch === undefined)
+      return reply.code(400).send({ code: 'BAD_REQUEST', message: `${id} is not a job id (EEEEEE-SSSSSSSS)` })
+    const row = sealed(String(epoch), reply)
+    if (row === undefined) return reply
+    const cached = jobsOf(row)
+    const index = cached.index.get(id)
+    if (index === undefined)
+      return reply.code(404).send({ code: 'JOB_UNKNOWN', message: `epoch ${epoch} has no job ${id}` })
+    const tree = cached.tree()
+    return buildReceipt({
+      chainId: deps.chainId,
+      epoch,
+      job: cached.jobs[index] as JobRecord,
+      proof: tree.proof(index),
+      jobRoot: tree.root,
+      seal: readFileSync(fileOf(row, 'SIGNATURE.txt'), 'utf8'),
+      cid: row.s_cid,
+      anchor:
+        row.s_anchor === 'anchored' && row.s_registry !== null
+          ? { registry: row.s_registry, tx_hash: row.s_anchor_tx_hash, block: row.s_anchor_block }
+          : null,
+    })
+  })
+
+  app.post('/v1/verify', async (request) => {
+    const report = await verifyReceipt(request.body, { expectedSigner: deps.signer })
+    const r = report.receipt
+    if (deps.rpcUrl !== undefined && r !== undefined && r.anchor !== null) {
+      report.checks.push(await checkReceiptAnchor(deps.rpcUrl, r, report.signer))
+      report.valid = report.checks.every((c) => c.ok)
+    }
+    return {
+      valid: report.valid,
+      epoch: r?.epoch ?? null,
+      job: (r?.job as { id?: string } | undefined)?.id ?? null,
+      signer: report.signer ?? null,
+      checks: report.checks,
+    }
+  })
+}
+
+/** Index of the first job whose id sorts after `after` (ids are fixed-width, so they sort as strings). */
+function firstAfter(jobs: readonly JobRecord[], after: string) {
+  let lo = 0
+  let hi = jobs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((jobs[mid] as JobRecord).id <= after) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** jobs.json of the last few epochs asked for, parsed once, with the job tree built on first need. */
+function createJobsCache(dir: string) {
+  type Entry = { jobs: JobRecord[]; index: Map<string, number>; tree: () => JobTree }
+  const entries = new Map<number, Entry>()
+  return (row: Joined): Entry => {
+    const hit = entries.get(row.number)
+    if (hit !== undefined) {
+      entries.delete(row.number)
+      entries.set(row.number, hit)
+      return hit
+    }
+    const { jobs } = JSON.parse(readFileSync(join(dir, row.s_dir as string, 'jobs.json'), 'utf8')) as {
+      jobs: JobRecord[]
+    }
+    let tree: JobTree | undefined
+    const entry: Entry = {
+      jobs,
+      index: new Map(jobs.map((j, i) => [j.id, i])),
+      tree: () => {
+        tree ??= buildJobTree(jobs)
+        return tree
+      },
+    }
+    entries.set(row.number, entry)
+    for (const key of entries.keys()) if (entries.size > CACHED_EPOCHS) entries.delete(key)
+    return entry
+  }
+}
