@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { runApiary, startApiary, stopProcess } from './_harness/cli.ts'
 import { freePort, waitFor } from './_harness/swarm.ts'
 
-test('apiary up settles every epoch on the embedded devnet and its agents can claim with apiary claim', {
+test('apiary up settles every epoch on the embedded devnet, its agents claim with apiary claim, and a sealed epoch and its receipts verify with only the CLI against the devnet anchor', {
   timeout: 180_000,
 }, async () => {
   const httpPort = await freePort()
@@ -44,9 +44,41 @@ test('apiary up settles every epoch on the embedded devnet and its agents can cl
     assert.equal(claim.code, 0, claim.stderr)
     const claimed = BigInt(JSON.parse(claim.stdout).claimedWei)
     assert.ok(claimed >= settled, `claimed ${claimed} < settled ${settled}`)
+    // A sealed, anchored epoch checked with only the CLI, as up prints it; one of its job receipts too.
+    await waitFor(
+      'the line to check a sealed epoch',
+      () => /check it with only the CLI:\n {2}apiary /.test(up.output()),
+      60_000,
+    )
+    const [exportLine, verifyLine] = (
+      /check it with only the CLI:\n {2}apiary (.+)\n/.exec(up.output())?.[1] ?? ''
+    ).split(' && apiary ')
+    const exported = await runApiary((exportLine as string).split(' '))
+    assert.equal(exported.code, 0, exported.stdout + exported.stderr)
+    const verified = await runApiary([...(verifyLine as string).split(' '), '--json'])
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr)
+    const report = JSON.parse(verified.stdout) as { epoch: number; checks: { id: string; ok: boolean }[] }
+    assert.ok(
+      report.checks.some((c) => c.id === 'anchor' && c.ok),
+      verified.stdout,
+    )
+    const rpc = /--rpc (\S+)/.exec(verifyLine as string)?.[1] as string
+    const page = (await (await fetch(`${api}/v1/epochs/${report.epoch}/jobs?limit=1`)).json()) as {
+      jobs: { id: string }[]
+    }
+    const receipt = await (await fetch(`${api}/v1/jobs/${page.jobs[0]?.id}/receipt`)).text()
+    const receiptFile = join(datadir, 'receipt.json')
+    writeFileSync(receiptFile, receipt)
+    for (const extra of [[], ['--rpc', rpc]]) {
+      const checked = await runApiary(['verify', 'receipt', receiptFile, ...extra])
+      assert.equal(checked.code, 0, checked.stdout + checked.stderr)
+    }
     await waitFor(
       'a status line with the last settlement',
-      () => /\[\d+s\].* epoch \d+ {2}settled \d+ \(tx 0x[0-9a-f]{8}…\)/.test(up.output()),
+      () =>
+        /\[\d+s\].* epoch \d+ {2}settled \d+ \(tx 0x[0-9a-f]{8}…\) {2}sealed \d+ {2}anchored \d+/.test(
+          up.output(),
+        ),
       15_000,
     )
   } finally {

@@ -196,7 +196,7 @@ async function claimEpoch(options: ClaimOptions, epoch: number, account: LocalAc
   const eth = `${formatEther(BigInt(out.amountWei))} ETH (${out.amountWei} wei)`
   if (options.json) process.stdout.write(`${stringifyJson(out)}\n`)
   else if (payout === undefined) process.stdout.write(`${address}: epoch ${epoch} pays it nothing\n`)
-  else if (out.alreadyClaimed) process.stdout.write(`${address}: epoch ${epoch} already claimed (${eth})\n`)
+  else if (out.alreadyClaimed) process.stdout.write(`${address}: epoch ${epoch} already claimed: ${eth}\n`)
   else if (out.txHash === null)
     process.stdout.write(`dry run: ${address} can claim ${eth} of epoch ${epoch}; gas ≈ ${out.gas}\n`)
   else process.stdout.write(`claimed ${eth} of epoch ${epoch} to ${address}  tx ${out.txHash}\n`)

@@ -8,13 +8,29 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { type Agent, createAgent } from '../../agent/index.ts'
 import { redactUrl } from '../../chain/createRpcClient.ts'
-import { createTraffic, deployRewardPool, sendFunds, startDevnet } from '../../chain/index.ts'
+import {
+  createTraffic,
+  deployEpochRegistry,
+  deployRewardPool,
+  sendFunds,
+  startDevnet,
+} from '../../chain/index.ts'
 import { deriveApiKey } from '../../coordinator/identity/index.ts'
 import { type Coordinator, createCoordinator, type RewardOptions } from '../../coordinator/index.ts'
+import { epochDirName } from '../../epoch/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
+import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
 import type { CliContext } from '../context.ts'
-import { DEFAULT_MAX_FEE_PER_GAS, REWARD_FLAGS, rewardOptionsFrom, rewardShape } from '../rewardFlags.ts'
+import {
+  DEFAULT_MAX_FEE_PER_GAS,
+  REWARD_FLAGS,
+  rewardOptionsFrom,
+  rewardShape,
+  SEALING_FLAGS,
+  sealingOptionsFrom,
+  sealingShape,
+} from '../rewardFlags.ts'
 
 const schema = z.object({
   agents: z.coerce.number().int().min(1).max(64).default(4),
@@ -25,7 +41,17 @@ const schema = z.object({
   tps: z.coerce.number().positive().max(1000).default(8),
   blockTime: z.coerce.number().min(0).default(1),
   ...rewardShape,
+  settlement: sealingShape.settlement,
+  operatorFeeBps: sealingShape.operatorFeeBps,
+  protocolFeeBps: sealingShape.protocolFeeBps,
+  workPoolBps: sealingShape.workPoolBps,
+  ipfsApi: sealingShape.ipfsApi,
 })
+
+/** `up` deploys its own EpochRegistry and signs with its hot wallet: those two flags are not offered. */
+const UP_SEALING_FLAGS = SEALING_FLAGS.filter(
+  ([flag]) => !flag.startsWith('--epoch-registry') && !flag.startsWith('--sealing-key-file'),
+)
 
 /** Levels of the agents `up` starts, in order: L3 twice first so L3 tasks get two opinions. */
 const MIX = [Level.L3, Level.L3, Level.L1, Level.L2] as const
@@ -46,7 +72,7 @@ export function registerUp(
     .option('--datadir <dir>', 'coordinator state (APIARY_DATADIR; default a new temporary directory)')
     .option('--tps <n>', 'devnet traffic, transactions per second (APIARY_TPS; default 8)')
     .option('--block-time <seconds>', 'devnet block interval (APIARY_BLOCK_TIME; default 1)')
-  for (const [flag, description] of REWARD_FLAGS)
+  for (const [flag, description] of [...REWARD_FLAGS, ...UP_SEALING_FLAGS])
     command.option(
       flag,
       flag.startsWith('--epoch-reward') ? description.replace('default 0', 'default 0.1ether') : description,
@@ -55,19 +81,32 @@ export function registerUp(
     .addHelpText(
       'after',
       `
-On the embedded devnet, up also deploys an AgentRewardPool, funds a new hot wallet from a dev account and
-settles every epoch into the pool; each agent's payout key is written to DATADIR/agents/ID.key, so that
-  apiary claim --rpc <chain> --contract <pool> --private-key-file DATADIR/agents/agent-1-L3.key
-claims its rewards. With --rpc, epochs are kept and shown but not settled.
+On the embedded devnet, up also funds a new hot wallet from a dev account, deploys an EpochRegistry and (with
+--settlement f1, the default) an AgentRewardPool. Every closed epoch is sealed into DATADIR/epochs (a signed
+bundle and its CAR) and anchored in the registry; f1 settles it into the pool, merkle deposits it with the
+seal. Each agent's payout key is written to DATADIR/agents/ID.key, so that
+  apiary claim --rpc <chain> --contract <pool> --private-key-file DATADIR/agents/agent-1-L3.key   (f1)
+  apiary claim --rpc <chain> --epoch N --private-key-file DATADIR/agents/agent-1-L3.key          (merkle)
+claims its rewards, and
+  apiary epoch export N --out DIR && apiary verify bundle DIR/epoch-00000N --rpc <chain>
+checks a sealed epoch with nothing but the CLI. With --rpc, epochs are sealed (DATADIR/sealing.key) but
+neither settled nor anchored.
 
 Ctrl-C stops everything.
 
 Examples:
   apiary up
-  apiary up --agents 8 --http-port 8080 --epoch-seconds 10 --epoch-reward 1ether`,
+  apiary up --agents 8 --http-port 8080 --epoch-seconds 10 --epoch-reward 1ether
+  apiary up --settlement merkle`,
     )
     .action(async (flags) => {
       const options = resolveOptions(schema, { flags, configFile: context.configFile() })
+      if (options.rpc !== undefined && options.settlement === 'merkle')
+        throw new ApiaryError(
+          'APIARY_SETTLEMENT_INCOMPLETE',
+          'up settles by merkle only on its embedded devnet: drop --rpc, or run apiary coordinator with --epoch-registry',
+          { usage: true },
+        )
       const common = context.common()
       const { logger, shutdown } = common
       const out = process.stdout
@@ -94,20 +133,24 @@ Examples:
       for (const [i, id] of agentIds.entries())
         writeFileSync(join(datadir, 'agents', `${id}.key`), `${agentKeys[i]}\n`, { mode: 0o600 })
 
-      // On the embedded devnet: a pool, a new hot wallet that settles into it, and gas for agents without a dev account.
+      // On the embedded devnet: a new hot wallet that seals (and settles), its EpochRegistry, a pool for f1
+      // settlement, and gas for agents without a dev account.
       let settlement: RewardOptions['settlement']
+      let registry: Hex | undefined
       const devFunder = devnetAccounts[8]
       if (devFunder !== undefined) {
         const funder = privateKeyToAccount(devFunder)
         const hotWallet = privateKeyToAccount(generatePrivateKey())
-        const pool = await deployRewardPool({ rpcUrl, deployer: funder, coordinator: hotWallet.address })
+        const owner = { rpcUrl, deployer: funder, coordinator: hotWallet.address }
+        const pool = options.settlement === 'f1' ? await deployRewardPool(owner) : undefined
+        registry = (await deployEpochRegistry(owner)).address
         await sendFunds({ rpcUrl, from: funder, to: [hotWallet.address], amount: 1000n * 10n ** 18n })
         const unfunded = agentKeys
           .slice(devnetAccounts.length - 10)
           .map((key) => privateKeyToAccount(key).address)
         if (unfunded.length > 0) await sendFunds({ rpcUrl, from: funder, to: unfunded, amount: 10n ** 18n })
         settlement = {
-          pool: pool.address,
+          pool: pool?.address,
           hotWallet,
           maxFeePerGasWei: options.maxFeePerGas ?? DEFAULT_MAX_FEE_PER_GAS,
         }
@@ -115,6 +158,10 @@ Examples:
       const rewards = {
         ...rewardOptionsFrom({ ...options, epochReward: options.epochReward ?? 10n ** 17n }),
         settlement,
+        sealing: await sealingOptionsFrom(
+          { ...options, epochRegistry: registry },
+          { datadir, hotWallet: settlement?.hotWallet },
+        ),
       }
       const coordinator: Coordinator = await createCoordinator({
         logger,
@@ -162,9 +209,10 @@ Examples:
           ...(settlement === undefined
             ? ['             not settled: no reward pool (with --rpc)']
             : [
-                `             pool ${settlement.pool}, hot wallet ${settlement.hotWallet.address.toLowerCase()}`,
-                `             claim: apiary claim --rpc ${rpcUrl} --contract ${settlement.pool} --private-key-file ${join(datadir, 'agents', `${agentIds[0]}.key`)}`,
+                `             ${settlement.pool === undefined ? `merkle: each seal deposits its epoch in ${registry}` : `pool ${settlement.pool}`}, hot wallet ${settlement.hotWallet.address.toLowerCase()}`,
+                `             claim: apiary claim --rpc ${rpcUrl} ${settlement.pool === undefined ? '--epoch N' : `--contract ${settlement.pool}`} --private-key-file ${join(datadir, 'agents', `${agentIds[0]}.key`)}`,
               ]),
+          `sealing      every epoch sealed in ${join(datadir, 'epochs')}, signed by ${rewards.sealing.signer.address.toLowerCase()}${registry === undefined ? '; not anchored (with --rpc)' : `, anchored in EpochRegistry ${registry}`}; ${coordinator.httpUrl}/v1/epochs`,
           'Ctrl-C stops everything.',
           '',
         ].join('\n'),
@@ -185,6 +233,15 @@ Examples:
       }
 
       const tty = out.isTTY === true
+      /** Once the first epoch with jobs is sealed (and anchored): how to check it with nothing but the CLI. */
+      let verifyShown = false
+      const showVerify = (epoch: number) => {
+        verifyShown = true
+        const bundles = join(datadir, 'exported')
+        out.write(
+          `${tty ? '\r\x1b[K' : ''}epoch ${epoch} sealed${registry === undefined ? '' : ' and anchored'}; check it with only the CLI:\n  apiary epoch export ${epoch} --out ${bundles} --coordinator-http ${coordinator.httpUrl} && apiary verify bundle ${join(bundles, epochDirName(epoch))}${registry === undefined ? '' : ` --rpc ${rpcUrl}`}\n`,
+        )
+      }
       let last = { at: Date.now(), answered: coordinator.status().counters.answered }
       const render = () => {
         const s = coordinator.status()
@@ -192,6 +249,14 @@ Examples:
         const rate = ((s.counters.answered - last.answered) * 1000) / Math.max(1, now - last.at)
         last = { at: now, answered: s.counters.answered }
         const t = s.accuracy.total
+        const sealed = s.sealing?.lastSealed
+        const checkable =
+          registry !== undefined
+            ? s.sealing?.anchor?.lastAnchored
+            : sealed !== undefined && sealed.jobs > 0
+              ? sealed
+              : undefined
+        if (!verifyShown && checkable !== undefined) showVerify(checkable.epoch)
         const line = [
           `[${Math.round((now - started) / 1000)}s]`,
           `block ${s.followed ?? '-'}/${s.head ?? '-'}`,
@@ -208,6 +273,14 @@ Examples:
                   ? 'settled -'
                   : `settled ${s.settlement.lastSettled.epoch} (tx ${s.settlement.lastSettled.txHash.slice(0, 10)}…)`,
                 ...(s.settlement.owed > 0 ? [`owed ${s.settlement.owed}`] : []),
+              ]),
+          ...(s.sealing === undefined
+            ? []
+            : [
+                `sealed ${s.sealing.lastSealed?.epoch ?? '-'}`,
+                ...(s.sealing.anchor === undefined
+                  ? []
+                  : [`anchored ${s.sealing.anchor.lastAnchored?.epoch ?? '-'}`]),
               ]),
         ].join('  ')
         out.write(tty ? `\r\x1b[K${line}` : `${line}\n`)
