@@ -21,6 +21,8 @@ export interface SealerDependencies {
   anchorer?: Anchorer | undefined
   /** A Kubo-compatible HTTP RPC (`http://127.0.0.1:5001`): every CAR is imported and pinned there. */
   ipfsApi?: string | undefined
+  /** How long a failed pin waits before it is tried again (ms; default 30 s). */
+  pinRetryMs?: number | undefined
 }
 
 export interface SealerStatus {
@@ -28,6 +30,8 @@ export interface SealerStatus {
   lastSealed: { epoch: number; cid: string; jobs: number } | undefined
   anchor: AnchorStatus | undefined
   lastError: string | undefined
+  /** Why the last pin failed (cleared by the next success). */
+  pinError: string | undefined
 }
 
 export interface Sealer {
@@ -54,6 +58,7 @@ export function createSealer(deps: SealerDependencies): Sealer {
   }
   let lastError: string | undefined
   let pinRetryAt = 0
+  let pinError: string | undefined
   const context = { store, logger, dir: deps.dir, signer: deps.signer, chainId: deps.chainId }
   return {
     async tick() {
@@ -77,9 +82,11 @@ export function createSealer(deps: SealerDependencies): Sealer {
         try {
           await pinCar(deps.ipfsApi, readFileSync(join(deps.dir, `${unpinned.dir}.car`)), unpinned.cid)
           sql.pinned.run(Date.now(), unpinned.epoch)
+          pinError = undefined
           logger.info({ epoch: unpinned.epoch, cid: unpinned.cid }, 'bundle pinned on IPFS')
         } catch (error) {
-          pinRetryAt = Date.now() + 30_000
+          pinRetryAt = Date.now() + (deps.pinRetryMs ?? 30_000)
+          pinError = (error as Error).message
           logger.warn({ err: (error as Error).message, epoch: unpinned.epoch }, 'pinning postponed')
         }
       }
@@ -91,6 +98,7 @@ export function createSealer(deps: SealerDependencies): Sealer {
         lastSealed: sql.last.get(),
         anchor: deps.anchorer?.status(),
         lastError,
+        pinError,
       }
     },
   }

@@ -29,7 +29,13 @@ export async function pinCar(api: string, car: Uint8Array, cid: string, signal?:
   const pinned = body
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { Root?: { Cid?: { '/': string }; PinErrorMsg?: string } })
+    .map((line) => {
+      try {
+        return JSON.parse(line) as { Root?: { Cid?: { '/': string }; PinErrorMsg?: string } }
+      } catch {
+        return {}
+      }
+    })
     .find((entry) => entry.Root?.Cid?.['/'] === cid)
   if (pinned === undefined || (pinned.Root?.PinErrorMsg ?? '') !== '')
     throw new ApiaryError(
