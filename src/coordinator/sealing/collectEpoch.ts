@@ -62,18 +62,15 @@ export function collectEpoch(store: Store, epoch: number, chainId: number): Coll
        ORDER BY i.block_number, i.tx_index, r.level, r.agent_id, r.task_id`,
     )
     .all(epoch, row.started_at, row.closed_at)
-  const witness = sqlite.prepare<[string], { witness: Uint8Array }>(
-    'SELECT witness FROM inclusions WHERE key = ?',
-  )
+  // The proof of execution's input: each inclusion's witness digest, the witnesses streamed in one pass.
   const inputDigests = new Map<string, `0x${string}`>()
-  const inputDigest = (key: string) => {
-    let digest = inputDigests.get(key)
-    if (digest === undefined) {
-      digest = `0x${hash('sha256', witness.get(key)?.witness ?? new Uint8Array(), 'hex')}` as const
-      inputDigests.set(key, digest)
-    }
-    return digest
-  }
+  for (const w of sqlite
+    .prepare<[number, number], { key: string; witness: Uint8Array }>(
+      'SELECT key, witness FROM inclusions WHERE key IN (SELECT inclusion FROM results WHERE scored_at >= ? AND scored_at < ?)',
+    )
+    .iterate(row.started_at, row.closed_at))
+    inputDigests.set(w.key, `0x${hash('sha256', w.witness, 'hex')}`)
+  const inputDigest = (key: string) => inputDigests.get(key) ?? `0x${hash('sha256', new Uint8Array(), 'hex')}`
   const iso = (ms: number) => new Date(ms).toISOString()
   const jobs = rows.map((r, i): JobRecord => {
     const submitted = r.assigned_at ?? r.received_at
