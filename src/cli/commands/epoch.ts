@@ -70,6 +70,12 @@ export function registerEpoch(
 
   common(epoch.command('list').description('Epochs, newest first: state, jobs, CID and anchor.'))
     .option('--limit <n>', 'how many (APIARY_LIMIT; default 20, at most 1000)')
+    .addHelpText(
+      'after',
+      `
+Example:
+  apiary epoch list --coordinator-http http://127.0.0.1:14690 --limit 5`,
+    )
     .action(async (flags) => {
       const o = options(flags)
       const body = await coordinatorJson<{ signer: string; epochs: EpochView[] }>(
@@ -98,51 +104,59 @@ export function registerEpoch(
       .command('show')
       .argument('<epoch>', 'the epoch number (or epoch-NNNNNN)', epochArgument)
       .description('One epoch: times, blocks, jobs, roots, treasury, payouts, seal and anchor.'),
-  ).action(async (id, flags) => {
-    const o = options(flags)
-    const e = await coordinatorJson<EpochView>(o.coordinatorHttp, `/v1/epochs/${id}`)
-    if (o.json) return void process.stdout.write(`${stringifyJson(e)}\n`)
-    const lines: [string, string | number][] = [
-      ['epoch', `${e.epoch} (${e.epochId}), ${e.state}`],
-      ['time', `${e.startedAt} → ${e.closedAt ?? 'open'}`],
-      ['blocks', `${e.blocks.from ?? '-'} → ${e.blocks.to ?? '-'}`],
-    ]
-    const s = e.summary
-    if (e.seal !== null && s != null) {
-      const eth = (wei: string) => `${formatEther(BigInt(wei))} ETH`
-      lines.push(
-        [
-          'jobs',
-          `${s.jobs.count} (${s.jobs.matched} matched; ${Object.entries(s.jobs.by_type)
-            .map(([t, n]) => `${t} ${n}`)
-            .join(', ')})`,
-        ],
-        ['job root', s.jobs.merkle_root],
-        [
-          'payouts',
-          `${s.payouts.count} to ${s.agents_count} agents, model ${s.params.model}, root ${s.payouts.root}`,
-        ],
-        [
-          'treasury',
-          `revenue ${eth(s.treasury.revenue)}: operator ${eth(s.treasury.operator_fee)}, protocol ${eth(s.treasury.protocol_fee)}, paid ${eth(s.treasury.distributed)}, undistributed ${eth(s.treasury.undistributed)}`,
-        ],
-        ['sealed', `${s.sealed_at} by ${e.seal.signer}`],
-        ['cid', `${e.seal.cid}${e.seal.pinned ? ' (pinned)' : ''}`],
-        [
-          'anchor',
-          e.seal.anchor === null
-            ? 'none (no EpochRegistry)'
-            : `${e.seal.anchor.state} in ${e.seal.anchor.registry}${e.seal.anchor.txHash === null ? '' : `, tx ${e.seal.anchor.txHash} (block ${e.seal.anchor.block})`}`,
-        ],
-      )
-    }
-    const width = Math.max(...lines.map(([k]) => k.length))
-    process.stdout.write(`${lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`)
-    if (e.seal !== null)
-      process.stdout.write(
-        `\nexport and verify it:  apiary epoch export ${e.epoch} --out DIR --coordinator-http ${o.coordinatorHttp}\n`,
-      )
-  })
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  apiary epoch show 3
+  apiary epoch show epoch-000003 --json     # the API's answer, SUMMARY.json included`,
+    )
+    .action(async (id, flags) => {
+      const o = options(flags)
+      const e = await coordinatorJson<EpochView>(o.coordinatorHttp, `/v1/epochs/${id}`)
+      if (o.json) return void process.stdout.write(`${stringifyJson(e)}\n`)
+      const lines: [string, string | number][] = [
+        ['epoch', `${e.epoch} (${e.epochId}), ${e.state}`],
+        ['time', `${e.startedAt} → ${e.closedAt ?? 'open'}`],
+        ['blocks', `${e.blocks.from ?? '-'} → ${e.blocks.to ?? '-'}`],
+      ]
+      const s = e.summary
+      if (e.seal !== null && s != null) {
+        const eth = (wei: string) => `${formatEther(BigInt(wei))} ETH`
+        lines.push(
+          [
+            'jobs',
+            `${s.jobs.count} (${s.jobs.matched} matched; ${Object.entries(s.jobs.by_type)
+              .map(([t, n]) => `${t} ${n}`)
+              .join(', ')})`,
+          ],
+          ['job root', s.jobs.merkle_root],
+          [
+            'payouts',
+            `${s.payouts.count} to ${s.agents_count} agents, model ${s.params.model}, root ${s.payouts.root}`,
+          ],
+          [
+            'treasury',
+            `revenue ${eth(s.treasury.revenue)}: operator ${eth(s.treasury.operator_fee)}, protocol ${eth(s.treasury.protocol_fee)}, paid ${eth(s.treasury.distributed)}, undistributed ${eth(s.treasury.undistributed)}`,
+          ],
+          ['sealed', `${s.sealed_at} by ${e.seal.signer}`],
+          ['cid', `${e.seal.cid}${e.seal.pinned ? ' (pinned)' : ''}`],
+          [
+            'anchor',
+            e.seal.anchor === null
+              ? 'none (no EpochRegistry)'
+              : `${e.seal.anchor.state} in ${e.seal.anchor.registry}${e.seal.anchor.txHash === null ? '' : `, tx ${e.seal.anchor.txHash} (block ${e.seal.anchor.block})`}`,
+          ],
+        )
+      }
+      const width = Math.max(...lines.map(([k]) => k.length))
+      process.stdout.write(`${lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`)
+      if (e.seal !== null)
+        process.stdout.write(
+          `\nexport and verify it:  apiary epoch export ${e.epoch} --out DIR --coordinator-http ${o.coordinatorHttp}\n`,
+        )
+    })
 
   common(
     epoch
