@@ -2,7 +2,7 @@ import type { Command } from '@commander-js/extra-typings'
 import { formatEther, type Hex, type LocalAccount } from 'viem'
 import { z } from 'zod'
 import { claimReward, claimSealedPayout } from '../../chain/index.ts'
-import type { AgentsFile, Summary } from '../../epoch/index.ts'
+import { type AgentsFile, agentsFileSchema, type Summary, summarySchema } from '../../epoch/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
@@ -118,36 +118,57 @@ Examples:
 
 type ClaimOptions = z.infer<typeof schema>
 
-/** Merkle settlement: the wallet's payout and proof from the bundle, claimed from the EpochRegistry. */
+/** Merkle settlement: the epoch's SUMMARY.json and agents.json, from a bundle or the coordinator. */
 async function claimEpoch(options: ClaimOptions, epoch: number, account: LocalAccount | undefined) {
-  const address = (account?.address ?? options.address)?.toLowerCase() as Hex
-  let summary: Summary
-  let agents: AgentsFile
+  let summary: unknown
+  let agents: unknown
+  const source = options.bundle ?? `${options.coordinatorHttp}/v1/epochs/${epoch}`
   if (options.bundle !== undefined) {
     const files = await readBundleFiles(options.bundle)
-    const json = (name: string) => JSON.parse(Buffer.from(files[name] ?? '').toString('utf8') || 'null')
+    const json = (name: string) => {
+      try {
+        return JSON.parse(Buffer.from(files[name] ?? '').toString('utf8'))
+      } catch {
+        return undefined
+      }
+    }
     summary = json('SUMMARY.json')
     agents = json('agents.json')
-    if (summary?.epoch !== epoch || agents === null)
-      throw new ApiaryError(
-        'APIARY_BUNDLE_INVALID',
-        `${options.bundle} is not the bundle of epoch ${epoch}`,
-        {
-          usage: true,
-        },
-      )
   } else {
-    const view = await coordinatorJson<{ summary: Summary | null }>(
-      options.coordinatorHttp,
-      `/v1/epochs/${epoch}`,
-    )
+    const view = await coordinatorJson<{ summary: unknown }>(options.coordinatorHttp, `/v1/epochs/${epoch}`)
     if (view.summary === null)
       throw new ApiaryError('APIARY_EPOCH_NOT_SEALED', `epoch ${epoch} is not sealed yet`, {
         retryable: true,
       })
     summary = view.summary
-    agents = await coordinatorJson<AgentsFile>(options.coordinatorHttp, `/v1/epochs/${epoch}/agents`)
+    agents = await coordinatorJson(options.coordinatorHttp, `/v1/epochs/${epoch}/agents`)
   }
+  const s = summarySchema.safeParse(summary)
+  const a = agentsFileSchema.safeParse(agents)
+  if (!s.success || !a.success || s.data.epoch !== epoch)
+    throw new ApiaryError(
+      'APIARY_BUNDLE_INVALID',
+      `${source} is not the bundle of epoch ${epoch}: ${
+        !s.success
+          ? `SUMMARY.json ${s.error.issues[0]?.path.join('.')}: ${s.error.issues[0]?.message}`
+          : !a.success
+            ? `agents.json ${a.error.issues[0]?.path.join('.')}: ${a.error.issues[0]?.message}`
+            : `it is epoch ${s.data.epoch}'s`
+      }`,
+      { usage: options.bundle !== undefined },
+    )
+  return claimPayout(options, s.data, a.data, account)
+}
+
+/** The wallet's payout and proof from agents.json, claimed from the EpochRegistry. */
+async function claimPayout(
+  options: ClaimOptions,
+  summary: Summary,
+  agents: AgentsFile,
+  account: LocalAccount | undefined,
+) {
+  const epoch = summary.epoch
+  const address = (account?.address ?? options.address)?.toLowerCase() as Hex
   const registry = options.contract ?? (summary.registry as Hex | null)
   if (registry === null)
     throw new ApiaryError(
