@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createSealer, pinCar } from '../src/coordinator/sealing/index.ts'
-import { openStore } from '../src/coordinator/store/index.ts'
+import { openStore, type Store } from '../src/coordinator/store/index.ts'
 import { DEFAULT_PAYOUT_PARAMETERS, DEFAULT_WEIGHT_PARAMETERS } from '../src/epoch/index.ts'
 import { type ApiaryError, isApiaryError } from '../src/internal/errors.ts'
 import { createLogger } from '../src/internal/logger.ts'
@@ -13,25 +13,26 @@ import { prepareSealableStore } from './_harness/epochStore.ts'
 import { startKuboRpc } from './_harness/kuboRpc.ts'
 import { freePort } from './_harness/swarm.ts'
 
-const logger = createLogger({ level: 'silent' })
+/** The coordinator's sealer over DATADIR's store, pinning to `ipfsApi` (a failed pin retried at once). */
+const sealerOf = (store: Store, datadir: string, ipfsApi?: string) =>
+  createSealer({
+    store,
+    logger: createLogger({ level: 'silent' }),
+    dir: join(datadir, 'epochs'),
+    signer: privateKeyToAccount(`0x${'5e'.repeat(32)}`),
+    chainId: 31337,
+    weights: DEFAULT_WEIGHT_PARAMETERS,
+    payouts: DEFAULT_PAYOUT_PARAMETERS,
+    ipfsApi,
+    pinRetryMs: 0,
+  })
 
 test('--ipfs-api: a sealed epoch is imported and pinned through the Kubo RPC, after the node comes back if it was down', async () => {
   const datadir = mkdtempSync(join(tmpdir(), 'apiary-pin-'))
   await prepareSealableStore(datadir, 300)
   const store = await openStore({ path: join(datadir, 'coordinator.db') })
   const down = `http://127.0.0.1:${await freePort()}`
-  const sealer = (ipfsApi: string) =>
-    createSealer({
-      store,
-      logger,
-      dir: join(datadir, 'epochs'),
-      signer: privateKeyToAccount(`0x${'5e'.repeat(32)}`),
-      chainId: 31337,
-      weights: DEFAULT_WEIGHT_PARAMETERS,
-      payouts: DEFAULT_PAYOUT_PARAMETERS,
-      ipfsApi,
-      pinRetryMs: 0,
-    })
+  const sealer = (ipfsApi: string) => sealerOf(store, datadir, ipfsApi)
   const pinnedAt = () =>
     store.sqlite
       .prepare<[], { cid: string; pinned_at: number | null }>('SELECT cid, pinned_at FROM seals')
@@ -77,15 +78,7 @@ test('pinCar names what went wrong: unreachable, refused (retryable or not), ano
   const datadir = mkdtempSync(join(tmpdir(), 'apiary-pin-'))
   await prepareSealableStore(datadir, 20)
   const store = await openStore({ path: join(datadir, 'coordinator.db') })
-  await createSealer({
-    store,
-    logger,
-    dir: join(datadir, 'epochs'),
-    signer: privateKeyToAccount(`0x${'5e'.repeat(32)}`),
-    chainId: 31337,
-    weights: DEFAULT_WEIGHT_PARAMETERS,
-    payouts: DEFAULT_PAYOUT_PARAMETERS,
-  }).tick()
+  await sealerOf(store, datadir).tick()
   const { cid } = store.sqlite.prepare<[], { cid: string }>('SELECT cid FROM seals').get() as { cid: string }
   store.close()
   const car = readFileSync(join(datadir, 'epochs', 'epoch-000001.car'))

@@ -12,6 +12,11 @@ const epochId = {
   schema: { type: 'string' },
   description: 'The epoch number (`3`) or its bundle name (`epoch-000003`)',
 }
+/** `?before=N&limit=` of the epoch listings. */
+const epochPage = [
+  { name: 'before', in: 'query', schema: { type: 'integer' }, description: 'Epochs numbered below this.' },
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
+]
 const notSealed = json(
   { $ref: '#/components/schemas/Error' },
   'The epoch is not sealed yet (EPOCH_NOT_SEALED)',
@@ -268,15 +273,7 @@ export const OPENAPI = {
     '/swarm/epochs': {
       get: {
         summary: 'Epoch history, newest first, with each settlement transaction',
-        parameters: [
-          {
-            name: 'before',
-            in: 'query',
-            schema: { type: 'integer' },
-            description: 'Epochs numbered below this.',
-          },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
-        ],
+        parameters: epochPage,
         responses: {
           200: json({
             type: 'object',
@@ -304,15 +301,7 @@ export const OPENAPI = {
       get: {
         summary:
           'Epochs, newest first: state (open, closed, sealed, anchored), and each seal (CID, roots, signer, anchor)',
-        parameters: [
-          {
-            name: 'before',
-            in: 'query',
-            schema: { type: 'integer' },
-            description: 'Epochs numbered below this.',
-          },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
-        ],
+        parameters: epochPage,
         responses: {
           200: json({
             type: 'object',
