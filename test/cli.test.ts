@@ -132,7 +132,14 @@ test('apiary --config reads command options from a JSON file, below flags and th
 test('apiary validate fixtures stops between files on SIGINT and says the counts are partial', async () => {
   const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'src/cli/apiary.ts'), 'validate', 'fixtures', join(FIXTURES, 'state')],
+    [
+      join(REPO_ROOT, 'src/cli/apiary.ts'),
+      '--log-level',
+      'debug',
+      'validate',
+      'fixtures',
+      join(FIXTURES, 'state'),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -141,7 +148,10 @@ test('apiary validate fixtures stops between files on SIGINT and says the counts
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString()
   })
-  await new Promise((resolve) => setTimeout(resolve, 2500))
+  // Interrupt once it is working through the files (a fixed delay raced the start-up on a loaded machine).
+  const until = Date.now() + 60_000
+  while (!stderr.includes('fixture file done') && Date.now() < until)
+    await new Promise((resolve) => setTimeout(resolve, 50))
   child.kill('SIGINT')
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
   assert.equal(code, 1)
