@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createPublicClient, type Hex, http } from 'viem'
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { privateKeyToAccount } from 'viem/accounts'
 import { AgentRewardPool } from '../src/chain/contracts.generated.ts'
-import { createTraffic, startDevnet, writeKeystore } from '../src/chain/index.ts'
-import { runApiary, startApiary, stopProcess } from './_harness/cli.ts'
+import { createTraffic, startDevnet } from '../src/chain/index.ts'
+import { deployWithHotWallet, runApiary, startApiary, stopProcess } from './_harness/cli.ts'
 import { freePort, Level, logger, SECRET, startAgent, waitFor, walletKeyOf } from './_harness/swarm.ts'
 
 const abi = AgentRewardPool.abi
@@ -25,38 +25,7 @@ test('rewards end to end: a coordinator SIGKILLed while settling pays every epoc
     return path
   }
   // The operator: a hot wallet in a keystore, a pool deployed and the hot wallet funded with the CLI.
-  const hotKey = generatePrivateKey()
-  writeFileSync(join(dir, 'hot.pass'), 'hot wallet password\n')
-  const { address: hot } = await writeKeystore({
-    path: join(dir, 'hot.json'),
-    password: 'hot wallet password',
-    privateKey: Buffer.from(hotKey.slice(2), 'hex'),
-  })
-  const ops = keyFile('ops.key', devnet.accounts[6]?.privateKey as Hex)
-  const deployed = await runApiary([
-    'deploy',
-    'reward-pool',
-    '--rpc',
-    devnet.url,
-    '--private-key-file',
-    ops,
-    '--coordinator',
-    hot,
-  ])
-  assert.equal(deployed.code, 0, deployed.stderr)
-  const pool = deployed.stdout.trim() as Hex
-  assert.match(pool, /^0x[0-9a-f]{40}$/)
-  const funded = await runApiary([
-    'fund',
-    '--rpc',
-    devnet.url,
-    '--private-key-file',
-    ops,
-    '--amount',
-    '50ether',
-    hot,
-  ])
-  assert.equal(funded.code, 0, funded.stderr)
+  const { hot, contract: pool, hotWalletFlags } = await deployWithHotWallet(devnet, dir, 'reward-pool')
   assert.equal(await client.getBalance({ address: hot }), 50n * 10n ** 18n)
 
   const port = await freePort()
@@ -76,7 +45,7 @@ test('rewards end to end: a coordinator SIGKILLed while settling pays every epoc
       '100',
     ],
     ...['--epoch-seconds', '3', '--epoch-reward', '1ether', '--reward-pool', pool],
-    ...['--hot-wallet-keystore', join(dir, 'hot.json'), '--hot-wallet-password-file', join(dir, 'hot.pass')],
+    ...hotWalletFlags,
     ...['--log-level', 'info'],
   ]
   let killedWhileSettling: number | undefined

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createPublicClient, type Hex, hexToString, http } from 'viem'
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { privateKeyToAccount } from 'viem/accounts'
 import { EpochRegistry } from '../src/chain/contracts.generated.ts'
-import { createTraffic, startDevnet, writeKeystore } from '../src/chain/index.ts'
+import { createTraffic, startDevnet } from '../src/chain/index.ts'
 import type { JobRecord } from '../src/epoch/index.ts'
-import { runApiary, startApiary, stopProcess } from './_harness/cli.ts'
+import { deployWithHotWallet, runApiary, startApiary, stopProcess } from './_harness/cli.ts'
 import { freePort, Level, logger, SECRET, startAgent, waitFor, walletKeyOf } from './_harness/swarm.ts'
 
 const abi = EpochRegistry.abi
@@ -22,38 +22,7 @@ test('sealing end to end (merkle settlement): a coordinator SIGKILLed while anch
   const devnet = await startDevnet({ logger }, { port: 0, accounts: 8 })
   const client = createPublicClient({ chain: devnet.chain, transport: http(devnet.url) })
   const dir = mkdtempSync(join(tmpdir(), 'apiary-sealing-'))
-  const hotKey = generatePrivateKey()
-  writeFileSync(join(dir, 'hot.pass'), 'hot wallet password\n')
-  const { address: hot } = await writeKeystore({
-    path: join(dir, 'hot.json'),
-    password: 'hot wallet password',
-    privateKey: Buffer.from(hotKey.slice(2), 'hex'),
-  })
-  const ops = join(dir, 'ops.key')
-  writeFileSync(ops, `${devnet.accounts[6]?.privateKey}\n`, { mode: 0o600 })
-  const deployed = await runApiary([
-    'deploy',
-    'epoch-registry',
-    '--rpc',
-    devnet.url,
-    '--private-key-file',
-    ops,
-    '--coordinator',
-    hot,
-  ])
-  assert.equal(deployed.code, 0, deployed.stderr)
-  const registry = deployed.stdout.trim() as Hex
-  const funded = await runApiary([
-    'fund',
-    '--rpc',
-    devnet.url,
-    '--private-key-file',
-    ops,
-    '--amount',
-    '50ether',
-    hot,
-  ])
-  assert.equal(funded.code, 0, funded.stderr)
+  const { contract: registry, hotWalletFlags } = await deployWithHotWallet(devnet, dir, 'epoch-registry')
 
   const port = await freePort()
   const datadir = join(dir, 'coordinator')
@@ -71,7 +40,7 @@ test('sealing end to end (merkle settlement): a coordinator SIGKILLed while anch
       '--epoch-registry',
       registry,
     ],
-    ...['--hot-wallet-keystore', join(dir, 'hot.json'), '--hot-wallet-password-file', join(dir, 'hot.pass')],
+    ...hotWalletFlags,
     ...['--log-level', 'info'],
   ]
   let killedWhileAnchoring: number | undefined

@@ -1,5 +1,10 @@
+import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Hex } from 'viem'
+import { generatePrivateKey } from 'viem/accounts'
+import { writeKeystore } from '../../src/chain/index.ts'
 import { REPO_ROOT } from './fixtures.ts'
 
 const CLI = join(REPO_ROOT, 'src/cli/apiary.ts')
@@ -60,4 +65,60 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): 
   const exited = new Promise((resolve) => child.once('exit', resolve))
   child.kill(signal)
   await exited
+}
+
+/**
+ * An operator's set-up with only the CLI, as docs/rewards.md and docs/epochs.md describe it: a hot wallet in
+ * a keystore (DIR/hot.json, DIR/hot.pass), `apiary deploy <contract>` owned by it from a dev account's key
+ * (DIR/ops.key), and `apiary fund` of 50 ETH. Returns the hot wallet, the contract and the coordinator flags
+ * that unlock the hot wallet.
+ */
+export async function deployWithHotWallet(
+  devnet: { url: string; accounts: readonly { privateKey: string }[] },
+  dir: string,
+  contract: 'reward-pool' | 'epoch-registry',
+): Promise<{ hot: Hex; contract: Hex; ops: string; hotWalletFlags: string[] }> {
+  writeFileSync(join(dir, 'hot.pass'), 'hot wallet password\n')
+  const { address: hot } = await writeKeystore({
+    path: join(dir, 'hot.json'),
+    password: 'hot wallet password',
+    privateKey: Buffer.from(generatePrivateKey().slice(2), 'hex'),
+  })
+  const ops = join(dir, 'ops.key')
+  writeFileSync(ops, `${devnet.accounts[6]?.privateKey}\n`, { mode: 0o600 })
+  const deployed = await runApiary([
+    'deploy',
+    contract,
+    '--rpc',
+    devnet.url,
+    '--private-key-file',
+    ops,
+    '--coordinator',
+    hot,
+  ])
+  assert.equal(deployed.code, 0, deployed.stderr)
+  const address = deployed.stdout.trim() as Hex
+  assert.match(address, /^0x[0-9a-f]{40}$/)
+  const funded = await runApiary([
+    'fund',
+    '--rpc',
+    devnet.url,
+    '--private-key-file',
+    ops,
+    '--amount',
+    '50ether',
+    hot,
+  ])
+  assert.equal(funded.code, 0, funded.stderr)
+  return {
+    hot: hot as Hex,
+    contract: address,
+    ops,
+    hotWalletFlags: [
+      '--hot-wallet-keystore',
+      join(dir, 'hot.json'),
+      '--hot-wallet-password-file',
+      join(dir, 'hot.pass'),
+    ],
+  }
 }

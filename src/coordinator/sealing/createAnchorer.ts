@@ -8,12 +8,18 @@ import {
   parseEventLogs,
 } from 'viem'
 import { EpochRegistry } from '../../chain/contracts.generated.ts'
-import { redactUrl } from '../../chain/createRpcClient.ts'
 import { anchorArguments } from '../../chain/epochs/index.ts'
 import { evmChain } from '../../chain/evmChain.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
-import { broadcastTx, followTx, signNextTx } from '../settlement/writeAheadTx.ts'
+import {
+  broadcastTx,
+  DEFAULT_RETRY,
+  followTx,
+  postponeStep,
+  type RetryPolicy,
+  signNextTx,
+} from '../settlement/writeAheadTx.ts'
 import type { SealRow, Store } from '../store/index.ts'
 
 export interface AnchorerDependencies {
@@ -25,7 +31,7 @@ export interface AnchorerDependencies {
   /** The registry's coordinator: signs and pays the `seal` transactions. */
   hotWallet: LocalAccount
   maxFeePerGasWei: bigint
-  retry?: { baseMs: number; maxMs: number } | undefined
+  retry?: RetryPolicy | undefined
   now?: () => number
 }
 
@@ -62,7 +68,7 @@ const toAnchor = (seal: SealRow) =>
  */
 export function createAnchorer(deps: AnchorerDependencies): Anchorer {
   const { store, logger, registry, hotWallet, now = Date.now } = deps
-  const retry = deps.retry ?? { baseMs: 1000, maxMs: 60_000 }
+  const retry = deps.retry ?? DEFAULT_RETRY
   const client: PublicClient = createPublicClient({
     chain: evmChain(deps.chainId, deps.rpcUrl, 'anchor'),
     transport: http(deps.rpcUrl, { retryCount: 0 }),
@@ -194,11 +200,13 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
         else if (seal.anchor === 'sending') await follow(seal)
         else await send(seal)
       } catch (error) {
-        const e = error as Error
-        lastError =
-          e instanceof ApiaryError ? e.message : `${e.message.split('\n')[0]} (${redactUrl(deps.rpcUrl)})`
+        ;({ message: lastError, retryAt } = postponeStep(error, {
+          attempts: seal.attempts,
+          retry,
+          rpcUrl: deps.rpcUrl,
+          now: now(),
+        }))
         sql.error.run(lastError, seal.epoch)
-        retryAt = now() + Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(seal.attempts, 16))
         logger.warn({ epoch: seal.epoch, err: lastError, retryInMs: retryAt - now() }, 'anchoring postponed')
       }
     },

@@ -8,13 +8,19 @@ import {
   parseEventLogs,
 } from 'viem'
 import { AgentRewardPool } from '../../chain/contracts.generated.ts'
-import { redactUrl } from '../../chain/createRpcClient.ts'
 import { evmChain } from '../../chain/evmChain.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { recordAgentAmounts } from '../epochs/index.ts'
 import type { Store } from '../store/index.ts'
-import { broadcastTx, followTx, signNextTx } from './writeAheadTx.ts'
+import {
+  broadcastTx,
+  DEFAULT_RETRY,
+  followTx,
+  postponeStep,
+  type RetryPolicy,
+  signNextTx,
+} from './writeAheadTx.ts'
 
 export interface SettlerDependencies {
   store: Store
@@ -27,8 +33,8 @@ export interface SettlerDependencies {
   hotWallet: LocalAccount
   /** Never pay more than this per gas (wei); above it the settlement waits, owed. */
   maxFeePerGasWei: bigint
-  /** Backoff after a failed attempt: doubles from `baseMs` up to `maxMs` (defaults 1 s and 60 s). */
-  retry?: { baseMs: number; maxMs: number } | undefined
+  /** Backoff after a failed attempt (default 1 s doubling up to 60 s). */
+  retry?: RetryPolicy | undefined
   now?: () => number
 }
 
@@ -80,7 +86,7 @@ export function createSettler({
   retry: retryOption,
   now = Date.now,
 }: SettlerDependencies): Settler {
-  const retry = retryOption ?? { baseMs: 1000, maxMs: 60_000 }
+  const retry = retryOption ?? DEFAULT_RETRY
   const client: PublicClient = createPublicClient({
     chain: evmChain(chainId, rpcUrl, 'settlement'),
     transport: http(rpcUrl, { retryCount: 0 }),
@@ -224,12 +230,13 @@ export function createSettler({
         else if (row.settlement === 'sending') await follow(row)
         else await send(row)
       } catch (error) {
-        const e = error as Error & { code?: string }
-        lastError =
-          e instanceof ApiaryError ? e.message : `${e.message.split('\n')[0]} (${redactUrl(rpcUrl)})`
+        ;({ message: lastError, retryAt } = postponeStep(error, {
+          attempts: row.attempts,
+          retry,
+          rpcUrl,
+          now: now(),
+        }))
         sql.error.run(lastError, row.number)
-        const attempts = row.attempts + 1
-        retryAt = now() + Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(attempts - 1, 16))
         logger.warn({ epoch: row.number, err: lastError, retryInMs: retryAt - now() }, 'settlement postponed')
       }
     },
