@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { createTraffic, type Devnet, startDevnet } from '../src/chain/index.ts'
-import { reexecuteBlock } from '../src/coordinator/witness/index.ts'
-import { buildWitness, type RpcBlock } from '../src/coordinator/witness/traceWitness.ts'
+import {
+  buildWitness,
+  createTraffic,
+  type Devnet,
+  type RpcBlock,
+  reexecuteBlock,
+  startDevnet,
+} from '../src/chain/index.ts'
 import { createLogger } from '../src/internal/logger.ts'
 import { canonicalChanges, changesFromDiff, resultFromVerdict } from '../src/protocol/index.ts'
 import {

@@ -11,8 +11,7 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { compile } from '../contracts/compile.ts'
-import { type Devnet, startDevnet } from '../src/chain/index.ts'
-import { traceWitness } from '../src/coordinator/witness/index.ts'
+import { type Devnet, startDevnet, traceWitness } from '../src/chain/index.ts'
 import { createLogger } from '../src/internal/logger.ts'
 import {
   createEngineCrypto,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { createTraffic, type Devnet, startDevnet, TRAFFIC_KINDS } from '../src/chain/index.ts'
-import { traceWitness } from '../src/coordinator/witness/index.ts'
+import { createTraffic, type Devnet, startDevnet, TRAFFIC_KINDS, traceWitness } from '../src/chain/index.ts'
 import { createLogger } from '../src/internal/logger.ts'
 import {
   createEngineCrypto,

@@ -1,5 +1,6 @@
 import { toBinary } from '@bufbuild/protobuf'
 import type { RpcRequest } from '../../chain/index.ts'
+import { buildWitness, type RpcBlock, reexecuteBlock } from '../../chain/index.ts'
 import { WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
@@ -13,7 +14,6 @@ import {
 } from '../../validation/index.ts'
 import { fetchTruth } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
-import { buildWitness, type RpcBlock, reexecuteBlock } from '../witness/index.ts'
 import type { TaskHub } from '../work/index.ts'
 
 export interface FollowerDependencies {

@@ -1,4 +1,3 @@
-import type { RpcRequest } from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import {
   type AccountState,
@@ -15,6 +14,7 @@ import {
   toHex,
   type VmPool,
 } from '../../validation/index.ts'
+import type { RpcRequest } from '../createRpcClient.ts'
 import { buildWitness, type RpcBlock } from './traceWitness.ts'
 
 export interface ReexecuteBlockContext {

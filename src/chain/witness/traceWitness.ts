@@ -1,7 +1,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js'
-import type { RpcRequest } from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { encodeRpcTransaction, toHex } from '../../validation/index.ts'
+import type { RpcRequest } from '../createRpcClient.ts'
 
 export interface TraceWitnessParameters {
   hash: `0x${string}`
