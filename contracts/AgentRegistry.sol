@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {ERC721URIStorage} from "@openzeppelin/contracts/token/ERC721/extensions/ERC721URIStorage.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
+/// @title AgentRegistry
+/// @notice The identity registry of ERC-8004 ("Trustless Agents", January 2026 ABI): each agent is an ERC-721
+/// token whose URI points at its registration file (endpoints, public key), with an operating wallet that
+/// defaults to the registering account, is changed only with the new wallet's EIP-712 signature and is cleared
+/// when the agent is transferred. Beyond ERC-8004: `agentOf(wallet)` maps a wallet back to its agent (a wallet
+/// operates at most one agent), which is how SwarmChallenge knows who may take part. Ids start at 1.
+/// docs/spec/challenge.md#identity
+contract AgentRegistry is ERC721URIStorage, EIP712 {
+    bytes32 private constant AGENT_WALLET_SET_TYPEHASH =
+        keccak256("AgentWalletSet(uint256 agentId,address newWallet,address owner,uint256 deadline)");
+    uint256 private constant MAX_DEADLINE_DELAY = 5 minutes;
+    string private constant AGENT_WALLET_KEY = "agentWallet";
+
+    uint256 private _lastId;
+    mapping(uint256 agentId => address) private _wallets;
+    /// @notice The agent a wallet operates (0: none).
+    mapping(address wallet => uint256 agentId) public agentOf;
+
+    event Registered(uint256 indexed agentId, string agentURI, address indexed owner);
+    event URIUpdated(uint256 indexed agentId, string newURI, address indexed updatedBy);
+    event MetadataSet(
+        uint256 indexed agentId, string indexed indexedMetadataKey, string metadataKey, bytes metadataValue
+    );
+
+    error NotAuthorized(uint256 agentId, address caller);
+    error WalletInUse(address wallet, uint256 agentId);
+    error ZeroWallet();
+    error SignatureExpired(uint256 deadline);
+    error DeadlineTooFar(uint256 deadline);
+    error InvalidWalletSignature(address wallet);
+
+    constructor() ERC721("Apiary Agent", "AGENT") EIP712("ERC8004IdentityRegistry", "1") {}
+
+    /// @notice Registers the caller as a new agent whose registration file is at `agentURI`; the caller is its
+    /// owner and its operating wallet.
+    function register(string calldata agentURI) external returns (uint256 agentId) {
+        agentId = ++_lastId;
+        _mint(msg.sender, agentId);
+        _setTokenURI(agentId, agentURI);
+        emit Registered(agentId, agentURI, msg.sender);
+        _setWallet(agentId, msg.sender);
+    }
+
+    function setAgentURI(uint256 agentId, string calldata newURI) external {
+        _checkAuthorized(agentId);
+        _setTokenURI(agentId, newURI);
+        emit URIUpdated(agentId, newURI, msg.sender);
+    }
+
+    /// @notice Makes `newWallet` the agent's operating wallet; `signature` is newWallet's EIP-712 signature (or
+    /// ERC-1271 approval) of AgentWalletSet(agentId, newWallet, owner, deadline), at most 5 minutes ahead.
+    function setAgentWallet(uint256 agentId, address newWallet, uint256 deadline, bytes calldata signature) external {
+        address owner = _checkAuthorized(agentId);
+        if (newWallet == address(0)) revert ZeroWallet();
+        if (block.timestamp > deadline) revert SignatureExpired(deadline);
+        if (deadline > block.timestamp + MAX_DEADLINE_DELAY) revert DeadlineTooFar(deadline);
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(AGENT_WALLET_SET_TYPEHASH, agentId, newWallet, owner, deadline)));
+        if (!SignatureChecker.isValidSignatureNow(newWallet, digest, signature)) {
+            revert InvalidWalletSignature(newWallet);
+        }
+        _setWallet(agentId, newWallet);
+    }
+
+    function unsetAgentWallet(uint256 agentId) external {
+        _checkAuthorized(agentId);
+        _clearWallet(agentId);
+    }
+
+    function getAgentWallet(uint256 agentId) external view returns (address) {
+        return _wallets[agentId];
+    }
+
+    /// @notice How many agents were registered (the highest id).
+    function agentCount() external view returns (uint256) {
+        return _lastId;
+    }
+
+    function _checkAuthorized(uint256 agentId) private view returns (address owner) {
+        owner = _requireOwned(agentId);
+        if (!_isAuthorized(owner, msg.sender, agentId)) revert NotAuthorized(agentId, msg.sender);
+    }
+
+    function _setWallet(uint256 agentId, address wallet) private {
+        uint256 holder = agentOf[wallet];
+        if (holder != 0 && holder != agentId) revert WalletInUse(wallet, holder);
+        address previous = _wallets[agentId];
+        if (previous != address(0)) delete agentOf[previous];
+        _wallets[agentId] = wallet;
+        agentOf[wallet] = agentId;
+        emit MetadataSet(agentId, AGENT_WALLET_KEY, AGENT_WALLET_KEY, abi.encodePacked(wallet));
+    }
+
+    function _clearWallet(uint256 agentId) private {
+        address previous = _wallets[agentId];
+        if (previous == address(0)) return;
+        delete agentOf[previous];
+        delete _wallets[agentId];
+        emit MetadataSet(agentId, AGENT_WALLET_KEY, AGENT_WALLET_KEY, "");
+    }
+
+    /// A transfer (or burn) clears the operating wallet: the new owner sets its own.
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
+        from = super._update(to, tokenId, auth);
+        if (from != address(0) && from != to) _clearWallet(tokenId);
+    }
+}

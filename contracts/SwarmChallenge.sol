@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// The slice of AgentRegistry that SwarmChallenge reads.
+interface IAgentWallets {
+    function agentOf(address wallet) external view returns (uint256 agentId);
+}
+
+/// @title SwarmChallenge
+/// @notice Proof of Swarm: on-chain commit-reveal challenges (docs/spec/challenge.md). The creator invites
+/// registered agents (AgentRegistry wallets); each derives its own task from the seed and its address, commits
+/// keccak256(abi.encode(answer, salt, agent)) before the commit deadline, and reveals after it. `finalize`
+/// scores the swarm (commit block spread, participation, reveals, correct answers) and stores an attestation
+/// anyone can read.
+/// Gas: the challenge id carries its two deadlines, and the creator pre-writes one word per invitee, so a
+/// commit rewrites two existing words and a reveal reads and rewrites one (commit < 45,000, reveal < 30,000
+/// gas per transaction). The invitee list is bounded (256), so `finalize` is too.
+contract SwarmChallenge {
+    uint256 public constant MAX_INVITEES = 256;
+    /// The entry word of an invitee that has not committed (docs/spec/challenge.md#entry-word).
+    uint256 private constant INVITED = 2;
+
+    struct Challenge {
+        address creator;
+        uint16 minAgents;
+        uint64 startBlock;
+    }
+
+    /// Written at creation (invitees ≠ 0), so that the first commit rewrites a word instead of creating one.
+    struct Progress {
+        uint64 firstCommitBlock;
+        uint64 lastCommitBlock;
+        uint16 commits;
+        uint16 invitees;
+    }
+
+    /// @notice What `finalize` established (finalizedBlock 0: not finalized).
+    struct Attestation {
+        bytes32 swarmHash;
+        uint64 firstCommitBlock;
+        uint64 lastCommitBlock;
+        uint64 finalizedBlock;
+        uint16 score;
+        uint16 participants;
+        uint16 revealed;
+        uint16 correct;
+        bool passed;
+    }
+
+    IAgentWallets public immutable registry;
+    uint64 private _lastSequence;
+    mapping(uint256 id => Challenge) private _challenges;
+    mapping(uint256 id => Progress) private _progress;
+    mapping(uint256 id => address[]) private _invitees;
+    mapping(uint256 id => mapping(address agent => uint256 word)) private _entries;
+    mapping(uint256 id => Attestation) private _attestations;
+
+    event ChallengeCreated(
+        uint256 indexed id,
+        address indexed creator,
+        bytes32 seed,
+        bytes promptOrCid,
+        uint64 startBlock,
+        uint64 commitDeadline,
+        uint64 revealDeadline,
+        uint16 minAgents,
+        address[] invitees
+    );
+    event Committed(uint256 indexed id, address indexed agent, bytes32 commitment);
+    event Revealed(uint256 indexed id, address indexed agent, bytes32 answer);
+    event Finalized(
+        uint256 indexed id,
+        uint16 score,
+        uint16 participants,
+        uint16 revealed,
+        uint16 correct,
+        uint64 spread,
+        bytes32 swarmHash,
+        bool passed
+    );
+
+    error InvalidWindow(uint64 commitBlocks, uint64 revealBlocks);
+    error InvalidInvitees(uint256 count);
+    error InvalidMinAgents(uint16 minAgents, uint256 invitees);
+    error InviteesNotSorted(uint256 index);
+    error NotRegistered(address agent);
+    error NotInvited(uint256 id, address agent);
+    error CommitClosed(uint256 id, uint256 blockNumber, uint64 commitDeadline);
+    error AlreadyCommitted(uint256 id, address agent);
+    error InvalidCommitment();
+    error RevealNotOpen(uint256 id, uint256 blockNumber, uint64 commitDeadline);
+    error RevealClosed(uint256 id, uint256 blockNumber, uint64 revealDeadline);
+    error NotCommitted(uint256 id, address agent);
+    error AlreadyRevealed(uint256 id, address agent);
+    error WrongReveal(uint256 id, address agent);
+    error UnknownChallenge(uint256 id);
+    error NotCreator(uint256 id, address caller);
+    error RevealNotOver(uint256 id, uint256 blockNumber, uint64 revealDeadline);
+    error AlreadyFinalized(uint256 id);
+    error AnswerCountMismatch(uint256 invitees, uint256 answers);
+
+    constructor(IAgentWallets agentRegistry) {
+        registry = agentRegistry;
+    }
+
+    /// @notice Opens a challenge for `invitees` (registered agent wallets, strictly ascending): commits until
+    /// block.number + commitBlocks, reveals for revealBlocks after that. Returns the id, which carries both
+    /// deadlines. `promptOrCid` says what task to answer (docs/spec/challenge.md#tasks); it is only emitted.
+    function createChallenge(
+        bytes32 seed,
+        bytes calldata promptOrCid,
+        uint64 commitBlocks,
+        uint64 revealBlocks,
+        uint16 minAgents,
+        address[] calldata invitees
+    ) external returns (uint256 id) {
+        if (commitBlocks == 0 || revealBlocks == 0 || commitBlocks > type(uint32).max || revealBlocks > type(uint32).max)
+        {
+            revert InvalidWindow(commitBlocks, revealBlocks);
+        }
+        uint256 count = invitees.length;
+        if (count == 0 || count > MAX_INVITEES) revert InvalidInvitees(count);
+        if (minAgents == 0 || minAgents > count) revert InvalidMinAgents(minAgents, count);
+        uint64 start = uint64(block.number);
+        uint64 commitDeadline = start + commitBlocks;
+        uint64 revealDeadline = commitDeadline + revealBlocks;
+        uint64 sequence = ++_lastSequence;
+        id = (uint256(sequence) << 128) | (uint256(commitDeadline) << 64) | uint256(revealDeadline);
+        _challenges[id] = Challenge({creator: msg.sender, minAgents: minAgents, startBlock: start});
+        _progress[id] = Progress({firstCommitBlock: 0, lastCommitBlock: 0, commits: 0, invitees: uint16(count)});
+        address previous = address(0);
+        for (uint256 i = 0; i < count; ++i) {
+            address agent = invitees[i];
+            if (agent <= previous) revert InviteesNotSorted(i);
+            if (registry.agentOf(agent) == 0) revert NotRegistered(agent);
+            _entries[id][agent] = INVITED;
+            previous = agent;
+        }
+        _invitees[id] = invitees;
+        emit ChallengeCreated(
+            id, msg.sender, seed, promptOrCid, start, commitDeadline, revealDeadline, minAgents, invitees
+        );
+    }
+
+    /// @notice Commits to an answer: commitment = keccak256(abi.encode(answer, salt, msg.sender)).
+    function commit(uint256 id, bytes32 commitment) external {
+        uint64 commitDeadline = uint64(id >> 64);
+        if (block.number > commitDeadline) revert CommitClosed(id, block.number, commitDeadline);
+        uint256 word = _entries[id][msg.sender];
+        if (word != INVITED) {
+            if (word == 0) revert NotInvited(id, msg.sender);
+            revert AlreadyCommitted(id, msg.sender);
+        }
+        word = uint256(commitment) & ~uint256(1);
+        if (word <= INVITED) revert InvalidCommitment();
+        _entries[id][msg.sender] = word;
+        Progress storage progress = _progress[id];
+        if (progress.commits == 0) progress.firstCommitBlock = uint64(block.number);
+        progress.lastCommitBlock = uint64(block.number);
+        progress.commits += 1;
+        emit Committed(id, msg.sender, commitment);
+    }
+
+    /// @notice Opens the caller's commitment, after the commit deadline and until the reveal deadline.
+    function reveal(uint256 id, bytes32 answer, bytes32 salt) external {
+        uint64 commitDeadline = uint64(id >> 64);
+        if (block.number <= commitDeadline) revert RevealNotOpen(id, block.number, commitDeadline);
+        uint64 revealDeadline = uint64(id);
+        if (block.number > revealDeadline) revert RevealClosed(id, block.number, revealDeadline);
+        uint256 word = _entries[id][msg.sender];
+        if (word & 1 == 1) revert AlreadyRevealed(id, msg.sender);
+        if (word <= INVITED) revert NotCommitted(id, msg.sender);
+        if (uint256(keccak256(abi.encode(answer, salt, msg.sender))) & ~uint256(1) != word) {
+            revert WrongReveal(id, msg.sender);
+        }
+        _entries[id][msg.sender] = uint256(keccak256(abi.encode(answer))) | 1;
+        emit Revealed(id, msg.sender, answer);
+    }
+
+    /// @notice Scores the challenge against `expectedAnswers` (one per invitee, in invitee order) and stores
+    /// its attestation. Creator only, once, after the reveal deadline.
+    function finalize(uint256 id, bytes32[] calldata expectedAnswers) external returns (uint16 score) {
+        Challenge memory challenge = _challenges[id];
+        if (challenge.creator == address(0)) revert UnknownChallenge(id);
+        if (msg.sender != challenge.creator) revert NotCreator(id, msg.sender);
+        uint64 revealDeadline = uint64(id);
+        if (block.number <= revealDeadline) revert RevealNotOver(id, block.number, revealDeadline);
+        if (_attestations[id].finalizedBlock != 0) revert AlreadyFinalized(id);
+        address[] storage invitees = _invitees[id];
+        uint256 count = invitees.length;
+        if (expectedAnswers.length != count) revert AnswerCountMismatch(count, expectedAnswers.length);
+
+        address[] memory swarm = new address[](count);
+        uint256 revealed = 0;
+        uint256 correct = 0;
+        for (uint256 i = 0; i < count; ++i) {
+            address agent = invitees[i];
+            uint256 word = _entries[id][agent];
+            if (word & 1 == 0) continue;
+            revealed += 1;
+            if (word == uint256(keccak256(abi.encode(expectedAnswers[i]))) | 1) swarm[correct++] = agent;
+        }
+        assembly ("memory-safe") {
+            mstore(swarm, correct)
+        }
+        Progress memory progress = _progress[id];
+        uint64 spread = progress.commits == 0 ? 0 : progress.lastCommitBlock - progress.firstCommitBlock;
+        score = computeScore(spread, count, progress.commits, revealed, correct);
+        bool passed = score >= 7000 && correct >= challenge.minAgents;
+        bytes32 swarmHash = keccak256(abi.encodePacked(swarm));
+        _attestations[id] = Attestation({
+            swarmHash: swarmHash,
+            firstCommitBlock: progress.firstCommitBlock,
+            lastCommitBlock: progress.lastCommitBlock,
+            finalizedBlock: uint64(block.number),
+            score: score,
+            participants: progress.commits,
+            revealed: uint16(revealed),
+            correct: uint16(correct),
+            passed: passed
+        });
+        emit Finalized(
+            id, score, progress.commits, uint16(revealed), uint16(correct), spread, swarmHash, passed
+        );
+    }
+
+    /// @notice The score in basis points (docs/spec/challenge.md#score): timing × participation × reveals ×
+    /// correctness, each in basis points, floored once.
+    function computeScore(uint64 spread, uint256 invitees, uint256 commits, uint256 reveals, uint256 correct)
+        public
+        pure
+        returns (uint16)
+    {
+        if (commits == 0 || reveals == 0 || invitees == 0) return 0;
+        uint256 timing = spread <= 2 ? 10_000 : spread - 2 >= 14 ? 0 : 10_000 >> (spread - 2);
+        uint256 participation = commits * 10_000 / invitees;
+        uint256 missing = commits - reveals;
+        uint256 revealing = missing >= 14 ? 0 : 10_000 >> missing;
+        uint256 correctness = correct * 10_000 / reveals;
+        return uint16(timing * participation * revealing * correctness / 1e12);
+    }
+
+    function getChallenge(uint256 id)
+        external
+        view
+        returns (Challenge memory challenge, Progress memory progress, address[] memory invitees)
+    {
+        challenge = _challenges[id];
+        if (challenge.creator == address(0)) revert UnknownChallenge(id);
+        return (challenge, _progress[id], _invitees[id]);
+    }
+
+    function attestation(uint256 id) external view returns (Attestation memory) {
+        return _attestations[id];
+    }
+
+    /// @notice An invitee's entry word: 0 not invited, 2 invited, even > 2 committed, odd revealed.
+    function entryOf(uint256 id, address agent) external view returns (uint256) {
+        return _entries[id][agent];
+    }
+
+    function lastChallenge() external view returns (uint64) {
+        return _lastSequence;
+    }
+}

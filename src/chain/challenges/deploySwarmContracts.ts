@@ -1,0 +1,42 @@
+import { createWalletClient, type Hex, http, type LocalAccount } from 'viem'
+import { ApiaryError } from '../../internal/errors.ts'
+import { connectChain } from '../connectChain.ts'
+import { AgentRegistry, SwarmChallenge } from '../contracts.generated.ts'
+
+export interface DeploySwarmContractsParameters {
+  rpcUrl: string
+  deployer: LocalAccount
+  /** Use this AgentRegistry (e.g. an ERC-8004-compatible one already deployed) instead of deploying one. */
+  registry?: Hex | undefined
+}
+
+export interface DeploySwarmContractsReturnType {
+  registry: Hex
+  challenge: Hex
+  /** The block SwarmChallenge was deployed in (where indexers start). */
+  block: bigint
+}
+
+/** Deploys an AgentRegistry (unless given) and a SwarmChallenge bound to it (docs/spec/challenge.md). */
+export async function deploySwarmContracts({
+  rpcUrl,
+  deployer,
+  registry: given,
+}: DeploySwarmContractsParameters): Promise<DeploySwarmContractsReturnType> {
+  const { chain, client } = await connectChain(rpcUrl)
+  const wallet = createWalletClient({ account: deployer, chain, transport: http(rpcUrl) })
+  const deploy = async (contract: typeof AgentRegistry | typeof SwarmChallenge, args: unknown[]) => {
+    const txHash = await wallet.deployContract({
+      abi: contract.abi,
+      bytecode: contract.bytecode,
+      args,
+    } as never)
+    const receipt = await client.waitForTransactionReceipt({ hash: txHash, timeout: 120_000 })
+    if (receipt.status !== 'success' || receipt.contractAddress == null)
+      throw new ApiaryError('APIARY_DEPLOY_FAILED', `the deployment ${txHash} reverted`)
+    return { address: receipt.contractAddress.toLowerCase() as Hex, block: receipt.blockNumber }
+  }
+  const registry = given ?? (await deploy(AgentRegistry, [])).address
+  const challenge = await deploy(SwarmChallenge, [registry])
+  return { registry, challenge: challenge.address, block: challenge.block }
+}

@@ -1,0 +1,11 @@
+export {
+  type DeploySwarmContractsParameters,
+  type DeploySwarmContractsReturnType,
+  deploySwarmContracts,
+} from './deploySwarmContracts.ts'
+export {
+  type RegisterAgentParameters,
+  type RegisterAgentReturnType,
+  registerAgent,
+  registrationDataUri,
+} from './registerAgent.ts'

@@ -1,0 +1,25 @@
+export { type ChallengeWindow, parseChallengeId, REEXECUTE_V1 } from './challengeId.ts'
+export { type ChallengeMetrics, type ChallengeRecord, challengeMetrics } from './challengeRecord.ts'
+export { challengeCommitment, deriveSalt } from './commitment.ts'
+export {
+  type ComputeAnswerContext,
+  type ComputeAnswerParameters,
+  type ComputeAnswerReturnType,
+  computeAnswer,
+  TASK_WINDOW,
+  taskChoice,
+} from './computeAnswer.ts'
+export { computeScore, passes, type ScoreInputs } from './computeScore.ts'
+export {
+  type ChallengeIndex,
+  type CreateChallengeIndexParameters,
+  createChallengeIndex,
+} from './createChallengeIndex.ts'
+export {
+  type ExpectedAnswersParameters,
+  expectedAnswers,
+  type FinalizeChallengeParameters,
+  type FinalizeChallengeReturnType,
+  finalizeChallenge,
+} from './finalizeChallenge.ts'
+export { type OpenChallengeParameters, type OpenChallengeReturnType, openChallenge } from './openChallenge.ts'

@@ -1,0 +1,80 @@
+import {
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  parseEventLogs,
+  type Transport,
+  toHex,
+  type WalletClient,
+} from 'viem'
+import { SwarmChallenge } from '../chain/contracts.generated.ts'
+import { sendCall } from '../chain/sendCall.ts'
+import { REEXECUTE_V1 } from './challengeId.ts'
+
+export interface OpenChallengeParameters {
+  client: PublicClient
+  wallet: WalletClient<Transport, Chain, Account>
+  contract: Address
+  invitees: readonly Address[]
+  /** Random when not given. */
+  seed?: Hex | undefined
+  prompt?: string
+  commitBlocks: number
+  revealBlocks: number
+  /** Default: every invitee. */
+  minAgents?: number | undefined
+}
+
+export interface OpenChallengeReturnType {
+  id: bigint
+  txHash: Hex
+  startBlock: bigint
+  commitDeadline: bigint
+  revealDeadline: bigint
+  invitees: Address[]
+}
+
+/** Creates a challenge for `invitees` (sorted here, as the contract requires) and returns its id. */
+export async function openChallenge({
+  client,
+  wallet,
+  contract,
+  invitees,
+  seed = toHex(crypto.getRandomValues(new Uint8Array(32))),
+  prompt = REEXECUTE_V1,
+  commitBlocks,
+  revealBlocks,
+  minAgents,
+}: OpenChallengeParameters): Promise<OpenChallengeReturnType> {
+  const sorted = [...new Set(invitees.map((a) => a.toLowerCase() as Address))].sort((a, b) =>
+    BigInt(a) < BigInt(b) ? -1 : 1,
+  )
+  const abi = SwarmChallenge.abi
+  const receipt = await sendCall({
+    client,
+    wallet,
+    address: contract,
+    abi,
+    functionName: 'createChallenge',
+    args: [
+      seed,
+      toHex(new TextEncoder().encode(prompt)),
+      BigInt(commitBlocks),
+      BigInt(revealBlocks),
+      minAgents ?? sorted.length,
+      sorted,
+    ],
+  })
+  const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'ChallengeCreated', strict: true })
+  if (event === undefined) throw new Error('createChallenge emitted no ChallengeCreated')
+  return {
+    id: event.args.id,
+    txHash: receipt.transactionHash,
+    startBlock: event.args.startBlock,
+    commitDeadline: event.args.commitDeadline,
+    revealDeadline: event.args.revealDeadline,
+    invitees: sorted,
+  }
+}

@@ -1,0 +1,305 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { type Account, type Address, createWalletClient, type Hex, http, parseEventLogs, toHex } from 'viem'
+import { AgentRegistry, SwarmChallenge } from '../src/chain/contracts.generated.ts'
+import { sendCall } from '../src/chain/index.ts'
+import {
+  challengeCommitment,
+  computeScore,
+  deriveSalt,
+  openChallenge,
+  parseChallengeId,
+  taskChoice,
+} from '../src/challenge/index.ts'
+import { useDevnet } from './_harness/chain.ts'
+import { REPO_ROOT } from './_harness/fixtures.ts'
+import { checkGasSnapshot } from './_harness/gasSnapshot.ts'
+
+const vectors = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/spec/vectors/challenge.json'), 'utf8'))
+const context = useDevnet()
+const CREATOR = 0
+const AGENTS = [1, 2, 3, 4, 5]
+const STRANGER = 6
+const gas: Record<string, number> = {}
+
+const address = (i: number) => (context.chain.accounts[i] as Account).address.toLowerCase() as Address
+const walletOf = (i: number) =>
+  createWalletClient({
+    account: context.chain.accounts[i] as Account,
+    chain: context.devnet.chain,
+    transport: http(context.devnet.url),
+  })
+const call = (
+  from: number,
+  contract: Address,
+  abi: typeof SwarmChallenge.abi | typeof AgentRegistry.abi,
+  functionName: string,
+  args: unknown[],
+) =>
+  sendCall({
+    client: context.chain.client,
+    wallet: walletOf(from),
+    address: contract,
+    abi,
+    functionName,
+    args,
+  })
+const mine = (blocks: number) =>
+  context.chain.client.request({
+    method: 'hardhat_mine' as never,
+    params: [`0x${blocks.toString(16)}`] as never,
+  })
+const blockNumber = () => context.chain.client.getBlockNumber({ cacheTime: 0 })
+
+async function deploySwarm(): Promise<{ registry: Address; challenge: Address }> {
+  const registry = (await context.chain.deploy(CREATOR, AgentRegistry)) as Address
+  const challenge = (await context.chain.deploy(CREATOR, SwarmChallenge, [registry])) as Address
+  for (const i of AGENTS)
+    await call(i, registry, AgentRegistry.abi, 'register', [`https://agent${i}.example/agent.json`])
+  return { registry, challenge }
+}
+
+test('the challenge vectors hold for the TypeScript code and for SwarmChallenge.computeScore', async () => {
+  const { challenge } = await deploySwarm()
+  for (const v of vectors.scores) {
+    const inputs = {
+      spread: v.spread,
+      invitees: v.invitees,
+      commits: v.commits,
+      reveals: v.reveals,
+      correct: v.correct,
+    }
+    assert.equal(computeScore(inputs), v.score, JSON.stringify(v))
+    const onChain = await context.chain.client.readContract({
+      address: challenge,
+      abi: SwarmChallenge.abi,
+      functionName: 'computeScore',
+      args: [BigInt(v.spread), BigInt(v.invitees), BigInt(v.commits), BigInt(v.reveals), BigInt(v.correct)],
+    })
+    assert.equal(onChain, v.score, `contract: ${JSON.stringify(v)}`)
+  }
+  const id = parseChallengeId(BigInt(vectors.id.id))
+  assert.deepEqual([id.sequence, id.commitDeadline, id.revealDeadline].map(String), [
+    vectors.id.sequence,
+    vectors.id.commitDeadline,
+    vectors.id.revealDeadline,
+  ])
+  const c = vectors.commitment
+  assert.equal(challengeCommitment({ answer: c.answer, salt: c.salt, agent: c.agent }), c.commitment)
+  const s = vectors.salt
+  assert.equal(
+    deriveSalt({ privateKey: s.privateKey, chainId: s.chainId, contract: s.contract, id: BigInt(s.id) }),
+    s.salt,
+  )
+  const t = vectors.taskChoice
+  assert.equal(taskChoice(t.seed, t.agent).toString(), t.choice)
+  assert.equal(Number(BigInt(t.choice) % BigInt(t.windowTransactions)), t.index)
+})
+
+test('AgentRegistry: register, one agent per wallet, URI updates by the owner, EIP-712 wallet change, transfer clears the wallet', async () => {
+  const registry = (await context.chain.deploy(CREATOR, AgentRegistry)) as Address
+  const abi = AgentRegistry.abi
+  const read = (functionName: string, args: unknown[]) =>
+    context.chain.client.readContract({
+      address: registry,
+      abi,
+      functionName,
+      args,
+    } as never) as Promise<unknown>
+  const receipt = await call(1, registry, abi, 'register', ['ipfs://agent-one'])
+  const [registered] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Registered', strict: true })
+  assert.equal(registered?.args.agentId, 1n)
+  assert.equal(registered?.args.owner.toLowerCase(), address(1))
+  assert.equal(await read('agentOf', [address(1)]), 1n)
+  assert.equal(((await read('getAgentWallet', [1n])) as string).toLowerCase(), address(1))
+  assert.equal(await read('tokenURI', [1n]), 'ipfs://agent-one')
+  await assert.rejects(call(1, registry, abi, 'register', ['ipfs://again']), /register reverted: WalletInUse/)
+  await assert.rejects(call(2, registry, abi, 'setAgentURI', [1n, 'ipfs://hijack']), /NotAuthorized\(1, /)
+  const updated = await call(1, registry, abi, 'setAgentURI', [1n, 'ipfs://agent-one-v2'])
+  assert.equal(parseEventLogs({ abi, logs: updated.logs, eventName: 'URIUpdated' }).length, 1)
+
+  // Move the operating wallet to account 7: account 7 signs AgentWalletSet.
+  const block = await context.chain.client.getBlock()
+  const deadline = block.timestamp + 60n
+  const typed = (signer: number) =>
+    walletOf(signer).signTypedData({
+      domain: {
+        name: 'ERC8004IdentityRegistry',
+        version: '1',
+        chainId: context.devnet.chain.id,
+        verifyingContract: registry,
+      },
+      types: {
+        AgentWalletSet: [
+          { name: 'agentId', type: 'uint256' },
+          { name: 'newWallet', type: 'address' },
+          { name: 'owner', type: 'address' },
+          { name: 'deadline', type: 'uint256' },
+        ],
+      },
+      primaryType: 'AgentWalletSet',
+      message: { agentId: 1n, newWallet: address(7), owner: address(1), deadline },
+    })
+  await assert.rejects(
+    call(1, registry, abi, 'setAgentWallet', [1n, address(7), deadline, await typed(6)]),
+    /InvalidWalletSignature/,
+  )
+  await assert.rejects(
+    call(1, registry, abi, 'setAgentWallet', [1n, address(7), block.timestamp + 3600n, await typed(7)]),
+    /DeadlineTooFar/,
+  )
+  await call(1, registry, abi, 'setAgentWallet', [1n, address(7), deadline, await typed(7)])
+  assert.equal(await read('agentOf', [address(1)]), 0n)
+  assert.equal(await read('agentOf', [address(7)]), 1n)
+
+  // A transfer clears the wallet: the new owner sets its own.
+  const transfer = await call(1, registry, abi, 'transferFrom', [address(1), address(2), 1n])
+  const cleared = parseEventLogs({ abi, logs: transfer.logs, eventName: 'MetadataSet', strict: true })
+  assert.equal(cleared[0]?.args.metadataValue, '0x')
+  assert.equal(await read('agentOf', [address(7)]), 0n)
+  assert.equal(await read('getAgentWallet', [1n]), '0x0000000000000000000000000000000000000000')
+})
+
+test('SwarmChallenge: commit, reveal and finalize, every refusal with its error, and the gas of each step', async () => {
+  const { challenge } = await deploySwarm()
+  const abi = SwarmChallenge.abi
+  // Account indexes in invitee (address) order: agent k below is invitees[k].
+  const order = [...AGENTS].sort((a, b) => (BigInt(address(a)) < BigInt(address(b)) ? -1 : 1))
+  const invitees = order.map(address)
+  const [a1, a2, a3, a4, a5] = order as [number, number, number, number, number]
+  const wallet = walletOf(CREATOR)
+  const client = context.chain.client
+  const open = (commitBlocks: number, revealBlocks: number, who = invitees) =>
+    openChallenge({
+      client,
+      wallet,
+      contract: challenge,
+      invitees: who,
+      seed: vectors.taskChoice.seed,
+      commitBlocks,
+      revealBlocks,
+    })
+
+  // Creation: invitees must be registered and sorted; windows and minAgents bounded.
+  await assert.rejects(
+    open(5, 5, [...invitees, address(STRANGER)]),
+    /createChallenge reverted: NotRegistered\(0x/i,
+  )
+  const sortedDesc = [...invitees].sort((a, b) => (BigInt(a) < BigInt(b) ? 1 : -1))
+  await assert.rejects(
+    call(CREATOR, challenge, abi, 'createChallenge', [vectors.taskChoice.seed, '0x', 5n, 5n, 1, sortedDesc]),
+    /InviteesNotSorted\(1\)/,
+  )
+  await assert.rejects(
+    call(CREATOR, challenge, abi, 'createChallenge', [vectors.taskChoice.seed, '0x', 0n, 5n, 1, invitees]),
+    /InvalidWindow/,
+  )
+  await assert.rejects(
+    call(CREATOR, challenge, abi, 'createChallenge', [vectors.taskChoice.seed, '0x', 5n, 5n, 6, invitees]),
+    /InvalidMinAgents\(6, 5\)/,
+  )
+
+  const created = await open(6, 6)
+  const createdReceipt = await client.getTransactionReceipt({ hash: created.txHash })
+  gas['SwarmChallenge.createChallenge(5 invitees)'] = Number(createdReceipt.gasUsed)
+  assert.equal(created.commitDeadline, created.startBlock + 6n)
+  assert.deepEqual(parseChallengeId(created.id).commitDeadline, created.commitDeadline)
+  const id = created.id
+
+  const answers = AGENTS.map((i) => toHex(i, { size: 32 }))
+  const salts = AGENTS.map((i) => toHex(1000 + i, { size: 32 }))
+  const commitment = (k: number) =>
+    challengeCommitment({ answer: answers[k] as Hex, salt: salts[k] as Hex, agent: invitees[k] as Address })
+
+  await assert.rejects(
+    call(STRANGER, challenge, abi, 'commit', [id, commitment(0)]),
+    /commit reverted: NotInvited/,
+  )
+  const first = await call(a1, challenge, abi, 'commit', [id, commitment(0)])
+  gas['SwarmChallenge.commit (first)'] = Number(first.gasUsed)
+  const second = await call(a2, challenge, abi, 'commit', [id, commitment(1)])
+  gas['SwarmChallenge.commit'] = Number(second.gasUsed)
+  await assert.rejects(call(a1, challenge, abi, 'commit', [id, commitment(0)]), /AlreadyCommitted/)
+  await assert.rejects(call(a3, challenge, abi, 'commit', [id, toHex(3, { size: 32 })]), /InvalidCommitment/)
+  await assert.rejects(
+    call(a1, challenge, abi, 'reveal', [id, answers[0], salts[0]]),
+    /reveal reverted: RevealNotOpen/,
+  )
+  await call(a3, challenge, abi, 'commit', [id, commitment(2)])
+  await call(a4, challenge, abi, 'commit', [id, commitment(3)])
+  // Agent 5 commits nothing; after the deadline it cannot.
+  await mine(Number(created.commitDeadline - (await blockNumber())))
+  await assert.rejects(
+    call(a5, challenge, abi, 'commit', [id, commitment(4)]),
+    /commit reverted: CommitClosed/,
+  )
+  await mine(1)
+
+  await assert.rejects(
+    call(a1, challenge, abi, 'reveal', [id, answers[0], salts[1]]),
+    /reveal reverted: WrongReveal/,
+  )
+  const revealed = await call(a1, challenge, abi, 'reveal', [id, answers[0], salts[0]])
+  gas['SwarmChallenge.reveal'] = Number(revealed.gasUsed)
+  await assert.rejects(call(a1, challenge, abi, 'reveal', [id, answers[0], salts[0]]), /AlreadyRevealed/)
+  // Copying: agent 2 replays agent 1's revealed answer and salt; the commitment binds the sender.
+  await assert.rejects(call(a2, challenge, abi, 'reveal', [id, answers[0], salts[0]]), /WrongReveal/)
+  await assert.rejects(call(a5, challenge, abi, 'reveal', [id, answers[4], salts[4]]), /NotCommitted/)
+  await call(a2, challenge, abi, 'reveal', [id, answers[1], salts[1]])
+  await call(a3, challenge, abi, 'reveal', [id, answers[2], salts[2]])
+  // Agent 4 never reveals.
+  await assert.rejects(call(CREATOR, challenge, abi, 'finalize', [id, answers]), /RevealNotOver/)
+  await mine(Number(created.revealDeadline - (await blockNumber())))
+  await assert.rejects(call(a1, challenge, abi, 'reveal', [id, answers[0], salts[0]]), /RevealClosed/)
+  await mine(1)
+
+  await assert.rejects(call(a1, challenge, abi, 'finalize', [id, answers]), /NotCreator/)
+  await assert.rejects(
+    call(CREATOR, challenge, abi, 'finalize', [id, answers.slice(1)]),
+    /AnswerCountMismatch\(5, 4\)/,
+  )
+  await assert.rejects(call(CREATOR, challenge, abi, 'finalize', [id + 1n, answers]), /UnknownChallenge/)
+  // Agent 3's answer is not the expected one.
+  const expected = answers.map((a, k) => (k === 2 ? toHex(99, { size: 32 }) : a))
+  const finalized = await call(CREATOR, challenge, abi, 'finalize', [id, expected])
+  gas['SwarmChallenge.finalize(5 invitees)'] = Number(finalized.gasUsed)
+  const [event] = parseEventLogs({ abi, logs: finalized.logs, eventName: 'Finalized', strict: true })
+  const commitBlocks = await Promise.all([first, second].map((r) => r.blockNumber))
+  const progress = await client.readContract({
+    address: challenge,
+    abi,
+    functionName: 'getChallenge',
+    args: [id],
+  })
+  const actualSpread = Number(progress[1].lastCommitBlock - progress[1].firstCommitBlock)
+  assert.equal(progress[1].firstCommitBlock, commitBlocks[0])
+  // 4 of 5 committed, 3 of 4 revealed, 2 of 3 correct.
+  const score = computeScore({ spread: actualSpread, invitees: 5, commits: 4, reveals: 3, correct: 2 })
+  assert.deepEqual(
+    [
+      event?.args.score,
+      event?.args.participants,
+      event?.args.revealed,
+      event?.args.correct,
+      event?.args.passed,
+    ],
+    [score, 4, 3, 2, false],
+  )
+  const attestation = await client.readContract({
+    address: challenge,
+    abi,
+    functionName: 'attestation',
+    args: [id],
+  })
+  assert.equal(attestation.score, score)
+  assert.equal(attestation.finalizedBlock, finalized.blockNumber)
+  const { keccak256, concat, pad } = await import('viem')
+  assert.equal(attestation.swarmHash, keccak256(concat([invitees[0], invitees[1]].map((a) => pad(a as Hex)))))
+  await assert.rejects(call(CREATOR, challenge, abi, 'finalize', [id, expected]), /AlreadyFinalized/)
+  checkGasSnapshot(gas)
+  for (const key of ['SwarmChallenge.commit', 'SwarmChallenge.commit (first)'])
+    assert.ok((gas[key] as number) <= 45_000, `${key}: ${gas[key]} gas`)
+  assert.ok((gas['SwarmChallenge.reveal'] as number) <= 30_000, `reveal ${gas['SwarmChallenge.reveal']} gas`)
+})
