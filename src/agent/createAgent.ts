@@ -5,6 +5,11 @@ import { type Level, SwarmService, type TaskResult } from '../gen/apiary/v1/swar
 import type { Logger } from '../internal/logger.ts'
 import { signRegistration } from '../protocol/index.ts'
 import { bytesToBigInt, toHex } from '../validation/index.ts'
+import {
+  type ChallengeResponderOptions,
+  type ChallengeResponderStatus,
+  createChallengeResponder,
+} from './challenge/index.ts'
 import { createTaskRunner } from './work/index.ts'
 
 export interface AgentCoordinator {
@@ -28,6 +33,8 @@ export interface AgentOptions {
   /** PEM of a CA to trust for https coordinators (beside the system's). */
   tlsCa?: string | undefined
   version?: string
+  /** Answer Proof of Swarm challenges with the wallet (docs/spec/challenge.md). */
+  challenges?: Omit<ChallengeResponderOptions, 'logger'> | undefined
   /** Called with every acknowledgement (tests and metrics). */
   onAck?: (ack: { coordinator: string; taskId: string; accepted: boolean; rejectCode: string }) => void
   /** Test harness only: rewrites each result before it is sent (e.g. to play a lying agent). */
@@ -44,6 +51,7 @@ export interface AgentStatus {
     /** The latest payout the coordinator reported (Heartbeat), if any. */
     lastPayout: AgentPayout | undefined
   }[]
+  challenges: ChallengeResponderStatus | undefined
 }
 
 export interface AgentPayout {
@@ -72,10 +80,14 @@ const MAX_RESULTS_PER_CALL = 512
 export function createAgent(options: AgentOptions): Agent {
   const runner = createTaskRunner({ threads: options.threads })
   const workers = options.coordinators.map((coordinator) => startWorker(options, coordinator, runner))
+  const responder =
+    options.challenges === undefined
+      ? undefined
+      : createChallengeResponder({ ...options.challenges, logger: options.logger })
   return {
-    status: () => ({ coordinators: workers.map((w) => w.status()) }),
+    status: () => ({ coordinators: workers.map((w) => w.status()), challenges: responder?.status() }),
     async close({ graceMs = 10_000 } = {}) {
-      await Promise.all(workers.map((w) => w.close(graceMs)))
+      await Promise.all([...workers.map((w) => w.close(graceMs)), responder?.close()])
       await runner.close()
     },
   }

@@ -22,5 +22,9 @@ export async function connectChain(rpcUrl: string): Promise<ConnectedChain> {
     })
   }
   const chain = evmChain(id, rpcUrl)
-  return { chain, client: createPublicClient({ chain, transport: http(rpcUrl, { retryCount: 1 }) }) }
+  // Receipts are polled every second (viem's default is 4 s): devnets and L2s make blocks faster than that.
+  return {
+    chain,
+    client: createPublicClient({ chain, pollingInterval: 1_000, transport: http(rpcUrl, { retryCount: 1 }) }),
+  }
 }

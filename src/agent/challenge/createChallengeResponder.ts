@@ -1,0 +1,285 @@
+import {
+  type Account,
+  type Address,
+  type Chain,
+  encodeFunctionData,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from 'viem'
+import { AgentRegistry, SwarmChallenge } from '../../chain/contracts.generated.ts'
+import type { RpcRequest } from '../../chain/createRpcClient.ts'
+import { revertError } from '../../chain/sendCall.ts'
+import { challengeCommitment, computeAnswer, deriveSalt, REEXECUTE_V1 } from '../../challenge/index.ts'
+import type { Logger } from '../../internal/logger.ts'
+import { createEngineCrypto, createVmPool } from '../../validation/index.ts'
+
+export interface ChallengeResponderOptions {
+  logger: Logger
+  client: PublicClient
+  wallet: WalletClient<Transport, Chain, Account>
+  /** The wallet's private key: salts are derived from it (docs/spec/challenge.md#commit-and-reveal). */
+  privateKey: Hex
+  rpc: RpcRequest
+  contract: Address
+  fork: string
+  pollMs?: number
+  /** A transaction not mined after this many blocks is sent again with the same nonce and a higher fee. */
+  resendAfterBlocks?: number
+  /** How far back to look for open challenges at start. */
+  lookbackBlocks?: number
+}
+
+export interface ChallengeResponderStatus {
+  registered: boolean | undefined
+  /** Challenges this agent was invited to, by id, with where it stands. */
+  challenges: Map<bigint, 'computing' | 'committed' | 'revealed' | 'missed' | 'skipped'>
+}
+
+export interface ChallengeResponder {
+  status(): ChallengeResponderStatus
+  close(): Promise<void>
+}
+
+type Open = {
+  id: bigint
+  seed: Hex
+  prompt: Hex
+  startBlock: bigint
+  commitDeadline: bigint
+  revealDeadline: bigint
+  answer?: Hex
+  pending?:
+    | { hash: Hex; nonce: number; sentAt: bigint; step: 'commit' | 'reveal'; maxFeePerGas: bigint }
+    | undefined
+}
+
+const ENTRY_INVITED = 2n
+
+/**
+ * Answers Proof of Swarm challenges for one registered agent wallet: watches `ChallengeCreated` for
+ * challenges that invite it, computes its task, commits within the window, reveals after the deadline, and
+ * sends a transaction again (same nonce, higher fee) when it was dropped or sits unmined. Stateless: what to do
+ * next is read from the contract (`entryOf`) and the salt is derived from the key, so a restart resumes.
+ */
+export function createChallengeResponder(options: ChallengeResponderOptions): ChallengeResponder {
+  const {
+    logger,
+    client,
+    wallet,
+    contract,
+    rpc,
+    fork,
+    pollMs = 250,
+    resendAfterBlocks = 3,
+    lookbackBlocks = 256,
+  } = options
+  const me = wallet.account.address
+  const crypto = createEngineCrypto()
+  const vms = createVmPool(crypto)
+  const open = new Map<bigint, Open>()
+  const status: ChallengeResponderStatus = { registered: undefined, challenges: new Map() }
+  let scanned: bigint | undefined
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+
+  const checkRegistration = async () => {
+    const registry = await client.readContract({
+      address: contract,
+      abi: SwarmChallenge.abi,
+      functionName: 'registry',
+    })
+    const agentId = await client.readContract({
+      address: registry,
+      abi: AgentRegistry.abi,
+      functionName: 'agentOf',
+      args: [me],
+    })
+    status.registered = agentId !== 0n
+    if (status.registered)
+      logger.info({ wallet: me, agentId: agentId.toString(), contract }, 'answering swarm challenges')
+    else
+      logger.warn(
+        { wallet: me, registry },
+        'this wallet is not a registered agent, so no challenge can invite it (apiary register)',
+      )
+  }
+
+  const scan = async (head: bigint) => {
+    const from =
+      scanned === undefined
+        ? head > BigInt(lookbackBlocks)
+          ? head - BigInt(lookbackBlocks)
+          : 0n
+        : scanned + 1n
+    if (from > head) return
+    const logs = await client.getContractEvents({
+      address: contract,
+      abi: SwarmChallenge.abi,
+      eventName: 'ChallengeCreated',
+      fromBlock: from,
+      toBlock: head,
+      strict: true,
+    })
+    scanned = head
+    for (const { args } of logs) {
+      if (!args.invitees.some((a) => a.toLowerCase() === me.toLowerCase()) || args.revealDeadline < head)
+        continue
+      if (open.has(args.id) || status.challenges.has(args.id)) continue
+      open.set(args.id, {
+        id: args.id,
+        seed: args.seed,
+        prompt: args.promptOrCid,
+        startBlock: args.startBlock,
+        commitDeadline: args.commitDeadline,
+        revealDeadline: args.revealDeadline,
+      })
+      status.challenges.set(args.id, 'computing')
+      logger.info(
+        { challenge: args.id.toString(), commitDeadline: args.commitDeadline.toString() },
+        'invited to a challenge',
+      )
+    }
+  }
+
+  const send = async (c: Open, step: 'commit' | 'reveal', args: readonly unknown[], head: bigint) => {
+    const data = encodeFunctionData({ abi: SwarmChallenge.abi, functionName: step, args } as never)
+    const replacing = c.pending?.step === step ? c.pending : undefined
+    try {
+      await client.call({ account: me, to: contract, data, blockTag: 'pending' })
+    } catch (error) {
+      throw revertError(step, error, SwarmChallenge.abi)
+    }
+    const fees = await client.estimateFeesPerGas()
+    const maxFeePerGas =
+      replacing === undefined
+        ? fees.maxFeePerGas
+        : bigMax(fees.maxFeePerGas, (replacing.maxFeePerGas * 13n) / 10n)
+    const nonce = replacing?.nonce ?? (await client.getTransactionCount({ address: me, blockTag: 'pending' }))
+    let hash: Hex
+    try {
+      hash = await wallet.sendTransaction({
+        to: contract,
+        data,
+        nonce,
+        gas: 80_000n,
+        maxFeePerGas,
+        maxPriorityFeePerGas: bigMin(
+          fees.maxPriorityFeePerGas * (replacing === undefined ? 1n : 2n),
+          maxFeePerGas,
+        ),
+      })
+    } catch (error) {
+      c.pending = undefined // the nonce may have gone elsewhere: the next attempt takes a fresh one
+      throw error
+    }
+    c.pending = { hash, nonce, sentAt: head, step, maxFeePerGas }
+    logger.info(
+      { challenge: c.id.toString(), tx: hash, nonce, resent: replacing !== undefined },
+      `challenge ${step} sent`,
+    )
+  }
+
+  const act = async (c: Open, head: bigint) => {
+    const key = c.id
+    if (Buffer.from(c.prompt.slice(2), 'hex').toString('utf8') !== REEXECUTE_V1) {
+      logger.warn({ challenge: key.toString() }, 'a challenge of an unknown task kind: skipped')
+      status.challenges.set(key, 'skipped')
+      open.delete(key)
+      return
+    }
+    if (c.pending !== undefined) {
+      const receipt = await client.getTransactionReceipt({ hash: c.pending.hash }).catch(() => undefined)
+      if (receipt !== undefined) {
+        if (receipt.status !== 'success')
+          logger.warn(
+            { challenge: key.toString(), tx: c.pending.hash },
+            `the challenge ${c.pending.step} reverted`,
+          )
+        c.pending = undefined
+      }
+    }
+    const word = await client.readContract({
+      address: contract,
+      abi: SwarmChallenge.abi,
+      functionName: 'entryOf',
+      args: [key, me],
+      blockTag: 'latest',
+    })
+    const salt = deriveSalt({
+      privateKey: options.privateKey,
+      chainId: client.chain?.id ?? 0,
+      contract,
+      id: key,
+    })
+    if ((word & 1n) === 1n) {
+      status.challenges.set(key, 'revealed')
+      open.delete(key)
+      logger.info({ challenge: key.toString() }, 'challenge revealed')
+      return
+    }
+    if (head > c.revealDeadline || (word === ENTRY_INVITED && head > c.commitDeadline)) {
+      status.challenges.set(key, 'missed')
+      open.delete(key)
+      logger.warn({ challenge: key.toString(), entry: word.toString() }, 'missed a challenge window')
+      return
+    }
+    if (c.answer === undefined) {
+      const started = performance.now()
+      const { answer, task } = await computeAnswer(
+        { rpc, crypto, vms },
+        { seed: c.seed, agent: me, startBlock: c.startBlock, chainId: BigInt(client.chain?.id ?? 0), fork },
+      )
+      c.answer = answer
+      logger.info(
+        { challenge: key.toString(), tx: task?.hash, ms: Math.round(performance.now() - started) },
+        'challenge task computed',
+      )
+    }
+    const stale = c.pending !== undefined && head - c.pending.sentAt >= BigInt(resendAfterBlocks)
+    if (c.pending !== undefined && !stale) return
+    if (word === ENTRY_INVITED) {
+      await send(c, 'commit', [key, challengeCommitment({ answer: c.answer, salt, agent: me })], head)
+      return
+    }
+    status.challenges.set(key, 'committed')
+    if (head > c.commitDeadline) await send(c, 'reveal', [key, c.answer, salt], head)
+  }
+
+  const tick = async () => {
+    if (status.registered === undefined) await checkRegistration()
+    const head = await client.getBlockNumber({ cacheTime: 0 })
+    await scan(head)
+    for (const c of open.values()) {
+      try {
+        await act(c, head)
+      } catch (error) {
+        logger.warn({ challenge: c.id.toString(), err: error }, 'challenge step failed; retrying')
+      }
+    }
+  }
+
+  const loop = () => {
+    if (stopped) return
+    running = tick()
+      .catch((error) => logger.warn({ err: error }, 'challenge watcher: reading the chain failed; retrying'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, pollMs)
+      })
+  }
+  loop()
+
+  return {
+    status: () => status,
+    async close() {
+      stopped = true
+      if (timer !== undefined) clearTimeout(timer)
+      await running
+    },
+  }
+}
+
+const bigMax = (a: bigint, b: bigint) => (a > b ? a : b)
+const bigMin = (a: bigint, b: bigint) => (a < b ? a : b)

@@ -1,0 +1,6 @@
+export {
+  type ChallengeResponder,
+  type ChallengeResponderOptions,
+  type ChallengeResponderStatus,
+  createChallengeResponder,
+} from './createChallengeResponder.ts'
