@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { runApiary, startApiary, stopProcess } from './_harness/cli.ts'
 import { freePort, waitFor } from './_harness/swarm.ts'
 
-test('apiary up settles every epoch on the embedded devnet, its agents claim with apiary claim, and a sealed epoch and its receipts verify with only the CLI against the devnet anchor', {
+test('apiary up settles every epoch on the embedded devnet, its agents claim with apiary claim, a sealed epoch and its receipts verify with only the CLI against the devnet anchor, and its registered agents pass its swarm challenges', {
   timeout: 180_000,
 }, async () => {
   const httpPort = await freePort()
@@ -73,6 +73,37 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       const checked = await runApiary(['verify', 'receipt', receiptFile, ...extra])
       assert.equal(checked.code, 0, checked.stdout + checked.stderr)
     }
+    // Proof of Swarm: up's agents are registered and answer the challenges up opens; one is finalized.
+    await waitFor(
+      'a finalized challenge',
+      () => /challenge \d+ finalized; read it from the chain:\n/.test(up.output()),
+      90_000,
+    )
+    const statusLine = /read it from the chain:\n {2}apiary (.+)\n/.exec(up.output())?.[1] as string
+    const status = await runApiary([...statusLine.split(' '), '--json'])
+    assert.equal(status.code, 0, status.stdout + status.stderr)
+    const challenge = JSON.parse(status.stdout) as {
+      id: string
+      invitees: string[]
+      finalized: { score: number; passed: boolean }
+      metrics: { phase: string; agrees: boolean; commits: number; reveals: number }
+    }
+    assert.equal(challenge.metrics.phase, 'finalized')
+    assert.equal(challenge.invitees.length, 2)
+    assert.deepEqual(
+      [challenge.metrics.commits, challenge.metrics.reveals, challenge.metrics.agrees],
+      [2, 2, true],
+    )
+    assert.ok(challenge.finalized.score >= 7000 && challenge.finalized.passed, status.stdout)
+    const listed = (await (await fetch(`${api}/v1/challenges`)).json()) as {
+      challenges: { id: string; phase: string; score: number | null }[]
+    }
+    assert.equal(listed.challenges.find((c) => c.id === challenge.id)?.score, challenge.finalized.score)
+    const one = await fetch(`${api}/v1/challenges/${challenge.id}`)
+    assert.equal(((await one.json()) as { metrics: { agrees: boolean } }).metrics.agrees, true)
+    assert.equal((await fetch(`${api}/v1/challenges/12345`)).status, 404)
+    assert.equal((await fetch(`${api}/v1/challenges/x`)).status, 400)
+    assert.match(up.output(), /challenge #\d+ \w+ \(last score \d+%/)
     await waitFor(
       'a status line with the last settlement',
       () =>

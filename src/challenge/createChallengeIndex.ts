@@ -50,14 +50,14 @@ export function createChallengeIndex({
         const a = log.args
         records.set(a.id, {
           id: a.id,
-          creator: a.creator,
+          creator: lower(a.creator),
           seed: a.seed,
           prompt: promptText(a.promptOrCid),
           startBlock: a.startBlock,
           commitDeadline: a.commitDeadline,
           revealDeadline: a.revealDeadline,
           minAgents: a.minAgents,
-          invitees: [...a.invitees],
+          invitees: a.invitees.map(lower),
           createdTx: tx,
           commits: [],
           reveals: [],
@@ -68,9 +68,9 @@ export function createChallengeIndex({
       const record = records.get(log.args.id)
       if (record === undefined) continue // created before fromBlock
       if (log.eventName === 'Committed')
-        record.commits.push({ agent: log.args.agent, block, commitment: log.args.commitment, tx })
+        record.commits.push({ agent: lower(log.args.agent), block, commitment: log.args.commitment, tx })
       else if (log.eventName === 'Revealed')
-        record.reveals.push({ agent: log.args.agent, block, answer: log.args.answer, tx })
+        record.reveals.push({ agent: lower(log.args.agent), block, answer: log.args.answer, tx })
       else if (log.eventName === 'Finalized') {
         const a = log.args
         record.finalized = {
@@ -125,3 +125,5 @@ function promptText(bytes: Hex): string {
     return bytes
   }
 }
+
+const lower = (address: Address) => address.toLowerCase() as Address

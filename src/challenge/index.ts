@@ -23,3 +23,4 @@ export {
   finalizeChallenge,
 } from './finalizeChallenge.ts'
 export { type OpenChallengeParameters, type OpenChallengeReturnType, openChallenge } from './openChallenge.ts'
+export { registeredWallets } from './registeredWallets.ts'

@@ -3,6 +3,7 @@ import { Command } from '@commander-js/extra-typings'
 import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
 import { registerAgent } from './commands/agent.ts'
 import { registerApikey } from './commands/apikey.ts'
+import { registerChallenge } from './commands/challenge.ts'
 import { registerClaim } from './commands/claim.ts'
 import { registerCoordinator } from './commands/coordinator.ts'
 import { registerDeploy } from './commands/deploy.ts'
@@ -10,6 +11,7 @@ import { registerDevnet } from './commands/devnet.ts'
 import { registerEpoch } from './commands/epoch.ts'
 import { registerFund } from './commands/fund.ts'
 import { registerKeygen } from './commands/keygen.ts'
+import { registerRegister } from './commands/register.ts'
 import { registerRewards } from './commands/rewards.ts'
 import { registerTraffic } from './commands/traffic.ts'
 import { registerUp } from './commands/up.ts'
@@ -43,6 +45,8 @@ registerApikey(program, context)
 registerKeygen(program, context)
 registerRewards(program, context)
 registerClaim(program, context)
+registerRegister(program, context)
+registerChallenge(program, context)
 registerFund(program, context)
 registerDeploy(program, context)
 registerTraffic(program, context)

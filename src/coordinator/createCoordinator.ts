@@ -6,6 +6,12 @@ import { createRpcClient, type RpcRequest, redactUrl } from '../chain/createRpcC
 import type { PayoutParameters } from '../epoch/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
+import {
+  type ChallengeWatcher,
+  type ChallengeWatcherOptions,
+  createChallengeWatcher,
+  type LastChallenge,
+} from './challenges/index.ts'
 import { createDispatcher } from './dispatch/index.ts'
 import { type EpochRewardParameters, latestPayout, type OpenEpoch } from './epochs/index.ts'
 import { createFollower, type Follower, type WitnessSource } from './follower/index.ts'
@@ -47,6 +53,8 @@ export interface CoordinatorOptions {
   taskTtlMs?: number
   /** Epochs and rewards; without it no epoch is kept. */
   rewards?: RewardOptions | undefined
+  /** Index a SwarmChallenge (HTTP /v1/challenges) and, with a runner, open and finalize challenges. */
+  challenges?: Omit<ChallengeWatcherOptions, 'logger' | 'rpcUrl' | 'fork'> | undefined
 }
 
 export interface RewardOptions {
@@ -91,6 +99,8 @@ export interface CoordinatorStatus {
   epoch: OpenEpoch | undefined
   settlement: SettlerStatus | undefined
   sealing: SealerStatus | undefined
+  /** The newest Proof of Swarm challenge, when challenges are indexed. */
+  challenge: LastChallenge | undefined
 }
 
 export interface Coordinator {
@@ -243,6 +253,22 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     )
     const grpcUrl = `http://${options.host}:${(grpc.address() as AddressInfo).port}`
 
+    let challenges: ChallengeWatcher | undefined
+    if (options.challenges !== undefined) {
+      if (options.rpcUrl === undefined)
+        throw new ApiaryError('APIARY_CHALLENGES_NEED_CHAIN', 'indexing swarm challenges needs --rpc', {
+          usage: true,
+        })
+      challenges = await createChallengeWatcher({
+        ...options.challenges,
+        logger: logger.child({ component: 'challenges' }),
+        rpcUrl: options.rpcUrl,
+        fork: options.fork,
+      })
+      const watcher = challenges
+      closers.push(() => watcher.close())
+    }
+
     let httpUrl: string | undefined
     if (options.httpPort !== undefined) {
       const api = buildHttpApi({
@@ -275,6 +301,10 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
                 signer: options.rewards.sealing.signer.address.toLowerCase(),
                 rpcUrl: options.rpcUrl,
               },
+        challenges:
+          challenges === undefined || options.challenges === undefined
+            ? undefined
+            : { watcher: challenges, contract: options.challenges.contract.toLowerCase() },
       })
       httpUrl = await api.listen({ port: options.httpPort, host: options.host })
       closers.push(() => api.close())
@@ -295,6 +325,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
           epoch: rewards?.clock.current(),
           settlement: rewards?.settler?.status(),
           sealing: rewards?.sealer?.status(),
+          challenge: challenges?.last(),
         }
       },
       close,

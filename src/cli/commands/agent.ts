@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { Command } from '@commander-js/extra-typings'
+import { createWalletClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { createAgent } from '../../agent/index.ts'
-import { readKeystore } from '../../chain/index.ts'
+import { connectChain, createRpcClient, readKeystore } from '../../chain/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { readSecretFile } from '../chainOptions.ts'
+import { addressOption, readSecretFile } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const list = z.string().transform((s) =>
@@ -29,6 +30,10 @@ const schema = z.object({
   tls: booleanOption.default(false),
   tlsCert: z.string().optional(),
   concurrency: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
+  rpc: z.string().url().optional(),
+  swarmChallenge: addressOption.optional(),
+  challenges: booleanOption.default(true),
+  fork: z.string().default('prague'),
 })
 
 export function registerAgent(
@@ -54,9 +59,22 @@ export function registerAgent(
       '--concurrency <n>',
       'tasks validated at once; L3 uses this many worker threads (APIARY_CONCURRENCY; default CPUs)',
     )
+    .option('--rpc <url>', 'JSON-RPC endpoint of the chain, for swarm challenges (APIARY_RPC)')
+    .option(
+      '--swarm-challenge <address>',
+      'answer the challenges of this SwarmChallenge contract when the wallet is a registered agent (APIARY_SWARM_CHALLENGE)',
+    )
+    .option('--no-challenges', 'do not answer swarm challenges even with --rpc and --swarm-challenge')
+    .option(
+      '--fork <name>',
+      'rules of the chain, for re-executing challenge tasks (APIARY_FORK; default prague)',
+    )
     .addHelpText(
       'after',
       `
+With --rpc and --swarm-challenge, the agent also answers Proof of Swarm challenges that invite its wallet
+(register it first with apiary register); it pays each commit and reveal (≈ 35,000 and 29,500 gas).
+
 Reconnects by itself with exponential backoff; Ctrl-C finishes the work in flight, submits it, and exits.
 
 Example:
@@ -94,6 +112,10 @@ Example:
         maxInFlight: options.concurrency * 16,
         threads: level === Level.L3 ? options.concurrency : 0,
         tlsCa: options.tlsCert === undefined ? undefined : readFileSync(options.tlsCert, 'utf8'),
+        challenges:
+          options.challenges && options.rpc !== undefined && options.swarmChallenge !== undefined
+            ? await challengeOptions(options.rpc, options.swarmChallenge, privateKey, options.fork)
+            : undefined,
       })
       common.shutdown.add(() => agent.close())
       process.stdout.write(
@@ -104,4 +126,15 @@ Example:
       )
       await common.shutdown.close()
     })
+}
+
+/** What an agent needs to answer swarm challenges with its wallet (also used by apiary up). */
+export async function challengeOptions(rpcUrl: string, contract: Hex, privateKey: Hex, fork: string) {
+  const { chain, client } = await connectChain(rpcUrl)
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(privateKey),
+    chain,
+    transport: http(rpcUrl),
+  })
+  return { client, wallet, privateKey, rpc: createRpcClient(rpcUrl), contract, fork }
 }

@@ -44,6 +44,8 @@ export const coordinatorSchema = z.object({
   rewardPool: addressOption.optional(),
   hotWalletKeystore: z.string().optional(),
   hotWalletPasswordFile: z.string().optional(),
+  swarmChallenge: addressOption.optional(),
+  challengesFromBlock: z.coerce.bigint().min(0n).default(0n),
 })
 
 export function registerCoordinator(
@@ -72,6 +74,14 @@ export function registerCoordinator(
     )
     .option('--poll-ms <ms>', 'chain polling interval (APIARY_POLL_MS; default 500)')
     .option('--from-block <n>', 'first block on an empty datadir (APIARY_FROM_BLOCK; default the head)')
+    .option(
+      '--swarm-challenge <address>',
+      'index this SwarmChallenge contract: GET /v1/challenges (APIARY_SWARM_CHALLENGE)',
+    )
+    .option(
+      '--challenges-from-block <n>',
+      'its deployment block, where indexing starts (APIARY_CHALLENGES_FROM_BLOCK; default 0)',
+    )
     .option(
       '--witness <source>',
       'auto | trace (debug_trace* prestateTracer) | reexecute (re-run each block over parent state read through plain JSON-RPC) (APIARY_WITNESS; default auto)',
@@ -124,8 +134,17 @@ Examples:
     .action(async (flags) => {
       const options = resolveOptions(coordinatorSchema, { flags, configFile: context.configFile() })
       const common = context.common()
-      const { rpc, revoke, rewardPool, hotWalletKeystore, hotWalletPasswordFile, maxFeePerGas, ...rest } =
-        options
+      const {
+        rpc,
+        revoke,
+        rewardPool,
+        hotWalletKeystore,
+        hotWalletPasswordFile,
+        maxFeePerGas,
+        swarmChallenge,
+        challengesFromBlock,
+        ...rest
+      } = options
       const paid = options.settlement === 'merkle' ? options.epochRegistry : rewardPool
       if ((paid === undefined) !== (hotWalletKeystore === undefined))
         throw new ApiaryError(
@@ -161,6 +180,10 @@ Examples:
         revoked: revoke,
         logger: common.logger,
         rewards,
+        challenges:
+          swarmChallenge === undefined
+            ? undefined
+            : { contract: swarmChallenge, fromBlock: challengesFromBlock },
       })
       common.shutdown.add(() => coordinator.close())
       process.stdout.write(

@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
-import { deployEpochRegistry, deployRewardPool } from '../../chain/index.ts'
+import { deployEpochRegistry, deployRewardPool, deploySwarmContracts } from '../../chain/index.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { addressOption, loadSigner } from '../chainOptions.ts'
@@ -66,4 +66,40 @@ Example:
             : `${deployed.address}\n`,
         )
       })
+  deploy
+    .command('swarm-challenge')
+    .description(
+      'Deploy a SwarmChallenge (Proof of Swarm) and, unless --registry names one, the AgentRegistry it admits agents from; prints both addresses.',
+    )
+    .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
+    .option('--keystore <file>', 'keystore of the deploying account, which pays the gas (APIARY_KEYSTORE)')
+    .option('--password-file <file>', 'password of the keystore (APIARY_PASSWORD_FILE)')
+    .option(
+      '--private-key-file <file>',
+      'instead of a keystore, a file holding a 0x private key (APIARY_PRIVATE_KEY_FILE)',
+    )
+    .option('--registry <address>', 'an AgentRegistry already deployed (APIARY_REGISTRY)')
+    .option('--json', 'print the addresses and block as JSON (APIARY_JSON)')
+    .action(async (flags) => {
+      const options = resolveOptions(swarmSchema, { flags, configFile: context.configFile() })
+      const deployed = await deploySwarmContracts({
+        rpcUrl: options.rpc,
+        deployer: await loadSigner(options),
+        registry: options.registry,
+      })
+      process.stdout.write(
+        options.json
+          ? `${stringifyJson(deployed)}\n`
+          : `AgentRegistry  ${deployed.registry}\nSwarmChallenge ${deployed.challenge}\n`,
+      )
+    })
 }
+
+const swarmSchema = z.object({
+  rpc: z.string().url(),
+  keystore: z.string().optional(),
+  passwordFile: z.string().optional(),
+  privateKeyFile: z.string().optional(),
+  registry: addressOption.optional(),
+  json: booleanOption.default(false),
+})

@@ -9,12 +9,16 @@ import { z } from 'zod'
 import { type Agent, createAgent } from '../../agent/index.ts'
 import { redactUrl } from '../../chain/createRpcClient.ts'
 import {
+  connectChain,
   createTraffic,
   deployEpochRegistry,
   deployRewardPool,
+  deploySwarmContracts,
+  registerAgent,
   sendFunds,
   startDevnet,
 } from '../../chain/index.ts'
+import { parseChallengeId } from '../../challenge/index.ts'
 import { deriveApiKey } from '../../coordinator/identity/index.ts'
 import { type Coordinator, createCoordinator, type RewardOptions } from '../../coordinator/index.ts'
 import { epochDirName } from '../../epoch/index.ts'
@@ -31,6 +35,7 @@ import {
   sealingOptionsFrom,
   sealingShape,
 } from '../rewardFlags.ts'
+import { challengeOptions } from './agent.ts'
 
 const schema = z.object({
   agents: z.coerce.number().int().min(1).max(64).default(4),
@@ -52,6 +57,9 @@ const schema = z.object({
 const UP_SEALING_FLAGS = SEALING_FLAGS.filter(
   ([flag]) => !flag.startsWith('--epoch-registry') && !flag.startsWith('--sealing-key-file'),
 )
+
+/** `up` opens a Proof of Swarm challenge this often (in epochs). */
+const CHALLENGE_EVERY_EPOCHS = 3
 
 /** Levels of the agents `up` starts, in order: L3 twice first so L3 tasks get two opinions. */
 const MIX = [Level.L3, Level.L3, Level.L1, Level.L2] as const
@@ -137,6 +145,7 @@ Examples:
       // settlement, and gas for agents without a dev account.
       let settlement: RewardOptions['settlement']
       let registry: Hex | undefined
+      let swarm: Awaited<ReturnType<typeof deploySwarmContracts>> | undefined
       const devFunder = devnetAccounts[8]
       if (devFunder !== undefined) {
         const funder = privateKeyToAccount(devFunder)
@@ -149,6 +158,22 @@ Examples:
           .slice(devnetAccounts.length - 10)
           .map((key) => privateKeyToAccount(key).address)
         if (unfunded.length > 0) await sendFunds({ rpcUrl, from: funder, to: unfunded, amount: 10n ** 18n })
+        // Proof of Swarm: an AgentRegistry and a SwarmChallenge; every agent registers its wallet.
+        swarm = await deploySwarmContracts({ rpcUrl, deployer: funder })
+        const { chain, client } = await connectChain(rpcUrl)
+        const registryAddress = swarm.registry
+        await Promise.all(
+          agentKeys.map((key, i) =>
+            registerAgent({
+              client,
+              chain,
+              rpcUrl: rpcUrl as string,
+              registry: registryAddress,
+              account: privateKeyToAccount(key),
+              name: agentIds[i],
+            }),
+          ),
+        )
         settlement = {
           pool: pool?.address,
           hotWallet,
@@ -177,6 +202,19 @@ Examples:
         redundancy: 2,
         deadlineMs: 10_000,
         rewards,
+        challenges:
+          swarm === undefined || devnetAccounts[9] === undefined
+            ? undefined
+            : {
+                contract: swarm.challenge,
+                fromBlock: swarm.block,
+                runner: {
+                  creator: privateKeyToAccount(devnetAccounts[9]),
+                  everyMs: CHALLENGE_EVERY_EPOCHS * (rewards.epochMs ?? 30_000),
+                  commitBlocks: 5,
+                  revealBlocks: 5,
+                },
+              },
       })
       shutdown.add(() => coordinator.close())
 
@@ -193,6 +231,10 @@ Examples:
           region: 'local',
           maxInFlight: 64,
           threads: level === Level.L3 ? 1 : 0,
+          challenges:
+            swarm === undefined
+              ? undefined
+              : await challengeOptions(rpcUrl, swarm.challenge, agentKeys[i] as Hex, 'prague'),
         })
         agents.push(agent)
       }
@@ -213,6 +255,11 @@ Examples:
                 `             claim: apiary claim --rpc ${rpcUrl} ${settlement.pool === undefined ? '--epoch N' : `--contract ${settlement.pool}`} --private-key-file ${join(datadir, 'agents', `${agentIds[0]}.key`)}`,
               ]),
           `sealing      every epoch sealed in ${join(datadir, 'epochs')}, signed by ${rewards.sealing.signer.address.toLowerCase()}${registry === undefined ? '; not anchored (with --rpc)' : `, anchored in EpochRegistry ${registry}`}; ${coordinator.httpUrl}/v1/epochs`,
+          ...(swarm === undefined
+            ? []
+            : [
+                `challenges   SwarmChallenge ${swarm.challenge} (AgentRegistry ${swarm.registry}, every agent registered); one every ${CHALLENGE_EVERY_EPOCHS} epochs; ${coordinator.httpUrl}/v1/challenges`,
+              ]),
           'Ctrl-C stops everything.',
           '',
         ].join('\n'),
@@ -242,6 +289,13 @@ Examples:
           `${tty ? '\r\x1b[K' : ''}epoch ${epoch} sealed${registry === undefined ? '' : ' and anchored'}; check it with only the CLI:\n  apiary epoch export ${epoch} --out ${bundles} --coordinator-http ${coordinator.httpUrl} && apiary verify bundle ${join(bundles, epochDirName(epoch))}${registry === undefined ? '' : ` --rpc ${rpcUrl}`}\n`,
         )
       }
+      let challengeShown = false
+      const showChallenge = (id: bigint) => {
+        challengeShown = true
+        out.write(
+          `${tty ? '\r\x1b[K' : ''}challenge ${id} finalized; read it from the chain:\n  apiary challenge status ${id} --rpc ${rpcUrl} --swarm-challenge ${swarm?.challenge}\n`,
+        )
+      }
       let last = { at: Date.now(), answered: coordinator.status().counters.answered }
       const render = () => {
         const s = coordinator.status()
@@ -257,6 +311,7 @@ Examples:
               ? sealed
               : undefined
         if (!verifyShown && checkable !== undefined) showVerify(checkable.epoch)
+        if (!challengeShown && s.challenge?.finalized !== undefined) showChallenge(s.challenge.finalized.id)
         const line = [
           `[${Math.round((now - started) / 1000)}s]`,
           `block ${s.followed ?? '-'}/${s.head ?? '-'}`,
@@ -281,6 +336,13 @@ Examples:
                 ...(s.sealing.anchor === undefined
                   ? []
                   : [`anchored ${s.sealing.anchor.lastAnchored?.epoch ?? '-'}`]),
+              ]),
+          ...(s.challenge === undefined
+            ? swarm === undefined
+              ? []
+              : ['challenge -']
+            : [
+                `challenge #${parseChallengeId(s.challenge.id).sequence} ${s.challenge.phase}${s.challenge.finalized === undefined ? '' : ` (last score ${(s.challenge.finalized.score / 100).toFixed(0)}%${s.challenge.finalized.passed ? ' passed' : ''})`}`,
               ]),
         ].join('  ')
         out.write(tty ? `\r\x1b[K${line}` : `${line}\n`)

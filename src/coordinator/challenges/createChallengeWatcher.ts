@@ -1,0 +1,170 @@
+import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
+import { connectChain, createRpcClient } from '../../chain/index.ts'
+import {
+  type ChallengeIndex,
+  type ChallengeRecord,
+  challengeMetrics,
+  createChallengeIndex,
+  expectedAnswers,
+  finalizeChallenge,
+  openChallenge,
+  registeredWallets,
+  TASK_WINDOW,
+} from '../../challenge/index.ts'
+import type { Logger } from '../../internal/logger.ts'
+import { createEngineCrypto, createVmPool } from '../../validation/index.ts'
+
+export interface ChallengeWatcherOptions {
+  logger: Logger
+  rpcUrl: string
+  contract: Address
+  /** The first block to index (the contract's deployment). */
+  fromBlock?: bigint | undefined
+  fork: string
+  pollMs?: number
+  /** Run challenges: open one every `everyMs` for every registered agent, and finalize it after its window. */
+  runner?:
+    | {
+        creator: LocalAccount
+        everyMs: number
+        commitBlocks: number
+        revealBlocks: number
+      }
+    | undefined
+}
+
+export interface LastChallenge {
+  /** The newest challenge and where it stands. */
+  id: bigint
+  phase: string
+  /** The newest finalized challenge (perhaps the same) and its on-chain score. */
+  finalized: { id: bigint; score: number; passed: boolean } | undefined
+}
+
+export interface ChallengeWatcher {
+  index: ChallengeIndex
+  /** The newest challenge and, once finalized, its score. */
+  last(): LastChallenge | undefined
+  close(): Promise<void>
+}
+
+/**
+ * The coordinator's view of a SwarmChallenge: an index of its events kept current (for /v1/challenges), and,
+ * with a runner, challenges opened on a schedule and finalized with the expected answers it computes itself.
+ */
+export async function createChallengeWatcher(options: ChallengeWatcherOptions): Promise<ChallengeWatcher> {
+  const { logger, contract, runner, pollMs = 1_000 } = options
+  const { chain, client } = await connectChain(options.rpcUrl)
+  const index = createChallengeIndex({ client, address: contract, fromBlock: options.fromBlock ?? 0n })
+  const crypto = createEngineCrypto()
+  const engine = { rpc: createRpcClient(options.rpcUrl), crypto, vms: createVmPool(crypto) }
+  const wallet =
+    runner === undefined
+      ? undefined
+      : createWalletClient({ account: runner.creator, chain, transport: http(options.rpcUrl) })
+  let lastOpened = 0
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+  const failed = new Set<bigint>()
+
+  const mine = (r: ChallengeRecord) =>
+    runner !== undefined && r.creator.toLowerCase() === runner.creator.address.toLowerCase()
+
+  const run = async (head: bigint) => {
+    if (runner === undefined || wallet === undefined) return
+    for (const record of index.list()) {
+      if (
+        !mine(record) ||
+        record.finalized !== undefined ||
+        head <= record.revealDeadline ||
+        failed.has(record.id)
+      )
+        continue
+      try {
+        const answers = await expectedAnswers(engine, {
+          record,
+          chainId: BigInt(chain.id),
+          fork: options.fork,
+        })
+        const result = await finalizeChallenge({ client, wallet, contract, id: record.id, answers })
+        logger.info(
+          {
+            challenge: record.id.toString(),
+            score: result.score,
+            correct: result.correct,
+            passed: result.passed,
+          },
+          'challenge finalized',
+        )
+      } catch (error) {
+        failed.add(record.id)
+        logger.warn({ challenge: record.id.toString(), err: error }, 'finalizing a challenge failed')
+      }
+    }
+    const open = index.list().some((r) => mine(r) && r.finalized === undefined && !failed.has(r.id))
+    if (open || Date.now() - lastOpened < runner.everyMs) return
+    lastOpened = Date.now()
+    const invitees = await registeredWallets(client, { contract })
+    const traffic = await windowHasTransactions(head)
+    if (invitees.length === 0 || !traffic) {
+      logger.info(
+        { agents: invitees.length, traffic },
+        'no challenge this time: no registered agent or no recent transaction',
+      )
+      return
+    }
+    const opened = await openChallenge({
+      client,
+      wallet,
+      contract,
+      invitees,
+      commitBlocks: runner.commitBlocks,
+      revealBlocks: runner.revealBlocks,
+    })
+    logger.info({ challenge: opened.id.toString(), agents: invitees.length }, 'challenge opened')
+  }
+
+  const windowHasTransactions = async (head: bigint) => {
+    for (let n = head; n > 0n && n > head - BigInt(TASK_WINDOW); n--)
+      if ((await client.getBlock({ blockNumber: n })).transactions.length > 0) return true
+    return false
+  }
+
+  const loop = () => {
+    if (stopped) return
+    running = (async () => {
+      const head = await index.sync()
+      await run(head)
+    })()
+      .catch((error) =>
+        logger.warn({ err: error }, 'challenges: reading or writing the chain failed; retrying'),
+      )
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, pollMs)
+      })
+  }
+  loop()
+
+  return {
+    index,
+    last() {
+      const newest = index.list()[0]
+      if (newest === undefined) return undefined
+      const done = index.list().find((r) => r.finalized !== undefined)
+      return {
+        id: newest.id,
+        phase: challengeMetrics(newest, index.head()).phase,
+        finalized:
+          done?.finalized === undefined
+            ? undefined
+            : { id: done.id, score: done.finalized.score, passed: done.finalized.passed },
+      }
+    },
+    async close() {
+      stopped = true
+      if (timer !== undefined) clearTimeout(timer)
+      await running
+    },
+  }
+}

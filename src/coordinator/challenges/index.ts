@@ -1,0 +1,6 @@
+export {
+  type ChallengeWatcher,
+  type ChallengeWatcherOptions,
+  createChallengeWatcher,
+  type LastChallenge,
+} from './createChallengeWatcher.ts'
