@@ -59,7 +59,14 @@ const finalizeSchema = z.object({
   fromBlock: z.coerce.bigint().min(0n).default(0n),
   fork: z.string().default('prague'),
 })
-const idArgument = z.coerce.bigint().min(1n)
+/** A challenge id, decimal or 0x-hex. */
+function parseId(text: string): bigint {
+  if (!/^([0-9]{1,78}|0x[0-9a-fA-F]{1,64})$/.test(text) || BigInt(text) === 0n)
+    throw new ApiaryError('APIARY_USAGE', `${text} is not a challenge id (a decimal or 0x-hex number)`, {
+      usage: true,
+    })
+  return BigInt(text)
+}
 
 type Program = Command<[], { config?: string; logLevel?: string }>
 
@@ -164,7 +171,7 @@ Example:
     )
     .action(async (idText, flags) => {
       const options = resolveOptions(statusSchema, { flags, configFile: context.configFile() })
-      const id = idArgument.parse(idText)
+      const id = parseId(idText)
       const { client } = await connectChain(options.rpc)
       const { record, head } = await readRecord(client, options.swarmChallenge, id, options.fromBlock)
       const metrics = challengeMetrics(record, head)
@@ -185,7 +192,7 @@ Example:
   signing(finalize)
   finalize.action(async (idText, flags) => {
     const options = resolveOptions(finalizeSchema, { flags, configFile: context.configFile() })
-    const id = idArgument.parse(idText)
+    const id = parseId(idText)
     const { chain, client } = await connectChain(options.rpc)
     const account = await loadSigner(options)
     const { record } = await readRecord(client, options.swarmChallenge, id, options.fromBlock)

@@ -51,7 +51,9 @@ export function registerChallengeRoutes(
   app.get('/v1/challenges/:id', async (request, reply) => {
     const { id } = request.params as { id: string }
     if (!/^([0-9]{1,78}|0x[0-9a-fA-F]{1,64})$/.test(id))
-      return reply.code(400).send({ code: 'BAD_REQUEST', message: 'a challenge id is a decimal or 0x-hex number' })
+      return reply
+        .code(400)
+        .send({ code: 'BAD_REQUEST', message: 'a challenge id is a decimal or 0x-hex number' })
     const record = watcher.index.get(BigInt(id))
     if (record === undefined)
       return reply.code(404).send({ code: 'CHALLENGE_UNKNOWN', message: `no challenge ${id} is indexed` })
