@@ -420,6 +420,36 @@ export const OPENAPI = {
         responses: { 200: json({ type: 'object' }), 400: error, 404: error, 409: notSealed },
       },
     },
+    '/v1/challenges': {
+      get: {
+        summary:
+          'Proof of Swarm challenges of the indexed SwarmChallenge, newest first (docs/spec/challenge.md): window, invitees, phase, on-chain score',
+        parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } }],
+        responses: {
+          200: json({
+            type: 'object',
+            properties: {
+              contract: { type: 'string' },
+              indexedTo: { type: 'string', description: 'Last block indexed (0x quantity)' },
+              challenges: { type: 'array', items: { type: 'object' } },
+            },
+          }),
+          400: json({ $ref: '#/components/schemas/Error' }, 'Bad limit'),
+        },
+      },
+    },
+    '/v1/challenges/{id}': {
+      get: {
+        summary:
+          'One challenge: creation, commits with their blocks, reveals, finalization, and the off-chain metrics (participation, reveal rate, spread, score, agrees)',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          200: json({ type: 'object' }),
+          400: json({ $ref: '#/components/schemas/Error' }, 'Not a decimal or 0x-hex id'),
+          404: json({ $ref: '#/components/schemas/Error' }, 'CHALLENGE_UNKNOWN'),
+        },
+      },
+    },
     '/v1/verify': {
       post: {
         summary:
