@@ -24,3 +24,4 @@ export {
 } from './finalizeChallenge.ts'
 export { type OpenChallengeParameters, type OpenChallengeReturnType, openChallenge } from './openChallenge.ts'
 export { registeredWallets } from './registeredWallets.ts'
+export { windowTransactions } from './windowTransactions.ts'

@@ -11,6 +11,7 @@ import {
   openChallenge,
   registeredWallets,
   TASK_WINDOW,
+  windowTransactions,
 } from '../../challenge/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
@@ -229,14 +230,6 @@ async function readRecord(client: PublicClient, contract: Address, id: bigint, f
       },
     )
   return { record, head }
-}
-
-async function windowTransactions(client: PublicClient): Promise<number> {
-  const head = await client.getBlockNumber({ cacheTime: 0 })
-  let count = 0
-  for (let n = head; n > 0n && n > head - BigInt(TASK_WINDOW); n--)
-    count += (await client.getBlock({ blockNumber: n })).transactions.length
-  return count
 }
 
 const formatScore = (bps: number) => `${(bps / 100).toFixed(2)}%`

@@ -9,7 +9,7 @@ import {
   finalizeChallenge,
   openChallenge,
   registeredWallets,
-  TASK_WINDOW,
+  windowTransactions,
 } from '../../challenge/index.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { createEngineCrypto, createVmPool } from '../../validation/index.ts'
@@ -106,7 +106,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
     if (open || Date.now() - lastOpened < runner.everyMs) return
     lastOpened = Date.now()
     const invitees = await registeredWallets(client, { contract })
-    const traffic = await windowHasTransactions(head)
+    const traffic = (await windowTransactions(client)) > 0
     if (invitees.length === 0 || !traffic) {
       logger.info(
         { agents: invitees.length, traffic },
@@ -123,12 +123,6 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
       revealBlocks: runner.revealBlocks,
     })
     logger.info({ challenge: opened.id.toString(), agents: invitees.length }, 'challenge opened')
-  }
-
-  const windowHasTransactions = async (head: bigint) => {
-    for (let n = head; n > 0n && n > head - BigInt(TASK_WINDOW); n--)
-      if ((await client.getBlock({ blockNumber: n })).transactions.length > 0) return true
-    return false
   }
 
   const loop = () => {
