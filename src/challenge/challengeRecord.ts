@@ -17,20 +17,24 @@ export interface ChallengeRecord {
   commits: { agent: Address; block: bigint; commitment: Hex; tx: Hex }[]
   reveals: { agent: Address; block: bigint; answer: Hex; tx: Hex }[]
   finalized:
-    | {
+    | (Finalized & {
         block: bigint
         tx: Hex
-        score: number
-        participants: number
-        revealed: number
-        correct: number
-        spread: bigint
-        swarmHash: Hex
-        passed: boolean
         /** The expected answers the creator passed to `finalize`, by invitee (read from its calldata). */
         expectedAnswers: Hex[] | undefined
-      }
+      })
     | undefined
+}
+
+/** What the contract attested in its `Finalized` event. */
+export interface Finalized {
+  score: number
+  participants: number
+  revealed: number
+  correct: number
+  spread: bigint
+  swarmHash: Hex
+  passed: boolean
 }
 
 export interface ChallengeMetrics {

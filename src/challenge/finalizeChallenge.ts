@@ -10,7 +10,7 @@ import {
 } from 'viem'
 import { SwarmChallenge } from '../chain/contracts.generated.ts'
 import { sendCall } from '../chain/sendCall.ts'
-import type { ChallengeRecord } from './challengeRecord.ts'
+import type { ChallengeRecord, Finalized } from './challengeRecord.ts'
 import { type ComputeAnswerContext, computeAnswer } from './computeAnswer.ts'
 
 export interface ExpectedAnswersParameters {
@@ -46,15 +46,8 @@ export interface FinalizeChallengeParameters {
   answers: readonly Hex[]
 }
 
-export interface FinalizeChallengeReturnType {
+export interface FinalizeChallengeReturnType extends Finalized {
   txHash: Hex
-  score: number
-  participants: number
-  revealed: number
-  correct: number
-  spread: bigint
-  swarmHash: Hex
-  passed: boolean
 }
 
 /** Finalizes a challenge with the expected answers and returns what the contract attested. */

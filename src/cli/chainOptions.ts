@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { type Hex, isAddress, type LocalAccount } from 'viem'
+import { createWalletClient, type Hex, http, isAddress, type LocalAccount } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
-import { parseAmount, readKeystore } from '../chain/index.ts'
+import { type ConnectedChain, createRpcClient, parseAmount, readKeystore } from '../chain/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 
 /** An amount of Ether: wei, or with a unit (`0.5ether`, `20gwei`). */
@@ -66,4 +66,17 @@ export async function loadSigner({
     )
   const { privateKey } = await readKeystore({ path: keystore, password: readSecretFile(passwordFile) })
   return privateKeyToAccount(privateKey)
+}
+
+/** What an agent needs to answer swarm challenges with its wallet (apiary agent, apiary up). */
+export function challengeResponderOptions(
+  { chain, client, rpcUrl }: ConnectedChain & { rpcUrl: string },
+  { contract, privateKey, fork }: { contract: Hex; privateKey: Hex; fork: string },
+) {
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(privateKey),
+    chain,
+    transport: http(rpcUrl),
+  })
+  return { client, wallet, privateKey, rpc: createRpcClient(rpcUrl), contract, fork }
 }

@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { Command } from '@commander-js/extra-typings'
-import { createWalletClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { createAgent } from '../../agent/index.ts'
-import { connectChain, createRpcClient, readKeystore } from '../../chain/index.ts'
+import { connectChain, readKeystore } from '../../chain/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { addressOption, readSecretFile } from '../chainOptions.ts'
+import { addressOption, challengeResponderOptions, readSecretFile } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const list = z.string().transform((s) =>
@@ -114,7 +113,10 @@ Example:
         tlsCa: options.tlsCert === undefined ? undefined : readFileSync(options.tlsCert, 'utf8'),
         challenges:
           options.challenges && options.rpc !== undefined && options.swarmChallenge !== undefined
-            ? await challengeOptions(options.rpc, options.swarmChallenge, privateKey, options.fork)
+            ? challengeResponderOptions(
+                { ...(await connectChain(options.rpc)), rpcUrl: options.rpc },
+                { contract: options.swarmChallenge, privateKey, fork: options.fork },
+              )
             : undefined,
       })
       common.shutdown.add(() => agent.close())
@@ -126,15 +128,4 @@ Example:
       )
       await common.shutdown.close()
     })
-}
-
-/** What an agent needs to answer swarm challenges with its wallet (also used by apiary up). */
-export async function challengeOptions(rpcUrl: string, contract: Hex, privateKey: Hex, fork: string) {
-  const { chain, client } = await connectChain(rpcUrl)
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(privateKey),
-    chain,
-    transport: http(rpcUrl),
-  })
-  return { client, wallet, privateKey, rpc: createRpcClient(rpcUrl), contract, fork }
 }

@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { type Agent, createAgent } from '../../agent/index.ts'
 import { redactUrl } from '../../chain/createRpcClient.ts'
 import {
+  type ConnectedChain,
   connectChain,
   createTraffic,
   deployEpochRegistry,
@@ -25,6 +26,7 @@ import { epochDirName } from '../../epoch/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
+import { challengeResponderOptions } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 import {
   DEFAULT_MAX_FEE_PER_GAS,
@@ -35,7 +37,6 @@ import {
   sealingOptionsFrom,
   sealingShape,
 } from '../rewardFlags.ts'
-import { challengeOptions } from './agent.ts'
 
 const schema = z.object({
   agents: z.coerce.number().int().min(1).max(64).default(4),
@@ -146,6 +147,7 @@ Examples:
       let settlement: RewardOptions['settlement']
       let registry: Hex | undefined
       let swarm: Awaited<ReturnType<typeof deploySwarmContracts>> | undefined
+      let connected: ConnectedChain | undefined
       const devFunder = devnetAccounts[8]
       if (devFunder !== undefined) {
         const funder = privateKeyToAccount(devFunder)
@@ -160,7 +162,8 @@ Examples:
         if (unfunded.length > 0) await sendFunds({ rpcUrl, from: funder, to: unfunded, amount: 10n ** 18n })
         // Proof of Swarm: an AgentRegistry and a SwarmChallenge; every agent registers its wallet.
         swarm = await deploySwarmContracts({ rpcUrl, deployer: funder })
-        const { chain, client } = await connectChain(rpcUrl)
+        connected = await connectChain(rpcUrl)
+        const { chain, client } = connected
         const registryAddress = swarm.registry
         await Promise.all(
           agentKeys.map((key, i) =>
@@ -232,9 +235,12 @@ Examples:
           maxInFlight: 64,
           threads: level === Level.L3 ? 1 : 0,
           challenges:
-            swarm === undefined
+            swarm === undefined || connected === undefined
               ? undefined
-              : await challengeOptions(rpcUrl, swarm.challenge, agentKeys[i] as Hex, 'prague'),
+              : challengeResponderOptions(
+                  { ...connected, rpcUrl },
+                  { contract: swarm.challenge, privateKey: agentKeys[i] as Hex, fork: 'prague' },
+                ),
         })
         agents.push(agent)
       }
