@@ -23,6 +23,7 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
     mapping(uint256 agentId => address) private _wallets;
     /// @notice The agent a wallet operates (0: none).
     mapping(address wallet => uint256 agentId) public agentOf;
+    mapping(uint256 agentId => mapping(string metadataKey => bytes)) private _metadata;
 
     event Registered(uint256 indexed agentId, string agentURI, address indexed owner);
     event URIUpdated(uint256 indexed agentId, string newURI, address indexed updatedBy);
@@ -36,6 +37,7 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
     error SignatureExpired(uint256 deadline);
     error DeadlineTooFar(uint256 deadline);
     error InvalidWalletSignature(address wallet);
+    error ReservedMetadataKey(string metadataKey);
 
     constructor() ERC721("Apiary Agent", "AGENT") EIP712("ERC8004IdentityRegistry", "1") {}
 
@@ -68,6 +70,25 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
             revert InvalidWalletSignature(newWallet);
         }
         _setWallet(agentId, newWallet);
+    }
+
+    /// @notice Sets one of the agent's on-chain metadata entries (ERC-8004), e.g. "messagingKey", the public key
+    /// messages to it are encrypted to (docs/spec/message.md). "agentWallet" is set only through setAgentWallet.
+    function setMetadata(uint256 agentId, string calldata metadataKey, bytes calldata metadataValue) external {
+        _checkAuthorized(agentId);
+        if (keccak256(bytes(metadataKey)) == keccak256(bytes(AGENT_WALLET_KEY))) {
+            revert ReservedMetadataKey(metadataKey);
+        }
+        _metadata[agentId][metadataKey] = metadataValue;
+        emit MetadataSet(agentId, metadataKey, metadataKey, metadataValue);
+    }
+
+    function getMetadata(uint256 agentId, string calldata metadataKey) external view returns (bytes memory) {
+        if (keccak256(bytes(metadataKey)) == keccak256(bytes(AGENT_WALLET_KEY))) {
+            address wallet = _wallets[agentId];
+            return wallet == address(0) ? bytes("") : abi.encodePacked(wallet);
+        }
+        return _metadata[agentId][metadataKey];
     }
 
     function unsetAgentWallet(uint256 agentId) external {
