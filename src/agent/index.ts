@@ -6,3 +6,13 @@ export {
   type AgentStatus,
   createAgent,
 } from './createAgent.ts'
+export {
+  BUILTIN_HANDLERS,
+  createMessenger,
+  type InboundMessage,
+  type MessageHandler,
+  type MessageReply,
+  type Messenger,
+  type MessengerOptions,
+  type MessengerStatus,
+} from './messenger/index.ts'

@@ -1,0 +1,295 @@
+import {
+  type Account,
+  type Address,
+  type Chain,
+  encodeFunctionData,
+  type Hex,
+  keccak256,
+  type PublicClient,
+  parseEventLogs,
+  type Transport,
+  type WalletClient,
+} from 'viem'
+import { Mailbox } from '../../chain/contracts.generated.ts'
+import type { Logger } from '../../internal/logger.ts'
+import {
+  decodePayload,
+  type Envelope,
+  encodePayload,
+  lookupMessagingKey,
+  readMessages,
+} from '../../messaging/index.ts'
+import { type Inbox, type InboxRow, openInbox } from './openInbox.ts'
+
+/** A message as a handler sees it. */
+export interface InboundMessage {
+  id: bigint
+  from: Address
+  blockNumber: number
+  txHash: Hex
+  envelope: Envelope
+  encrypted: boolean
+}
+
+/** A reply a handler asks for; reply_to and the timestamp are filled in. */
+export interface MessageReply {
+  type: string
+  body?: string
+  ack?: boolean
+}
+
+/**
+ * Handles one message type; returns the replies to send. It runs once per message, but after a crash before
+ * its result was recorded it runs again: side effects other than replies must be idempotent.
+ */
+export type MessageHandler = (
+  message: InboundMessage,
+) => MessageReply[] | undefined | Promise<MessageReply[] | undefined>
+
+/** `ping` is answered with a `pong` carrying the same body. */
+export const BUILTIN_HANDLERS: Record<string, MessageHandler> = {
+  ping: (message) => [{ type: 'pong', body: message.envelope.body }],
+}
+
+export interface MessengerOptions {
+  logger: Logger
+  client: PublicClient
+  wallet: WalletClient<Transport, Chain, Account>
+  privateKey: Hex
+  mailbox: Address
+  /** The messenger's SQLite file (cursor, messages, outbox). */
+  inboxPath: string
+  /** Blocks on top of a message's block before it is read (reorg safety). */
+  confirmations?: number
+  pollMs?: number
+  /** Where to start when the inbox has no cursor yet; default 10,000 blocks before the head. */
+  fromBlock?: bigint | undefined
+  /** Handlers by message type, over the built-in ones. */
+  handlers?: Record<string, MessageHandler>
+  now?: () => number
+}
+
+export interface MessengerStatus {
+  address: Address
+  cursor: number | undefined
+  received: number
+  handled: number
+  rejected: number
+  failed: number
+  replied: number
+  pending: number
+}
+
+export interface Messenger {
+  status(): MessengerStatus
+  close(): Promise<void>
+}
+
+const BLOCKS_PER_READ = 2_000n
+const REORG_REWIND = 64
+
+/**
+ * An agent's messenger (docs/spec/message.md#messenger): follows the Mailbox's messages to its wallet through
+ * logs, `confirmations` blocks behind the head, records them with the cursor in SQLite, dispatches each once
+ * to the handler of its type, and sends the replies exactly once through an outbox of signed transactions.
+ */
+export function createMessenger(options: MessengerOptions): Messenger {
+  const { logger, client, wallet, privateKey, mailbox, confirmations = 1, pollMs = 250 } = options
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000))
+  const handlers = { ...BUILTIN_HANDLERS, ...options.handlers }
+  const me = wallet.account.address.toLowerCase() as Address
+  const inbox: Inbox = openInbox(options.inboxPath)
+  const log = logger.child({ component: 'messenger', address: me })
+  let registry: Address | undefined
+  let stopped = false
+  let wake: (() => void) | undefined
+
+  async function read(): Promise<void> {
+    const head = await client.getBlockNumber({ cacheTime: 0 })
+    const safe = head - BigInt(confirmations)
+    let cursor = inbox.cursor()
+    if (cursor !== undefined) {
+      const block = await client.getBlock({ blockNumber: BigInt(cursor.block) }).catch(() => undefined)
+      if (block?.hash !== cursor.hash) {
+        const back = Math.max(-1, cursor.block - REORG_REWIND)
+        log.error(
+          { block: cursor.block, rereadFrom: back + 1 },
+          'the cursor block left the chain: reading again',
+        )
+        cursor = { block: back, hash: '' }
+      }
+    }
+    let from =
+      cursor === undefined
+        ? (options.fromBlock ?? (head > 10_000n ? head - 10_000n : 0n))
+        : BigInt(cursor.block + 1)
+    while (from <= safe && !stopped) {
+      const to = from + BLOCKS_PER_READ - 1n < safe ? from + BLOCKS_PER_READ - 1n : safe
+      const records = await readMessages({ client, mailbox, fromBlock: from, toBlock: to, to: me })
+      const end = await client.getBlock({ blockNumber: to })
+      const added = inbox.record(
+        records.map((r) => ({
+          id: r.id.toString(),
+          tx_hash: r.txHash,
+          block_number: Number(r.blockNumber),
+          log_index: r.logIndex,
+          sender: r.from,
+          payload: r.payload,
+        })),
+        { block: Number(to), hash: end.hash },
+      )
+      if (added > 0) log.debug({ added, toBlock: Number(to) }, 'messages read')
+      from = to + 1n
+    }
+  }
+
+  async function dispatch(row: InboxRow): Promise<void> {
+    const from = row.sender as Address
+    const decoded = decodePayload({ payload: row.payload as Hex, from, to: me, privateKey })
+    if (decoded.status !== 'ok') {
+      const rejection =
+        decoded.status === 'encrypted'
+          ? { code: 'MESSAGE_UNDECRYPTABLE', message: 'encrypted' }
+          : { code: decoded.code, message: decoded.message }
+      inbox.rejected(row.id, row.tx_hash, rejection)
+      log.warn({ id: row.id, from, code: rejection.code, reason: rejection.message }, 'message rejected')
+      return
+    }
+    const { envelope, encrypted } = decoded
+    const message: InboundMessage = {
+      id: BigInt(row.id),
+      from,
+      blockNumber: row.block_number,
+      txHash: row.tx_hash as Hex,
+      envelope,
+      encrypted,
+    }
+    let replies: MessageReply[]
+    try {
+      replies = (await handlers[envelope.type]?.(message)) ?? []
+    } catch (error) {
+      inbox.rejected(row.id, row.tx_hash, { code: 'HANDLER_FAILED', message: String(error) })
+      log.error({ id: row.id, from, type: envelope.type, err: error }, 'message handler failed')
+      return
+    }
+    if (replies.length === 0 && envelope.ack && envelope.type !== 'ack') replies = [{ type: 'ack' }]
+    const encryptTo = encrypted ? await senderKey(from) : undefined
+    const queued = replies.map((reply) => ({
+      in_reply_to: row.id,
+      recipient: from,
+      type: reply.type,
+      payload: encodePayload({
+        envelope: {
+          type: reply.type,
+          // A reply to an encrypted message never travels in plain with a body.
+          body: encrypted && encryptTo === undefined ? '' : (reply.body ?? ''),
+          reply_to: row.id,
+          timestamp: now(),
+          ack: reply.ack ?? false,
+        },
+        encryptTo,
+      }),
+    }))
+    inbox.handled(row.id, row.tx_hash, { replies: queued })
+    log.info(
+      { id: row.id, from, type: envelope.type, encrypted, replies: queued.map((r) => r.type) },
+      'message handled',
+    )
+  }
+
+  async function senderKey(from: Address) {
+    registry ??= await client.readContract({ address: mailbox, abi: Mailbox.abi, functionName: 'registry' })
+    const key = await lookupMessagingKey({ client, registry, address: from })
+    return key.publicKey === undefined ? undefined : { publicKey: key.publicKey, from: me, to: from }
+  }
+
+  async function flush(): Promise<void> {
+    for (const reply of inbox.pending()) {
+      if (stopped) return
+      if (reply.raw_tx !== null && reply.tx_hash !== null && reply.nonce !== null) {
+        // Read the account's nonce before the receipt: a receipt missing after the nonce moved past ours means
+        // another transaction took it.
+        const used = await client.getTransactionCount({ address: me, blockTag: 'latest' })
+        const receipt = await client
+          .getTransactionReceipt({ hash: reply.tx_hash as Hex })
+          .catch(() => undefined)
+        if (receipt !== undefined) {
+          const [event] = parseEventLogs({ abi: Mailbox.abi, logs: receipt.logs, eventName: 'Message' })
+          inbox.sent(reply.seq, event?.args.id.toString() ?? '')
+          log.info(
+            { type: reply.type, replyTo: reply.in_reply_to, to: reply.recipient, id: event?.args.id },
+            'reply sent',
+          )
+          continue
+        }
+        if (used > reply.nonce) {
+          log.warn(
+            { seq: reply.seq, nonce: reply.nonce },
+            'reply nonce taken by another transaction: signing again',
+          )
+          inbox.unsigned(reply.seq)
+        } else {
+          await broadcast(reply.raw_tx as Hex)
+          continue
+        }
+      }
+      const nonce = await client.getTransactionCount({ address: me, blockTag: 'pending' })
+      const request = await wallet.prepareTransactionRequest({
+        account: wallet.account,
+        chain: wallet.chain,
+        to: mailbox,
+        nonce,
+        data: encodeFunctionData({
+          abi: Mailbox.abi,
+          functionName: 'send',
+          args: [reply.recipient as Address, reply.payload as Hex],
+        }),
+      })
+      const raw = await wallet.signTransaction(request as never)
+      inbox.signed(reply.seq, { nonce, raw, hash: keccak256(raw) })
+      await broadcast(raw)
+    }
+  }
+
+  async function broadcast(raw: Hex): Promise<void> {
+    try {
+      await client.sendRawTransaction({ serializedTransaction: raw })
+    } catch (error) {
+      // Already known, or mined meanwhile: the receipt check on the next round decides.
+      log.debug({ err: error }, 'broadcast of a reply refused')
+    }
+  }
+
+  const loop = (async () => {
+    let failures = 0
+    while (!stopped) {
+      try {
+        await read()
+        for (const row of inbox.received()) {
+          if (stopped) break
+          await dispatch(row)
+        }
+        await flush()
+        failures = 0
+      } catch (error) {
+        failures += 1
+        log.warn({ err: error, failures }, 'messenger round failed; retrying')
+      }
+      if (stopped) break
+      await new Promise<void>((resolve) => {
+        wake = resolve
+        setTimeout(resolve, failures === 0 ? pollMs : Math.min(30_000, pollMs * 2 ** failures))
+      })
+    }
+  })()
+
+  return {
+    status: () => ({ address: me, cursor: inbox.cursor()?.block, ...inbox.counts() }),
+    async close() {
+      stopped = true
+      wake?.()
+      await loop
+      inbox.close()
+    },
+  }
+}
