@@ -61,7 +61,9 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
     assert.equal(registered.code, 0, registered.stderr)
     assert.match(
       registered.stdout,
-      new RegExp(`^registered agent ${i} \\(wallet 0x[0-9a-f]{40}\\) in 0x[0-9a-f]{64}\\n$`),
+      new RegExp(
+        `^registered agent ${i} \\(wallet 0x[0-9a-f]{40}\\) in 0x[0-9a-f]{64}\\npublished messaging key 0x0[23][0-9a-f]{64} in 0x[0-9a-f]{64}\\n$`,
+      ),
     )
   }
   const again = await runApiary([
@@ -75,7 +77,7 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
     'ipfs://x',
   ])
   assert.equal(again.code, 0, again.stderr)
-  assert.match(again.stdout, /already operates agent 1; nothing sent/)
+  assert.match(again.stdout, /already operates agent 1; nothing sent\nmessaging key 0x0[23][0-9a-f]{64} already published\n/)
 
   const client = createPublicClient({
     chain: devnet.chain,

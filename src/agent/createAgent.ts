@@ -10,6 +10,7 @@ import {
   type ChallengeResponderStatus,
   createChallengeResponder,
 } from './challenge/index.ts'
+import { createMessenger, type MessengerOptions, type MessengerStatus } from './messenger/index.ts'
 import { createTaskRunner } from './work/index.ts'
 
 export interface AgentCoordinator {
@@ -35,6 +36,8 @@ export interface AgentOptions {
   version?: string
   /** Answer Proof of Swarm challenges with the wallet (docs/spec/challenge.md). */
   challenges?: Omit<ChallengeResponderOptions, 'logger'> | undefined
+  /** Read and answer the wallet's messages in a Mailbox (docs/spec/message.md#messenger). */
+  messenger?: Omit<MessengerOptions, 'logger'> | undefined
   /** Called with every acknowledgement (tests and metrics). */
   onAck?: (ack: { coordinator: string; taskId: string; accepted: boolean; rejectCode: string }) => void
   /** Test harness only: rewrites each result before it is sent (e.g. to play a lying agent). */
@@ -52,6 +55,7 @@ export interface AgentStatus {
     lastPayout: AgentPayout | undefined
   }[]
   challenges: ChallengeResponderStatus | undefined
+  messenger: MessengerStatus | undefined
 }
 
 export interface AgentPayout {
@@ -84,10 +88,18 @@ export function createAgent(options: AgentOptions): Agent {
     options.challenges === undefined
       ? undefined
       : createChallengeResponder({ ...options.challenges, logger: options.logger })
+  const messenger =
+    options.messenger === undefined
+      ? undefined
+      : createMessenger({ ...options.messenger, logger: options.logger })
   return {
-    status: () => ({ coordinators: workers.map((w) => w.status()), challenges: responder?.status() }),
+    status: () => ({
+      coordinators: workers.map((w) => w.status()),
+      challenges: responder?.status(),
+      messenger: messenger?.status(),
+    }),
     async close({ graceMs = 10_000 } = {}) {
-      await Promise.all([...workers.map((w) => w.close(graceMs)), responder?.close()])
+      await Promise.all([...workers.map((w) => w.close(graceMs)), responder?.close(), messenger?.close()])
       await runner.close()
     },
   }

@@ -2,6 +2,7 @@
 import { Command } from '@commander-js/extra-typings'
 import { exitCodeFor, isApiaryError } from '../internal/errors.ts'
 import { registerAgent } from './commands/agent.ts'
+import { registerAgents } from './commands/agents.ts'
 import { registerApikey } from './commands/apikey.ts'
 import { registerChallenge } from './commands/challenge.ts'
 import { registerClaim } from './commands/claim.ts'
@@ -11,6 +12,9 @@ import { registerDevnet } from './commands/devnet.ts'
 import { registerEpoch } from './commands/epoch.ts'
 import { registerFund } from './commands/fund.ts'
 import { registerKeygen } from './commands/keygen.ts'
+import { registerMessage } from './commands/message.ts'
+import { registerMessages } from './commands/messages.ts'
+import { registerMessenger } from './commands/messenger.ts'
 import { registerRegister } from './commands/register.ts'
 import { registerRewards } from './commands/rewards.ts'
 import { registerTraffic } from './commands/traffic.ts'
@@ -47,6 +51,10 @@ registerRewards(program, context)
 registerClaim(program, context)
 registerRegister(program, context)
 registerChallenge(program, context)
+registerMessage(program, context)
+registerMessages(program, context)
+registerMessenger(program, context)
+registerAgents(program, context)
 registerFund(program, context)
 registerDeploy(program, context)
 registerTraffic(program, context)

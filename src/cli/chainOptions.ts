@@ -37,15 +37,18 @@ export function readSecretFile(path: string): string {
 }
 
 /** The signer from a keystore and its password file, or from a file holding a 0x private key. */
-export async function loadSigner({
-  keystore,
-  passwordFile,
-  privateKeyFile,
-}: {
+export async function loadSigner(flags: SignerFlags): Promise<LocalAccount> {
+  return privateKeyToAccount(await loadPrivateKey(flags))
+}
+
+type SignerFlags = {
   keystore?: string | undefined
   passwordFile?: string | undefined
   privateKeyFile?: string | undefined
-}): Promise<LocalAccount> {
+}
+
+/** The signer's private key (to decrypt messages, derive salts): from a keystore or a key file. */
+export async function loadPrivateKey({ keystore, passwordFile, privateKeyFile }: SignerFlags): Promise<Hex> {
   if (privateKeyFile !== undefined && keystore === undefined) {
     const key = readSecretFile(privateKeyFile).trim()
     if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key))
@@ -56,7 +59,7 @@ export async function loadSigner({
           usage: true,
         },
       )
-    return privateKeyToAccount((key.startsWith('0x') ? key : `0x${key}`) as Hex)
+    return (key.startsWith('0x') ? key : `0x${key}`) as Hex
   }
   if (keystore === undefined || passwordFile === undefined || privateKeyFile !== undefined)
     throw new ApiaryError(
@@ -64,8 +67,7 @@ export async function loadSigner({
       'give a wallet: --keystore F with --password-file F, or --private-key-file F',
       { usage: true },
     )
-  const { privateKey } = await readKeystore({ path: keystore, password: readSecretFile(passwordFile) })
-  return privateKeyToAccount(privateKey)
+  return (await readKeystore({ path: keystore, password: readSecretFile(passwordFile) })).privateKey
 }
 
 /** What an agent needs to answer swarm challenges with its wallet (apiary agent, apiary up). */
@@ -79,4 +81,42 @@ export function challengeResponderOptions(
     transport: http(rpcUrl),
   })
   return { client, wallet, privateKey, rpc: createRpcClient(rpcUrl), contract, fork }
+}
+
+/** What an agent needs to read and answer its messages with its wallet (apiary agent, messenger, up). */
+export function messengerOptions(
+  { chain, client, rpcUrl }: ConnectedChain & { rpcUrl: string },
+  {
+    mailbox,
+    privateKey,
+    inboxPath,
+    confirmations,
+    fromBlock,
+  }: {
+    mailbox: Hex
+    privateKey: Hex
+    inboxPath: string
+    confirmations: number
+    fromBlock?: bigint | undefined
+  },
+) {
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(privateKey),
+    chain,
+    transport: http(rpcUrl),
+  })
+  return { client, wallet, privateKey, mailbox, inboxPath, confirmations, fromBlock }
+}
+
+/** The messenger's flags (apiary messenger, apiary agent). */
+export const messengerSchema = {
+  mailbox: addressOption,
+  inbox: z.string().optional(),
+  messageConfirmations: z.coerce.number().int().min(0).max(1000).default(1),
+  messagesFromBlock: z.coerce.number().int().min(0).optional(),
+}
+
+/** The messenger's SQLite file when --inbox is not given: one per wallet, in the working directory. */
+export function defaultInbox(address: string): string {
+  return `apiary-inbox-${address.toLowerCase()}.sqlite`
 }

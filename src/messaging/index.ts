@@ -14,6 +14,7 @@ export {
   checkMessagingKey,
   lookupMessagingKey,
   type MessagingKey,
+  mailboxRegistry,
   messagingPublicKey,
   publishMessagingKey,
 } from './messagingKey.ts'

@@ -11,7 +11,7 @@ import {
   type WalletClient,
 } from 'viem'
 import { publicKeyToAddress } from 'viem/accounts'
-import { AgentRegistry } from '../chain/contracts.generated.ts'
+import { AgentRegistry, Mailbox } from '../chain/contracts.generated.ts'
 import { sendCall } from '../chain/sendCall.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import { MESSAGING_KEY } from './envelope.ts'
@@ -114,4 +114,15 @@ export async function publishMessagingKey({
     args: [current.agentId, MESSAGING_KEY, publicKey],
   })
   return { agentId: current.agentId, publicKey, txHash: receipt.transactionHash }
+}
+
+/** The AgentRegistry a Mailbox was deployed with: where its recipients publish their keys. */
+export function mailboxRegistry({
+  client,
+  mailbox,
+}: {
+  client: PublicClient
+  mailbox: Address
+}): Promise<Address> {
+  return client.readContract({ address: mailbox, abi: Mailbox.abi, functionName: 'registry' })
 }

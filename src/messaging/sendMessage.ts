@@ -13,7 +13,7 @@ import { sendCall } from '../chain/sendCall.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import { encodePayload } from './encodePayload.ts'
 import type { EnvelopeInput } from './envelope.ts'
-import { lookupMessagingKey } from './messagingKey.ts'
+import { lookupMessagingKey, mailboxRegistry } from './messagingKey.ts'
 
 export interface SendMessageParameters {
   client: PublicClient
@@ -44,11 +44,7 @@ export async function sendMessage({
 }: SendMessageParameters): Promise<SendMessageReturnType> {
   let encryptTo: { publicKey: Hex; from: Address; to: Address } | undefined
   if (encrypt) {
-    const registry = await client.readContract({
-      address: mailbox,
-      abi: Mailbox.abi,
-      functionName: 'registry',
-    })
+    const registry = await mailboxRegistry({ client, mailbox })
     const key = await lookupMessagingKey({ client, registry, address: to })
     if (key.publicKey === undefined)
       throw new ApiaryError('APIARY_MESSAGE_NO_KEY', `cannot encrypt to ${to.toLowerCase()}: ${key.reason}`, {

@@ -17,6 +17,7 @@ import {
   type Envelope,
   encodePayload,
   lookupMessagingKey,
+  mailboxRegistry,
   readMessages,
 } from '../../messaging/index.ts'
 import { type Inbox, type InboxRow, openInbox } from './openInbox.ts'
@@ -198,7 +199,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   }
 
   async function senderKey(from: Address) {
-    registry ??= await client.readContract({ address: mailbox, abi: Mailbox.abi, functionName: 'registry' })
+    registry ??= await mailboxRegistry({ client, mailbox })
     const key = await lookupMessagingKey({ client, registry, address: from })
     return key.publicKey === undefined ? undefined : { publicKey: key.publicKey, from: me, to: from }
   }

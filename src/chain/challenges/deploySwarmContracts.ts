@@ -1,7 +1,7 @@
 import { createWalletClient, type Hex, http, type LocalAccount } from 'viem'
 import { ApiaryError } from '../../internal/errors.ts'
 import { connectChain } from '../connectChain.ts'
-import { AgentRegistry, SwarmChallenge } from '../contracts.generated.ts'
+import { AgentRegistry, Mailbox, SwarmChallenge } from '../contracts.generated.ts'
 
 export interface DeploySwarmContractsParameters {
   rpcUrl: string
@@ -13,11 +13,16 @@ export interface DeploySwarmContractsParameters {
 export interface DeploySwarmContractsReturnType {
   registry: Hex
   challenge: Hex
+  /** The Mailbox agents message each other through, encrypting to keys published in the registry. */
+  mailbox: Hex
   /** The block SwarmChallenge was deployed in (where indexers start). */
   block: bigint
 }
 
-/** Deploys an AgentRegistry (unless given) and a SwarmChallenge bound to it (docs/spec/challenge.md). */
+/**
+ * Deploys an AgentRegistry (unless given), then a SwarmChallenge (docs/spec/challenge.md) and a Mailbox
+ * (docs/spec/message.md) bound to it.
+ */
 export async function deploySwarmContracts({
   rpcUrl,
   deployer,
@@ -25,7 +30,10 @@ export async function deploySwarmContracts({
 }: DeploySwarmContractsParameters): Promise<DeploySwarmContractsReturnType> {
   const { chain, client } = await connectChain(rpcUrl)
   const wallet = createWalletClient({ account: deployer, chain, transport: http(rpcUrl) })
-  const deploy = async (contract: typeof AgentRegistry | typeof SwarmChallenge, args: unknown[]) => {
+  const deploy = async (
+    contract: typeof AgentRegistry | typeof SwarmChallenge | typeof Mailbox,
+    args: unknown[],
+  ) => {
     const txHash = await wallet.deployContract({
       abi: contract.abi,
       bytecode: contract.bytecode,
@@ -38,5 +46,6 @@ export async function deploySwarmContracts({
   }
   const registry = given ?? (await deploy(AgentRegistry, [])).address
   const challenge = await deploy(SwarmChallenge, [registry])
-  return { registry, challenge: challenge.address, block: challenge.block }
+  const mailbox = await deploy(Mailbox, [registry])
+  return { registry, challenge: challenge.address, mailbox: mailbox.address, block: challenge.block }
 }

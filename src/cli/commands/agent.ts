@@ -8,7 +8,14 @@ import { connectChain, readKeystore } from '../../chain/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { addressOption, challengeResponderOptions, readSecretFile } from '../chainOptions.ts'
+import {
+  addressOption,
+  challengeResponderOptions,
+  defaultInbox,
+  messengerOptions,
+  messengerSchema,
+  readSecretFile,
+} from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const list = z.string().transform((s) =>
@@ -33,6 +40,9 @@ const schema = z.object({
   swarmChallenge: addressOption.optional(),
   challenges: booleanOption.default(true),
   fork: z.string().default('prague'),
+  messenger: booleanOption.default(true),
+  ...messengerSchema,
+  mailbox: addressOption.optional(),
 })
 
 export function registerAgent(
@@ -65,6 +75,23 @@ export function registerAgent(
     )
     .option('--no-challenges', 'do not answer swarm challenges even with --rpc and --swarm-challenge')
     .option(
+      '--mailbox <address>',
+      "read and answer the wallet's messages in this Mailbox (needs --rpc) (APIARY_MAILBOX)",
+    )
+    .option(
+      '--inbox <file>',
+      "the messenger's SQLite file (APIARY_INBOX; default ./apiary-inbox-<wallet>.sqlite)",
+    )
+    .option(
+      '--message-confirmations <n>',
+      'blocks on top of a message before it is read (APIARY_MESSAGE_CONFIRMATIONS; default 1)',
+    )
+    .option(
+      '--messages-from-block <n>',
+      'where the messenger starts the first time (APIARY_MESSAGES_FROM_BLOCK)',
+    )
+    .option('--no-messenger', 'do not read messages even with --rpc and --mailbox')
+    .option(
       '--fork <name>',
       'rules of the chain, for re-executing challenge tasks (APIARY_FORK; default prague)',
     )
@@ -73,6 +100,8 @@ export function registerAgent(
       `
 With --rpc and --swarm-challenge, the agent also answers Proof of Swarm challenges that invite its wallet
 (register it first with apiary register); it pays each commit and reveal (≈ 35,000 and 29,500 gas).
+With --rpc and --mailbox, it reads the wallet's messages (apiary messenger, docs/spec/message.md): answers ping
+with pong and acknowledges messages that ask for it, paying ≈ 30,000 gas per reply.
 
 Reconnects by itself with exponential backoff; Ctrl-C finishes the work in flight, submits it, and exits.
 
@@ -96,6 +125,8 @@ Example:
         path: options.keystore,
         password: readSecretFile(options.passwordFile),
       })
+      const connected =
+        options.rpc === undefined ? undefined : { ...(await connectChain(options.rpc)), rpcUrl: options.rpc }
       const level = { L1: Level.L1, L2: Level.L2, L3: Level.L3 }[options.level]
       const scheme = options.tls ? 'https' : 'http'
       const agent = createAgent({
@@ -112,11 +143,23 @@ Example:
         threads: level === Level.L3 ? options.concurrency : 0,
         tlsCa: options.tlsCert === undefined ? undefined : readFileSync(options.tlsCert, 'utf8'),
         challenges:
-          options.challenges && options.rpc !== undefined && options.swarmChallenge !== undefined
-            ? challengeResponderOptions(
-                { ...(await connectChain(options.rpc)), rpcUrl: options.rpc },
-                { contract: options.swarmChallenge, privateKey, fork: options.fork },
-              )
+          options.challenges && connected !== undefined && options.swarmChallenge !== undefined
+            ? challengeResponderOptions(connected, {
+                contract: options.swarmChallenge,
+                privateKey,
+                fork: options.fork,
+              })
+            : undefined,
+        messenger:
+          options.messenger && connected !== undefined && options.mailbox !== undefined
+            ? messengerOptions(connected, {
+                mailbox: options.mailbox,
+                privateKey,
+                inboxPath: options.inbox ?? defaultInbox(privateKeyToAccount(privateKey).address),
+                confirmations: options.messageConfirmations,
+                fromBlock:
+                  options.messagesFromBlock === undefined ? undefined : BigInt(options.messagesFromBlock),
+              })
             : undefined,
       })
       common.shutdown.add(() => agent.close())

@@ -69,7 +69,7 @@ Example:
   deploy
     .command('swarm-challenge')
     .description(
-      'Deploy a SwarmChallenge (Proof of Swarm) and, unless --registry names one, the AgentRegistry it admits agents from; prints both addresses.',
+      'Deploy a SwarmChallenge (Proof of Swarm), a Mailbox (agent messages) and, unless --registry names one, the AgentRegistry both take agents from; prints the addresses.',
     )
     .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
     .option('--keystore <file>', 'keystore of the deploying account, which pays the gas (APIARY_KEYSTORE)')
@@ -90,7 +90,7 @@ Example:
       process.stdout.write(
         options.json
           ? `${stringifyJson(deployed)}\n`
-          : `AgentRegistry  ${deployed.registry}\nSwarmChallenge ${deployed.challenge}\n`,
+          : `AgentRegistry  ${deployed.registry}\nSwarmChallenge ${deployed.challenge}\nMailbox        ${deployed.mailbox}\n`,
       )
     })
 }

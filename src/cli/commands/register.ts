@@ -1,9 +1,12 @@
 import type { Command } from '@commander-js/extra-typings'
+import { createWalletClient, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { connectChain, registerAgent as registerAgentOnChain } from '../../chain/index.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { addressOption, loadSigner } from '../chainOptions.ts'
+import { publishMessagingKey } from '../../messaging/index.ts'
+import { addressOption, loadPrivateKey } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const schema = z.object({
@@ -14,6 +17,7 @@ const schema = z.object({
   registry: addressOption,
   uri: z.string().min(1).max(8192).optional(),
   name: z.string().min(1).max(64).optional(),
+  messagingKey: booleanOption.default(true),
   json: booleanOption.default(false),
 })
 
@@ -42,11 +46,17 @@ export function registerRegister(
       'your registration file (ipfs://, https://, data:); default: a data: URI with --name and the wallet (APIARY_URI)',
     )
     .option('--name <name>', 'agent name for the default registration file (APIARY_NAME)')
+    .option(
+      '--no-messaging-key',
+      "do not publish the wallet's public key (without it, others cannot send you encrypted messages)",
+    )
     .option('--json', 'print agentId, wallet and transaction as JSON (APIARY_JSON)')
     .addHelpText(
       'after',
       `
 A wallet operates at most one agent: registering it again prints the agent it already has and sends nothing.
+Then the wallet's public key is published as the agent's "messagingKey" (once), so that others can send it
+encrypted messages (docs/spec/message.md).
 
 Example:
   apiary register --rpc http://127.0.0.1:8545 --keystore wallet.json --password-file wallet.pass \\
@@ -54,7 +64,8 @@ Example:
     )
     .action(async (flags) => {
       const options = resolveOptions(schema, { flags, configFile: context.configFile() })
-      const account = await loadSigner(options)
+      const privateKey = await loadPrivateKey(options)
+      const account = privateKeyToAccount(privateKey)
       const { chain, client } = await connectChain(options.rpc)
       const result = await registerAgentOnChain({
         client,
@@ -65,13 +76,29 @@ Example:
         uri: options.uri,
         name: options.name,
       })
+      const published = options.messagingKey
+        ? await publishMessagingKey({
+            client,
+            wallet: createWalletClient({ account, chain, transport: http(options.rpc) }),
+            registry: options.registry,
+            privateKey,
+          })
+        : undefined
       const wallet = account.address.toLowerCase()
       process.stdout.write(
         options.json
-          ? `${stringifyJson({ ...result, wallet, registry: options.registry })}\n`
-          : result.registered
-            ? `registered agent ${result.agentId} (wallet ${wallet}) in ${result.txHash}\n`
-            : `wallet ${wallet} already operates agent ${result.agentId}; nothing sent\n`,
+          ? `${stringifyJson({ ...result, wallet, registry: options.registry, messagingKey: published?.publicKey, messagingKeyTxHash: published?.txHash })}\n`
+          : `${
+              result.registered
+                ? `registered agent ${result.agentId} (wallet ${wallet}) in ${result.txHash}`
+                : `wallet ${wallet} already operates agent ${result.agentId}; nothing sent`
+            }\n${
+              published === undefined
+                ? ''
+                : published.txHash === undefined
+                  ? `messaging key ${published.publicKey} already published\n`
+                  : `published messaging key ${published.publicKey} in ${published.txHash}\n`
+            }`,
       )
     })
 }

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from '@commander-js/extra-typings'
-import { formatEther, type Hex } from 'viem'
+import { createWalletClient, formatEther, type Hex, http } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { type Agent, createAgent } from '../../agent/index.ts'
@@ -26,7 +26,8 @@ import { epochDirName } from '../../epoch/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
-import { challengeResponderOptions } from '../chainOptions.ts'
+import { publishMessagingKey } from '../../messaging/index.ts'
+import { challengeResponderOptions, messengerOptions } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 import {
   DEFAULT_MAX_FEE_PER_GAS,
@@ -165,18 +166,29 @@ Examples:
         connected = await connectChain(rpcUrl)
         const { chain, client } = connected
         const registryAddress = swarm.registry
+        // Each agent registers and publishes its messaging key, so that others can encrypt to it.
         await Promise.all(
-          agentKeys.map((key, i) =>
-            registerAgent({
+          agentKeys.map(async (key, i) => {
+            const account = privateKeyToAccount(key)
+            await registerAgent({
               client,
               chain,
               rpcUrl: rpcUrl as string,
               registry: registryAddress,
-              account: privateKeyToAccount(key),
+              account,
               name: agentIds[i],
-            }),
-          ),
+            })
+            await publishMessagingKey({
+              client,
+              wallet: createWalletClient({ account, chain, transport: http(rpcUrl) }),
+              registry: registryAddress,
+              privateKey: key,
+            })
+          }),
         )
+        // A funded wallet for you, to message the agents (dev account 7, which nothing else uses).
+        if (devnetAccounts[7] !== undefined)
+          writeFileSync(join(datadir, 'you.key'), `${devnetAccounts[7]}\n`, { mode: 0o600 })
         settlement = {
           pool: pool?.address,
           hotWallet,
@@ -241,6 +253,19 @@ Examples:
                   { ...connected, rpcUrl },
                   { contract: swarm.challenge, privateKey: agentKeys[i] as Hex, fork: 'prague' },
                 ),
+          messenger:
+            swarm === undefined || connected === undefined
+              ? undefined
+              : messengerOptions(
+                  { ...connected, rpcUrl },
+                  {
+                    mailbox: swarm.mailbox,
+                    privateKey: agentKeys[i] as Hex,
+                    inboxPath: join(datadir, 'agents', `${agentId}.inbox.sqlite`),
+                    confirmations: 1,
+                    fromBlock: swarm.block,
+                  },
+                ),
         })
         agents.push(agent)
       }
@@ -265,6 +290,8 @@ Examples:
             ? []
             : [
                 `challenges   SwarmChallenge ${swarm.challenge} (AgentRegistry ${swarm.registry}, every agent registered); one every ${CHALLENGE_EVERY_EPOCHS} epochs; ${coordinator.httpUrl}/v1/challenges`,
+                `messages     Mailbox ${swarm.mailbox}; every agent answers ping. Ping one (wallets: apiary agents list --rpc ${rpcUrl} --mailbox ${swarm.mailbox}):`,
+                `             apiary message send --rpc ${rpcUrl} --private-key-file ${join(datadir, 'you.key')} --mailbox ${swarm.mailbox} --to ${privateKeyToAccount(agentKeys[0] as Hex).address.toLowerCase()} --type ping --body hello --wait-reply 30`,
               ]),
           'Ctrl-C stops everything.',
           '',
@@ -343,6 +370,9 @@ Examples:
                   ? []
                   : [`anchored ${s.sealing.anchor.lastAnchored?.epoch ?? '-'}`]),
               ]),
+          ...(swarm === undefined
+            ? []
+            : [`messages ${agents.reduce((n, a) => n + (a.status().messenger?.handled ?? 0), 0)}`]),
           ...(s.challenge === undefined
             ? swarm === undefined
               ? []
