@@ -55,6 +55,8 @@ export interface CoordinatorOptions {
   rewards?: RewardOptions | undefined
   /** Index a SwarmChallenge (HTTP /v1/challenges) and, with a runner, open and finalize challenges. */
   challenges?: Omit<ChallengeWatcherOptions, 'logger' | 'rpcUrl' | 'fork'> | undefined
+  /** The Mailbox whose messages GET /v1/messages serves (docs/spec/message.md). */
+  mailbox?: `0x${string}` | undefined
 }
 
 export interface RewardOptions {
@@ -305,6 +307,10 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
           challenges === undefined || options.challenges === undefined
             ? undefined
             : { watcher: challenges, contract: options.challenges.contract.toLowerCase() },
+        chain:
+          rpc === undefined || options.rpcUrl === undefined
+            ? undefined
+            : { rpc, rpcUrl: options.rpcUrl, mailbox: options.mailbox },
       })
       httpUrl = await api.listen({ port: options.httpPort, host: options.host })
       closers.push(() => api.close())

@@ -10,6 +10,7 @@ export {
   type MessageRejectionCode,
 } from './envelope.ts'
 export { type ListedAgent, listAgents } from './listAgents.ts'
+export { messageJson } from './messageJson.ts'
 export {
   checkMessagingKey,
   lookupMessagingKey,

@@ -46,6 +46,7 @@ export const coordinatorSchema = z.object({
   hotWalletPasswordFile: z.string().optional(),
   swarmChallenge: addressOption.optional(),
   challengesFromBlock: z.coerce.bigint().min(0n).default(0n),
+  mailbox: addressOption.optional(),
 })
 
 export function registerCoordinator(
@@ -82,6 +83,7 @@ export function registerCoordinator(
       '--challenges-from-block <n>',
       'its deployment block, where indexing starts (APIARY_CHALLENGES_FROM_BLOCK; default 0)',
     )
+    .option('--mailbox <address>', 'serve the messages of this Mailbox: GET /v1/messages (APIARY_MAILBOX)')
     .option(
       '--witness <source>',
       'auto | trace (debug_trace* prestateTracer) | reexecute (re-run each block over parent state read through plain JSON-RPC) (APIARY_WITNESS; default auto)',

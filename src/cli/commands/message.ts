@@ -6,10 +6,10 @@ import { connectChain } from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { sendMessage, waitForReply } from '../../messaging/index.ts'
+import { messageJson, sendMessage, waitForReply } from '../../messaging/index.ts'
 import { addressOption, loadPrivateKey } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
-import { describeMessage } from './messages.ts'
+import { messageLine } from '../messageLine.ts'
 
 const schema = z.object({
   rpc: z.string().url(),
@@ -127,8 +127,8 @@ Example (on apiary up, whose agents' wallets are listed by apiary agents list):
         )
       process.stdout.write(
         options.json
-          ? `${stringifyJson({ ...summary, reply: describeMessage(reply), roundTripSeconds: Number(seconds.toFixed(3)) })}\n`
-          : `reply ${describeMessage(reply).line} — round trip ${seconds.toFixed(2)} s\n`,
+          ? `${stringifyJson({ ...summary, reply: messageJson(reply), roundTripSeconds: Number(seconds.toFixed(3)) })}\n`
+          : `reply ${messageLine(reply)} — round trip ${seconds.toFixed(2)} s\n`,
       )
     })
 }

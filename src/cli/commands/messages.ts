@@ -5,9 +5,10 @@ import { z } from 'zod'
 import { connectChain } from '../../chain/index.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { type MessageRecord, readMessages } from '../../messaging/index.ts'
+import { messageJson, readMessages } from '../../messaging/index.ts'
 import { addressOption, loadPrivateKey } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
+import { messageLine } from '../messageLine.ts'
 
 const schema = z.object({
   rpc: z.string().url(),
@@ -81,44 +82,13 @@ Example:
         reader,
       })
       if (options.json) {
-        process.stdout.write(`${stringifyJson(records.map((r) => describeMessage(r).json))}\n`)
+        process.stdout.write(`${stringifyJson(records.map(messageJson))}\n`)
         return
       }
       process.stdout.write(
         records.length === 0
           ? `no messages${to === undefined ? '' : ` to ${to}`} in blocks ${since}–${head}\n`
-          : `${records.map((r) => describeMessage(r).line).join('\n')}\n`,
+          : `${records.map(messageLine).join('\n')}\n`,
       )
     })
-}
-
-/** A message for people (one line) and for programs (flat JSON). */
-export function describeMessage(record: MessageRecord): { line: string; json: Record<string, unknown> } {
-  const { decoded } = record
-  const base = {
-    id: record.id,
-    block: record.blockNumber,
-    txHash: record.txHash,
-    from: record.from,
-    to: record.to,
-    bytes: (record.payload.length - 2) / 2,
-  }
-  const head = `#${record.id} block ${record.blockNumber} ${record.from} → ${record.to}`
-  if (decoded.status === 'encrypted')
-    return { line: `${head} [encrypted]`, json: { ...base, status: 'encrypted', encrypted: true } }
-  if (decoded.status === 'rejected')
-    return {
-      line: `${head} [${decoded.code}: ${decoded.message}]`,
-      json: { ...base, status: 'rejected', code: decoded.code, reason: decoded.message },
-    }
-  const { envelope } = decoded
-  const flags = [
-    decoded.encrypted ? 'encrypted' : undefined,
-    envelope.reply_to === undefined ? undefined : `reply to #${envelope.reply_to}`,
-    envelope.ack ? 'ack requested' : undefined,
-  ].filter((f) => f !== undefined)
-  return {
-    line: `${head} ${envelope.type}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}${envelope.body === '' ? '' : `: ${JSON.stringify(envelope.body)}`}`,
-    json: { ...base, status: 'ok', encrypted: decoded.encrypted, ...envelope },
-  }
 }

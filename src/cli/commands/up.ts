@@ -217,6 +217,7 @@ Examples:
         redundancy: 2,
         deadlineMs: 10_000,
         rewards,
+        mailbox: swarm?.mailbox,
         challenges:
           swarm === undefined || devnetAccounts[9] === undefined
             ? undefined

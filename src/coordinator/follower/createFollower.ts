@@ -92,6 +92,10 @@ export function createFollower({
       "INSERT OR IGNORE INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, truth, created_at) VALUES (?, 'chain', ?, ?, ?, ?, ?, 'pending', NULL, ?)",
     ),
     unwind: sqlite.prepare('DELETE FROM blocks WHERE number = ?'),
+    unwindTransactions: sqlite.prepare('DELETE FROM transactions WHERE block_number = ?'),
+    insertTransaction: sqlite.prepare(
+      'INSERT OR REPLACE INTO transactions (block_number, tx_index, tx_hash, sender, recipient, value_wei, nonce) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
     due: sqlite.prepare<[number, number], { key: string; tx_hash: string; block_hash: string }>(
       "SELECT key, tx_hash, block_hash FROM inclusions WHERE state = 'pending' AND source = 'chain' AND block_number <= ? ORDER BY block_number LIMIT ?",
     ),
@@ -151,7 +155,10 @@ export function createFollower({
     const parent = sql.block.get(number - 1)
     if (parent !== undefined && parent.hash !== block.parentHash) {
       const orphans = sql.orphan.all(parent.hash)
-      sql.unwind.run(number - 1)
+      sqlite.transaction(() => {
+        sql.unwind.run(number - 1)
+        sql.unwindTransactions.run(number - 1)
+      })()
       for (const { key } of orphans) await hub.finalize(key, 'orphaned')
       logger.warn({ block: number - 1, orphaned: orphans.length }, 'reorg: unwound a block')
       return 'unwound'
@@ -186,6 +193,16 @@ export function createFollower({
     sqlite.transaction(() => {
       sql.insertBlock.run(number, block.hash, block.parentHash, block.transactions.length, at)
       for (const row of rows) sql.insertInclusion.run(...row)
+      for (const tx of block.transactions)
+        sql.insertTransaction.run(
+          number,
+          Number(tx.transactionIndex),
+          tx.hash,
+          String(tx.from).toLowerCase(),
+          typeof tx.to === 'string' ? tx.to.toLowerCase() : null,
+          BigInt(String(tx.value)).toString(),
+          Number(tx.nonce),
+        )
     })()
     for (const { key, witness } of inclusions) hub.enqueue(key, { witness, pending: true })
     status.followed = number

@@ -9,6 +9,7 @@ import { authenticateAgent } from '../identity/index.ts'
 import type { Accuracy, Tally } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
+import { type ChainRoutesDependencies, registerChainRoutes } from './chainRoutes.ts'
 import { type ChallengeRoutesDependencies, registerChallengeRoutes } from './challengeRoutes.ts'
 import { type EpochRoutesDependencies, registerEpochRoutes } from './epochRoutes.ts'
 import { OPENAPI } from './openapi.ts'
@@ -33,6 +34,8 @@ export interface HttpApiDependencies {
   epochs?: Omit<EpochRoutesDependencies, 'store'> | undefined
   /** Proof of Swarm challenges (/v1/challenges), when the coordinator indexes a SwarmChallenge. */
   challenges?: ChallengeRoutesDependencies | undefined
+  /** Blocks, transactions and Mailbox messages (/v1/blocks, /v1/transactions, /v1/messages), with a chain. */
+  chain?: Omit<ChainRoutesDependencies, 'store'> | undefined
 }
 
 const ratio = (t: Tally | undefined) => (t === undefined || t.scored === 0 ? null : t.matched / t.scored)
@@ -223,6 +226,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
   if (deps.rewards !== undefined) registerRewardRoutes(app, { store, ...deps.rewards })
   if (deps.epochs !== undefined) registerEpochRoutes(app, { store, ...deps.epochs })
   if (deps.challenges !== undefined) registerChallengeRoutes(app, deps.challenges)
+  if (deps.chain !== undefined) registerChainRoutes(app, { store, ...deps.chain })
 
   app.get('/swarm/leaderboard', async () => {
     const rows = await store.db.selectFrom('agents').selectAll().execute()

@@ -450,6 +450,75 @@ export const OPENAPI = {
         },
       },
     },
+    '/v1/blocks': {
+      get: {
+        summary:
+          'Blocks with their full transactions, as eth_getBlockByNumber gives them, at most 100 per request (from the chain the coordinator follows)',
+        parameters: [
+          { name: 'from', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } },
+          { name: 'to', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: {
+          200: json({
+            type: 'object',
+            properties: {
+              from: { type: 'integer' },
+              to: { type: 'integer', description: 'Last block returned (at most the head)' },
+              blocks: { type: 'array', items: { type: 'object' } },
+            },
+          }),
+          400: json({ $ref: '#/components/schemas/Error' }, 'Bad range'),
+        },
+      },
+    },
+    '/v1/transactions': {
+      get: {
+        summary:
+          'Transactions sent from or to an address in the blocks the coordinator followed, newest first; page with before=next',
+        parameters: [
+          { name: 'address', in: 'query', required: true, schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+          { name: 'before', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: {
+          200: json({
+            type: 'object',
+            properties: {
+              address: { type: 'string' },
+              indexed: { type: 'object', description: 'First and last block followed' },
+              transactions: { type: 'array', items: { type: 'object' } },
+              next: { type: ['integer', 'null'], description: 'before= for the next page' },
+            },
+          }),
+          400: json({ $ref: '#/components/schemas/Error' }, 'Bad address, limit or before'),
+        },
+      },
+    },
+    '/v1/messages': {
+      get: {
+        summary:
+          'Mailbox messages (docs/spec/message.md), oldest first, to one address or all, over at most 10,000 blocks per request; encrypted ones show as encrypted, unreadable ones with their rejection code',
+        parameters: [
+          { name: 'address', in: 'query', schema: { type: 'string' } },
+          { name: 'since', in: 'query', schema: { type: 'integer', minimum: 0 } },
+          { name: 'to', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: {
+          200: json({
+            type: 'object',
+            properties: {
+              mailbox: { type: 'string' },
+              fromBlock: { type: 'integer' },
+              toBlock: { type: 'integer' },
+              messages: { type: 'array', items: { type: 'object' } },
+              next: { type: ['integer', 'null'], description: 'since= for the rest of the range' },
+            },
+          }),
+          400: json({ $ref: '#/components/schemas/Error' }, 'Bad address or block'),
+          404: json({ $ref: '#/components/schemas/Error' }, 'MAILBOX_UNKNOWN: no --mailbox'),
+        },
+      },
+    },
     '/v1/verify': {
       post: {
         summary:

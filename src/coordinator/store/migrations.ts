@@ -168,4 +168,29 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('seals_cid').on('seals').column('cid').execute()
     },
   },
+  '0005_transactions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('transactions')
+        .addColumn('block_number', 'integer', (c) => c.notNull())
+        .addColumn('tx_index', 'integer', (c) => c.notNull())
+        .addColumn('tx_hash', 'text', (c) => c.notNull())
+        .addColumn('sender', 'text', (c) => c.notNull())
+        .addColumn('recipient', 'text')
+        .addColumn('value_wei', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('transactions_pk', ['block_number', 'tx_index'])
+        .execute()
+      await db.schema
+        .createIndex('transactions_sender')
+        .on('transactions')
+        .columns(['sender', 'block_number'])
+        .execute()
+      await db.schema
+        .createIndex('transactions_recipient')
+        .on('transactions')
+        .columns(['recipient', 'block_number'])
+        .execute()
+    },
+  },
 }

@@ -13,6 +13,7 @@ export interface Database {
   epoch_agents: EpochAgentsTable
   epoch_uptime: EpochUptimeTable
   seals: SealsTable
+  transactions: TransactionsTable
 }
 
 export interface AgentsTable {
@@ -183,3 +184,15 @@ export interface SealsTable {
 
 /** A seals row as read. */
 export type SealRow = Selectable<SealsTable>
+
+/** Every transaction of the blocks followed, by sender and recipient (GET /v1/transactions); reorgs delete. */
+export interface TransactionsTable {
+  block_number: number
+  tx_index: number
+  tx_hash: string
+  /** Lower-case 0x addresses; recipient is null for a contract creation. */
+  sender: string
+  recipient: string | null
+  value_wei: string
+  nonce: number
+}
