@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { privateKeyToAccount } from 'viem/accounts'
 import { runApiary, startApiary, stopProcess } from './_harness/cli.ts'
 import { freePort, waitFor } from './_harness/swarm.ts'
 
@@ -104,6 +105,45 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
     assert.equal((await fetch(`${api}/v1/challenges/12345`)).status, 404)
     assert.equal((await fetch(`${api}/v1/challenges/x`)).status, 400)
     assert.match(up.output(), /challenge #\d+ \w+ \(last score \d+%/)
+
+    // Messaging: the ping printed at start, answered by the agent's messenger; then the chain query API.
+    const pingLine = /\n {13}apiary (message send .+)\n/.exec(up.output())?.[1] as string
+    assert.ok(pingLine !== undefined, up.output())
+    const ping = await runApiary([...pingLine.split(' '), '--json'])
+    assert.equal(ping.code, 0, ping.stdout + ping.stderr)
+    const sent = JSON.parse(ping.stdout) as {
+      id: string
+      to: string
+      txHash: string
+      block: string
+      reply: { type: string; body: string; reply_to: string; from: string }
+    }
+    assert.deepEqual(
+      [sent.reply.type, sent.reply.body, sent.reply.reply_to, sent.reply.from],
+      ['pong', 'hello', BigInt(sent.id).toString(), sent.to],
+    )
+    const messages = (await (await fetch(`${api}/v1/messages?address=${sent.to}&since=0`)).json()) as {
+      messages: { id: string; type: string; txHash: string }[]
+    }
+    assert.equal(messages.messages.find((m) => m.txHash === sent.txHash)?.type, 'ping')
+    const you = /--private-key-file (\S+)/.exec(pingLine)?.[1] as string
+    const me = privateKeyToAccount(readFileSync(you, 'utf8').trim() as `0x${string}`).address.toLowerCase()
+    await waitFor(
+      'the follower to index the ping',
+      async () => {
+        const txs = (await (await fetch(`${api}/v1/transactions?address=${me}`)).json()) as {
+          transactions: { hash: string }[]
+        }
+        return txs.transactions.some((t) => t.hash === sent.txHash)
+      },
+      15_000,
+    )
+    const block = (await (await fetch(`${api}/v1/blocks?from=${BigInt(sent.block)}`)).json()) as {
+      blocks: { transactions: { hash: string }[] }[]
+    }
+    assert.ok(block.blocks[0]?.transactions.some((t) => t.hash === sent.txHash))
+    assert.equal((await fetch(`${api}/v1/blocks?from=0&to=1000`)).status, 400)
+    assert.equal((await fetch(`${api}/v1/transactions?address=nope`)).status, 400)
     await waitFor(
       'a status line with the last settlement',
       () =>
