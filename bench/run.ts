@@ -6,10 +6,11 @@ import { benchDispatch } from './dispatch.bench.ts'
 import { benchL1 } from './l1.bench.ts'
 import { benchL3 } from './l3.bench.ts'
 import { benchMerkle } from './merkle.bench.ts'
+import { benchMessaging } from './messaging.bench.ts'
 import { benchSealing } from './sealing.bench.ts'
 
 /**
- * `npm run bench [l1|l3|dispatch|merkle|sealing]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
  * Figures go to BENCHMARKS.md by hand, with the machine they came from.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -22,6 +23,7 @@ const benches = {
   dispatch: () => benchDispatch({ seconds: 10, memoryMinutes: minutes }),
   merkle: () => benchMerkle(),
   sealing: () => benchSealing(),
+  messaging: () => benchMessaging(),
 }
 mkdirSync(join(here, 'results'), { recursive: true })
 for (const [name, run] of Object.entries(benches)) {

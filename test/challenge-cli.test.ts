@@ -77,7 +77,10 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
     'ipfs://x',
   ])
   assert.equal(again.code, 0, again.stderr)
-  assert.match(again.stdout, /already operates agent 1; nothing sent\nmessaging key 0x0[23][0-9a-f]{64} already published\n/)
+  assert.match(
+    again.stdout,
+    /already operates agent 1; nothing sent\nmessaging key 0x0[23][0-9a-f]{64} already published\n/,
+  )
 
   const client = createPublicClient({
     chain: devnet.chain,
