@@ -1,6 +1,7 @@
 import {
   type Account,
   type Address,
+  BlockNotFoundError,
   type Chain,
   encodeFunctionData,
   type Hex,
@@ -110,7 +111,11 @@ export function createMessenger(options: MessengerOptions): Messenger {
     const safe = head - BigInt(confirmations)
     let cursor = inbox.cursor()
     if (cursor !== undefined) {
-      const block = await client.getBlock({ blockNumber: BigInt(cursor.block) }).catch(() => undefined)
+      // A failed call fails the round (retried); only a different hash means the block left the chain.
+      const block = await client.getBlock({ blockNumber: BigInt(cursor.block) }).catch((error) => {
+        if (error instanceof BlockNotFoundError) return undefined
+        throw error
+      })
       if (block?.hash !== cursor.hash) {
         const back = Math.max(-1, cursor.block - REORG_REWIND)
         log.error(
