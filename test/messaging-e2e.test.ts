@@ -113,6 +113,12 @@ const send = (...args: string[]) =>
   ])
 
 const client = () => createPublicClient({ transport: http(devnet.url), pollingInterval: 250 })
+const walletOfA = () =>
+  createWalletClient({
+    account: privateKeyToAccount(keys.a),
+    chain: devnet.chain,
+    transport: http(devnet.url),
+  })
 
 /** Every message B sent to A, by the id it answers. */
 async function repliesToA(): Promise<Map<string, string[]>> {
@@ -223,11 +229,7 @@ test('an encrypted message is read by B alone; it acknowledges it encrypted to A
 })
 
 test('SIGKILL of the messenger mid-stream: every ping answered exactly once, none lost', async () => {
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(keys.a),
-    chain: devnet.chain,
-    transport: http(devnet.url),
-  })
+  const wallet = walletOfA()
   const c = client()
   let nonce = await c.getTransactionCount({ address: address('a'), blockTag: 'pending' })
   const hashes: Hex[] = []
@@ -277,11 +279,7 @@ test('SIGKILL of the messenger mid-stream: every ping answered exactly once, non
 })
 
 test('malformed, oversized and undecryptable payloads are rejected with their code; the messenger goes on', async () => {
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(keys.a),
-    chain: devnet.chain,
-    transport: http(devnet.url),
-  })
+  const wallet = walletOfA()
   const c = client()
   const bad: [string, Hex][] = [
     ['MESSAGE_VERSION_UNSUPPORTED', '0xdeadbeef'],

@@ -36,6 +36,13 @@ export function readSecretFile(path: string): string {
   }
 }
 
+/** The wallet flags of every command that signs: a keystore with its password file, or a key file. */
+export const signerSchema = {
+  keystore: z.string().optional(),
+  passwordFile: z.string().optional(),
+  privateKeyFile: z.string().optional(),
+}
+
 /** The signer from a keystore and its password file, or from a file holding a 0x private key. */
 export async function loadSigner(flags: SignerFlags): Promise<LocalAccount> {
   return privateKeyToAccount(await loadPrivateKey(flags))

@@ -17,13 +17,11 @@ import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { createEngineCrypto, createVmPool } from '../../validation/index.ts'
-import { addressOption, loadSigner } from '../chainOptions.ts'
+import { addressOption, loadSigner, signerSchema } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const signer = {
-  keystore: z.string().optional(),
-  passwordFile: z.string().optional(),
-  privateKeyFile: z.string().optional(),
+  ...signerSchema,
 }
 const base = {
   rpc: z.string().url(),

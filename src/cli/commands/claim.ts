@@ -6,7 +6,7 @@ import { type AgentsFile, agentsFileSchema, type Summary, summarySchema } from '
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { addressOption, loadSigner } from '../chainOptions.ts'
+import { addressOption, loadSigner, signerSchema } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 import { coordinatorJson, DEFAULT_COORDINATOR_HTTP } from '../coordinatorHttp.ts'
 import { readBundleFiles } from '../readBundlePath.ts'
@@ -17,9 +17,7 @@ const schema = z.object({
   epoch: z.coerce.number().int().min(1).max(999_999_999).optional(),
   coordinatorHttp: z.string().url().default(DEFAULT_COORDINATOR_HTTP),
   bundle: z.string().min(1).optional(),
-  keystore: z.string().optional(),
-  passwordFile: z.string().optional(),
-  privateKeyFile: z.string().optional(),
+  ...signerSchema,
   address: addressOption.optional(),
   dryRun: booleanOption.default(false),
   json: booleanOption.default(false),

@@ -3,14 +3,12 @@ import { z } from 'zod'
 import { deployEpochRegistry, deployRewardPool, deploySwarmContracts } from '../../chain/index.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { addressOption, loadSigner } from '../chainOptions.ts'
+import { addressOption, loadSigner, signerSchema } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const schema = z.object({
   rpc: z.string().url(),
-  keystore: z.string().optional(),
-  passwordFile: z.string().optional(),
-  privateKeyFile: z.string().optional(),
+  ...signerSchema,
   coordinator: addressOption,
   json: booleanOption.default(false),
 })
@@ -97,9 +95,7 @@ Example:
 
 const swarmSchema = z.object({
   rpc: z.string().url(),
-  keystore: z.string().optional(),
-  passwordFile: z.string().optional(),
-  privateKeyFile: z.string().optional(),
+  ...signerSchema,
   registry: addressOption.optional(),
   json: booleanOption.default(false),
 })

@@ -3,14 +3,12 @@ import { z } from 'zod'
 import { sendFunds } from '../../chain/index.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { addressOption, amountOption, loadSigner } from '../chainOptions.ts'
+import { addressOption, amountOption, loadSigner, signerSchema } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const schema = z.object({
   rpc: z.string().url(),
-  keystore: z.string().optional(),
-  passwordFile: z.string().optional(),
-  privateKeyFile: z.string().optional(),
+  ...signerSchema,
   amount: amountOption,
   addresses: z.array(addressOption).min(1, { error: 'give at least one address to fund' }),
   dryRun: booleanOption.default(false),

@@ -7,15 +7,13 @@ import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { messageJson, sendMessage, waitForReply } from '../../messaging/index.ts'
-import { addressOption, loadPrivateKey } from '../chainOptions.ts'
+import { addressOption, loadPrivateKey, signerSchema } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 import { messageLine } from '../messageLine.ts'
 
 const schema = z.object({
   rpc: z.string().url(),
-  keystore: z.string().optional(),
-  passwordFile: z.string().optional(),
-  privateKeyFile: z.string().optional(),
+  ...signerSchema,
   mailbox: addressOption,
   to: addressOption,
   type: z.string().default('text'),

@@ -6,15 +6,13 @@ import { connectChain } from '../../chain/index.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { messageJson, readMessages } from '../../messaging/index.ts'
-import { addressOption, loadPrivateKey } from '../chainOptions.ts'
+import { addressOption, loadPrivateKey, signerSchema } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 import { messageLine } from '../messageLine.ts'
 
 const schema = z.object({
   rpc: z.string().url(),
-  keystore: z.string().optional(),
-  passwordFile: z.string().optional(),
-  privateKeyFile: z.string().optional(),
+  ...signerSchema,
   mailbox: addressOption,
   address: addressOption.optional(),
   since: z.coerce.number().int().min(0).optional(),

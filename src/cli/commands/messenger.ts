@@ -4,14 +4,18 @@ import { z } from 'zod'
 import { createMessenger } from '../../agent/index.ts'
 import { connectChain } from '../../chain/index.ts'
 import { resolveOptions } from '../../internal/options.ts'
-import { defaultInbox, loadPrivateKey, messengerOptions, messengerSchema } from '../chainOptions.ts'
+import {
+  defaultInbox,
+  loadPrivateKey,
+  messengerOptions,
+  messengerSchema,
+  signerSchema,
+} from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const schema = z.object({
   rpc: z.string().url(),
-  keystore: z.string().optional(),
-  passwordFile: z.string().optional(),
-  privateKeyFile: z.string().optional(),
+  ...signerSchema,
   ...messengerSchema,
 })
 

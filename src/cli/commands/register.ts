@@ -6,14 +6,12 @@ import { connectChain, registerAgent as registerAgentOnChain } from '../../chain
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { publishMessagingKey } from '../../messaging/index.ts'
-import { addressOption, loadPrivateKey } from '../chainOptions.ts'
+import { addressOption, loadPrivateKey, signerSchema } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const schema = z.object({
   rpc: z.string().url(),
-  keystore: z.string().optional(),
-  passwordFile: z.string().optional(),
-  privateKeyFile: z.string().optional(),
+  ...signerSchema,
   registry: addressOption,
   uri: z.string().min(1).max(8192).optional(),
   name: z.string().min(1).max(64).optional(),
