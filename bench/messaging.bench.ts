@@ -66,7 +66,9 @@ export async function benchMessaging() {
       const messenger = createMessenger({
         logger,
         client,
-        wallet: b,
+        account: b.account,
+        chainId: devnet.chainId,
+        maxFeePerGasWei: 100_000_000_000n,
         privateKey: bKey,
         mailbox: deployed.mailbox,
         inboxPath: join(dir, 'b.sqlite'),

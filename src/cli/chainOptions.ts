@@ -90,9 +90,12 @@ export function challengeResponderOptions(
   return { client, wallet, privateKey, rpc: createRpcClient(rpcUrl), contract, fork }
 }
 
+/** Never pay more per gas than this unless told (--max-fee-per-gas): settlement, anchoring, message replies. */
+export const DEFAULT_MAX_FEE_PER_GAS = 100_000_000_000n
+
 /** What an agent needs to read and answer its messages with its wallet (apiary agent, messenger, up). */
 export function messengerOptions(
-  { chain, client, rpcUrl }: ConnectedChain & { rpcUrl: string },
+  { chain, client }: ConnectedChain,
   {
     mailbox,
     privateKey,
@@ -107,12 +110,17 @@ export function messengerOptions(
     fromBlock?: bigint | undefined
   },
 ) {
-  const wallet = createWalletClient({
+  return {
+    client,
     account: privateKeyToAccount(privateKey),
-    chain,
-    transport: http(rpcUrl),
-  })
-  return { client, wallet, privateKey, mailbox, inboxPath, confirmations, fromBlock }
+    chainId: chain.id,
+    maxFeePerGasWei: DEFAULT_MAX_FEE_PER_GAS,
+    privateKey,
+    mailbox,
+    inboxPath,
+    confirmations,
+    fromBlock,
+  }
 }
 
 /** The messenger's flags (apiary messenger, apiary agent). */

@@ -8,6 +8,8 @@ import type { PayoutParameters } from '../epoch/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import { addressOption, amountOption, loadSigner } from './chainOptions.ts'
 
+export { DEFAULT_MAX_FEE_PER_GAS } from './chainOptions.ts'
+
 /** The epoch and reward options of `apiary coordinator` and `apiary up` (one schema, one help text). */
 export const rewardShape = {
   epochSeconds: z.coerce.number().int().min(1).max(2_592_000).optional(),
@@ -74,8 +76,6 @@ export function rewardOptionsFrom(options: RewardFlagValues): Omit<RewardOptions
     },
   }
 }
-
-export const DEFAULT_MAX_FEE_PER_GAS = 100_000_000_000n
 
 /** The sealing and settlement-mode options of `apiary coordinator` (docs/epochs.md). */
 export const sealingShape = {

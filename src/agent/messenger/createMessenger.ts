@@ -1,17 +1,14 @@
 import {
-  type Account,
   type Address,
   BlockNotFoundError,
-  type Chain,
   encodeFunctionData,
   type Hex,
-  keccak256,
+  type LocalAccount,
   type PublicClient,
   parseEventLogs,
-  type Transport,
-  type WalletClient,
 } from 'viem'
 import { Mailbox } from '../../chain/contracts.generated.ts'
+import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
 import type { Logger } from '../../internal/logger.ts'
 import {
   decodePayload,
@@ -56,7 +53,11 @@ export const BUILTIN_HANDLERS: Record<string, MessageHandler> = {
 export interface MessengerOptions {
   logger: Logger
   client: PublicClient
-  wallet: WalletClient<Transport, Chain, Account>
+  /** The agent wallet: messages to it are read, and it signs and pays for the replies. */
+  account: LocalAccount
+  chainId: number
+  /** Never pay more than this per gas for a reply (wei). */
+  maxFeePerGasWei: bigint
   privateKey: Hex
   mailbox: Address
   /** The messenger's SQLite file (cursor, messages, outbox). */
@@ -96,10 +97,20 @@ const REORG_REWIND = 64
  * to the handler of its type, and sends the replies exactly once through an outbox of signed transactions.
  */
 export function createMessenger(options: MessengerOptions): Messenger {
-  const { logger, client, wallet, privateKey, mailbox, confirmations = 1, pollMs = 250 } = options
+  const {
+    logger,
+    client,
+    account,
+    chainId,
+    maxFeePerGasWei,
+    privateKey,
+    mailbox,
+    confirmations = 1,
+    pollMs = 250,
+  } = options
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
   const handlers = { ...BUILTIN_HANDLERS, ...options.handlers }
-  const me = wallet.account.address.toLowerCase() as Address
+  const me = account.address.toLowerCase() as Address
   const inbox: Inbox = openInbox(options.inboxPath)
   const log = logger.child({ component: 'messenger', address: me })
   let registry: Address | undefined
@@ -213,14 +224,14 @@ export function createMessenger(options: MessengerOptions): Messenger {
     for (const reply of inbox.pending()) {
       if (stopped) return
       if (reply.raw_tx !== null && reply.tx_hash !== null && reply.nonce !== null) {
-        // Read the account's nonce before the receipt: a receipt missing after the nonce moved past ours means
-        // another transaction took it.
-        const used = await client.getTransactionCount({ address: me, blockTag: 'latest' })
-        const receipt = await client
-          .getTransactionReceipt({ hash: reply.tx_hash as Hex })
-          .catch(() => undefined)
-        if (receipt !== undefined) {
-          const [event] = parseEventLogs({ abi: Mailbox.abi, logs: receipt.logs, eventName: 'Message' })
+        const followed = await followTx(
+          { client, wallet: account },
+          { raw: reply.raw_tx as Hex, hash: reply.tx_hash as Hex, nonce: reply.nonce },
+        )
+        if (followed.state === 'pending') continue
+        if (followed.state === 'mined') {
+          const { logs } = followed.receipt
+          const [event] = parseEventLogs({ abi: Mailbox.abi, logs, eventName: 'Message' })
           inbox.sent(reply.seq, event?.args.id.toString() ?? '')
           log.info(
             { type: reply.type, replyTo: reply.in_reply_to, to: reply.recipient, id: event?.args.id },
@@ -228,41 +239,27 @@ export function createMessenger(options: MessengerOptions): Messenger {
           )
           continue
         }
-        if (used > reply.nonce) {
-          log.warn(
-            { seq: reply.seq, nonce: reply.nonce },
-            'reply nonce taken by another transaction: signing again',
-          )
-          inbox.unsigned(reply.seq)
-        } else {
-          await broadcast(reply.raw_tx as Hex)
-          continue
-        }
+        log.warn(
+          { seq: reply.seq, nonce: reply.nonce },
+          'reply nonce taken by another transaction: signing again',
+        )
+        inbox.unsigned(reply.seq)
       }
-      const nonce = await client.getTransactionCount({ address: me, blockTag: 'pending' })
-      const request = await wallet.prepareTransactionRequest({
-        account: wallet.account,
-        chain: wallet.chain,
-        to: mailbox,
-        nonce,
-        data: encodeFunctionData({
-          abi: Mailbox.abi,
-          functionName: 'send',
-          args: [reply.recipient as Address, reply.payload as Hex],
-        }),
-      })
-      const raw = await wallet.signTransaction(request as never)
-      inbox.signed(reply.seq, { nonce, raw, hash: keccak256(raw) })
-      await broadcast(raw)
-    }
-  }
-
-  async function broadcast(raw: Hex): Promise<void> {
-    try {
-      await client.sendRawTransaction({ serializedTransaction: raw })
-    } catch (error) {
-      // Already known, or mined meanwhile: the receipt check on the next round decides.
-      log.debug({ err: error }, 'broadcast of a reply refused')
+      const signed = await signNextTx(
+        { client, wallet: account, chainId, maxFeePerGasWei },
+        {
+          to: mailbox,
+          data: encodeFunctionData({
+            abi: Mailbox.abi,
+            functionName: 'send',
+            args: [reply.recipient as Address, reply.payload as Hex],
+          }),
+          value: 0n,
+          what: `a reply to message ${reply.in_reply_to}`,
+        },
+      )
+      inbox.signed(reply.seq, signed)
+      await broadcastTx(client, signed.raw)
     }
   }
 

@@ -64,17 +64,13 @@ Example:
       const address = privateKeyToAccount(privateKey).address.toLowerCase()
       const messenger = createMessenger({
         logger: common.logger,
-        ...messengerOptions(
-          { ...(await connectChain(options.rpc)), rpcUrl: options.rpc },
-          {
-            mailbox: options.mailbox,
-            privateKey,
-            inboxPath: options.inbox ?? defaultInbox(address),
-            confirmations: options.messageConfirmations,
-            fromBlock:
-              options.messagesFromBlock === undefined ? undefined : BigInt(options.messagesFromBlock),
-          },
-        ),
+        ...messengerOptions(await connectChain(options.rpc), {
+          mailbox: options.mailbox,
+          privateKey,
+          inboxPath: options.inbox ?? defaultInbox(address),
+          confirmations: options.messageConfirmations,
+          fromBlock: options.messagesFromBlock === undefined ? undefined : BigInt(options.messagesFromBlock),
+        }),
       })
       common.shutdown.add(() => messenger.close())
       process.stdout.write(`messenger for ${address} on ${options.mailbox}; Ctrl-C stops it.\n`)

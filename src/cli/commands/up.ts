@@ -257,16 +257,13 @@ Examples:
           messenger:
             swarm === undefined || connected === undefined
               ? undefined
-              : messengerOptions(
-                  { ...connected, rpcUrl },
-                  {
-                    mailbox: swarm.mailbox,
-                    privateKey: agentKeys[i] as Hex,
-                    inboxPath: join(datadir, 'agents', `${agentId}.inbox.sqlite`),
-                    confirmations: 1,
-                    fromBlock: swarm.block,
-                  },
-                ),
+              : messengerOptions(connected, {
+                  mailbox: swarm.mailbox,
+                  privateKey: agentKeys[i] as Hex,
+                  inboxPath: join(datadir, 'agents', `${agentId}.inbox.sqlite`),
+                  confirmations: 1,
+                  fromBlock: swarm.block,
+                }),
         })
         agents.push(agent)
       }

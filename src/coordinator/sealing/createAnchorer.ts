@@ -10,16 +10,10 @@ import {
 import { EpochRegistry } from '../../chain/contracts.generated.ts'
 import { anchorArguments } from '../../chain/epochs/index.ts'
 import { evmChain } from '../../chain/evmChain.ts'
+import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
-import {
-  broadcastTx,
-  DEFAULT_RETRY,
-  followTx,
-  postponeStep,
-  type RetryPolicy,
-  signNextTx,
-} from '../settlement/writeAheadTx.ts'
+import { DEFAULT_RETRY, postponeStep, type RetryPolicy } from '../settlement/postponeStep.ts'
 import type { SealRow, Store } from '../store/index.ts'
 
 export interface AnchorerDependencies {

@@ -9,18 +9,12 @@ import {
 } from 'viem'
 import { AgentRewardPool } from '../../chain/contracts.generated.ts'
 import { evmChain } from '../../chain/evmChain.ts'
+import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { recordAgentAmounts } from '../epochs/index.ts'
 import type { Store } from '../store/index.ts'
-import {
-  broadcastTx,
-  DEFAULT_RETRY,
-  followTx,
-  postponeStep,
-  type RetryPolicy,
-  signNextTx,
-} from './writeAheadTx.ts'
+import { DEFAULT_RETRY, postponeStep, type RetryPolicy } from './postponeStep.ts'
 
 export interface SettlerDependencies {
   store: Store

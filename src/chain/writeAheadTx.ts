@@ -1,6 +1,5 @@
 import { type Hex, keccak256, type LocalAccount, type PublicClient, type TransactionReceipt } from 'viem'
-import { redactUrl } from '../../chain/createRpcClient.ts'
-import { ApiaryError } from '../../internal/errors.ts'
+import { ApiaryError } from '../internal/errors.ts'
 
 export interface WriteAheadContext {
   client: PublicClient
@@ -17,7 +16,7 @@ export interface SignedTx {
 }
 
 /**
- * Signs the hot wallet's next transaction (EIP-1559, tip ≤ 1 gwei, fee ≤ twice the base fee + tip and never
+ * Signs the wallet's next transaction (EIP-1559, tip ≤ 1 gwei, fee ≤ twice the base fee + tip and never
  * above the cap, gas = estimate + 20 %) without sending it: the caller stores it first (write-ahead), then
  * broadcasts. A base fee above the cap or a wallet that cannot pay are retryable errors.
  */
@@ -41,8 +40,8 @@ export async function signNextTx(
   if (balance < value + gas * maxFeePerGas)
     throw new ApiaryError(
       'APIARY_HOT_WALLET_SHORT',
-      `the hot wallet ${wallet.address} holds ${balance} wei; ${what} needs ${value + gas * maxFeePerGas}`,
-      { retryable: true, hints: ['fund it: apiary fund --amount 1ether <hot wallet>'] },
+      `the wallet ${wallet.address} holds ${balance} wei; ${what} needs ${value + gas * maxFeePerGas}`,
+      { retryable: true, hints: [`fund it: apiary fund --amount 1ether ${wallet.address}`] },
     )
   const nonce = await client.getTransactionCount({ address: wallet.address, blockTag: 'pending' })
   const raw = await wallet.signTransaction({
@@ -70,40 +69,20 @@ export async function broadcastTx(client: PublicClient, raw: Hex): Promise<void>
 }
 
 /**
- * Where a stored transaction is: `mined` (with its receipt), `replaced` (its nonce went to another
+ * Write-ahead transactions (settlement, anchoring, messenger replies): sign, store, then broadcast; after a
+ * crash, follow the stored one. Where a stored transaction is: `mined` (with its receipt), `replaced` (its nonce went to another
  * transaction: sign anew), or `pending` (re-broadcast as is).
  */
 export async function followTx(
   { client, wallet }: Pick<WriteAheadContext, 'client' | 'wallet'>,
   sent: SignedTx,
 ): Promise<{ state: 'mined'; receipt: TransactionReceipt } | { state: 'replaced' | 'pending' }> {
+  // The nonce is read before the receipt: a transaction mined between the two reads is then seen as mined,
+  // never as replaced (which would sign it again).
+  const mined = await client.getTransactionCount({ address: wallet.address, blockTag: 'latest' })
   const receipt = await client.getTransactionReceipt({ hash: sent.hash }).catch(() => undefined)
   if (receipt !== undefined) return { state: 'mined', receipt }
-  const mined = await client.getTransactionCount({ address: wallet.address, blockTag: 'latest' })
   if (mined > sent.nonce) return { state: 'replaced' }
   await broadcastTx(client, sent.raw)
   return { state: 'pending' }
-}
-
-/** Backoff of a failed step: doubles from `baseMs` up to `maxMs`. */
-export interface RetryPolicy {
-  baseMs: number
-  maxMs: number
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000 }
-
-/**
- * What a failed step of a row's transaction leaves behind: the message to store and show (an ApiaryError's
- * own, else the first line with the redacted node URL) and when to try again after `attempts` earlier ones.
- */
-export function postponeStep(
-  error: unknown,
-  { attempts, retry, rpcUrl, now }: { attempts: number; retry: RetryPolicy; rpcUrl: string; now: number },
-): { message: string; retryAt: number } {
-  const e = error as Error
-  return {
-    message: e instanceof ApiaryError ? e.message : `${e.message.split('\n')[0]} (${redactUrl(rpcUrl)})`,
-    retryAt: now + Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(attempts, 16)),
-  }
 }
