@@ -1,4 +1,4 @@
-import { createServer, type Http2Server, type ServerHttp2Session } from 'node:http2'
+import type { Http2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Hex, LocalAccount } from 'viem'
@@ -17,7 +17,7 @@ import { type EpochRewardParameters, latestPayout, type OpenEpoch } from './epoc
 import { createFollower, type Follower, type WitnessSource } from './follower/index.ts'
 import { buildHttpApi } from './http/buildHttpApi.ts'
 import { loadReplay } from './replay/index.ts'
-import { buildSwarmRpc } from './rpc/index.ts'
+import { createGrpcServer, type GrpcLimits } from './rpc/index.ts'
 import { createAccuracy, type ScoredField, type Tally } from './scoring/index.ts'
 import type { SealerStatus } from './sealing/index.ts'
 import type { SettlerStatus } from './settlement/index.ts'
@@ -57,6 +57,8 @@ export interface CoordinatorOptions {
   challenges?: Omit<ChallengeWatcherOptions, 'logger' | 'rpcUrl' | 'fork'> | undefined
   /** The Mailbox whose messages GET /v1/messages serves (docs/spec/message.md). */
   mailbox?: `0x${string}` | undefined
+  /** Bounds of the gRPC edge (connections, message size, timeouts); defaults in DEFAULT_GRPC_LIMITS. */
+  grpcLimits?: Partial<GrpcLimits> | undefined
 }
 
 export interface RewardOptions {
@@ -224,35 +226,20 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
           })
     if (rewards !== undefined) closers.push(() => rewards.close())
 
-    const grpc: Http2Server = createServer(
-      buildSwarmRpc({
-        store,
-        hub,
-        logger,
-        masterSecret: options.masterSecret,
-        chainId,
-        revoked,
-        heartbeatIntervalMs,
-        payout: rewards === undefined ? undefined : latestPayout(store),
-        pool: options.rewards?.settlement?.pool,
-      }),
-    )
-    const liveSessions = new Set<ServerHttp2Session>()
-    grpc.on('session', (session) => {
-      liveSessions.add(session)
-      session.on('close', () => liveSessions.delete(session))
+    const { server: grpc, close: closeGrpc } = createGrpcServer({
+      store,
+      hub,
+      logger,
+      masterSecret: options.masterSecret,
+      chainId,
+      revoked,
+      heartbeatIntervalMs,
+      payout: rewards === undefined ? undefined : latestPayout(store),
+      pool: options.rewards?.settlement?.pool,
+      limits: options.grpcLimits,
     })
     await listen(grpc, options.grpcPort, options.host)
-    closers.push(
-      () =>
-        new Promise<void>((done) => {
-          grpc.close(() => done())
-          for (const session of liveSessions) session.close()
-          setTimeout(() => {
-            for (const session of liveSessions) session.destroy()
-          }, 2000).unref()
-        }),
-    )
+    closers.push(() => closeGrpc())
     const grpcUrl = `http://${options.host}:${(grpc.address() as AddressInfo).port}`
 
     let challenges: ChallengeWatcher | undefined

@@ -43,10 +43,14 @@ export function startAgent(
   })
 }
 
-/** The test harness's liar: every verdict flipped (valid ↔ invalid, success ↔ reverted). */
+/**
+ * The test harness's liar: every verdict flipped (valid ↔ invalid, success ↔ reverted), well-formed (a
+ * verdict made invalid drops its execution output, or the coordinator refuses it as MALFORMED unscored).
+ */
 export function lie(result: TaskResult): TaskResult {
   return create(TaskResultSchema, {
     ...result,
+    ...(result.valid ? { logs: [], returnData: new Uint8Array(), stateChanges: [] } : {}),
     valid: !result.valid,
     rejectCode: result.valid ? 'TX_SIGNATURE_RECOVERY_FAILED' : '',
     status: result.status === ExecutionStatus.SUCCESS ? ExecutionStatus.REVERTED : ExecutionStatus.SUCCESS,

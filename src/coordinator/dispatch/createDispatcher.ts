@@ -52,6 +52,8 @@ export interface Dispatcher {
   assign(agentId: string, max: number): Assignment[]
   /** Records an answer: only for an open assignment of that agent, once, before its deadline. */
   accept(agentId: string, taskId: string): AcceptResult
+  /** The task key of an agent's assignment, without accepting anything (undefined when not its). */
+  keyOf(agentId: string, taskId: string): string | undefined
   /** Expires overdue assignments (their tasks become assignable to other agents) and forgets finished work. */
   expire(): Assignment[]
   /** Free capacity of an agent (0 when unknown). */
@@ -69,8 +71,6 @@ export interface CreateDispatcherParameters {
   taskTtlMs?: number
   /** How long a task waits for an agent of a region that has no copy yet (default 250 ms). */
   regionWaitMs?: number
-  /** Task ids start with it; random by default, so ids never repeat across restarts. */
-  idPrefix?: string
   now?: () => number
 }
 
@@ -94,7 +94,6 @@ export function createDispatcher({
   retainMs = 60_000,
   taskTtlMs = 600_000,
   regionWaitMs = 250,
-  idPrefix = randomBytes(4).toString('hex'),
   now = Date.now,
 }: CreateDispatcherParameters = {}): Dispatcher {
   const agents = new Map<string, { level: number; maxInFlight: number; region: string; open: Set<string> }>()
@@ -109,7 +108,6 @@ export function createDispatcher({
   const assignments = new Map<string, Held>()
   /** Open assignments only, in deadline order. */
   const openByDeadline = new Map<string, Held>()
-  let sequence = 0
   let abandoned = 0
 
   const target = (state: TaskState) => Math.min(redundancy, liveByLevel.get(state.task.level) ?? 0)
@@ -216,7 +214,7 @@ export function createDispatcher({
           continue
         }
         const assignment: Held = {
-          taskId: `${idPrefix}-${(++sequence).toString(36)}`,
+          taskId: randomBytes(16).toString('hex'),
           key,
           agentId,
           region: agent.region,
@@ -252,6 +250,10 @@ export function createDispatcher({
         ok: true,
         assignment: { taskId, key: assignment.key, agentId, deadline: assignment.deadline },
       }
+    },
+    keyOf(agentId, taskId) {
+      const assignment = assignments.get(taskId)
+      return assignment?.agentId === agentId ? assignment.key : undefined
     },
     expire() {
       const expired: Assignment[] = []

@@ -111,7 +111,7 @@ test('a task nobody can take is dropped after its time to live, and a restart se
   assert.ok(second)
   assert.equal(d.accept('b', second.taskId).ok, true)
   assert.equal(d.enqueue({ key: 'seen', level: 1 }), true, 'two answers: finished and forgotten at once')
-  assert.match(second.taskId, /^[0-9a-f]{8}-/)
+  assert.match(second.taskId, /^[0-9a-f]{32}$/, 'task ids are 128 random bits: unguessable')
 })
 
 test('copies of a task go to different regions first, and a lone region still gets the second copy after regionWaitMs', () => {

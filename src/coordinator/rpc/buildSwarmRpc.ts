@@ -22,7 +22,14 @@ export interface SwarmRpcDependencies {
   pool?: string | undefined
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number
+  /** Largest request message in bytes (default 8 MiB). */
+  readMaxBytes?: number
 }
+
+/** Most results in one SubmitResults call (agents send at most 512). */
+export const MAX_RESULTS_PER_CALL = 512
+/** Most tasks an agent may hold at once: bounds what one agent can make the coordinator store unscored. */
+export const MAX_IN_FLIGHT = 1024
 
 const SERVED_LEVELS = new Set([Level.L1, Level.L2, Level.L3])
 
@@ -33,7 +40,6 @@ const SERVED_LEVELS = new Set([Level.L1, Level.L2, Level.L3])
  */
 export function buildSwarmRpc(deps: SwarmRpcDependencies) {
   const { store, hub, logger, masterSecret, chainId } = deps
-  const MAX_RESULTS_PER_CALL = 4096
   const revoked = deps.revoked ?? new Set<string>()
   const now = deps.now ?? Date.now
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 5000
@@ -58,6 +64,9 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
     grpc: true,
     grpcWeb: false,
     connect: false,
+    // Agents never compress: a compressed request is refused before anything is inflated.
+    acceptCompression: [],
+    readMaxBytes: deps.readMaxBytes ?? 8 * 1024 * 1024,
     routes(router) {
       // The time since the agent's last sign of life counts as uptime of the open epoch, up to two
       // heartbeat intervals (a longer gap means it was away).
@@ -72,8 +81,8 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
           const agentId = authenticate(context)
           if (!SERVED_LEVELS.has(request.level)) throw invalid('level must be L1, L2 or L3')
           if (request.region.length > 32) throw invalid('region is longer than 32 characters')
-          if (request.maxInFlight < 1 || request.maxInFlight > 4096)
-            throw invalid('max_in_flight must be 1-4096')
+          if (request.maxInFlight < 1 || request.maxInFlight > MAX_IN_FLIGHT)
+            throw invalid(`max_in_flight must be 1-${MAX_IN_FLIGHT}`)
           if (request.payoutWallet.length !== 20) throw invalid('payout_wallet must be 20 bytes')
           if (request.walletSignature.length !== 65) throw invalid('wallet_signature must be 65 bytes')
           const wallet = `0x${Buffer.from(request.payoutWallet).toString('hex')}`

@@ -14,6 +14,7 @@ import type { Logger } from '../../internal/logger.ts'
 import type { Dispatcher } from '../dispatch/index.ts'
 import { type Accuracy, type Score, scoreResult, type Truth } from '../scoring/index.ts'
 import { createWriteBatcher, type Store } from '../store/index.ts'
+import { checkResultShape } from './checkResultShape.ts'
 
 /** Levels every inclusion is validated at. */
 export const TASK_LEVELS = [Level.L1, Level.L2, Level.L3] as const
@@ -75,7 +76,6 @@ const split = (key: string) => {
   const at = key.lastIndexOf('#')
   return { inclusion: key.slice(0, at), level: Number(key.slice(at + 1)) }
 }
-const hexLength = (bytes: Uint8Array, lengths: number[]) => lengths.includes(bytes.length)
 
 /**
  * Where dispatch meets storage: assignments are written before a batch is sent, results before they are
@@ -176,15 +176,6 @@ export function createTaskHub({
       if (matched) counters.matched++
     }
   }
-  const malformed = (result: TaskResult) =>
-    result.taskId.length === 0 ||
-    result.taskId.length > 64 ||
-    !hexLength(result.txHash, result.valid ? [32] : [0, 32]) ||
-    !hexLength(result.sender, [0, 20]) ||
-    !hexLength(result.createdAddress, [0, 20]) ||
-    (!result.valid && result.rejectCode.length === 0) ||
-    result.rejectCode.length > 64
-
   return {
     enqueue(inclusion, { witness, answeredBy, levels = TASK_LEVELS, pending: isPending = false } = {}) {
       if (isPending) remember(pending, inclusion, true)
@@ -257,7 +248,15 @@ export function createTaskHub({
       const refused: string[] = []
       for (const result of results) {
         let code: string | undefined
-        if (malformed(result)) code = 'MALFORMED'
+        let detail: string | undefined
+        const idOk = result.taskId.length > 0 && result.taskId.length <= 64
+        const key = idOk ? dispatcher.keyOf(agentId, result.taskId) : undefined
+        const task = key === undefined ? undefined : split(key)
+        const witness = task === undefined ? undefined : witnessOf(task.inclusion)?.full
+        if (!idOk) detail = 'task_id must be 1-64 characters'
+        else if (task !== undefined && witness !== undefined)
+          detail = checkResultShape(result, task.level, witness)
+        if (detail !== undefined) code = 'MALFORMED'
         else {
           const outcome = dispatcher.accept(agentId, result.taskId)
           if (outcome.ok) accepted.push({ result, ...split(outcome.assignment.key) })
@@ -266,9 +265,10 @@ export function createTaskHub({
         if (code !== undefined) refused.push(code)
         acks.push(
           create(ResultAckSchema, {
-            taskId: result.taskId,
+            taskId: result.taskId.slice(0, 64),
             accepted: code === undefined,
             rejectCode: code ?? '',
+            rejectDetail: detail ?? '',
           }),
         )
       }

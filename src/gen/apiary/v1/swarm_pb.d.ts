@@ -583,6 +583,13 @@ export declare type ResultAck = Message<"apiary.v1.ResultAck"> & {
    * @generated from field: string reject_code = 3;
    */
   rejectCode: string;
+
+  /**
+   * When not accepted: a short human reason (e.g. which bound a MALFORMED result broke). Never internals.
+   *
+   * @generated from field: string reject_detail = 4;
+   */
+  rejectDetail: string;
 };
 
 /**
