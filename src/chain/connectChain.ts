@@ -1,7 +1,8 @@
-import { type Chain, createPublicClient, http, type PublicClient } from 'viem'
+import { type Chain, createPublicClient, type PublicClient } from 'viem'
 import { ApiaryError } from '../internal/errors.ts'
 import { redactUrl } from './createRpcClient.ts'
 import { evmChain } from './evmChain.ts'
+import { rpcTransport } from './rpcTransport.ts'
 
 export interface ConnectedChain {
   chain: Chain
@@ -10,7 +11,7 @@ export interface ConnectedChain {
 
 /** viem's public client for a JSON-RPC endpoint, with the chain id the node reports. */
 export async function connectChain(rpcUrl: string): Promise<ConnectedChain> {
-  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 1 }) })
+  const probe = createPublicClient({ transport: rpcTransport(rpcUrl, { retryCount: 1 }) })
   let id: number
   try {
     id = await probe.getChainId()
@@ -25,6 +26,10 @@ export async function connectChain(rpcUrl: string): Promise<ConnectedChain> {
   // Receipts are polled every second (viem's default is 4 s): devnets and L2s make blocks faster than that.
   return {
     chain,
-    client: createPublicClient({ chain, pollingInterval: 1_000, transport: http(rpcUrl, { retryCount: 1 }) }),
+    client: createPublicClient({
+      chain,
+      pollingInterval: 1_000,
+      transport: rpcTransport(rpcUrl, { retryCount: 1 }),
+    }),
   }
 }

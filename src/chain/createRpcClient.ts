@@ -1,4 +1,5 @@
 import { ApiaryError } from '../internal/errors.ts'
+import { splitCredentials } from './rpcTransport.ts'
 
 /** A JSON-RPC call: `(method, params) => result`. */
 export type RpcRequest = (method: string, params: unknown[]) => Promise<unknown>
@@ -7,14 +8,15 @@ export type RpcRequest = (method: string, params: unknown[]) => Promise<unknown>
  * A JSON-RPC 2.0 client over HTTP(S) with a per-call timeout. Node errors become APIARY_RPC_ERROR (with the
  * node's code and message), transport failures APIARY_RPC_UNREACHABLE (retryable).
  */
-export function createRpcClient(url: string, { timeoutMs = 30_000 } = {}): RpcRequest {
+export function createRpcClient(rpcUrl: string, { timeoutMs = 30_000 } = {}): RpcRequest {
+  const { url, headers } = splitCredentials(rpcUrl)
   let id = 0
   return async (method, params) => {
     let response: Response
     try {
       response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
         signal: AbortSignal.timeout(timeoutMs),
       })

@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs'
-import { createWalletClient, type Hex, http, isAddress, type LocalAccount } from 'viem'
+import { createWalletClient, type Hex, isAddress, type LocalAccount } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
-import { type ConnectedChain, createRpcClient, parseAmount, readKeystore } from '../chain/index.ts'
+import {
+  type ConnectedChain,
+  createRpcClient,
+  parseAmount,
+  readKeystore,
+  rpcTransport,
+} from '../chain/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 
 /** An amount of Ether: wei, or with a unit (`0.5ether`, `20gwei`). */
@@ -85,7 +91,7 @@ export function challengeResponderOptions(
   const wallet = createWalletClient({
     account: privateKeyToAccount(privateKey),
     chain,
-    transport: http(rpcUrl),
+    transport: rpcTransport(rpcUrl),
   })
   return { client, wallet, privateKey, rpc: createRpcClient(rpcUrl), contract, fork }
 }

@@ -22,7 +22,7 @@ import { createAccuracy, type ScoredField, type Tally } from './scoring/index.ts
 import type { SealerStatus } from './sealing/index.ts'
 import type { SettlerStatus } from './settlement/index.ts'
 import { startRewards } from './startRewards.ts'
-import { openStore, type Store } from './store/index.ts'
+import { openStore, probeWrite, type Store } from './store/index.ts'
 import { createTaskHub, type HubCounters, TASK_LEVELS, type TaskHub } from './work/index.ts'
 
 export interface CoordinatorOptions {
@@ -258,6 +258,30 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       closers.push(() => watcher.close())
     }
 
+    // Ready: the store writes (probed at most every 5 s), and with a chain: the last poll succeeded, and the
+    // follower is at the head or has moved within the last minute.
+    let probe = { at: 0, error: undefined as string | undefined }
+    const readiness = () => {
+      const reasons: string[] = []
+      const now = Date.now()
+      if (now - probe.at > 5000) probe = { at: now, error: probeWrite(store) }
+      if (probe.error !== undefined) reasons.push(`the store cannot write (${probe.error})`)
+      const f = follower?.status()
+      if (f !== undefined) {
+        if (f.lastPollAt === undefined && f.lastError === undefined)
+          reasons.push('the chain has not been read yet')
+        if (f.lastError !== undefined) reasons.push(`the chain is unreachable (${f.lastError})`)
+        if (
+          f.head !== undefined &&
+          f.followed !== undefined &&
+          f.head > f.followed &&
+          now - (f.progressAt ?? now) > STUCK_MS
+        )
+          reasons.push(`the follower is stuck ${f.head - f.followed} blocks behind the head`)
+      } else if (!ready) reasons.push('the replay is not loaded')
+      return { ready: reasons.length === 0, reasons }
+    }
+
     let httpUrl: string | undefined
     if (options.httpPort !== undefined) {
       const api = buildHttpApi({
@@ -265,11 +289,11 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         hub,
         accuracy,
         chainId,
-        rpcUrl: options.rpcUrl === undefined ? undefined : redactUrl(options.rpcUrl),
         follower: () => follower?.status(),
+        logger,
         masterSecret: options.masterSecret,
         revoked,
-        ready: () => ready || follower?.status().head !== undefined,
+        readiness,
         startedAt: Date.now(),
         rewards:
           rewards === undefined
@@ -328,6 +352,9 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     throw error
   }
 }
+
+/** A follower behind the head that has not moved for this long is stuck. */
+const STUCK_MS = 60_000
 
 function listen(server: Http2Server, port: number, host: string) {
   return new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
-import { createPublicClient, getAddress, type Hex, http } from 'viem'
+import { createPublicClient, getAddress, type Hex } from 'viem'
 import { AgentRewardPool, EpochRegistry } from '../chain/contracts.generated.ts'
 import { redactUrl } from '../chain/createRpcClient.ts'
+import { rpcTransport } from '../chain/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 import type { RewardOptions } from './createCoordinator.ts'
@@ -133,7 +134,7 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
 }
 
 async function checkPool(store: Store, rpcUrl: string, pool: Hex, hotWallet: Hex) {
-  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 1 }) })
+  const client = createPublicClient({ transport: rpcTransport(rpcUrl, { retryCount: 1 }) })
   let coordinator: Hex
   try {
     coordinator = await client.readContract({
@@ -169,7 +170,7 @@ async function checkPool(store: Store, rpcUrl: string, pool: Hex, hotWallet: Hex
 
 /** The registry must answer as an EpochRegistry owned by the hot wallet; the datadir stays bound to it. */
 async function checkRegistry(store: Store, rpcUrl: string, registry: Hex, hotWallet: Hex) {
-  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 1 }) })
+  const client = createPublicClient({ transport: rpcTransport(rpcUrl, { retryCount: 1 }) })
   let owner: Hex
   try {
     owner = await client.readContract({ address: registry, abi: EpochRegistry.abi, functionName: 'owner' })

@@ -27,6 +27,7 @@ export {
   summarySchema,
 } from './bundleSchema.ts'
 export { canonicalJson } from './canonicalJson.ts'
+export { type CheckSealedFilesReturnType, checkSealedFiles } from './checkSealedFiles.ts'
 export {
   type ComputePayoutsReturnType,
   computePayouts,

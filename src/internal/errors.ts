@@ -50,3 +50,36 @@ export function exitCodeFor(error: unknown): number {
   if (error.retryable) return 75
   return 1
 }
+
+/** An error as a server edge sends it: HTTP status, gRPC status code, and what the caller may read. */
+export interface EdgeError {
+  http: number
+  /** gRPC / Connect status code (3 INVALID_ARGUMENT, 13 INTERNAL, 14 UNAVAILABLE, …). */
+  grpc: number
+  code: string
+  message: string
+}
+
+/**
+ * The one table of how errors leave the coordinator's servers, by ApiaryError code. Codes not listed map
+ * by kind: usage → 400 / INVALID_ARGUMENT, retryable → 503 / UNAVAILABLE, anything else → 500 / INTERNAL
+ * with the message withheld (it is logged, never sent).
+ */
+const EDGE_TABLE: Record<string, readonly [http: number, grpc: number]> = {
+  APIARY_RPC_UNREACHABLE: [503, 14],
+  APIARY_RPC_ERROR: [502, 14],
+  APIARY_BUNDLE_DAMAGED: [503, 15],
+  APIARY_STORE_UNWRITABLE: [503, 14],
+  APIARY_RATE_LIMITED: [429, 8],
+}
+
+export function edgeError(error: unknown): EdgeError {
+  if (isApiaryError(error)) {
+    const known = EDGE_TABLE[error.code]
+    const code = error.code.replace(/^APIARY_/, '')
+    if (known !== undefined) return { http: known[0], grpc: known[1], code, message: error.message }
+    if (error.usage) return { http: 400, grpc: 3, code, message: error.message }
+    if (error.retryable) return { http: 503, grpc: 14, code, message: error.message }
+  }
+  return { http: 500, grpc: 13, code: 'INTERNAL', message: 'internal error' }
+}

@@ -12,9 +12,13 @@ export interface RpcProxy {
 
 /**
  * A JSON-RPC endpoint in front of another one, as a second provider would be: forwards every call, except
- * that methods matching `refuse` are answered with JSON-RPC error -32601 like a node that does not offer them.
+ * that methods matching `refuse` are answered with JSON-RPC error -32601 like a node that does not offer them,
+ * and with `basicAuth` ("user:password") a call without those credentials gets HTTP 401.
  */
-export async function startRpcProxy(target: string, { refuse }: { refuse?: RegExp } = {}): Promise<RpcProxy> {
+export async function startRpcProxy(
+  target: string,
+  { refuse, basicAuth }: { refuse?: RegExp; basicAuth?: string } = {},
+): Promise<RpcProxy> {
   const calls = new Map<string, number>()
   const proxy: RpcProxy = {
     url: '',
@@ -43,6 +47,13 @@ export async function startRpcProxy(target: string, { refuse }: { refuse?: RegEx
     return response.json()
   }
   const server: Server = createServer((request, response) => {
+    if (
+      basicAuth !== undefined &&
+      request.headers.authorization !== `Basic ${Buffer.from(basicAuth).toString('base64')}`
+    ) {
+      response.writeHead(401).end('unauthorized')
+      return
+    }
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', async () => {

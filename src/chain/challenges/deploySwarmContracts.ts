@@ -1,7 +1,8 @@
-import { createWalletClient, type Hex, http, type LocalAccount } from 'viem'
+import { createWalletClient, type Hex, type LocalAccount } from 'viem'
 import { ApiaryError } from '../../internal/errors.ts'
 import { connectChain } from '../connectChain.ts'
 import { AgentRegistry, Mailbox, SwarmChallenge } from '../contracts.generated.ts'
+import { rpcTransport } from '../rpcTransport.ts'
 
 export interface DeploySwarmContractsParameters {
   rpcUrl: string
@@ -29,7 +30,7 @@ export async function deploySwarmContracts({
   registry: given,
 }: DeploySwarmContractsParameters): Promise<DeploySwarmContractsReturnType> {
   const { chain, client } = await connectChain(rpcUrl)
-  const wallet = createWalletClient({ account: deployer, chain, transport: http(rpcUrl) })
+  const wallet = createWalletClient({ account: deployer, chain, transport: rpcTransport(rpcUrl) })
   const deploy = async (
     contract: typeof AgentRegistry | typeof SwarmChallenge | typeof Mailbox,
     args: unknown[],

@@ -3,12 +3,12 @@ import {
   type Chain,
   createWalletClient,
   type Hex,
-  http,
   type LocalAccount,
   type PublicClient,
   parseEventLogs,
 } from 'viem'
 import { AgentRegistry } from '../contracts.generated.ts'
+import { rpcTransport } from '../rpcTransport.ts'
 import { sendCall } from '../sendCall.ts'
 
 export interface RegisterAgentParameters {
@@ -50,7 +50,7 @@ export async function registerAgent({
   })
   if (existing !== 0n) return { agentId: existing, registered: false, txHash: undefined, uri: undefined }
   const agentURI = uri ?? registrationDataUri(name ?? account.address, account.address)
-  const wallet = createWalletClient({ account, chain, transport: http(rpcUrl) })
+  const wallet = createWalletClient({ account, chain, transport: rpcTransport(rpcUrl) })
   const receipt = await sendCall({
     client,
     wallet,

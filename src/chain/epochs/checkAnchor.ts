@@ -20,10 +20,13 @@ export interface ExpectedAnchor {
 export async function checkAnchor(
   rpcUrl: string,
   expected: ExpectedAnchor,
+  /** How the Sealed event is read; a server passes a cached reader. */
+  read: (registry: Hex, epoch: number) => Promise<Anchor | undefined> = (registry, epoch) =>
+    readAnchor({ rpcUrl, registry, epoch }),
 ): Promise<{ check: VerificationCheck; anchor?: Anchor }> {
   let anchor: Anchor | undefined
   try {
-    anchor = await readAnchor({ rpcUrl, registry: expected.registry, epoch: expected.epoch })
+    anchor = await read(expected.registry, expected.epoch)
   } catch (error) {
     return {
       check: {

@@ -10,15 +10,20 @@ export async function checkReceiptAnchor(
   rpcUrl: string,
   receipt: Receipt,
   signer: string | undefined,
+  read?: Parameters<typeof checkAnchor>[2],
 ): Promise<VerificationCheck> {
   if (receipt.anchor === null)
     return { id: 'anchor', ok: false, code: 'APIARY_ANCHOR_MISSING', message: 'the receipt names no anchor' }
-  const { check } = await checkAnchor(rpcUrl, {
-    registry: receipt.anchor.registry as Hex,
-    epoch: receipt.epoch,
-    jobRoot: receipt.job_root,
-    cid: receipt.cid ?? undefined,
-    signer,
-  })
+  const { check } = await checkAnchor(
+    rpcUrl,
+    {
+      registry: receipt.anchor.registry as Hex,
+      epoch: receipt.epoch,
+      jobRoot: receipt.job_root,
+      cid: receipt.cid ?? undefined,
+      signer,
+    },
+    read,
+  )
   return check
 }

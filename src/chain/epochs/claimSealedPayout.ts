@@ -3,12 +3,12 @@ import {
   ContractFunctionRevertedError,
   createWalletClient,
   type Hex,
-  http,
   type LocalAccount,
 } from 'viem'
 import { ApiaryError } from '../../internal/errors.ts'
 import { connectChain } from '../connectChain.ts'
 import { EpochRegistry } from '../contracts.generated.ts'
+import { rpcTransport } from '../rpcTransport.ts'
 
 export interface ClaimSealedPayoutParameters {
   rpcUrl: string
@@ -87,7 +87,7 @@ export async function claimSealedPayout(
   }
   if (p.dryRun || p.account === undefined)
     return { address, alreadyClaimed: false, gas, txHash: undefined, claimed: 0n }
-  const wallet = createWalletClient({ account: p.account, chain, transport: http(p.rpcUrl) })
+  const wallet = createWalletClient({ account: p.account, chain, transport: rpcTransport(p.rpcUrl) })
   const txHash = await wallet.writeContract({
     address: p.registry,
     abi,

@@ -1,7 +1,8 @@
-import { createWalletClient, type Hex, http, type LocalAccount, parseEventLogs } from 'viem'
+import { createWalletClient, type Hex, type LocalAccount, parseEventLogs } from 'viem'
 import { ApiaryError } from '../../internal/errors.ts'
 import { connectChain } from '../connectChain.ts'
 import { AgentRewardPool } from '../contracts.generated.ts'
+import { rpcTransport } from '../rpcTransport.ts'
 
 export interface ClaimRewardParameters {
   rpcUrl: string
@@ -58,7 +59,7 @@ export async function claimReward({
     account: address,
   })
   if (dryRun || account === undefined) return { address, claimable, gas, txHash: undefined, claimed: 0n }
-  const wallet = createWalletClient({ account, chain, transport: http(rpcUrl) })
+  const wallet = createWalletClient({ account, chain, transport: rpcTransport(rpcUrl) })
   const txHash = await wallet.writeContract({
     address: pool,
     abi,

@@ -1,7 +1,8 @@
-import { createWalletClient, type Hex, http, type LocalAccount } from 'viem'
+import { createWalletClient, type Hex, type LocalAccount } from 'viem'
 import { ApiaryError } from '../../internal/errors.ts'
 import { connectChain } from '../connectChain.ts'
 import { AgentRewardPool, EpochRegistry } from '../contracts.generated.ts'
+import { rpcTransport } from '../rpcTransport.ts'
 
 export interface DeployRewardPoolParameters {
   rpcUrl: string
@@ -34,7 +35,7 @@ async function deployCoordinated(
   { rpcUrl, deployer, coordinator }: DeployRewardPoolParameters,
 ): Promise<DeployRewardPoolReturnType> {
   const { chain, client } = await connectChain(rpcUrl)
-  const wallet = createWalletClient({ account: deployer, chain, transport: http(rpcUrl) })
+  const wallet = createWalletClient({ account: deployer, chain, transport: rpcTransport(rpcUrl) })
   const txHash = await wallet.deployContract({
     abi: contract.abi,
     bytecode: contract.bytecode,

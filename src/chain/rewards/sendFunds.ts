@@ -1,6 +1,7 @@
-import { createWalletClient, type Hex, http, type LocalAccount } from 'viem'
+import { createWalletClient, type Hex, type LocalAccount } from 'viem'
 import { ApiaryError } from '../../internal/errors.ts'
 import { connectChain } from '../connectChain.ts'
+import { rpcTransport } from '../rpcTransport.ts'
 
 export interface SendFundsParameters {
   rpcUrl: string
@@ -42,7 +43,7 @@ export async function sendFunds({
     )
   if (dryRun)
     return { from: from.address, balance, needed, transfers: to.map((a) => ({ to: a, txHash: undefined })) }
-  const wallet = createWalletClient({ account: from, chain, transport: http(rpcUrl) })
+  const wallet = createWalletClient({ account: from, chain, transport: rpcTransport(rpcUrl) })
   const transfers: SendFundsReturnType['transfers'] = []
   for (const address of to) {
     const txHash = await wallet.sendTransaction({ to: address, value: amount })

@@ -6,7 +6,6 @@ import {
   encodeDeployData,
   encodeFunctionData,
   type Hex,
-  http,
   keccak256,
   type PublicClient,
   parseEther,
@@ -17,6 +16,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import type { Logger } from '../../internal/logger.ts'
 import { ConstantProductPool, TrafficToken } from '../contracts.generated.ts'
 import { evmChain } from '../evmChain.ts'
+import { rpcTransport } from '../rpcTransport.ts'
 
 export const TRAFFIC_KINDS = [
   'eth transfer',
@@ -86,7 +86,7 @@ export interface Traffic {
  */
 export function createTraffic({ logger }: { logger: Logger }, params: CreateTrafficParameters): Traffic {
   const chain = evmChain(params.chainId, params.rpcUrl, 'apiary')
-  const transport = http(params.rpcUrl)
+  const transport = rpcTransport(params.rpcUrl)
   const client: PublicClient = createPublicClient({ chain, transport })
   const accounts = params.accounts.map((a) => privateKeyToAccount(a.privateKey))
   const [owner, ...senders] = accounts

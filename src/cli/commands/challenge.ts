@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings'
-import { type Address, createWalletClient, type Hex, http, type PublicClient } from 'viem'
+import { type Address, createWalletClient, type Hex, type PublicClient } from 'viem'
 import { z } from 'zod'
-import { connectChain, createRpcClient } from '../../chain/index.ts'
+import { connectChain, createRpcClient, rpcTransport } from '../../chain/index.ts'
 import {
   type ChallengeRecord,
   challengeMetrics,
@@ -139,7 +139,7 @@ Example:
         )
       const opened = await openChallenge({
         client,
-        wallet: createWalletClient({ account, chain, transport: http(options.rpc) }),
+        wallet: createWalletClient({ account, chain, transport: rpcTransport(options.rpc) }),
         contract: options.swarmChallenge,
         invitees,
         seed: options.seed as Hex | undefined,
@@ -202,7 +202,7 @@ Example:
     )
     const result = await finalizeChallenge({
       client,
-      wallet: createWalletClient({ account, chain, transport: http(options.rpc) }),
+      wallet: createWalletClient({ account, chain, transport: rpcTransport(options.rpc) }),
       contract: options.swarmChallenge,
       id,
       answers,

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { MIN_MASTER_SECRET_BYTES } from '../../coordinator/identity/index.ts'
 import { createCoordinator } from '../../coordinator/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
+import { ensureWritableDir } from '../../internal/ensureWritableDir.ts'
 import { resolveOptions } from '../../internal/options.ts'
 import { addressOption, loadSigner } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
@@ -135,6 +136,7 @@ Examples:
     )
     .action(async (flags) => {
       const options = resolveOptions(coordinatorSchema, { flags, configFile: context.configFile() })
+      ensureWritableDir(options.datadir)
       const common = context.common()
       const {
         rpc,

@@ -1,8 +1,8 @@
 import type { Command } from '@commander-js/extra-typings'
-import { createWalletClient, http } from 'viem'
+import { createWalletClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
-import { connectChain } from '../../chain/index.ts'
+import { connectChain, rpcTransport } from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
@@ -70,7 +70,7 @@ Example (on apiary up, whose agents' wallets are listed by apiary agents list):
       const privateKey = await loadPrivateKey(options)
       const account = privateKeyToAccount(privateKey)
       const { chain, client } = await connectChain(options.rpc)
-      const wallet = createWalletClient({ account, chain, transport: http(options.rpc) })
+      const wallet = createWalletClient({ account, chain, transport: rpcTransport(options.rpc) })
       const started = performance.now()
       const sent = await sendMessage({
         client,

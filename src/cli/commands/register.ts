@@ -1,8 +1,8 @@
 import type { Command } from '@commander-js/extra-typings'
-import { createWalletClient, http } from 'viem'
+import { createWalletClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
-import { connectChain, registerAgent as registerAgentOnChain } from '../../chain/index.ts'
+import { connectChain, registerAgent as registerAgentOnChain, rpcTransport } from '../../chain/index.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { publishMessagingKey } from '../../messaging/index.ts'
@@ -77,7 +77,7 @@ Example:
       const published = options.messagingKey
         ? await publishMessagingKey({
             client,
-            wallet: createWalletClient({ account, chain, transport: http(options.rpc) }),
+            wallet: createWalletClient({ account, chain, transport: rpcTransport(options.rpc) }),
             registry: options.registry,
             privateKey,
           })

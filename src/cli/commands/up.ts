@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from '@commander-js/extra-typings'
-import { createWalletClient, formatEther, type Hex, http } from 'viem'
+import { createWalletClient, formatEther, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { type Agent, createAgent } from '../../agent/index.ts'
@@ -16,6 +16,7 @@ import {
   deployRewardPool,
   deploySwarmContracts,
   registerAgent,
+  rpcTransport,
   sendFunds,
   startDevnet,
 } from '../../chain/index.ts'
@@ -180,7 +181,7 @@ Examples:
             })
             await publishMessagingKey({
               client,
-              wallet: createWalletClient({ account, chain, transport: http(rpcUrl) }),
+              wallet: createWalletClient({ account, chain, transport: rpcTransport(rpcUrl) }),
               registry: registryAddress,
               privateKey: key,
             })

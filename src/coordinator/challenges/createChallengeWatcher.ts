@@ -1,5 +1,5 @@
-import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
-import { connectChain, createRpcClient } from '../../chain/index.ts'
+import { type Address, createWalletClient, type LocalAccount } from 'viem'
+import { connectChain, createRpcClient, rpcTransport } from '../../chain/index.ts'
 import {
   type ChallengeIndex,
   type ChallengeRecord,
@@ -61,7 +61,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
   const wallet =
     runner === undefined
       ? undefined
-      : createWalletClient({ account: runner.creator, chain, transport: http(options.rpcUrl) })
+      : createWalletClient({ account: runner.creator, chain, transport: rpcTransport(options.rpcUrl) })
   let lastOpened = 0
   let stopped = false
   let timer: NodeJS.Timeout | undefined

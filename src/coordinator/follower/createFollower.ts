@@ -44,6 +44,12 @@ export interface FollowerStatus {
   skipped: Record<string, number>
   /** How witnesses are built; undefined before the first transaction. Without tracing no state diff is scored. */
   tracing: 'traceBlock' | 'traceTransaction' | 'reexecute' | undefined
+  /** When the last poll of the node succeeded (ms since the epoch). */
+  lastPollAt: number | undefined
+  /** The code of the error that made the last poll fail; undefined after a successful one. */
+  lastError: string | undefined
+  /** When `followed` last moved, or was at the head. */
+  progressAt: number | undefined
 }
 
 export interface Follower {
@@ -103,7 +109,15 @@ export function createFollower({
       "SELECT key FROM inclusions WHERE block_hash = ? AND state = 'pending'",
     ),
   }
-  const status: FollowerStatus = { head: undefined, followed: undefined, skipped: {}, tracing: undefined }
+  const status: FollowerStatus = {
+    head: undefined,
+    followed: undefined,
+    skipped: {},
+    tracing: undefined,
+    lastPollAt: undefined,
+    lastError: undefined,
+    progressAt: undefined,
+  }
   let engine: { crypto: EngineCrypto; vms: VmPool } | undefined
   if (witness === 'reexecute') status.tracing = 'reexecute'
 
@@ -232,8 +246,14 @@ export function createFollower({
     if (cursor === null) cursor = (fromBlock ?? head) - 1
     status.followed ??= cursor
     const last = Math.min(head, cursor + BLOCKS_PER_POLL)
+    const before = status.followed
     for (let n = cursor + 1; n <= last; n++) if ((await ingest(n)) === 'unwound') break
     await score(head)
+    const at = Date.now()
+    if (status.followed !== before || status.followed === head || status.progressAt === undefined)
+      status.progressAt = at
+    status.lastPollAt = at
+    status.lastError = undefined
   }
 
   return {
@@ -245,6 +265,7 @@ export function createFollower({
           failures = 0
         } catch (error) {
           failures++
+          status.lastError = error instanceof ApiaryError ? error.code : 'APIARY_FOLLOWER_FAILED'
           logger.warn({ err: error, failures }, 'following the chain failed; retrying')
         }
         const wait = failures === 0 ? pollMs : Math.min(30_000, pollMs * 2 ** failures)

@@ -1,8 +1,11 @@
 import { fromBinary } from '@bufbuild/protobuf'
+import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { Level, TaskResultSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import { edgeError } from '../../internal/errors.ts'
 import { toJsonValue } from '../../internal/json.ts'
+import type { Logger } from '../../internal/logger.ts'
 import { toHex } from '../../validation/index.ts'
 import type { FollowerStatus } from '../follower/index.ts'
 import { authenticateAgent } from '../identity/index.ts'
@@ -20,13 +23,14 @@ export interface HttpApiDependencies {
   hub: TaskHub
   accuracy: Accuracy
   chainId: bigint
-  /** Already redacted. */
-  rpcUrl: string | undefined
   follower: () => FollowerStatus | undefined
   masterSecret: string
   revoked: ReadonlySet<string>
-  /** True once the coordinator serves (store open, first chain poll done or replay loaded). */
-  ready: () => boolean
+  /** Ready when the coordinator serves: store writable, chain reachable, follower keeping up; else why not. */
+  readiness: () => { ready: boolean; reasons: string[] }
+  logger?: Logger | undefined
+  /** Bounds of the HTTP edge; defaults in DEFAULT_HTTP_LIMITS. */
+  limits?: Partial<HttpLimits> | undefined
   startedAt: number
   /** Epochs and rewards, when the coordinator keeps them. */
   rewards?: Omit<RewardRoutesDependencies, 'store'> | undefined
@@ -38,6 +42,36 @@ export interface HttpApiDependencies {
   chain?: Omit<ChainRoutesDependencies, 'store'> | undefined
 }
 
+/** Bounds of the HTTP edge (docs/security.md). */
+export interface HttpLimits {
+  /** Requests per client IP and minute, all routes together. */
+  perMinute: number
+  /** POST /v1/verify per client IP and minute (each may read the chain once per epoch). */
+  verifyPerMinute: number
+  /** GET /v1/blocks per client IP and minute (each reads up to 100 blocks from the node). */
+  blocksPerMinute: number
+  maxConnections: number
+  /** A socket with no traffic for this long is closed. */
+  idleTimeoutMs: number
+  /** A request must be complete (headers and body) within this. */
+  requestTimeoutMs: number
+  headersTimeoutMs: number
+  keepAliveTimeoutMs: number
+  bodyLimitBytes: number
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  perMinute: 1200,
+  verifyPerMinute: 60,
+  blocksPerMinute: 60,
+  maxConnections: 1024,
+  idleTimeoutMs: 30_000,
+  requestTimeoutMs: 15_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  bodyLimitBytes: 1024 * 1024,
+}
+
 const ratio = (t: Tally | undefined) => (t === undefined || t.scored === 0 ? null : t.matched / t.scored)
 const levelName = (level: number) => Level[level] ?? String(level)
 
@@ -47,7 +81,37 @@ const levelName = (level: number) => Level[level] ?? String(level)
  */
 export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
   const { store, hub, accuracy } = deps
-  const app = Fastify({ logger: false })
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits }
+  const app = Fastify({
+    logger: false,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    bodyLimit: limits.bodyLimitBytes,
+    routerOptions: { maxParamLength: 200 },
+  })
+  app.server.maxConnections = limits.maxConnections
+  app.server.headersTimeout = limits.headersTimeoutMs
+  void app.register(rateLimit, {
+    global: true,
+    max: limits.perMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      message: `too many requests: at most ${context.max} a minute; retry in ${context.after}`,
+    }),
+  })
+  // A query parameter given twice (?agent=a&agent=b) is refused once here, not by each route.
+  app.addHook('preValidation', async (request, reply) => {
+    const repeated = Object.entries((request.query ?? {}) as Record<string, unknown>).find(([, v]) =>
+      Array.isArray(v),
+    )
+    if (repeated !== undefined)
+      return reply
+        .code(400)
+        .send({ code: 'BAD_REQUEST', message: `the query parameter ${repeated[0]} is given more than once` })
+  })
   const registry = new Registry()
   const counters = () => hub.counters()
   for (const [name, help, pick] of [
@@ -150,150 +214,166 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
     ),
   })
 
-  app.get('/healthz', async () => ({ ok: true }))
-  app.get('/readyz', async (_request, reply) =>
-    deps.ready() ? { ready: true } : reply.code(503).send({ ready: false }),
-  )
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  )
-  app.get('/openapi.json', async () => OPENAPI)
+  void app.register(async (app) => {
+    app.get('/healthz', async () => ({ ok: true }))
+    app.get('/readyz', async (_request, reply) => {
+      const readiness = deps.readiness()
+      return readiness.ready ? readiness : reply.code(503).send(readiness)
+    })
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    )
+    app.get('/openapi.json', async () => OPENAPI)
 
-  app.get('/swarm/status', async () => {
-    const agents = await store.db
-      .selectFrom('agents')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-    const c = counters()
-    const f = deps.follower()
-    return {
-      chainId: deps.chainId.toString(),
-      rpcUrl: deps.rpcUrl ?? null,
-      chainHead: f?.head ?? null,
-      followedBlock: f?.followed ?? null,
-      witnessSource: f?.tracing ?? null,
-      agents: { total: Number(agents.n), live: hub.connected().size },
-      tasks: {
-        dispatched: c.dispatched,
-        answered: c.answered,
-        rejected: c.rejected,
-        scored: c.scored,
-        matched: c.matched,
-      },
-      accuracy: ratio(accuracy.total()),
-      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
-    }
-  })
+    app.get('/swarm/status', async () => {
+      const agents = await store.db
+        .selectFrom('agents')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+      const c = counters()
+      const f = deps.follower()
+      return {
+        chainId: deps.chainId.toString(),
+        chainHead: f?.head ?? null,
+        followedBlock: f?.followed ?? null,
+        witnessSource: f?.tracing ?? null,
+        agents: { total: Number(agents.n), live: hub.connected().size },
+        tasks: {
+          dispatched: c.dispatched,
+          answered: c.answered,
+          rejected: c.rejected,
+          scored: c.scored,
+          matched: c.matched,
+        },
+        accuracy: ratio(accuracy.total()),
+        uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      }
+    })
 
-  app.get('/swarm/agents', async () => {
-    const rows = await store.db.selectFrom('agents').selectAll().orderBy('id').execute()
-    return { agents: rows.map(agentView) }
-  })
+    app.get('/swarm/agents', async () => {
+      const rows = await store.db.selectFrom('agents').selectAll().orderBy('id').execute()
+      return { agents: rows.map(agentView) }
+    })
 
-  app.get<{ Params: { id: string } }>('/swarm/agents/:id', async (request, reply) => {
-    const row = await store.db
-      .selectFrom('agents')
-      .selectAll()
-      .where('id', '=', request.params.id)
-      .executeTakeFirst()
-    if (row === undefined)
-      return reply.code(404).send({ code: 'AGENT_UNKNOWN', message: `no agent ${request.params.id}` })
-    const view = agentView(row)
-    if (caller(request) !== row.id) return view
-    const rejections = await store.db
-      .selectFrom('rejections')
-      .select(['code', 'count'])
-      .where('agent_id', '=', row.id)
-      .execute()
-    const tally = accuracy.agents().get(row.id)
-    return {
-      ...view,
-      payoutWallet: row.payout_wallet,
-      session: row.session,
-      maxInFlight: row.max_in_flight,
-      rejections: Object.fromEntries(rejections.map((r) => [r.code, r.count])),
-      fields: tally === undefined ? {} : tallyView(tally).fields,
-    }
-  })
+    app.get<{ Params: { id: string } }>('/swarm/agents/:id', async (request, reply) => {
+      const row = await store.db
+        .selectFrom('agents')
+        .selectAll()
+        .where('id', '=', request.params.id)
+        .executeTakeFirst()
+      if (row === undefined)
+        return reply.code(404).send({ code: 'AGENT_UNKNOWN', message: `no agent ${request.params.id}` })
+      const view = agentView(row)
+      if (caller(request) !== row.id) return view
+      const rejections = await store.db
+        .selectFrom('rejections')
+        .select(['code', 'count'])
+        .where('agent_id', '=', row.id)
+        .execute()
+      const tally = accuracy.agents().get(row.id)
+      return {
+        ...view,
+        payoutWallet: row.payout_wallet,
+        session: row.session,
+        maxInFlight: row.max_in_flight,
+        rejections: Object.fromEntries(rejections.map((r) => [r.code, r.count])),
+        fields: tally === undefined ? {} : tallyView(tally).fields,
+      }
+    })
 
-  app.get('/swarm/shadow', async () => ({
-    total: tallyView(accuracy.total()),
-    levels: Object.fromEntries(
-      [...accuracy.levels()].sort(([a], [b]) => a - b).map(([level, t]) => [levelName(level), tallyView(t)]),
-    ),
-  }))
+    app.get('/swarm/shadow', async () => ({
+      total: tallyView(accuracy.total()),
+      levels: Object.fromEntries(
+        [...accuracy.levels()]
+          .sort(([a], [b]) => a - b)
+          .map(([level, t]) => [levelName(level), tallyView(t)]),
+      ),
+    }))
 
-  if (deps.rewards !== undefined) registerRewardRoutes(app, { store, ...deps.rewards })
-  if (deps.epochs !== undefined) registerEpochRoutes(app, { store, ...deps.epochs })
-  if (deps.challenges !== undefined) registerChallengeRoutes(app, deps.challenges)
-  if (deps.chain !== undefined) registerChainRoutes(app, { store, ...deps.chain })
+    if (deps.rewards !== undefined) registerRewardRoutes(app, { store, ...deps.rewards })
+    if (deps.epochs !== undefined)
+      registerEpochRoutes(app, { store, ...deps.epochs, verifyPerMinute: limits.verifyPerMinute })
+    if (deps.challenges !== undefined) registerChallengeRoutes(app, deps.challenges)
+    if (deps.chain !== undefined)
+      registerChainRoutes(app, { store, ...deps.chain, blocksPerMinute: limits.blocksPerMinute })
 
-  app.get('/swarm/leaderboard', async () => {
-    const rows = await store.db.selectFrom('agents').selectAll().execute()
-    const board = rows
-      .map(agentView)
-      .sort(
-        (a, b) => b.matched - a.matched || (b.accuracy ?? 0) - (a.accuracy ?? 0) || a.id.localeCompare(b.id),
-      )
-    return { leaderboard: board.map((agent, i) => ({ rank: i + 1, ...agent })) }
-  })
+    app.get('/swarm/leaderboard', async () => {
+      const rows = await store.db.selectFrom('agents').selectAll().execute()
+      const board = rows
+        .map(agentView)
+        .sort(
+          (a, b) =>
+            b.matched - a.matched || (b.accuracy ?? 0) - (a.accuracy ?? 0) || a.id.localeCompare(b.id),
+        )
+      return { leaderboard: board.map((agent, i) => ({ rank: i + 1, ...agent })) }
+    })
 
-  app.get<{ Params: { id: string } }>('/swarm/tasks/:id', async (request, reply) => {
-    const task = await store.db
-      .selectFrom('assignments')
-      .innerJoin('inclusions', 'inclusions.key', 'assignments.inclusion')
-      .select([
-        'task_id',
-        'agent_id',
-        'level',
-        'assigned_at',
-        'deadline',
-        'inclusion',
-        'tx_hash',
-        'block_number',
-        'block_hash',
-        'inclusions.state',
-      ])
-      .where('task_id', '=', request.params.id)
-      .executeTakeFirst()
-    if (task === undefined)
-      return reply.code(404).send({ code: 'TASK_UNKNOWN', message: `no task ${request.params.id}` })
-    const result = await store.db
-      .selectFrom('results')
-      .selectAll()
-      .where('task_id', '=', task.task_id)
-      .executeTakeFirst()
-    const owner = caller(request) === task.agent_id
-    return toJsonValue({
-      taskId: task.task_id,
-      agentId: task.agent_id,
-      level: levelName(task.level),
-      transaction: task.tx_hash,
-      block: { number: task.block_number, hash: task.block_hash },
-      assignedAt: new Date(task.assigned_at).toISOString(),
-      deadline: new Date(task.deadline).toISOString(),
-      inclusionState: task.state,
-      answered: result !== undefined,
-      score:
-        result?.scored_at == null
-          ? null
-          : {
-              matched: result.matched === 1,
-              fields: split(result.scored_fields),
-              mismatches: split(result.mismatches),
-            },
-      ...(owner && result !== undefined ? { verdict: verdictView(result.result) } : {}),
+    app.get<{ Params: { id: string } }>('/swarm/tasks/:id', async (request, reply) => {
+      const task = await store.db
+        .selectFrom('assignments')
+        .innerJoin('inclusions', 'inclusions.key', 'assignments.inclusion')
+        .select([
+          'task_id',
+          'agent_id',
+          'level',
+          'assigned_at',
+          'deadline',
+          'inclusion',
+          'tx_hash',
+          'block_number',
+          'block_hash',
+          'inclusions.state',
+        ])
+        .where('task_id', '=', request.params.id)
+        .executeTakeFirst()
+      if (task === undefined)
+        return reply.code(404).send({ code: 'TASK_UNKNOWN', message: `no task ${request.params.id}` })
+      const result = await store.db
+        .selectFrom('results')
+        .selectAll()
+        .where('task_id', '=', task.task_id)
+        .executeTakeFirst()
+      const owner = caller(request) === task.agent_id
+      return toJsonValue({
+        taskId: task.task_id,
+        agentId: task.agent_id,
+        level: levelName(task.level),
+        transaction: task.tx_hash,
+        block: { number: task.block_number, hash: task.block_hash },
+        assignedAt: new Date(task.assigned_at).toISOString(),
+        deadline: new Date(task.deadline).toISOString(),
+        inclusionState: task.state,
+        answered: result !== undefined,
+        score:
+          result?.scored_at == null
+            ? null
+            : {
+                matched: result.matched === 1,
+                fields: split(result.scored_fields),
+                mismatches: split(result.mismatches),
+              },
+        ...(owner && result !== undefined ? { verdict: verdictView(result.result) } : {}),
+      })
     })
   })
-
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` }),
-  )
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) =>
     reply
-      .code(error.statusCode ?? 500)
-      .send({ code: (error.statusCode ?? 500) < 500 ? 'BAD_REQUEST' : 'INTERNAL', message: error.message }),
+      .code(404)
+      .send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.slice(0, 200)}` }),
   )
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    // Fastify's own refusals (bad JSON, body too large, wrong content type) are the caller's and say so.
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+      return reply.code(error.statusCode).send({
+        code:
+          error.statusCode === 429 ? 'RATE_LIMITED' : error.statusCode === 413 ? 'TOO_LARGE' : 'BAD_REQUEST',
+        message: error.message,
+      })
+    const edge = edgeError(error)
+    if (edge.http >= 500)
+      deps.logger?.error({ err: error, requestId: request.id, url: request.url }, 'request failed')
+    return reply.code(edge.http).send({ code: edge.code, message: edge.message, requestId: request.id })
+  })
   return app
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { type Address, createPublicClient, http, isAddress } from 'viem'
+import { type Address, createPublicClient, isAddress } from 'viem'
 import type { RpcRequest } from '../../chain/index.ts'
+import { rpcTransport } from '../../chain/index.ts'
 import { toJsonValue } from '../../internal/json.ts'
 import { messageJson, readMessages } from '../../messaging/index.ts'
 import type { Store } from '../store/index.ts'
@@ -12,6 +13,8 @@ export interface ChainRoutesDependencies {
   rpcUrl: string
   /** The Mailbox whose messages /v1/messages serves; without it that route answers 404. */
   mailbox?: Address | undefined
+  /** Requests per client IP and minute to each route that reads many blocks from the node. */
+  blocksPerMinute?: number | undefined
 }
 
 /** Blocks per /v1/blocks request, and per /v1/messages request. */
@@ -29,12 +32,13 @@ const blockNumber = (text: string | undefined) =>
  */
 export function registerChainRoutes(
   app: FastifyInstance,
-  { store, rpc, rpcUrl, mailbox }: ChainRoutesDependencies,
+  { store, rpc, rpcUrl, mailbox, blocksPerMinute = 60 }: ChainRoutesDependencies,
 ): void {
-  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 1 }) })
+  const heavy = { config: { rateLimit: { max: blocksPerMinute, timeWindow: 60_000 } } }
+  const client = createPublicClient({ transport: rpcTransport(rpcUrl, { retryCount: 1 }) })
   const head = async () => Number(BigInt((await rpc('eth_blockNumber', [])) as string))
 
-  app.get('/v1/blocks', async (request, reply) => {
+  app.get('/v1/blocks', heavy, async (request, reply) => {
     const query = request.query as { from?: string; to?: string }
     const from = blockNumber(query.from)
     if (from === undefined) return bad(reply, 'from is a block number')
@@ -87,7 +91,7 @@ export function registerChainRoutes(
     })
   })
 
-  app.get('/v1/messages', async (request, reply) => {
+  app.get('/v1/messages', heavy, async (request, reply) => {
     if (mailbox === undefined)
       return reply
         .code(404)

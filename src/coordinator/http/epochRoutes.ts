@@ -1,15 +1,21 @@
-import { createReadStream, readFileSync } from 'node:fs'
+import { createReadStream, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { checkReceiptAnchor } from '../../chain/index.ts'
+import type { Hex } from 'viem'
+import { type Anchor, checkReceiptAnchor, readAnchor } from '../../chain/index.ts'
 import {
+  BUNDLE_FILES,
   buildJobTree,
   buildReceipt,
+  checkSealedFiles,
   epochDirName,
   epochOfJobId,
   type JobRecord,
   type JobTree,
   parseSignatureFile,
+  type Receipt,
+  type VerificationCheck,
   verifyReceipt,
 } from '../../epoch/index.ts'
 import type { EpochClock } from '../epochs/index.ts'
@@ -25,6 +31,8 @@ export interface EpochRoutesDependencies {
   signer: string
   /** With a chain, POST /v1/verify also checks a receipt's anchor. */
   rpcUrl: string | undefined
+  /** POST /v1/verify per client IP and minute. */
+  verifyPerMinute?: number | undefined
 }
 
 type EpochRow = {
@@ -62,14 +70,26 @@ const MAX_PAGE = 1000
 /** Epochs whose jobs (and job tree) are kept in memory for receipts and pages. */
 const CACHED_EPOCHS = 2
 
-/** An epoch as listed: its state, and its seal and anchor once it has them. */
-function epochView(r: Joined) {
+/**
+ * An epoch as listed: its state, and its seal and anchor once it has them. `damage` says why a sealed
+ * epoch's files on disk are not the bytes it sealed: it is then `damaged`, whatever its anchor.
+ */
+function epochView(r: Joined, damage?: string) {
   const sealed = r.s_epoch !== null
   return {
     epoch: r.number,
     epochId: epochDirName(r.number),
     state:
-      r.closed_at === null ? 'open' : !sealed ? 'closed' : r.s_anchor === 'anchored' ? 'anchored' : 'sealed',
+      r.closed_at === null
+        ? 'open'
+        : !sealed
+          ? 'closed'
+          : damage !== undefined
+            ? 'damaged'
+            : r.s_anchor === 'anchored'
+              ? 'anchored'
+              : 'sealed',
+    ...(damage === undefined ? {} : { damage }),
     startedAt: iso(r.started_at),
     closedAt: iso(r.closed_at),
     blocks: { from: r.start_block, to: r.end_block },
@@ -114,16 +134,21 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
       `${SELECT} WHERE s.epoch IS NOT NULL ORDER BY e.number DESC LIMIT 1`,
     ),
   }
-  const jobsOf = createJobsCache(deps.dir)
-  const fileOf = (r: Joined, name: string) => join(deps.dir, r.s_dir as string, name)
+  const bundles = createBundleCache(deps.dir, deps.signer)
 
   /** The epoch named by `:id` (`3` or `epoch-000003`). */
   const find = (id: string) => {
     const match = /^(?:epoch-)?(\d{1,9})$/.exec(id)
     return match === null ? undefined : sql.one.get(Number(match[1]))
   }
-  /** The sealed epoch named by `:id`, or undefined after replying 404 (unknown) or 409 (not sealed). */
-  const sealed = (id: string, reply: FastifyReply): Joined | undefined => {
+  /**
+   * The sealed epoch named by `:id` with its checked files, or undefined after replying 404 (unknown),
+   * 409 (not sealed) or 503 (its files are not the bytes it sealed).
+   */
+  const sealed = async (
+    id: string,
+    reply: FastifyReply,
+  ): Promise<{ row: Joined; bundle: SealedBundle } | undefined> => {
     const row = find(id)
     if (row === undefined) {
       void reply.code(404).send({ code: 'EPOCH_UNKNOWN', message: `no epoch ${id}` })
@@ -136,10 +161,16 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
       })
       return undefined
     }
-    return row
+    const bundle = await bundles.open(row)
+    if (!bundle.ok) {
+      void reply
+        .code(503)
+        .send({ code: 'EPOCH_DAMAGED', message: `epoch ${row.number} is damaged: ${bundle.message}` })
+      return undefined
+    }
+    return { row, bundle }
   }
-  const sendFile = (reply: FastifyReply, path: string, type: string) =>
-    reply.type(type).send(readFileSync(path))
+  const damageOf = (row: Joined) => (row.s_epoch === null ? undefined : bundles.damage(row))
 
   app.get<{ Querystring: { before?: string; limit?: string } }>('/v1/epochs', async (request, reply) => {
     const before = request.query.before === undefined ? Number.MAX_SAFE_INTEGER : Number(request.query.before)
@@ -154,7 +185,7 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
       chainId: deps.chainId,
       signer: deps.signer,
       latestSealed: sql.lastSealed.get()?.number ?? null,
-      epochs: rows.map(epochView),
+      epochs: await Promise.all(rows.map(async (row) => epochView(row, await damageOf(row)))),
       next: rows.length === limit && last !== undefined && last.number > 1 ? last.number : null,
     }
   })
@@ -170,7 +201,7 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
       closesAt: iso(open.closesAt ?? null),
       startBlock: open.startBlock ?? null,
       closesAtBlock: open.closesAtBlock ?? null,
-      lastSealed: last === undefined ? null : epochView(last),
+      lastSealed: last === undefined ? null : epochView(last, await damageOf(last)),
     }
   })
 
@@ -178,23 +209,25 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
     const row = find(request.params.id)
     if (row === undefined)
       return reply.code(404).send({ code: 'EPOCH_UNKNOWN', message: `no epoch ${request.params.id}` })
-    const view = epochView(row)
-    if (row.s_epoch === null) return { ...view, summary: null }
-    return { ...view, summary: JSON.parse(readFileSync(fileOf(row, 'SUMMARY.json'), 'utf8')) }
+    if (row.s_epoch === null) return { ...epochView(row), summary: null }
+    const bundle = await bundles.open(row)
+    if (!bundle.ok) return { ...epochView(row, bundle.message), summary: null }
+    return { ...epochView(row), summary: JSON.parse(bundle.text('SUMMARY.json')) }
   })
 
   app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string; agent?: string } }>(
     '/v1/epochs/:id/jobs',
     async (request, reply) => {
-      const row = sealed(request.params.id, reply)
-      if (row === undefined) return reply
+      const found = await sealed(request.params.id, reply)
+      if (found === undefined) return reply
+      const { row, bundle } = found
       const limit = request.query.limit === undefined ? 100 : Number(request.query.limit)
       const agent = request.query.agent?.toLowerCase()
       if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE)
         return reply.code(400).send({ code: 'BAD_REQUEST', message: `limit must be 1-${MAX_PAGE}` })
       if (agent !== undefined && !/^0x[0-9a-f]{40}$/.test(agent))
         return reply.code(400).send({ code: 'BAD_REQUEST', message: 'agent must be a 0x address' })
-      const { jobs } = jobsOf(row)
+      const { jobs } = bundle.jobs()
       const after = request.query.after
       const page: JobRecord[] = []
       let more = false
@@ -214,14 +247,17 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
   )
 
   app.get<{ Params: { id: string } }>('/v1/epochs/:id/agents', async (request, reply) => {
-    const row = sealed(request.params.id, reply)
-    return row === undefined ? reply : sendFile(reply, fileOf(row, 'agents.json'), 'application/json')
+    const found = await sealed(request.params.id, reply)
+    return found === undefined
+      ? reply
+      : reply.type('application/json').send(found.bundle.files['agents.json'])
   })
 
   app.get<{ Params: { id: string } }>('/v1/epochs/:id/signature', async (request, reply) => {
-    const row = sealed(request.params.id, reply)
-    if (row === undefined) return reply
-    const file = readFileSync(fileOf(row, 'SIGNATURE.txt'), 'utf8')
+    const found = await sealed(request.params.id, reply)
+    if (found === undefined) return reply
+    const { row, bundle } = found
+    const file = bundle.text('SIGNATURE.txt')
     const parsed = parseSignatureFile(file)
     return {
       epoch: row.number,
@@ -234,7 +270,7 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
   })
 
   app.get<{ Params: { id: string } }>('/v1/epochs/:id/ipfs', async (request, reply) => {
-    const row = sealed(request.params.id, reply)
+    const row = (await sealed(request.params.id, reply))?.row
     if (row === undefined) return reply
     return {
       epoch: row.number,
@@ -247,7 +283,7 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
   })
 
   app.get<{ Params: { id: string } }>('/v1/epochs/:id/car', async (request, reply) => {
-    const row = sealed(request.params.id, reply)
+    const row = (await sealed(request.params.id, reply))?.row
     if (row === undefined) return reply
     return reply
       .type('application/vnd.ipld.car; version=1')
@@ -262,9 +298,10 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
     const epoch = epochOfJobId(id)
     if (epoch === undefined)
       return reply.code(400).send({ code: 'BAD_REQUEST', message: `${id} is not a job id (EEEEEE-SSSSSSSS)` })
-    const row = sealed(String(epoch), reply)
-    if (row === undefined) return reply
-    const cached = jobsOf(row)
+    const found = await sealed(String(epoch), reply)
+    if (found === undefined) return reply
+    const { row, bundle } = found
+    const cached = bundle.jobs()
     const index = cached.index.get(id)
     if (index === undefined)
       return reply.code(404).send({ code: 'JOB_UNKNOWN', message: `epoch ${epoch} has no job ${id}` })
@@ -275,7 +312,7 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
       job: cached.jobs[index] as JobRecord,
       proof: tree.proof(index),
       jobRoot: tree.root,
-      seal: readFileSync(fileOf(row, 'SIGNATURE.txt'), 'utf8'),
+      seal: bundle.text('SIGNATURE.txt'),
       cid: row.s_cid,
       anchor:
         row.s_anchor === 'anchored' && row.s_registry !== null
@@ -284,11 +321,48 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
     })
   })
 
-  app.post('/v1/verify', async (request) => {
+  // The Sealed events of this coordinator's own anchors, read from the chain once per epoch. A receipt
+  // whose anchor is not one this coordinator recorded fails without a chain read, so no request can make
+  // the node scan logs for an arbitrary registry or epoch.
+  const anchors = new Map<number, Anchor>()
+  const readOwnAnchor = (rpcUrl: string, row: Joined) => async (registry: Hex, epoch: number) => {
+    const cached = anchors.get(epoch)
+    if (cached !== undefined) return cached
+    const anchor = await readAnchor({
+      rpcUrl,
+      registry,
+      epoch,
+      fromBlock: row.s_anchor_block === null ? undefined : BigInt(row.s_anchor_block),
+    })
+    if (anchor !== undefined) anchors.set(epoch, anchor)
+    return anchor
+  }
+  const anchorCheck = async (
+    rpcUrl: string,
+    r: Receipt,
+    signer: string | undefined,
+  ): Promise<VerificationCheck> => {
+    const row = r.anchor === null ? undefined : sql.one.get(r.epoch)
+    if (
+      r.anchor === null ||
+      row?.s_anchor !== 'anchored' ||
+      row.s_registry?.toLowerCase() !== String(r.anchor.registry).toLowerCase()
+    )
+      return {
+        id: 'anchor',
+        ok: false,
+        code: 'APIARY_ANCHOR_UNKNOWN',
+        message: `this coordinator has not anchored epoch ${r.epoch} in the registry the receipt names`,
+      }
+    return checkReceiptAnchor(rpcUrl, r, signer, readOwnAnchor(rpcUrl, row))
+  }
+
+  const verifyLimit = { config: { rateLimit: { max: deps.verifyPerMinute ?? 60, timeWindow: 60_000 } } }
+  app.post('/v1/verify', verifyLimit, async (request) => {
     const report = await verifyReceipt(request.body, { expectedSigner: deps.signer })
     const r = report.receipt
     if (deps.rpcUrl !== undefined && r !== undefined && r.anchor !== null) {
-      report.checks.push(await checkReceiptAnchor(deps.rpcUrl, r, report.signer))
+      report.checks.push(await anchorCheck(deps.rpcUrl, r, report.signer))
       report.valid = report.checks.every((c) => c.ok)
     }
     return {
@@ -313,31 +387,89 @@ function firstAfter(jobs: readonly JobRecord[], after: string) {
   return lo
 }
 
-/** jobs.json of the last few epochs asked for, parsed once, with the job tree built on first need. */
-function createJobsCache(dir: string) {
-  type Entry = { jobs: JobRecord[]; index: Map<string, number>; tree: () => JobTree }
-  const entries = new Map<number, Entry>()
-  return (row: Joined): Entry => {
-    const hit = entries.get(row.number)
-    if (hit !== undefined) {
-      entries.delete(row.number)
-      entries.set(row.number, hit)
-      return hit
+type JobsEntry = { jobs: JobRecord[]; index: Map<string, number>; tree: () => JobTree }
+type SealedBundle = {
+  ok: true
+  files: Record<string, Buffer>
+  text: (name: string) => string
+  /** jobs.json parsed once, with the job tree built on first need. */
+  jobs: () => JobsEntry
+}
+type Opened = SealedBundle | { ok: false; message: string }
+
+/**
+ * A sealed epoch's four files, read from disk and checked against the seal (checkSealedFiles) before any
+ * byte is served. The files of the last few epochs asked for stay in memory and every epoch's verdict is
+ * kept; both are keyed by the files' sizes and modification times, so a file changed on disk is checked again.
+ */
+function createBundleCache(dir: string, signer: string) {
+  const stampOf = (folder: string) =>
+    BUNDLE_FILES.map((name) => {
+      try {
+        const s = statSync(join(folder, name))
+        return `${s.size}:${s.mtimeMs}`
+      } catch {
+        return 'missing'
+      }
+    }).join('/')
+  const read = async (folder: string): Promise<Opened> => {
+    const files: Record<string, Buffer> = {}
+    for (const name of BUNDLE_FILES) {
+      try {
+        files[name] = await readFile(join(folder, name))
+      } catch {
+        // missing: checkSealedFiles names it
+      }
     }
-    const { jobs } = JSON.parse(readFileSync(join(dir, row.s_dir as string, 'jobs.json'), 'utf8')) as {
-      jobs: JobRecord[]
-    }
-    let tree: JobTree | undefined
-    const entry: Entry = {
-      jobs,
-      index: new Map(jobs.map((j, i) => [j.id, i])),
-      tree: () => {
-        tree ??= buildJobTree(jobs)
-        return tree
+    const check = await checkSealedFiles(files, signer)
+    if (!check.ok) return { ok: false, message: check.message }
+    let entry: JobsEntry | undefined
+    return {
+      ok: true,
+      files,
+      text: (name) => (files[name] ?? Buffer.alloc(0)).toString('utf8'),
+      jobs: () => {
+        if (entry !== undefined) return entry
+        const { jobs } = JSON.parse((files['jobs.json'] as Buffer).toString('utf8')) as { jobs: JobRecord[] }
+        let tree: JobTree | undefined
+        entry = {
+          jobs,
+          index: new Map(jobs.map((j, i) => [j.id, i])),
+          tree: () => {
+            tree ??= buildJobTree(jobs)
+            return tree
+          },
+        }
+        return entry
       },
     }
-    entries.set(row.number, entry)
-    for (const key of entries.keys()) if (entries.size > CACHED_EPOCHS) entries.delete(key)
-    return entry
+  }
+  const loaded = new Map<number, { stamp: string; bundle: SealedBundle }>()
+  const damaged = new Map<number, { stamp: string; message: string | undefined }>()
+  const open = async (row: Joined): Promise<Opened> => {
+    const folder = join(dir, row.s_dir as string)
+    const stamp = stampOf(folder)
+    const hit = loaded.get(row.number)
+    if (hit !== undefined && hit.stamp === stamp) {
+      loaded.delete(row.number)
+      loaded.set(row.number, hit)
+      return hit.bundle
+    }
+    const opened = await read(folder)
+    damaged.set(row.number, { stamp, message: opened.ok ? undefined : opened.message })
+    loaded.delete(row.number)
+    if (opened.ok) loaded.set(row.number, { stamp, bundle: opened })
+    for (const epoch of loaded.keys()) if (loaded.size > CACHED_EPOCHS) loaded.delete(epoch)
+    return opened
+  }
+  return {
+    open,
+    /** Why a sealed epoch's files are not what it sealed; undefined when they are. Read once per change. */
+    async damage(row: Joined): Promise<string | undefined> {
+      const known = damaged.get(row.number)
+      if (known !== undefined && known.stamp === stampOf(join(dir, row.s_dir as string))) return known.message
+      const opened = await open(row)
+      return opened.ok ? undefined : opened.message
+    },
   }
 }

@@ -2,7 +2,6 @@ import {
   createPublicClient,
   encodeFunctionData,
   type Hex,
-  http,
   type LocalAccount,
   type PublicClient,
   parseEventLogs,
@@ -10,6 +9,7 @@ import {
 import { EpochRegistry } from '../../chain/contracts.generated.ts'
 import { anchorArguments } from '../../chain/epochs/index.ts'
 import { evmChain } from '../../chain/evmChain.ts'
+import { rpcTransport } from '../../chain/index.ts'
 import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
@@ -65,7 +65,7 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
   const retry = deps.retry ?? DEFAULT_RETRY
   const client: PublicClient = createPublicClient({
     chain: evmChain(deps.chainId, deps.rpcUrl, 'anchor'),
-    transport: http(deps.rpcUrl, { retryCount: 0 }),
+    transport: rpcTransport(deps.rpcUrl, { retryCount: 0 }),
   })
   const tx = { client, wallet: hotWallet, chainId: deps.chainId, maxFeePerGasWei: deps.maxFeePerGasWei }
   const { sqlite } = store

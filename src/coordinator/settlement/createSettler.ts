@@ -2,13 +2,13 @@ import {
   createPublicClient,
   encodeFunctionData,
   type Hex,
-  http,
   type LocalAccount,
   type PublicClient,
   parseEventLogs,
 } from 'viem'
 import { AgentRewardPool } from '../../chain/contracts.generated.ts'
 import { evmChain } from '../../chain/evmChain.ts'
+import { rpcTransport } from '../../chain/index.ts'
 import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
@@ -83,7 +83,7 @@ export function createSettler({
   const retry = retryOption ?? DEFAULT_RETRY
   const client: PublicClient = createPublicClient({
     chain: evmChain(chainId, rpcUrl, 'settlement'),
-    transport: http(rpcUrl, { retryCount: 0 }),
+    transport: rpcTransport(rpcUrl, { retryCount: 0 }),
   })
   const tx = { client, wallet: hotWallet, chainId, maxFeePerGasWei }
   const { sqlite } = store

@@ -1,5 +1,5 @@
 export { createWriteBatcher, type WriteBatcher } from './createWriteBatcher.ts'
-export { openStore, type Store } from './openStore.ts'
+export { openStore, probeWrite, type Store } from './openStore.ts'
 export type {
   AgentsTable,
   Database,

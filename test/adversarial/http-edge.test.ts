@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { connect as connectTcp } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createDispatcher } from '../../src/coordinator/dispatch/index.ts'
+import { createEpochClock } from '../../src/coordinator/epochs/index.ts'
+import { buildHttpApi, type HttpApiDependencies } from '../../src/coordinator/http/buildHttpApi.ts'
+import { createAccuracy } from '../../src/coordinator/scoring/index.ts'
+import { createSealer } from '../../src/coordinator/sealing/index.ts'
+import { openStore } from '../../src/coordinator/store/index.ts'
+import { createTaskHub } from '../../src/coordinator/work/index.ts'
+import { DEFAULT_PAYOUT_PARAMETERS, DEFAULT_WEIGHT_PARAMETERS } from '../../src/epoch/index.ts'
+import { createLogger } from '../../src/internal/logger.ts'
+import { prepareSealableStore } from '../_harness/epochStore.ts'
+
+const SEALING_KEY = `0x${'5e'.repeat(32)}` as const
+const signer = privateKeyToAccount(SEALING_KEY)
+const logger = createLogger({ level: 'silent' })
+const ATTACKER = `0x${'e'.repeat(40)}`
+
+/** A coordinator's HTTP API over a datadir with epoch 1 sealed in DATADIR/epochs (no chain). */
+async function sealedApi(limits?: HttpApiDependencies['limits']) {
+  const datadir = mkdtempSync(join(tmpdir(), 'apiary-adv-http-'))
+  await prepareSealableStore(datadir, 40)
+  const store = await openStore({ path: join(datadir, 'coordinator.db') })
+  const dir = join(datadir, 'epochs')
+  const sealer = createSealer({
+    store,
+    logger,
+    dir,
+    signer,
+    chainId: 31337,
+    weights: DEFAULT_WEIGHT_PARAMETERS,
+    payouts: DEFAULT_PAYOUT_PARAMETERS,
+  })
+  await sealer.tick()
+  assert.equal(sealer.status().sealed, 1)
+  const hub = createTaskHub({ store, dispatcher: createDispatcher(), accuracy: createAccuracy(), logger })
+  const clock = createEpochClock({
+    store,
+    logger,
+    params: { ...DEFAULT_WEIGHT_PARAMETERS, rewardWei: 10n ** 18n, delegateCutBps: 1000 },
+    followed: () => undefined,
+  })
+  const app = buildHttpApi({
+    store,
+    hub,
+    accuracy: createAccuracy(),
+    chainId: 31337n,
+    follower: () => undefined,
+    masterSecret: 'the adversarial master secret!!!',
+    revoked: new Set(),
+    readiness: () => ({ ready: true, reasons: [] }),
+    startedAt: Date.now(),
+    logger,
+    limits,
+    epochs: { clock, dir, chainId: 31337, signer: signer.address.toLowerCase(), rpcUrl: undefined },
+  })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const get = async (path: string) => {
+    const response = await fetch(`${url}${path}`)
+    const text = await response.text()
+    return { status: response.status, text, body: text.startsWith('{') ? JSON.parse(text) : text }
+  }
+  return { datadir, bundle: join(dir, 'epoch-000001'), store, app, url, get }
+}
+
+test('an edited jobs.json or agents.json is never served as anchored or sealed, nor turned into receipts; a missing SIGNATURE.txt is reported as damage without a path', async () => {
+  const api = await sealedApi()
+  try {
+    const jobId = (await api.get('/v1/epochs/1/jobs?limit=1')).body.jobs[0].id as string
+    assert.equal((await api.get('/v1/epochs/1')).body.state, 'sealed')
+    assert.equal((await api.get(`/v1/jobs/${jobId}/receipt`)).status, 200)
+
+    for (const name of ['jobs.json', 'agents.json']) {
+      const path = join(api.bundle, name)
+      const original = readFileSync(path, 'utf8')
+      // The attacker swaps in their address, keeping the file well-formed.
+      const forged = original.replace(/0x[0-9a-f]{40}/, ATTACKER)
+      assert.notEqual(forged, original)
+      writeFileSync(path, forged)
+      const epoch = (await api.get('/v1/epochs/1')).body
+      assert.equal(epoch.state, 'damaged', name)
+      assert.match(epoch.damage, new RegExp(`${name.replace('.', '\\.')} is not the file that was sealed`))
+      assert.equal(epoch.summary, null)
+      const listed = (await api.get('/v1/epochs')).body.epochs.find((e: { epoch: number }) => e.epoch === 1)
+      assert.equal(listed.state, 'damaged')
+      for (const path of ['/v1/epochs/1/jobs', '/v1/epochs/1/agents', `/v1/jobs/${jobId}/receipt`]) {
+        const r = await api.get(path)
+        assert.equal(r.status, 503, path)
+        assert.equal(r.body.code, 'EPOCH_DAMAGED')
+        assert.ok(!r.text.includes(ATTACKER), `${path} never serves the forged bytes`)
+      }
+      writeFileSync(path, original)
+      assert.equal((await api.get('/v1/epochs/1')).body.state, 'sealed', 'the restored file is served again')
+    }
+
+    const signature = join(api.bundle, 'SIGNATURE.txt')
+    renameSync(signature, `${signature}.gone`)
+    const r = await api.get('/v1/epochs/1/signature')
+    assert.equal(r.status, 503)
+    assert.equal(r.body.message, 'epoch 1 is damaged: SIGNATURE.txt is missing')
+    assert.ok(!r.text.includes(api.datadir), 'no file path in the answer')
+  } finally {
+    await api.app.close()
+    await api.store.close()
+  }
+})
+
+test('repeated query parameters get 400, internal failures get 500 without internals, unknown routes 404', async () => {
+  const api = await sealedApi()
+  try {
+    const repeated = await api.get(`/v1/epochs/1/jobs?agent=${ATTACKER}&agent=${ATTACKER}`)
+    assert.equal(repeated.status, 400)
+    assert.deepEqual(repeated.body, {
+      code: 'BAD_REQUEST',
+      message: 'the query parameter agent is given more than once',
+    })
+    await api.store.close() // every query now throws inside the route
+    const broken = await api.get('/swarm/agents')
+    assert.equal(broken.status, 500)
+    assert.equal(broken.body.code, 'INTERNAL')
+    assert.equal(broken.body.message, 'internal error')
+    assert.ok(typeof broken.body.requestId === 'string')
+    assert.ok(!/sqlite|kysely|\/tmp|driver|at /i.test(broken.text), broken.text)
+    assert.equal((await api.get('/nope')).body.code, 'NOT_FOUND')
+  } finally {
+    await api.app.close()
+  }
+})
+
+test('POST /v1/verify and the whole API are rate-limited per client: a client past its limit gets 429', async () => {
+  const api = await sealedApi({ verifyPerMinute: 5, perMinute: 40 })
+  try {
+    const jobId = (await api.get('/v1/epochs/1/jobs?limit=1')).body.jobs[0].id as string
+    const receipt = (await api.get(`/v1/jobs/${jobId}/receipt`)).body
+    const verify = () =>
+      fetch(`${api.url}/v1/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(receipt),
+      })
+    const statuses = []
+    for (let i = 0; i < 7; i++) statuses.push((await verify()).status)
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429])
+    const limited = (await (await verify()).json()) as { code: string }
+    assert.equal(limited.code, 'RATE_LIMITED')
+    let last = 200
+    for (let i = 0; i < 40 && last !== 429; i++) last = (await fetch(`${api.url}/healthz`)).status
+    assert.equal(last, 429, 'the global limit holds too')
+  } finally {
+    await api.app.close()
+    await api.store.close()
+  }
+})
+
+test('a silent HTTP socket is closed after the idle timeout; a slow request after the headers timeout', async () => {
+  const api = await sealedApi({ idleTimeoutMs: 500, headersTimeoutMs: 500, requestTimeoutMs: 500 })
+  try {
+    const port = Number(new URL(api.url).port)
+    const silent = connectTcp(port, '127.0.0.1')
+    await once(silent, 'connect')
+    silent.resume()
+    const started = Date.now()
+    await once(silent, 'close')
+    assert.ok(Date.now() - started < 3000, 'closed within a few seconds')
+
+    const slow = connectTcp(port, '127.0.0.1')
+    await once(slow, 'connect')
+    slow.resume()
+    slow.write('GET /healthz HTTP/1.1\r\nHost: x\r\n') // and never the end of the headers
+    const slowStarted = Date.now()
+    await once(slow, 'close')
+    assert.ok(Date.now() - slowStarted < 3000)
+  } finally {
+    await api.app.close()
+    await api.store.close()
+  }
+})
