@@ -174,18 +174,26 @@ test('a swarm validates 200+ devnet transactions: honest agents score 100%, a li
     assert.ok(l3 !== undefined && (l3.fields.stateChanges?.compared ?? 0) >= 2 * 200, 'L3 state diffs scored')
     const board = (await get('/swarm/leaderboard')).body.leaderboard as unknown as { id: string }[]
     assert.equal(board.at(-1)?.id === 'liar-l3' || board.at(-2)?.id === 'liar-l3', true)
+    // Payout wallets are public (bundles and settlements name them); the session and refusals are the owner's.
     const publicView = await get('/swarm/agents/liar-l3')
-    assert.equal(publicView.body.payoutWallet, undefined)
+    assert.match(String(publicView.body.payoutWallet), /^0x[0-9a-f]{40}$/)
+    assert.equal(publicView.body.session, undefined)
+    assert.equal(publicView.body.rejections, undefined)
     const ownView = await get('/swarm/agents/liar-l3', {
       'x-apiary-agent-id': 'liar-l3',
       authorization: `Bearer ${deriveApiKey(SECRET, 'liar-l3')}`,
     })
-    assert.match(String(ownView.body.payoutWallet), /^0x[0-9a-f]{40}$/)
+    assert.equal(typeof ownView.body.session, 'number')
+    assert.ok(ownView.body.rejections !== undefined)
     assert.equal((await get('/swarm/agents/nobody')).status, 404)
     assert.equal((await get(`/swarm/tasks/${held[0]}`)).body.agentId, vanishing)
     assert.equal((await get('/readyz')).status, 200)
     const openapi = await get('/openapi.json')
     assert.ok('/swarm/shadow' in (openapi.body.paths as unknown as object))
+    // Every operation declares who may call it and what credentials add.
+    for (const [path, item] of Object.entries(openapi.body.paths as unknown as Record<string, object>))
+      for (const [method, op] of Object.entries(item as Record<string, { security?: unknown }>))
+        assert.ok(Array.isArray(op.security), `${method} ${path} declares its security`)
     const metrics = await (await fetch(`${http}/metrics`)).text()
     assert.match(metrics, /apiary_results_scored_total \d+/)
   } finally {

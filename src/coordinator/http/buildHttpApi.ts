@@ -77,7 +77,8 @@ const levelName = (level: number) => Level[level] ?? String(level)
 
 /**
  * The coordinator's JSON API (documented in /openapi.json) and Prometheus metrics. Read-only; agent-private
- * data (payout wallet, session, rejections, verdicts) needs that agent's own credentials.
+ * data (session, in-flight limit, rejections, per-field accuracy, verdicts) needs that agent's own
+ * credentials. Payout wallets are public: sealed bundles and settlement transactions name them.
  */
 export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
   const { store, hub, accuracy } = deps
@@ -182,6 +183,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
   }
   const agentView = (row: {
     id: string
+    payout_wallet: string
     level: number
     region: string
     agent_version: string
@@ -194,6 +196,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
       level: levelName(row.level),
       region: row.region,
       version: row.agent_version,
+      payoutWallet: row.payout_wallet,
       live: hub.connected().has(row.id),
       registeredAt: new Date(row.registered_at).toISOString(),
       lastSeenAt: new Date(row.last_seen_at).toISOString(),

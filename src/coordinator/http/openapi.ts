@@ -22,13 +22,13 @@ const notSealed = json(
   'The epoch is not sealed yet (EPOCH_NOT_SEALED)',
 )
 
-export const OPENAPI = {
+const DOCUMENT = {
   openapi: '3.1.0',
   info: {
     title: 'Apiary coordinator',
     version: '0.1.0',
     description:
-      "Read-only view of a coordinator: swarm status, agents, accuracy against chain truth, tasks, epochs and their sealed bundles (/v1); POST /v1/verify checks a job receipt. Agent-private fields are returned only with that agent's credentials (`x-apiary-agent-id` and `authorization: Bearer apiary_…`).",
+      "Read-only view of a coordinator: swarm status, agents, accuracy against chain truth, tasks, epochs and their sealed bundles (/v1); POST /v1/verify checks a job receipt. Every operation is public (`security: []`) except that some return more with an agent's own credentials (`x-apiary-agent-id` and `authorization: Bearer apiary_…`): its session, in-flight limit, refusals, per-field accuracy and verdicts. Payout wallets are public: sealed bundles and settlement transactions name them. Every client is rate-limited per IP (429 RATE_LIMITED); errors are `{code, message}` and a 500 carries only `requestId` (docs/security.md).",
   },
   components: {
     securitySchemes: {
@@ -154,7 +154,11 @@ export const OPENAPI = {
           scored: { type: 'integer' },
           matched: { type: 'integer' },
           accuracy: { type: ['number', 'null'] },
-          payoutWallet: { type: 'string', description: 'Own credentials only.' },
+          payoutWallet: {
+            type: 'string',
+            description:
+              'Public: every sealed bundle and every settlement transaction names it (docs/security.md).',
+          },
           session: { type: 'integer', description: 'Own credentials only.' },
           maxInFlight: { type: 'integer', description: 'Own credentials only.' },
           rejections: {
@@ -170,8 +174,21 @@ export const OPENAPI = {
     '/healthz': { get: { summary: 'Liveness', responses: { 200: json({ type: 'object' }) } } },
     '/readyz': {
       get: {
-        summary: 'Readiness: the store is open and the chain (or replay) is being followed',
-        responses: { 200: json({ type: 'object' }), 503: json({ type: 'object' }, 'Not ready') },
+        summary:
+          'Readiness: the store writes, the chain answers and the follower keeps up (or the replay is loaded); `reasons` says what is not',
+        responses: {
+          200: json({ type: 'object' }),
+          503: json(
+            {
+              type: 'object',
+              properties: {
+                ready: { type: 'boolean' },
+                reasons: { type: 'array', items: { type: 'string' } },
+              },
+            },
+            'Not ready',
+          ),
+        },
       },
     },
     '/metrics': {
@@ -189,7 +206,6 @@ export const OPENAPI = {
             type: 'object',
             properties: {
               chainId: { type: 'string' },
-              rpcUrl: { type: ['string', 'null'], description: 'Credentials redacted.' },
               chainHead: { type: ['integer', 'null'] },
               followedBlock: { type: ['integer', 'null'] },
               witnessSource: {
@@ -561,3 +577,20 @@ export const OPENAPI = {
     },
   },
 } as const
+
+type Operation = { security?: readonly unknown[] }
+/** The document with `security` on every operation: public (`[]`) unless it says otherwise. */
+export const OPENAPI = {
+  ...DOCUMENT,
+  paths: Object.fromEntries(
+    Object.entries(DOCUMENT.paths).map(([path, item]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(item as Record<string, Operation>).map(([method, op]) => [
+          method,
+          { security: [], ...op },
+        ]),
+      ),
+    ]),
+  ),
+}
