@@ -28,18 +28,31 @@ contract EpochRegistry is Ownable2Step, ReentrancyGuardTransient {
     event Claimed(uint64 indexed epoch, address indexed account, uint256 amount);
 
     error EpochNotIncreasing(uint64 epoch, uint64 lastEpoch);
+    error EpochTooFar(uint64 epoch, uint64 lastEpoch);
+    error RenounceDisabled();
     error EmptyCid();
     error NothingToClaim(uint64 epoch);
     error AlreadyClaimed(uint64 epoch, address account);
     error InvalidProof(uint64 epoch, address account, uint256 amount);
     error TransferFailed(address account, uint256 amount);
 
+    /// The largest step from one sealed epoch to the next: an owner cannot jump to the end of the range and
+    /// leave no epoch to seal after it.
+    uint64 public constant MAX_EPOCH_STEP = 1_000_000;
+
     constructor(address coordinator) Ownable(coordinator) {}
+
+    /// @notice Ownership can be transferred (in two steps), never renounced: a registry without a coordinator
+    /// could never seal again.
+    function renounceOwnership() public view override onlyOwner {
+        revert RenounceDisabled();
+    }
 
     /// @notice Seals `epoch` (greater than every sealed epoch) and deposits what its payout tree pays.
     function seal(uint64 epoch, bytes32 jobRoot, bytes32 payoutRoot, bytes calldata cid) external payable onlyOwner {
         uint64 next = _nextEpoch;
         if (epoch < next) revert EpochNotIncreasing(epoch, next - 1);
+        if (epoch - next >= MAX_EPOCH_STEP) revert EpochTooFar(epoch, next - 1);
         if (cid.length == 0) revert EmptyCid();
         _nextEpoch = epoch + 1;
         if (payoutRoot != bytes32(0)) payoutRootOf[epoch] = payoutRoot;

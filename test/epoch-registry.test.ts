@@ -171,6 +171,24 @@ test('EpochRegistry: wrong amounts, foreign proofs, unsealed epochs, old epochs 
   )
 })
 
+test('EpochRegistry: the owner cannot jump to the end of the epoch range nor renounce the registry', async () => {
+  const registry = await deploy()
+  const sealAt = (epoch: bigint) =>
+    revertName({
+      registry,
+      from: COORDINATOR,
+      functionName: 'seal',
+      args: [epoch, JOB_ROOT, `0x${'00'.repeat(32)}`, CID],
+    })
+  assert.equal(await sealAt(2n ** 64n - 2n), 'EpochTooFar')
+  assert.equal(await sealAt(1_000_001n), 'EpochTooFar')
+  assert.equal(await sealAt(1_000_000n), undefined, 'a step of up to 1,000,000 epochs is allowed')
+  assert.equal(
+    await revertName({ registry, from: COORDINATOR, functionName: 'renounceOwnership', args: [] }),
+    'RenounceDisabled',
+  )
+})
+
 test('EpochRegistry gas: seal is the same at 4 and 1,000 agents; claim with a 10-step proof; against the snapshot', {
   timeout: 120_000,
 }, async () => {

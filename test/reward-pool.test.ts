@@ -54,24 +54,109 @@ test('an epoch pays its own work: weights first, then the split; dust and plain 
   assert.equal(await read(pool, 'totalWeight'), 2n)
 })
 
-test('settlement refuses replays, left-out agents, deposits nobody can earn, and strangers', async () => {
+const chunk = (
+  pool: Hex,
+  epoch: bigint,
+  index: number,
+  total: bigint,
+  agents: Hex[],
+  weights: bigint[],
+  value = 0n,
+) =>
+  context.chain.send(COORDINATOR, {
+    address: pool,
+    abi,
+    functionName: 'settle',
+    args: [epoch, index, total, agents, weights],
+    value,
+  })
+
+test('settlement refuses replays, jumps to the end of the epoch range, deposits nobody can earn, and strangers', async () => {
   const pool = await deployPool()
   const [a, b] = [address(1), address(2)]
   await settle(pool, 5n, [a, b], [10n, 10n], 100n)
   await assert.rejects(settle(pool, 5n, [a, b], [10n, 10n], 100n), /EpochNotIncreasing/)
   await assert.rejects(settle(pool, 4n, [a, b], [10n, 10n], 100n), /EpochNotIncreasing/)
-  await assert.rejects(settle(pool, 6n, [a], [10n], 100n), /WeightsIncomplete/, 'b has weight: list it')
-  await assert.rejects(settle(pool, 6n, [a, a, b], [10n, 10n, 10n], 100n), /WeightsIncomplete/, 'duplicate')
+  await assert.rejects(settle(pool, 5n + 1_000_001n, [a], [1n], 1n), /EpochTooFar/, 'a bounded step')
+  await assert.rejects(settle(pool, 2n ** 64n - 2n, [a], [1n], 1n), /EpochTooFar/, 'not the end of the range')
   await assert.rejects(settle(pool, 6n, [a, b], [0n, 0n], 100n), /NoWeight/, 'a deposit nobody can earn')
   await assert.rejects(settle(pool, 6n, [a], [1n, 2n], 0n), /LengthMismatch/)
   await assert.rejects(
     context.chain.send(1, { address: pool, abi, functionName: 'depositAndSettle', args: [6n, [a], [1n]] }),
     /OwnableUnauthorizedAccount/,
   )
-  // Everyone leaving is allowed without a deposit; the pool then holds only what agents may claim.
-  await settle(pool, 6n, [a, b], [0n, 0n], 0n)
+  // An epoch without work is allowed without a deposit; the pool then holds only what agents may claim.
+  await settle(pool, 6n, [], [], 0n)
   assert.equal(await read(pool, 'totalWeight'), 0n)
   assert.equal(await balance(pool), 100n)
+})
+
+test('an epoch settled in chunks: in order, each once, the deposit with the first, the total declared once; weights past it are refused', async () => {
+  const pool = await deployPool()
+  const [a, b, c] = [address(1), address(2), address(3)]
+  await chunk(pool, 1n, 0, 4n, [a], [1n], 400n)
+  assert.deepEqual(await read(pool, 'settling'), [1n, 1, 1n, 4n])
+  assert.equal(await read(pool, 'lastEpoch'), 0n, 'not settled until the total is listed')
+  await assert.rejects(chunk(pool, 1n, 0, 4n, [a], [1n], 400n), /ChunkOutOfOrder/, 'chunk 0 again')
+  await assert.rejects(chunk(pool, 1n, 2, 4n, [b], [1n]), /ChunkOutOfOrder/, 'a chunk skipped')
+  await assert.rejects(chunk(pool, 2n, 0, 1n, [b], [1n], 1n), /ChunkOutOfOrder/, 'another epoch meanwhile')
+  await assert.rejects(chunk(pool, 1n, 1, 4n, [b], [1n], 1n), /ChunkMismatch/, 'only chunk 0 deposits')
+  await assert.rejects(chunk(pool, 1n, 1, 5n, [b], [1n]), /ChunkMismatch/, 'the total is fixed')
+  await assert.rejects(chunk(pool, 1n, 1, 4n, [b, c], [1n, 3n]), /WeightsExceedTotal/)
+  await chunk(pool, 1n, 1, 4n, [b], [1n])
+  await chunk(pool, 1n, 2, 4n, [c], [2n])
+  assert.equal(await read(pool, 'lastEpoch'), 1n)
+  assert.deepEqual(await read(pool, 'settling'), [0n, 0, 0n, 0n])
+  assert.deepEqual(await Promise.all([a, b, c].map((x) => read(pool, 'claimable', [x]))), [100n, 100n, 200n])
+  assert.equal(await read(pool, 'weightOf', [c]), 2n)
+  await settle(pool, 2n, [a], [1n], 0n)
+  assert.equal(await read(pool, 'weightOf', [c]), 0n, 'not listed in the last epoch: weight 0')
+  await assert.rejects(settle(pool, 3n, [a, b], [1n, 2n, 3n], 0n), /LengthMismatch/)
+})
+
+test('neither contract can lose its coordinator: renounceOwnership is disabled', async () => {
+  const pool = await deployPool()
+  await assert.rejects(
+    context.chain.send(COORDINATOR, { address: pool, abi, functionName: 'renounceOwnership' }),
+    /RenounceDisabled/,
+  )
+  assert.equal(await read(pool, 'coordinator'), context.chain.accounts[COORDINATOR]?.address)
+})
+
+test('a batch of claims survives recipients that burn all gas or return a megabyte: bounded gas, their credit stays', async () => {
+  const { Burner, Bomber } = compile(
+    'solc',
+    {
+      'Hostile.sol': `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+contract Burner { receive() external payable { while (true) {} } }
+contract Bomber { receive() external payable { assembly { return(0, 1000000) } } }`,
+    },
+    { evmVersion: 'prague' },
+  ) as Record<string, { abi: Abi; bytecode: Hex }>
+  assert.ok(Burner && Bomber)
+  const pool = await deployPool()
+  const burner = await context.chain.deploy(0, Burner)
+  const bomber = await context.chain.deploy(0, Bomber)
+  const agent = context.chain.accounts[4]?.address as Hex
+  await settle(pool, 1n, [burner, bomber, agent], [1n, 1n, 1n], 3000n)
+  const before = await balance(agent)
+  const batch = await context.chain.send(3, {
+    address: pool,
+    abi,
+    functionName: 'batchClaimFor',
+    args: [[burner, bomber, agent]],
+    gas: 1_000_000n,
+  })
+  assert.equal(batch.status, 'success')
+  assert.ok(batch.gasUsed < 250_000n, `the batch used ${batch.gasUsed} gas`)
+  assert.deepEqual(
+    batch.logs.map((log) => decodeEventLog({ abi, ...log }).eventName),
+    ['ClaimFailed', 'ClaimFailed', 'Claimed'],
+  )
+  assert.equal((await balance(agent)) - before, 1000n)
+  assert.equal(await read(pool, 'claimable', [burner]), 1000n)
+  assert.equal(await read(pool, 'claimable', [bomber]), 1000n)
 })
 
 test('claims pay the agent only, once; batches survive a refusing agent; re-entry finds nothing', async () => {

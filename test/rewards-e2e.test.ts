@@ -113,6 +113,12 @@ test('rewards end to end: a coordinator SIGKILLed while settling pays every epoc
 
     // Exactly one Settled event per settled epoch, and it is the transaction the coordinator recorded.
     const events = await client.getContractEvents({ address: pool, abi, eventName: 'Settled', fromBlock: 0n })
+    const credits = await client.getContractEvents({
+      address: pool,
+      abi,
+      eventName: 'Credited',
+      fromBlock: 0n,
+    })
     const byEpoch = new Map<number, string[]>()
     for (const e of events)
       byEpoch.set(Number(e.args.epoch), [...(byEpoch.get(Number(e.args.epoch)) ?? []), e.transactionHash])
@@ -123,7 +129,7 @@ test('rewards end to end: a coordinator SIGKILLed while settling pays every epoc
     for (const e of epochs) assert.deepEqual(byEpoch.get(e.epoch), [e.settlement?.txHash])
 
     // The HTTP views agree: the current epoch names the pool and the last settlement; an epoch's leaderboard
-    // adds up to what its Settled event credited.
+    // adds up to what its Settled event says was distributed.
     const current = (await (await fetch(`${api}/swarm/epoch`)).json()) as Record<string, unknown>
     assert.equal(current.pool, pool)
     assert.equal(current.hotWallet, hot)
@@ -140,18 +146,22 @@ test('rewards end to end: a coordinator SIGKILLed while settling pays every epoc
     const event = events.find((e) => Number(e.args.epoch) === newest.epoch)
     assert.equal(
       first.leaderboard.reduce((sum, row) => sum + BigInt(row.amountWei), 0n),
-      (event?.args.amounts ?? []).reduce((sum, a) => sum + a, 0n),
+      event?.args.distributed,
     )
 
     // What each wallet was credited per epoch, from the chain; the heartbeat amounts are exactly those.
     const credit = new Map<string, bigint>()
-    for (const e of events) {
+    for (const e of credits) {
       const {
         agents: wallets,
         amounts,
         epoch,
       } = e.args as { agents: Hex[]; amounts: bigint[]; epoch: bigint }
-      for (const [i, w] of wallets.entries()) credit.set(`${epoch}:${w.toLowerCase()}`, amounts[i] ?? 0n)
+      for (const [i, w] of wallets.entries())
+        credit.set(
+          `${epoch}:${w.toLowerCase()}`,
+          (credit.get(`${epoch}:${w.toLowerCase()}`) ?? 0n) + (amounts[i] ?? 0n),
+        )
     }
     const creditedTo = (wallet: Hex) =>
       [...credit].filter(([key]) => key.endsWith(wallet)).reduce((sum, [, amount]) => sum + amount, 0n)

@@ -18,10 +18,10 @@ test('100 agents × 3 epochs settled by the coordinator: gas per settlement agai
     const half: Work = Object.fromEntries(agents.slice(0, 50).map((id) => [id, { scored: 12, matched: 12 }]))
     s.close(all)
     s.close(all)
-    s.close(half) // the other 50 leave: listed with weight 0
+    s.close(half) // the other 50 leave: not listed at all
     assert.equal((await s.settle()).owed, 0)
     const gas: Record<string, number> = {}
-    const names = ['100 agents, all new', '100 agents, all known', '100 listed, 50 left']
+    const names = ['100 agents, all new', '100 agents, all known', '50 stay, 50 left (not listed)']
     for (const row of s.store.sqlite
       .prepare<[], { number: number; tx_hash: `0x${string}` }>(
         'SELECT number, tx_hash FROM epochs WHERE tx_hash IS NOT NULL ORDER BY number',

@@ -30,7 +30,7 @@ test('settlement: owed while the hot wallet is empty, then every epoch paid once
     assert.equal((await s.settle()).owed, 0, s.settler.status().lastError)
     assert.equal(s.settler.status().lastSettled?.epoch, 2)
     assert.equal(await s.read('lastEpoch'), 2n)
-    // Epoch 1: 50/50 of 0.9 ETH. Epoch 2: all 0.9 ETH to the first (the second listed with weight 0).
+    // Epoch 1: 50/50 of 0.9 ETH. Epoch 2: all 0.9 ETH to the first (the second is not listed).
     const [first, second] = [s.wallets.get('agent-0')?.address, s.wallets.get('agent-1')?.address]
     assert.equal(await s.read('claimable', [first]), (45n * ETH) / 100n + (9n * ETH) / 10n)
     assert.equal(await s.read('claimable', [second]), (45n * ETH) / 100n)

@@ -56,12 +56,15 @@ export function devnetClients(devnet: Devnet) {
 }
 
 /** Starts a devnet (automine, 8 accounts) before the file's tests and stops it after them. */
-export function useDevnet(): { devnet: Devnet; chain: ReturnType<typeof devnetClients> } {
+export function useDevnet({ hardfork }: { hardfork?: string } = {}): {
+  devnet: Devnet
+  chain: ReturnType<typeof devnetClients>
+} {
   const context = {} as { devnet: Devnet; chain: ReturnType<typeof devnetClients> }
   before(async () => {
     context.devnet = await startDevnet(
       { logger: createLogger({ level: 'silent' }) },
-      { port: 0, accounts: 8 },
+      { port: 0, accounts: 8, ...(hardfork === undefined ? {} : { hardfork }) },
     )
     context.chain = devnetClients(context.devnet)
   })

@@ -31,8 +31,11 @@ export async function rewardScenario(
     params = REWARD,
     hotWalletWei = 100n * 10n ** 18n,
     settlerRpcUrl,
+    fundAgents = true,
   }: {
     agents: string[]
+    /** Send every agent wallet 0.1 ETH for its claim's gas (skip it when nobody claims). */
+    fundAgents?: boolean
     params?: EpochRewardParameters
     hotWalletWei?: bigint
     /** The endpoint the settler uses (e.g. a proxy that fails on demand); the devnet by default. */
@@ -50,7 +53,10 @@ export async function rewardScenario(
   await sendFunds({
     rpcUrl: devnet.url,
     from: funder,
-    to: [...[...wallets.values()].map((w) => w.address), ...(hotWalletWei > 0n ? [hotWallet.address] : [])],
+    to: [
+      ...(fundAgents ? [...wallets.values()].map((w) => w.address) : []),
+      ...(hotWalletWei > 0n ? [hotWallet.address] : []),
+    ],
     amount: 10n ** 17n,
   })
   if (hotWalletWei > 10n ** 17n)
@@ -105,7 +111,7 @@ export async function rewardScenario(
       return closeEpoch(store, { params: closeParams, now: clock }).epoch
     },
     /** Ticks the settler until nothing is owed (or `maxTicks`). */
-    async settle(maxTicks = 30) {
+    async settle(maxTicks = 60) {
       for (let i = 0; i < maxTicks && settler.status().owed > 0; i++) {
         clock += 10
         await settler.tick()

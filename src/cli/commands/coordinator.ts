@@ -118,7 +118,7 @@ results, scores, epochs, settlements) is in DATADIR/coordinator.db; a restart re
 Epochs close every --epoch-seconds (or --epoch-blocks). Each agent's weight is its matched results × 1000
 (× the bonus multiplier at or above --bonus-accuracy-bps; 0 under --min-tasks); --epoch-reward minus the
 delegate's cut is split by weight. With --reward-pool and the hot wallet, every closed epoch is paid into the
-pool with depositAndSettle (one transaction per epoch, oldest first); while the hot wallet is short, the node
+pool (oldest first, in chunks of 400 wallets: one transaction for most epochs); while the hot wallet is short, the node
 is down or the base fee is above --max-fee-per-gas, epochs stay owed and are paid later, each exactly once.
 
 Every closed epoch is sealed into DATADIR/epochs/epoch-NNNNNN/ (SUMMARY.json, jobs.json, agents.json,

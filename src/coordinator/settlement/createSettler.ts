@@ -59,8 +59,15 @@ type EpochRow = {
 const abi = AgentRewardPool.abi
 
 /**
- * Pays closed epochs into the AgentRewardPool, oldest first, one transaction per epoch, so that each is
- * paid exactly once whatever fails:
+ * Agents per settlement transaction. A new agent costs about 25,000 gas (a fresh storage slot and its
+ * calldata), so a chunk stays near 10 M gas, under EIP-7825's 16,777,216-gas cap per transaction.
+ */
+export const SETTLEMENT_CHUNK_AGENTS = 400
+
+/**
+ * Pays closed epochs into the AgentRewardPool, oldest first, in chunks of at most SETTLEMENT_CHUNK_AGENTS
+ * agents (one transaction for most epochs; chunk 0 carries the deposit), so that each is paid exactly once
+ * whatever fails:
  * - the signed transaction is stored (`sending`) before it is broadcast, and re-broadcast as is until it is
  *   mined or its nonce is used by something else (then the epoch is owed again and signed anew);
  * - before sending, the pool's `lastEpoch` is read: an epoch the chain already has is recorded from its
@@ -97,9 +104,6 @@ export function createSettler({
     weights: sqlite.prepare<[number], { agent_id: string; wallet: string; weight: string }>(
       'SELECT agent_id, wallet, weight FROM epoch_agents WHERE epoch = ? ORDER BY agent_id',
     ),
-    previous: sqlite.prepare<[number], { number: number }>(
-      "SELECT number FROM epochs WHERE settlement = 'settled' AND number < ? ORDER BY number DESC LIMIT 1",
-    ),
     sending: sqlite.prepare(
       "UPDATE epochs SET settlement = 'sending', raw_tx = ?, tx_hash = ?, tx_nonce = ?, attempts = attempts + 1, last_error = NULL WHERE number = ?",
     ),
@@ -117,17 +121,13 @@ export function createSettler({
   let retryAt = 0
   let lastError: string | undefined
 
-  /** Wallet → weight of an epoch (agents sharing a wallet add up), with 0 for wallets the pool still weighs. */
+  /** Wallet → weight of an epoch (agents sharing a wallet add up); only wallets with weight. */
   const listing = (epoch: number) => {
     const weights = new Map<string, bigint>()
     for (const row of sql.weights.all(epoch)) {
       const w = BigInt(row.weight)
       if (w > 0n) weights.set(row.wallet, (weights.get(row.wallet) ?? 0n) + w)
     }
-    const before = sql.previous.get(epoch)
-    if (before !== undefined)
-      for (const row of sql.weights.all(before.number))
-        if (BigInt(row.weight) > 0n && !weights.has(row.wallet)) weights.set(row.wallet, 0n)
     return weights
   }
 
@@ -142,36 +142,46 @@ export function createSettler({
     logger.info({ epoch, tx: txHash, block: Number(block) }, 'epoch settled on-chain')
   }
 
-  const creditsOf = (args: { agents: readonly Hex[]; amounts: readonly bigint[] }) =>
-    new Map(args.agents.map((a, i) => [a.toLowerCase(), args.amounts[i] ?? 0n]))
-
-  /** The chain already has the epoch (a transaction we lost track of, or the retry of one): find it. */
+  /**
+   * The chain has settled the epoch (this coordinator's last chunk, a transaction it lost track of, or the
+   * retry of one): its credits are the sum of its `Credited` events, its transaction the `Settled` one's.
+   */
   const adopt = async (row: EpochRow) => {
-    const logs = await client.getContractEvents({
+    const range = {
       address: pool,
       abi,
-      eventName: 'Settled',
       args: { epoch: BigInt(row.number) },
       fromBlock: BigInt(row.end_block ?? 0),
       toBlock: 'latest',
-    })
-    const log = logs[0]
-    if (log === undefined)
+    } as const
+    const [settled] = await client.getContractEvents({ ...range, eventName: 'Settled' })
+    if (settled === undefined)
       throw new ApiaryError(
         'APIARY_SETTLEMENT_CONFLICT',
         `the pool ${pool} is past epoch ${row.number}, but has no Settled event for it: is another coordinator settling into it?`,
       )
-    record(row.number, log.transactionHash, log.blockNumber, creditsOf(log.args as never))
+    const credited = new Map<string, bigint>()
+    for (const log of await client.getContractEvents({ ...range, eventName: 'Credited' })) {
+      const { agents, amounts } = log.args as { agents: readonly Hex[]; amounts: readonly bigint[] }
+      agents.forEach((agent, i) => {
+        const key = agent.toLowerCase()
+        credited.set(key, (credited.get(key) ?? 0n) + (amounts[i] ?? 0n))
+      })
+    }
+    record(row.number, settled.transactionHash, settled.blockNumber, credited)
   }
 
-  const send = async (row: EpochRow) => {
+  /** Sends chunk `chunk` of the epoch's settlement: its slice of the listing, the deposit with chunk 0. */
+  const send = async (row: EpochRow, chunk: number) => {
     const weights = listing(row.number)
-    const agents = [...weights.keys()] as Hex[]
-    const value = BigInt(row.deposit_wei)
+    const total = [...weights.values()].reduce((a, b) => a + b, 0n)
+    const slice = [...weights].slice(chunk * SETTLEMENT_CHUNK_AGENTS, (chunk + 1) * SETTLEMENT_CHUNK_AGENTS)
+    const agents = slice.map(([wallet]) => wallet as Hex)
+    const value = chunk === 0 ? BigInt(row.deposit_wei) : 0n
     const data = encodeFunctionData({
       abi,
-      functionName: 'depositAndSettle',
-      args: [BigInt(row.number), agents, [...weights.values()]],
+      functionName: 'settle',
+      args: [BigInt(row.number), chunk, total, agents, slice.map(([, w]) => w)],
     })
     const { raw, hash, nonce } = await signNextTx(tx, {
       to: pool,
@@ -181,7 +191,7 @@ export function createSettler({
     })
     sql.sending.run(raw, hash, nonce, row.number) // write-ahead: a crash from here on re-broadcasts it
     logger.info(
-      { epoch: row.number, tx: hash, nonce, agents: agents.length, value: value.toString() },
+      { epoch: row.number, chunk, tx: hash, nonce, agents: agents.length, value: value.toString() },
       'settling an epoch',
     )
     await broadcastTx(client, raw)
@@ -195,8 +205,9 @@ export function createSettler({
       const { receipt } = sent
       if (receipt.status === 'success') {
         const [settled] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Settled' })
-        if (settled === undefined) throw new Error(`settlement ${hash} has no Settled event`)
-        record(row.number, hash, receipt.blockNumber, creditsOf(settled.args))
+        // The last chunk settles the epoch; after any other the next chunk is sent from the pool's progress.
+        if (settled !== undefined) await adopt(row)
+        else sql.owe.run(null, row.number)
       } else {
         sql.owe.run(`settlement ${hash} reverted`, row.number)
         throw new ApiaryError(
@@ -222,7 +233,19 @@ export function createSettler({
         const onChain = await client.readContract({ address: pool, abi, functionName: 'lastEpoch' })
         if (onChain >= BigInt(row.number)) await adopt(row)
         else if (row.settlement === 'sending') await follow(row)
-        else await send(row)
+        else {
+          const [epoch, nextChunk] = await client.readContract({
+            address: pool,
+            abi,
+            functionName: 'settling',
+          })
+          if (epoch !== 0n && epoch !== BigInt(row.number))
+            throw new ApiaryError(
+              'APIARY_SETTLEMENT_CONFLICT',
+              `the pool ${pool} is settling epoch ${epoch}, not ${row.number}: is another coordinator settling into it?`,
+            )
+          await send(row, epoch === 0n ? 0 : nextChunk)
+        }
       } catch (error) {
         ;({ message: lastError, retryAt } = postponeStep(error, {
           attempts: row.attempts,

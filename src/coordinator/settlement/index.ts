@@ -1,1 +1,7 @@
-export { createSettler, type Settler, type SettlerDependencies, type SettlerStatus } from './createSettler.ts'
+export {
+  createSettler,
+  SETTLEMENT_CHUNK_AGENTS,
+  type Settler,
+  type SettlerDependencies,
+  type SettlerStatus,
+} from './createSettler.ts'
