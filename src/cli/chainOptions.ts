@@ -108,12 +108,19 @@ export function messengerOptions(
     inboxPath,
     confirmations,
     fromBlock,
+    replyTo,
+    repliesPerSenderHour,
+    repliesPerDay,
   }: {
     mailbox: Hex
     privateKey: Hex
     inboxPath: string
     confirmations: number
     fromBlock?: bigint | undefined
+    /** Senders answered without being registered agents. */
+    replyTo?: readonly string[] | undefined
+    repliesPerSenderHour?: number | undefined
+    repliesPerDay?: number | undefined
   },
 ) {
   return {
@@ -126,6 +133,11 @@ export function messengerOptions(
     inboxPath,
     confirmations,
     fromBlock,
+    allowedSenders: replyTo,
+    replyLimits: {
+      ...(repliesPerSenderHour === undefined ? {} : { perSenderPerHour: repliesPerSenderHour }),
+      ...(repliesPerDay === undefined ? {} : { perDay: repliesPerDay }),
+    },
   }
 }
 
@@ -135,7 +147,21 @@ export const messengerSchema = {
   inbox: z.string().optional(),
   messageConfirmations: z.coerce.number().int().min(0).max(1000).default(1),
   messagesFromBlock: z.coerce.number().int().min(0).optional(),
+  replyTo: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').filter((a) => a !== ''))
+    .pipe(z.array(addressOption)),
+  repliesPerSenderHour: z.coerce.number().int().min(0).max(100_000).optional(),
+  repliesPerDay: z.coerce.number().int().min(0).max(1_000_000).optional(),
 }
+
+/** The reply options of the messenger from the resolved messenger flags. */
+export const replyOptionsFrom = (o: {
+  replyTo: readonly string[]
+  repliesPerSenderHour?: number | undefined
+  repliesPerDay?: number | undefined
+}) => ({ replyTo: o.replyTo, repliesPerSenderHour: o.repliesPerSenderHour, repliesPerDay: o.repliesPerDay })
 
 /** The messenger's SQLite file when --inbox is not given: one per wallet, in the working directory. */
 export function defaultInbox(address: string): string {

@@ -7,7 +7,7 @@ import {
   type PublicClient,
   parseEventLogs,
 } from 'viem'
-import { Mailbox } from '../../chain/contracts.generated.ts'
+import { AgentRegistry, Mailbox } from '../../chain/contracts.generated.ts'
 import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
 import type { Logger } from '../../internal/logger.ts'
 import {
@@ -19,6 +19,7 @@ import {
   readMessages,
 } from '../../messaging/index.ts'
 import { type Inbox, type InboxRow, openInbox } from './openInbox.ts'
+import { DEFAULT_REPLY_LIMITS, type ReplyLimits, replyPolicy } from './replyPolicy.ts'
 
 /** A message as a handler sees it. */
 export interface InboundMessage {
@@ -69,6 +70,10 @@ export interface MessengerOptions {
   fromBlock?: bigint | undefined
   /** Handlers by message type, over the built-in ones. */
   handlers?: Record<string, MessageHandler>
+  /** Senders that get replies without being registered agents (lower case). */
+  allowedSenders?: readonly string[] | undefined
+  /** Paid replies per sender an hour and in all a day (default 20 and 500). */
+  replyLimits?: Partial<ReplyLimits> | undefined
   now?: () => number
 }
 
@@ -81,6 +86,8 @@ export interface MessengerStatus {
   failed: number
   replied: number
   pending: number
+  /** Messages whose reply was withheld by the reply policy (this run). */
+  withheld: number
 }
 
 export interface Messenger {
@@ -114,6 +121,10 @@ export function createMessenger(options: MessengerOptions): Messenger {
   const inbox: Inbox = openInbox(options.inboxPath)
   const log = logger.child({ component: 'messenger', address: me })
   let registry: Address | undefined
+  const limits = { ...DEFAULT_REPLY_LIMITS, ...options.replyLimits }
+  const allowed = new Set((options.allowedSenders ?? []).map((a) => a.toLowerCase()))
+  const registeredSenders = new Set<string>()
+  let withheld = 0
   let stopped = false
   let wake: (() => void) | undefined
 
@@ -190,6 +201,24 @@ export function createMessenger(options: MessengerOptions): Messenger {
       return
     }
     if (replies.length === 0 && envelope.ack && envelope.type !== 'ack') replies = [{ type: 'ack' }]
+    if (replies.length > 0) {
+      const hourAgo = Date.now() - 3_600_000
+      const decision = replyPolicy(
+        { registered: await isRegistered(from), allowed: allowed.has(from.toLowerCase()) },
+        inbox.replyCounts({
+          txHash: row.tx_hash,
+          recipient: from,
+          hourAgo,
+          dayAgo: hourAgo - 23 * 3_600_000,
+        }),
+        limits,
+      )
+      if (!decision.ok) {
+        withheld++
+        log.info({ id: row.id, from, type: envelope.type, reason: decision.reason }, 'reply withheld')
+        replies = []
+      } else replies = replies.slice(0, 1)
+    }
     const encryptTo = encrypted ? await senderKey(from) : undefined
     const queued = replies.map((reply) => ({
       in_reply_to: row.id,
@@ -212,6 +241,20 @@ export function createMessenger(options: MessengerOptions): Messenger {
       { id: row.id, from, type: envelope.type, encrypted, replies: queued.map((r) => r.type) },
       'message handled',
     )
+  }
+
+  /** Whether `from` is a registered agent's wallet in the Mailbox's AgentRegistry (remembered once it is). */
+  async function isRegistered(from: Address) {
+    if (registeredSenders.has(from.toLowerCase())) return true
+    registry ??= await mailboxRegistry({ client, mailbox })
+    const id = await client.readContract({
+      address: registry,
+      abi: AgentRegistry.abi,
+      functionName: 'agentOf',
+      args: [from],
+    })
+    if (id !== 0n) registeredSenders.add(from.toLowerCase())
+    return id !== 0n
   }
 
   async function senderKey(from: Address) {
@@ -287,7 +330,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   })()
 
   return {
-    status: () => ({ address: me, cursor: inbox.cursor()?.block, ...inbox.counts() }),
+    status: () => ({ address: me, cursor: inbox.cursor()?.block, ...inbox.counts(), withheld }),
     async close() {
       stopped = true
       wake?.()

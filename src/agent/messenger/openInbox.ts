@@ -44,6 +44,12 @@ export interface Inbox {
   unsigned(seq: number): void
   sent(seq: number, messageId: string): void
   counts(): Record<'received' | 'handled' | 'rejected' | 'failed' | 'replied' | 'pending', number>
+  /** Replies queued so far: to messages of `txHash`, to `recipient` since `hourAgo`, to anyone since `dayAgo`. */
+  replyCounts(params: { txHash: string; recipient: string; hourAgo: number; dayAgo: number }): {
+    sameTransaction: number
+    senderLastHour: number
+    lastDay: number
+  }
   close(): void
 }
 
@@ -122,6 +128,22 @@ export function openInbox(path: string, now: () => number = Date.now): Inbox {
         )
         .all(),
     handled,
+    replyCounts({ txHash, recipient, hourAgo, dayAgo }) {
+      return db
+        .prepare<
+          [string, string, number, number],
+          { sameTransaction: number; senderLastHour: number; lastDay: number }
+        >(
+          `SELECT (SELECT COUNT(*) FROM outbox o JOIN inbox i ON i.id = o.in_reply_to WHERE i.tx_hash = ?) AS sameTransaction,
+           (SELECT COUNT(*) FROM outbox WHERE recipient = ? AND created_at >= ?) AS senderLastHour,
+           (SELECT COUNT(*) FROM outbox WHERE created_at >= ?) AS lastDay`,
+        )
+        .get(txHash, recipient, hourAgo, dayAgo) as {
+        sameTransaction: number
+        senderLastHour: number
+        lastDay: number
+      }
+    },
     rejected(id, txHash, { code, message }) {
       finish.run({
         id,

@@ -15,6 +15,7 @@ import {
   messengerOptions,
   messengerSchema,
   readSecretFile,
+  replyOptionsFrom,
 } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
@@ -92,6 +93,15 @@ export function registerAgent(
     )
     .option('--no-messenger', 'do not read messages even with --rpc and --mailbox')
     .option(
+      '--reply-to <addresses>',
+      'comma-separated senders that get replies without being registered agents (APIARY_REPLY_TO)',
+    )
+    .option(
+      '--replies-per-sender-hour <n>',
+      'paid replies to one sender in an hour (APIARY_REPLIES_PER_SENDER_HOUR; default 20)',
+    )
+    .option('--replies-per-day <n>', 'paid replies in all in a day (APIARY_REPLIES_PER_DAY; default 500)')
+    .option(
       '--fork <name>',
       'rules of the chain, for re-executing challenge tasks (APIARY_FORK; default prague)',
     )
@@ -159,6 +169,7 @@ Example:
                 confirmations: options.messageConfirmations,
                 fromBlock:
                   options.messagesFromBlock === undefined ? undefined : BigInt(options.messagesFromBlock),
+                ...replyOptionsFrom(options),
               })
             : undefined,
       })

@@ -9,6 +9,7 @@ import {
   loadPrivateKey,
   messengerOptions,
   messengerSchema,
+  replyOptionsFrom,
   signerSchema,
 } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
@@ -48,6 +49,15 @@ export function registerMessenger(
       '--messages-from-block <n>',
       'where to start the first time (APIARY_MESSAGES_FROM_BLOCK; default 10,000 blocks back)',
     )
+    .option(
+      '--reply-to <addresses>',
+      'comma-separated senders that get replies without being registered agents (APIARY_REPLY_TO)',
+    )
+    .option(
+      '--replies-per-sender-hour <n>',
+      'paid replies to one sender in an hour (APIARY_REPLIES_PER_SENDER_HOUR; default 20)',
+    )
+    .option('--replies-per-day <n>', 'paid replies in all in a day (APIARY_REPLIES_PER_DAY; default 500)')
     .addHelpText(
       'after',
       `
@@ -70,6 +80,7 @@ Example:
           inboxPath: options.inbox ?? defaultInbox(address),
           confirmations: options.messageConfirmations,
           fromBlock: options.messagesFromBlock === undefined ? undefined : BigInt(options.messagesFromBlock),
+          ...replyOptionsFrom(options),
         }),
       })
       common.shutdown.add(() => messenger.close())

@@ -264,6 +264,9 @@ Examples:
                   inboxPath: join(datadir, 'agents', `${agentId}.inbox.sqlite`),
                   confirmations: 1,
                   fromBlock: swarm.block,
+                  // DATADIR/you.key is not a registered agent: its pings are answered all the same.
+                  replyTo:
+                    devnetAccounts[7] === undefined ? [] : [privateKeyToAccount(devnetAccounts[7]).address],
                 }),
         })
         agents.push(agent)
