@@ -206,7 +206,13 @@ test('apiary coordinator and agent refuse bad options with exit 2 and a clear me
   assert.match(unreachable.stderr, /cannot reach the chain at http:\/\/127\.0\.0\.1:9/)
   const badCoordinator = apiary(['agent', '--coordinator', 'not an address', '--agent-id', 'a'])
   assert.equal(badCoordinator.code, 2)
-  assert.match(badCoordinator.stderr, /invalid option coordinator/)
+  assert.match(badCoordinator.stderr, /invalid --coordinator: host:port/)
+  const noAgentId = apiary(['agent', '--coordinator', '127.0.0.1:1'])
+  assert.equal(noAgentId.code, 2)
+  assert.match(
+    noAgentId.stderr,
+    /^error: --agent-id is required \[APIARY_MISSING_OPTION\]\nhint: give --agent-id, set APIARY_AGENT_ID/,
+  )
   const help = apiary(['up', '--help'])
   assert.equal(help.code, 0)
   assert.match(help.stdout, /--agents <n>/)

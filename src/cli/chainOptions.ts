@@ -34,6 +34,14 @@ export const addressOption = z
   .transform((text) => text.toLowerCase() as Hex)
 
 /** A file's content without its final line break; a clear error when it cannot be read. */
+/** The master secret from --master-secret-file or --master-secret (the file wins); undefined when neither. */
+export function masterSecretFrom(o: {
+  masterSecret?: string | undefined
+  masterSecretFile?: string | undefined
+}) {
+  return o.masterSecretFile === undefined ? o.masterSecret : readSecretFile(o.masterSecretFile)
+}
+
 export function readSecretFile(path: string): string {
   try {
     return readFileSync(path, 'utf8').replace(/\r?\n$/, '')

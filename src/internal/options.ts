@@ -43,14 +43,23 @@ export function resolveOptions<Schema extends z.ZodObject>(
   if (parsed.success) return parsed.data
   const issue = parsed.error.issues[0]
   const key = String(issue?.path[0] ?? '')
-  throw new ApiaryError('APIARY_INVALID_OPTION', `invalid option ${key}: ${issue?.message ?? 'invalid'}`, {
+  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+  const details = { option: key, flag, env: envName(key) }
+  // A required option nobody gave: say which flag, not what the validator expected.
+  if (merged[key] === undefined && issue?.code === 'invalid_type' && issue.path.length === 1)
+    throw new ApiaryError(
+      'APIARY_MISSING_OPTION',
+      /^Invalid input/.test(issue.message) ? `${flag} is required` : issue.message,
+      {
+        usage: true,
+        details,
+        hints: [`give ${flag}, set ${envName(key)}, or put "${key}" in the config file`],
+      },
+    )
+  throw new ApiaryError('APIARY_INVALID_OPTION', `invalid ${flag}: ${issue?.message ?? 'invalid'}`, {
     usage: true,
-    details: {
-      option: key,
-      flag: `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-      env: envName(key),
-    },
-    hints: [`check the value given by the flag, by ${envName(key)} or in the config file`],
+    details,
+    hints: [`check the value given by ${flag}, by ${envName(key)} or in the config file`],
   })
 }
 

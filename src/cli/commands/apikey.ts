@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs'
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
 import { deriveApiKey } from '../../coordinator/identity/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
+import { masterSecretFrom } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const schema = z.object({
@@ -28,11 +28,10 @@ export function registerApikey(
       '--master-secret-file <file>',
       'read the master secret from a file, trailing newline ignored (APIARY_MASTER_SECRET_FILE)',
     )
-    .addHelpText('after', '\nExample:\n  APIARY_MASTER_SECRET=$(cat secret) apiary apikey --agent-id agent-7')
+    .addHelpText('after', '\nExample:\n  apiary apikey --master-secret-file secret --agent-id agent-7')
     .action((flags) => {
       const options = resolveOptions(schema, { flags, configFile: context.configFile() })
-      const secret =
-        options.masterSecretFile === undefined ? options.masterSecret : readSecret(options.masterSecretFile)
+      const secret = masterSecretFrom(options)
       if (secret === undefined) {
         throw new ApiaryError('APIARY_MASTER_SECRET_MISSING', 'no master secret given', {
           usage: true,
@@ -41,12 +40,4 @@ export function registerApikey(
       }
       process.stdout.write(`${deriveApiKey(secret, options.agentId)}\n`)
     })
-}
-
-function readSecret(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '')
-  } catch (cause) {
-    throw new ApiaryError('APIARY_MASTER_SECRET_UNREADABLE', `cannot read ${path}`, { usage: true, cause })
-  }
 }

@@ -5,7 +5,7 @@ import { createCoordinator } from '../../coordinator/index.ts'
 import { ensureWritableDir } from '../../internal/ensureWritableDir.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
-import { addressOption, loadSigner } from '../chainOptions.ts'
+import { addressOption, loadSigner, masterSecretFrom } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 import {
   DEFAULT_MAX_FEE_PER_GAS,
@@ -24,11 +24,8 @@ export const coordinatorSchema = z.object({
   grpcPort: z.coerce.number().int().min(0).max(65535).default(14689),
   httpPort: z.coerce.number().int().min(0).max(65535).default(14690),
   datadir: z.string().default('.apiary/coordinator'),
-  masterSecret: z
-    .string({ error: 'a master secret is required: --master-secret or APIARY_MASTER_SECRET' })
-    .refine((s) => Buffer.byteLength(s) >= MIN_MASTER_SECRET_BYTES, {
-      error: `the master secret must be at least ${MIN_MASTER_SECRET_BYTES} bytes`,
-    }),
+  masterSecret: z.string().optional(),
+  masterSecretFile: z.string().optional(),
   fork: z.string().default('prague'),
   confirmations: z.coerce.number().int().min(0).max(1000).default(2),
   pollMs: z.coerce.number().int().min(50).max(60_000).default(500),
@@ -68,7 +65,14 @@ export function registerCoordinator(
     .option('--http-port <port>', 'HTTP API port, 0 for any (APIARY_HTTP_PORT; default 14690)')
     .option('--host <address>', 'address to bind (APIARY_HOST; default 127.0.0.1)')
     .option('--datadir <dir>', 'where coordinator.db lives (APIARY_DATADIR; default .apiary/coordinator)')
-    .option('--master-secret <secret>', 'derives every agent API key; ≥ 16 bytes (APIARY_MASTER_SECRET)')
+    .option(
+      '--master-secret-file <file>',
+      'file holding the secret that derives every agent API key; ≥ 16 bytes (APIARY_MASTER_SECRET_FILE)',
+    )
+    .option(
+      '--master-secret <secret>',
+      'the secret itself (APIARY_MASTER_SECRET); prefer the file: a command line is visible to ps',
+    )
     .option('--fork <name>', 'rules of the followed chain (APIARY_FORK; default prague)')
     .option(
       '--confirmations <n>',
@@ -127,16 +131,34 @@ anchored on-chain. With --settlement merkle the seal deposits the epoch's payout
 weight, readiness pool by uptime) and agents claim them: apiary claim --epoch N. See docs/epochs.md.
 
 Examples:
-  apiary coordinator --rpc http://127.0.0.1:8545 --master-secret "$SECRET"
-  apiary coordinator --rpc http://127.0.0.1:8545 --master-secret "$SECRET" --epoch-reward 0.5ether \\
+  apiary coordinator --rpc http://127.0.0.1:8545 --master-secret-file secret
+  apiary coordinator --rpc http://127.0.0.1:8545 --master-secret-file secret --epoch-reward 0.5ether \\
     --reward-pool 0x… --hot-wallet-keystore hot.json --hot-wallet-password-file hot.pass
-  apiary coordinator --rpc http://127.0.0.1:8545 --master-secret "$SECRET" --epoch-reward 0.5ether \\
+  apiary coordinator --rpc http://127.0.0.1:8545 --master-secret-file secret --epoch-reward 0.5ether \\
     --settlement merkle --epoch-registry 0x… --hot-wallet-keystore hot.json --hot-wallet-password-file hot.pass
-  apiary coordinator --replay ../shared/fixtures/evm/prestate --master-secret "$SECRET" --datadir /tmp/replay`,
+  apiary coordinator --replay ../shared/fixtures/evm/prestate --master-secret-file secret --datadir /tmp/replay`,
     )
     .action(async (flags) => {
       const options = resolveOptions(coordinatorSchema, { flags, configFile: context.configFile() })
-      ensureWritableDir(options.datadir)
+      const masterSecret = masterSecretFrom(options)
+      if (masterSecret === undefined)
+        throw new ApiaryError(
+          'APIARY_MISSING_OPTION',
+          'a master secret is required: --master-secret-file, or APIARY_MASTER_SECRET',
+          { usage: true },
+        )
+      if (Buffer.byteLength(masterSecret) < MIN_MASTER_SECRET_BYTES)
+        throw new ApiaryError(
+          'APIARY_INVALID_OPTION',
+          `the master secret must be at least ${MIN_MASTER_SECRET_BYTES} bytes`,
+          { usage: true },
+        )
+      if (options.rpc === undefined && options.replay === undefined)
+        throw new ApiaryError(
+          'APIARY_COORDINATOR_NO_SOURCE',
+          'give --rpc URL (a chain to follow) or --replay DIR',
+          { usage: true },
+        )
       const common = context.common()
       const {
         rpc,
@@ -147,6 +169,7 @@ Examples:
         maxFeePerGas,
         swarmChallenge,
         challengesFromBlock,
+        masterSecretFile: _file,
         ...rest
       } = options
       const paid = options.settlement === 'merkle' ? options.epochRegistry : rewardPool
@@ -170,6 +193,7 @@ Examples:
         hotWalletKeystore === undefined
           ? undefined
           : await loadSigner({ keystore: hotWalletKeystore, passwordFile: hotWalletPasswordFile })
+      ensureWritableDir(options.datadir)
       const rewards = {
         ...rewardOptionsFrom(options),
         settlement:
@@ -180,6 +204,7 @@ Examples:
       }
       const coordinator = await createCoordinator({
         ...rest,
+        masterSecret,
         rpcUrl: rpc,
         revoked: revoke,
         logger: common.logger,
