@@ -42,6 +42,11 @@ export interface AgentOptions {
   onAck?: (ack: { coordinator: string; taskId: string; accepted: boolean; rejectCode: string }) => void
   /** Test harness only: rewrites each result before it is sent (e.g. to play a lying agent). */
   tamper?: (result: TaskResult) => TaskResult
+  /**
+   * Called when a coordinator refuses the agent's credentials (UNAUTHENTICATED, PERMISSION_DENIED): that
+   * is not retried, the worker for that coordinator stops.
+   */
+  onRefused?: (refusal: { coordinator: string; code: string; message: string }) => void
 }
 
 export interface AgentStatus {
@@ -53,6 +58,8 @@ export interface AgentStatus {
     accepted: number
     /** The latest payout the coordinator reported (Heartbeat), if any. */
     lastPayout: AgentPayout | undefined
+    /** Why the coordinator refused the agent for good (wrong key, revoked), if it did. */
+    refused: string | undefined
   }[]
   challenges: ChallengeResponderStatus | undefined
   messenger: MessengerStatus | undefined
@@ -125,6 +132,7 @@ function startWorker(
     completed: 0,
     accepted: 0,
     lastPayout: undefined as AgentPayout | undefined,
+    refused: undefined as string | undefined,
   }
   let draining = false
   const stopped = new AbortController()
@@ -249,6 +257,13 @@ function startWorker(
       } catch (error) {
         if (stopped.signal.aborted) break
         const code = error instanceof ConnectError ? Code[error.code] : undefined
+        if (error instanceof ConnectError && REFUSALS.has(error.code)) {
+          // A wrong key or a revoked agent does not get better by retrying.
+          state.refused = `${code}: ${error.rawMessage}`
+          logger.error({ code, message: error.rawMessage }, 'the coordinator refused this agent')
+          options.onRefused?.({ coordinator: url, code: code ?? '', message: error.rawMessage })
+          break
+        }
         logger.warn({ code, message: (error as Error).message }, 'disconnected from the coordinator')
       }
       if (Date.now() - started > 10_000) failures = 0
@@ -260,15 +275,21 @@ function startWorker(
     status: () => ({ url, ...state }),
     async close(graceMs: number) {
       draining = true
-      const grace = sleep(graceMs)
+      // The grace period ends early once the work in flight is done (its timer must not hold the process).
+      const over = new AbortController()
+      const grace = sleep(graceMs, over.signal)
       await Promise.race([Promise.all(running), grace])
       if (flushTimer !== undefined) clearTimeout(flushTimer)
       await Promise.race([flush(), grace])
+      over.abort()
       stopped.abort('shutdown')
       await loop
     },
   }
 }
+
+/** Answers that mean "not you": not retried. */
+const REFUSALS = new Set([Code.Unauthenticated, Code.PermissionDenied])
 
 /** Exponential backoff with full jitter: 250 ms doubling up to 30 s. */
 function backoff(attempt: number) {

@@ -4,7 +4,7 @@ import type { Command } from '@commander-js/extra-typings'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { createAgent } from '../../agent/index.ts'
-import { connectChain, readKeystore } from '../../chain/index.ts'
+import { connectChain } from '../../chain/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
@@ -12,12 +12,14 @@ import {
   addressOption,
   challengeResponderOptions,
   defaultInbox,
+  loadPrivateKey,
   messengerOptions,
   messengerSchema,
-  readSecretFile,
   replyOptionsFrom,
+  signerSchema,
 } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
+import { createStatusLine, eth } from '../statusLine.ts'
 
 const list = z.string().transform((s) =>
   s
@@ -30,8 +32,7 @@ const schema = z.object({
   coordinator: list.pipe(z.array(z.string().regex(/^[^\s/]+:\d+$/, 'host:port')).min(1)),
   agentId: z.string(),
   apiKey: list,
-  keystore: z.string(),
-  passwordFile: z.string(),
+  ...signerSchema,
   level: z.enum(['L1', 'L2', 'L3']).default('L3'),
   region: z.string().max(32).default(''),
   tls: booleanOption.default(false),
@@ -58,6 +59,10 @@ export function registerAgent(
     .option('--api-key <key,...>', 'API key per coordinator, in the same order (APIARY_API_KEY)')
     .option('--keystore <file>', 'payout wallet, a v3 keystore from apiary keygen (APIARY_KEYSTORE)')
     .option('--password-file <file>', 'password of the keystore (APIARY_PASSWORD_FILE)')
+    .option(
+      '--private-key-file <file>',
+      'or: a file holding the payout wallet as a 0x hex private key (APIARY_PRIVATE_KEY_FILE)',
+    )
     .option(
       '--level <L1|L2|L3>',
       'what to validate: L1 envelope, L2 + state checks, L3 + execution (APIARY_LEVEL; default L3)',
@@ -131,15 +136,28 @@ Example:
           },
         )
       const common = context.common()
-      const { privateKey } = await readKeystore({
-        path: options.keystore,
-        password: readSecretFile(options.passwordFile),
-      })
+      const privateKey = await loadPrivateKey(options)
       const connected =
         options.rpc === undefined ? undefined : { ...(await connectChain(options.rpc)), rpcUrl: options.rpc }
       const level = { L1: Level.L1, L2: Level.L2, L3: Level.L3 }[options.level]
       const scheme = options.tls ? 'https' : 'http'
+      // A coordinator that refuses the key is not retried; when all of them do, the agent stops with an error.
+      let refusal: ApiaryError | undefined
+      let refusals = 0
       const agent = createAgent({
+        onRefused: ({ coordinator, code, message }) => {
+          if (++refusals < options.coordinator.length) return
+          refusal = new ApiaryError(
+            'APIARY_AGENT_REFUSED',
+            `${coordinator} refused agent ${options.agentId}: ${message} (${code})`,
+            {
+              hints: [
+                "check --agent-id and --api-key: the key must be the one `apiary apikey` prints for this id with the coordinator's master secret",
+              ],
+            },
+          )
+          void common.shutdown.close()
+        },
         logger: common.logger,
         agentId: options.agentId,
         coordinators: options.coordinator.map((hostPort, i) => ({
@@ -173,13 +191,41 @@ Example:
               })
             : undefined,
       })
-      common.shutdown.add(() => agent.close())
+      common.shutdown.add(() => agent.close({ graceMs: 3000 }))
       process.stdout.write(
         `agent ${options.agentId} (${options.level}) → ${options.coordinator.join(', ')}; Ctrl-C stops it.\n`,
       )
+      const status = createStatusLine(process.stdout)
+      const started = Date.now()
+      const render = () => {
+        const s = agent.status()
+        const live = s.coordinators.filter((c) => c.connected).length
+        const payout = s.coordinators.find((c) => c.lastPayout !== undefined)?.lastPayout
+        status.draw([
+          `[${Math.round((Date.now() - started) / 1000)}s]`,
+          `connected ${live}/${s.coordinators.length}`,
+          `done ${s.coordinators.reduce((n, c) => n + c.completed, 0)}`,
+          `accepted ${s.coordinators.reduce((n, c) => n + c.accepted, 0)}`,
+          ...(payout === undefined ? [] : [`paid epoch ${payout.epoch}: ${eth(payout.amountWei)}`]),
+          ...(s.challenges === undefined
+            ? []
+            : [
+                `challenges ${[...s.challenges.challenges.values()].filter((c) => c === 'revealed').length} revealed`,
+              ]),
+          ...(s.messenger === undefined ? [] : [`messages ${s.messenger.handled}`]),
+        ])
+      }
+      if (status.tty) {
+        const ticker = setInterval(render, 1000)
+        common.shutdown.add(() => {
+          clearInterval(ticker)
+          process.stdout.write('\n')
+        })
+      }
       await new Promise<void>((stopped) =>
         common.shutdown.signal.addEventListener('abort', () => stopped(), { once: true }),
       )
       await common.shutdown.close()
+      if (refusal !== undefined) throw refusal
     })
 }
