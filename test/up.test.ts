@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { privateKeyToAccount } from 'viem/accounts'
-import { runApiary, startApiary, stopProcess } from './_harness/cli.ts'
+import { runApiary, runShell, startApiary, stopProcess } from './_harness/cli.ts'
 import { freePort, waitFor } from './_harness/swarm.ts'
 
 test('apiary up settles every epoch on the embedded devnet, its agents claim with apiary claim, a sealed epoch and its receipts verify with only the CLI against the devnet anchor, and its registered agents pass its swarm challenges', {
@@ -25,7 +26,8 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
     { ready: 'Ctrl-C stops everything.' },
   )
   try {
-    const claimLine = /claim: apiary claim (.+)/.exec(up.output())?.[1]
+    // Every command up prints is pasted as it is, through a shell, from another directory.
+    const claimLine = /claim: (\S+ \S+ claim .+)/.exec(up.output())?.[1]
     assert.ok(claimLine !== undefined, up.output())
     const rewards = async () =>
       (await (await fetch(`${api}/api/rewards?agent=agent-1-L3`)).json()) as {
@@ -41,24 +43,25 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       120_000,
     )
     const settled = BigInt((await rewards()).totals.settledWei)
-    const claim = await runApiary(['claim', ...claimLine.split(' '), '--json'])
+    const claim = await runShell(`${claimLine} --json`)
     assert.equal(claim.code, 0, claim.stderr)
     const claimed = BigInt(JSON.parse(claim.stdout).claimedWei)
     assert.ok(claimed >= settled, `claimed ${claimed} < settled ${settled}`)
     // A sealed, anchored epoch checked with only the CLI, as up prints it; one of its job receipts too.
     await waitFor(
       'the line to check a sealed epoch',
-      () => /check it with only the CLI:\n {2}apiary /.test(up.output()),
+      () => /check it with only the CLI:\n {2}\S+ \S+ epoch export /.test(up.output()),
       60_000,
     )
-    const [exportLine, verifyLine] = (
-      /check it with only the CLI:\n {2}apiary (.+)\n/.exec(up.output())?.[1] ?? ''
-    ).split(' && apiary ')
-    const exported = await runApiary((exportLine as string).split(' '))
-    assert.equal(exported.code, 0, exported.stdout + exported.stderr)
-    const verified = await runApiary([...(verifyLine as string).split(' '), '--json'])
+    const checkLine = /check it with only the CLI:\n {2}(.+)\n/.exec(up.output())?.[1] ?? ''
+    const verifyLine = checkLine.split(' && ')[1] as string
+    const verified = await runShell(`${checkLine} --json`)
     assert.equal(verified.code, 0, verified.stdout + verified.stderr)
-    const report = JSON.parse(verified.stdout) as { epoch: number; checks: { id: string; ok: boolean }[] }
+    // The export prints a line, then verify its JSON report.
+    const report = JSON.parse(verified.stdout.slice(verified.stdout.indexOf('{'))) as {
+      epoch: number
+      checks: { id: string; ok: boolean }[]
+    }
     assert.ok(
       report.checks.some((c) => c.id === 'anchor' && c.ok),
       verified.stdout,
@@ -80,8 +83,8 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       () => /challenge \d+ finalized; read it from the chain:\n/.test(up.output()),
       90_000,
     )
-    const statusLine = /read it from the chain:\n {2}apiary (.+)\n/.exec(up.output())?.[1] as string
-    const status = await runApiary([...statusLine.split(' '), '--json'])
+    const statusLine = /read it from the chain:\n {2}(.+)\n/.exec(up.output())?.[1] as string
+    const status = await runShell(`${statusLine} --json`)
     assert.equal(status.code, 0, status.stdout + status.stderr)
     const challenge = JSON.parse(status.stdout) as {
       id: string
@@ -107,9 +110,9 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
     assert.match(up.output(), /challenge #\d+ \w+ \(last score \d+%/)
 
     // Messaging: the ping printed at start, answered by the agent's messenger; then the chain query API.
-    const pingLine = /\n {13}apiary (message send .+)\n/.exec(up.output())?.[1] as string
+    const pingLine = /\n {13}(\S+ \S+ message send .+)\n/.exec(up.output())?.[1] as string
     assert.ok(pingLine !== undefined, up.output())
-    const ping = await runApiary([...pingLine.split(' '), '--json'])
+    const ping = await runShell(`${pingLine} --json`)
     assert.equal(ping.code, 0, ping.stdout + ping.stderr)
     const sent = JSON.parse(ping.stdout) as {
       id: string
@@ -144,6 +147,22 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
     assert.ok(block.blocks[0]?.transactions.some((t) => t.hash === sent.txHash))
     assert.equal((await fetch(`${api}/v1/blocks?from=0&to=1000`)).status, 400)
     assert.equal((await fetch(`${api}/v1/transactions?address=nope`)).status, 400)
+    // Your own agent joins with the printed line (its key derived from DATADIR/master-secret) and works.
+    const joinLine = /join .*\n {13}(.+ agent .+)\n/.exec(up.output())?.[1] as string
+    assert.ok(joinLine !== undefined, up.output())
+    const joined = spawn('bash', ['-c', `exec ${joinLine}`], { cwd: tmpdir(), stdio: 'ignore' })
+    try {
+      await waitFor(
+        'my-agent answering tasks',
+        async () => {
+          const agent = (await (await fetch(`${api}/swarm/agents/my-agent`)).json()) as { live?: boolean }
+          return agent.live === true
+        },
+        30_000,
+      )
+    } finally {
+      joined.kill('SIGINT')
+    }
     await waitFor(
       'a status line with the last settlement',
       () =>
@@ -156,4 +175,27 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
     await stopProcess(up, 'SIGINT')
   }
   assert.equal(up.exitCode, 0, up.output().slice(-2000))
+})
+
+test('apiary up without --datadir says its state is temporary and removes it when it stops', {
+  timeout: 120_000,
+}, async () => {
+  const up = await startApiary(
+    ['up', '--agents', '1', '--http-port', '0', '--grpc-port', '0', '--tps', '2'],
+    { ready: 'Ctrl-C stops everything.' },
+  )
+  let datadir: string | undefined
+  try {
+    datadir = /datadir {6}(\S+) {2}\(temporary: removed when up stops/.exec(up.output())?.[1]
+    assert.ok(datadir !== undefined && existsSync(join(datadir, 'master-secret')), up.output())
+    assert.match(
+      up.output(),
+      /\[\d+s\] {2}starting the embedded devnet…/,
+      'the first seconds say what is starting',
+    )
+  } finally {
+    await stopProcess(up, 'SIGINT')
+  }
+  assert.equal(up.exitCode, 0, up.output().slice(-2000))
+  assert.equal(existsSync(datadir), false, `${datadir} was removed`)
 })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from '@commander-js/extra-typings'
@@ -39,6 +39,8 @@ import {
   sealingOptionsFrom,
   sealingShape,
 } from '../rewardFlags.ts'
+import { selfCommand } from '../selfCommand.ts'
+import { createStatusLine } from '../statusLine.ts'
 
 const schema = z.object({
   agents: z.coerce.number().int().min(1).max(64).default(4),
@@ -122,11 +124,17 @@ Examples:
       const { logger, shutdown } = common
       const out = process.stdout
       const started = Date.now()
+      const cli = selfCommand()
+      const status = createStatusLine(out)
+      /** What is starting, on one line that the next replaces (so the first seconds are not silent). */
+      const step = (what: string) =>
+        status.draw([`[${Math.round((Date.now() - started) / 1000)}s]`, `${what}…`])
 
       let rpcUrl = options.rpc
       let devnetAccounts: `0x${string}`[] = []
       let chainId = 0
       if (rpcUrl === undefined) {
+        step('starting the embedded devnet')
         const devnet = await startDevnet({ logger }, { port: 0, blockTime: options.blockTime })
         shutdown.add(() => devnet.close())
         rpcUrl = devnet.url
@@ -134,8 +142,13 @@ Examples:
         devnetAccounts = devnet.accounts.map((a) => a.privateKey)
       }
       const masterSecret = randomBytes(24).toString('hex')
+      // Without --datadir the state is temporary: removed when up stops (registered last, so it runs last).
+      const temporary = options.datadir === undefined
       const datadir = options.datadir ?? mkdtempSync(join(tmpdir(), 'apiary-up-'))
+      if (temporary) shutdown.add(() => rmSync(datadir, { recursive: true, force: true }))
       mkdirSync(join(datadir, 'agents'), { recursive: true })
+      // The master secret, so that you can derive a key and join your own agent (apiary apikey).
+      writeFileSync(join(datadir, 'master-secret'), `${masterSecret}\n`, { mode: 0o600 })
       const agentIds = Array.from(
         { length: options.agents },
         (_, i) => `agent-${i + 1}-${Level[MIX[i % MIX.length] as Level]}`,
@@ -152,6 +165,7 @@ Examples:
       let connected: ConnectedChain | undefined
       const devFunder = devnetAccounts[8]
       if (devFunder !== undefined) {
+        step('deploying the reward pool, the epoch registry and the swarm contracts')
         const funder = privateKeyToAccount(devFunder)
         const hotWallet = privateKeyToAccount(generatePrivateKey())
         const owner = { rpcUrl, deployer: funder, coordinator: hotWallet.address }
@@ -168,6 +182,7 @@ Examples:
         const { chain, client } = connected
         const registryAddress = swarm.registry
         // Each agent registers and publishes its messaging key, so that others can encrypt to it.
+        step(`registering ${agentKeys.length} agents`)
         await Promise.all(
           agentKeys.map(async (key, i) => {
             const account = privateKeyToAccount(key)
@@ -204,6 +219,7 @@ Examples:
           { datadir, hotWallet: settlement?.hotWallet },
         ),
       }
+      step('starting the coordinator')
       const coordinator: Coordinator = await createCoordinator({
         logger,
         datadir,
@@ -235,6 +251,7 @@ Examples:
       })
       shutdown.add(() => coordinator.close())
 
+      step(`starting ${options.agents} agents`)
       const agents: Agent[] = []
       for (let i = 0; i < options.agents; i++) {
         const level = MIX[i % MIX.length] as Level
@@ -273,30 +290,32 @@ Examples:
       }
       shutdown.add(() => Promise.all(agents.map((a) => a.close({ graceMs: 3000 }))).then(() => {}))
 
-      out.write(
+      const grpcHostPort = coordinator.grpcUrl.replace(/^http:\/\//, '')
+      status.say(
         [
           `chain        ${redactUrl(rpcUrl)}${options.rpc === undefined ? `  (embedded devnet, chain id ${chainId}, block every ${options.blockTime} s)` : ''}`,
           `coordinator  grpc ${coordinator.grpcUrl}  http ${coordinator.httpUrl}`,
           `             ${coordinator.httpUrl}/swarm/status  ${coordinator.httpUrl}/swarm/shadow  ${coordinator.httpUrl}/metrics`,
           `agents       ${options.agents} (${Array.from({ length: options.agents }, (_, i) => Level[MIX[i % MIX.length] as Level]).join(', ')})`,
-          `datadir      ${datadir}  (agent payout keys in ${join(datadir, 'agents')})`,
+          `datadir      ${datadir}  (${temporary ? 'temporary: removed when up stops; --datadir keeps it' : 'kept'}; agent payout keys in ${join(datadir, 'agents')})`,
           `rewards      ${formatEther(rewards.params.rewardWei)} ETH per epoch of ${rewards.epochMs === undefined ? `${rewards.epochBlocks} blocks` : `${rewards.epochMs / 1000} s`}; ${coordinator.httpUrl}/swarm/epochs`,
           ...(settlement === undefined
             ? ['             not settled: no reward pool (with --rpc)']
             : [
                 `             ${settlement.pool === undefined ? `merkle: each seal deposits its epoch in ${registry}` : `pool ${settlement.pool}`}, hot wallet ${settlement.hotWallet.address.toLowerCase()}`,
-                `             claim: apiary claim --rpc ${rpcUrl} ${settlement.pool === undefined ? '--epoch N' : `--contract ${settlement.pool}`} --private-key-file ${join(datadir, 'agents', `${agentIds[0]}.key`)}`,
+                `             claim: ${cli} claim --rpc ${rpcUrl} ${settlement.pool === undefined ? '--epoch N' : `--contract ${settlement.pool}`} --private-key-file ${join(datadir, 'agents', `${agentIds[0]}.key`)}`,
               ]),
           `sealing      every epoch sealed in ${join(datadir, 'epochs')}, signed by ${rewards.sealing.signer.address.toLowerCase()}${registry === undefined ? '; not anchored (with --rpc)' : `, anchored in EpochRegistry ${registry}`}; ${coordinator.httpUrl}/v1/epochs`,
           ...(swarm === undefined
             ? []
             : [
                 `challenges   SwarmChallenge ${swarm.challenge} (AgentRegistry ${swarm.registry}, every agent registered); one every ${CHALLENGE_EVERY_EPOCHS} epochs; ${coordinator.httpUrl}/v1/challenges`,
-                `messages     Mailbox ${swarm.mailbox}; every agent answers ping. Ping one (wallets: apiary agents list --rpc ${rpcUrl} --mailbox ${swarm.mailbox}):`,
-                `             apiary message send --rpc ${rpcUrl} --private-key-file ${join(datadir, 'you.key')} --mailbox ${swarm.mailbox} --to ${privateKeyToAccount(agentKeys[0] as Hex).address.toLowerCase()} --type ping --body hello --wait-reply 30`,
+                `messages     Mailbox ${swarm.mailbox}; every agent answers ping. Ping one (wallets: ${cli} agents list --rpc ${rpcUrl} --mailbox ${swarm.mailbox}):`,
+                `             ${cli} message send --rpc ${rpcUrl} --private-key-file ${join(datadir, 'you.key')} --mailbox ${swarm.mailbox} --to ${privateKeyToAccount(agentKeys[0] as Hex).address.toLowerCase()} --type ping --body hello --wait-reply 30`,
               ]),
+          `join         your own agent, from another terminal (the master secret is in ${join(datadir, 'master-secret')}):`,
+          `             ${cli} agent --coordinator ${grpcHostPort} --agent-id my-agent --level L3 --api-key $(${cli} apikey --master-secret-file ${join(datadir, 'master-secret')} --agent-id my-agent) --private-key-file ${join(datadir, devnetAccounts[7] === undefined ? 'agents/my-agent.key' : 'you.key')}`,
           'Ctrl-C stops everything.',
-          '',
         ].join('\n'),
       )
 
@@ -314,21 +333,20 @@ Examples:
         })
       }
 
-      const tty = out.isTTY === true
       /** Once the first epoch with jobs is sealed (and anchored): how to check it with nothing but the CLI. */
       let verifyShown = false
       const showVerify = (epoch: number) => {
         verifyShown = true
         const bundles = join(datadir, 'exported')
-        out.write(
-          `${tty ? '\r\x1b[K' : ''}epoch ${epoch} sealed${registry === undefined ? '' : ' and anchored'}; check it with only the CLI:\n  apiary epoch export ${epoch} --out ${bundles} --coordinator-http ${coordinator.httpUrl} && apiary verify bundle ${join(bundles, epochDirName(epoch))}${registry === undefined ? '' : ` --rpc ${rpcUrl}`}\n`,
+        status.say(
+          `epoch ${epoch} sealed${registry === undefined ? '' : ' and anchored'}; check it with only the CLI:\n  ${cli} epoch export ${epoch} --out ${bundles} --coordinator-http ${coordinator.httpUrl} && ${cli} verify bundle ${join(bundles, epochDirName(epoch))}${registry === undefined ? '' : ` --rpc ${rpcUrl}`}`,
         )
       }
       let challengeShown = false
       const showChallenge = (id: bigint) => {
         challengeShown = true
-        out.write(
-          `${tty ? '\r\x1b[K' : ''}challenge ${id} finalized; read it from the chain:\n  apiary challenge status ${id} --rpc ${rpcUrl} --swarm-challenge ${swarm?.challenge}\n`,
+        status.say(
+          `challenge ${id} finalized; read it from the chain:\n  ${cli} challenge status ${id} --rpc ${rpcUrl} --swarm-challenge ${swarm?.challenge}`,
         )
       }
       let last = { at: Date.now(), answered: coordinator.status().counters.answered }
@@ -347,7 +365,7 @@ Examples:
               : undefined
         if (!verifyShown && checkable !== undefined) showVerify(checkable.epoch)
         if (!challengeShown && s.challenge?.finalized !== undefined) showChallenge(s.challenge.finalized.id)
-        const line = [
+        status.draw([
           `[${Math.round((now - started) / 1000)}s]`,
           `block ${s.followed ?? '-'}/${s.head ?? '-'}`,
           `${rate.toFixed(1)} results/s`,
@@ -382,10 +400,9 @@ Examples:
             : [
                 `challenge #${parseChallengeId(s.challenge.id).sequence} ${s.challenge.phase}${s.challenge.finalized === undefined ? '' : ` (last score ${(s.challenge.finalized.score / 100).toFixed(0)}%${s.challenge.finalized.passed ? ' passed' : ''})`}`,
               ]),
-        ].join('  ')
-        out.write(tty ? `\r\x1b[K${line}` : `${line}\n`)
+        ])
       }
-      const ticker = setInterval(render, tty ? 1000 : 5000)
+      const ticker = setInterval(render, status.tty ? 1000 : 5000)
       shutdown.add(() => {
         clearInterval(ticker)
         render()
