@@ -96,14 +96,14 @@ test('rewards end to end: a coordinator SIGKILLed while settling pays every epoc
     await sending
     await Promise.all(agents.map((a) => a.close({ graceMs: 1000 })))
     // Without agents (each settlement is a transaction agents would validate), nothing more is earned: wait for
-    // everything closed to be settled and the newest closed epoch to be skipped.
+    // everything closed to be settled and the newest closed epoch to carry its reward forward.
     await waitFor(
       'the last work settled',
       async () => {
         const closed = (await settled()).filter((e) => e.state !== 'open')
         return (
-          closed[0]?.state === 'skipped' &&
-          closed.every((e) => e.state === 'settled' || e.state === 'skipped')
+          closed[0]?.state === 'carried' &&
+          closed.every((e) => e.state === 'settled' || e.state === 'carried')
         )
       },
       60_000,

@@ -183,3 +183,32 @@ test('the delegate cut stays with the delegate exactly: the hot wallet spends de
     await s.dispose()
   }
 })
+
+test('an outage costs the agents nothing: epochs in which nothing could be scored carry their reward to the first epoch with scored work, which pays it all', {
+  timeout: 60_000,
+}, async () => {
+  const s = await rewardScenario(context, { agents: ['a', 'b'] })
+  try {
+    // The node is down for three epochs: nothing is scored, nothing earned, every reward carried.
+    const down = [s.close({}), s.close({}), s.close({})]
+    const states = s.store.sqlite
+      .prepare<[], { number: number; settlement: string }>(
+        'SELECT number, settlement FROM epochs ORDER BY number',
+      )
+      .all()
+    assert.deepEqual(
+      states.filter((e) => down.includes(e.number)).map((e) => e.settlement),
+      ['carried', 'carried', 'carried'],
+    )
+    // It comes back: the work done meanwhile is scored now, in the fourth epoch, which pays four rewards.
+    const back = s.close({ a: { scored: 30, matched: 30 }, b: { scored: 10, matched: 10 } })
+    assert.equal((await s.settle()).owed, 0)
+    const paid = sum(s.amounts(back).values())
+    assert.ok(4n * ((9n * ETH) / 10n) - paid < 10n, `paid ${paid}: four deposits, less rounding dust`)
+    const claimed = await s.claimAll()
+    assert.equal(sum(claimed.values()), paid)
+    assert.equal(claimed.get('a'), 3n * (claimed.get('b') ?? 0n) + ((claimed.get('a') ?? 0n) % 3n))
+  } finally {
+    await s.dispose()
+  }
+})

@@ -21,7 +21,9 @@ export interface CloseEpochReturnType {
   agents: AgentWeight[]
   totalWeight: bigint
   depositWei: bigint
-  settlement: 'owed' | 'skipped'
+  settlement: 'owed' | 'skipped' | 'carried'
+  /** The reward this epoch passed on to the next one, because nobody earned in it (0 otherwise). */
+  carriedWei: bigint
 }
 
 /** The delegate's cut and the deposit of one epoch's reward, in integer wei. */
@@ -45,18 +47,21 @@ export function openEpoch(store: Store, { params, now, block }: CloseEpochParame
 /**
  * Closes the open epoch and opens the next, in one SQLite transaction (a crash leaves either both or
  * neither): every agent's results scored during the epoch become its weight (computeWeights), fixed in
- * `epoch_agents` with the amount the deposit gives it, and the epoch's settlement becomes `owed` (or
- * `skipped` when nobody earned or the reward is 0: nothing is deposited).
+ * `epoch_agents` with the amount the deposit gives it, and the epoch's settlement becomes `owed`.
+ * An epoch in which nobody earned (the node was down, the coordinator swamped or restarting: nothing could
+ * be scored) loses nothing: it becomes `carried` and its whole reward is added to the next epoch's, so the
+ * agents paid for the work scored after the outage get it; results are paid in the epoch they are scored in,
+ * however late. An epoch whose reward is 0 is `skipped`.
  */
 export function closeEpoch(store: Store, { params, now, block }: CloseEpochParameters): CloseEpochReturnType {
   const { sqlite } = store
   return sqlite.transaction(() => {
     const number = openEpoch(store, { params, now, block })
     const epoch = sqlite
-      .prepare<[number], { started_at: number; deposit_wei: string }>(
-        'SELECT started_at, deposit_wei FROM epochs WHERE number = ?',
+      .prepare<[number], { started_at: number; deposit_wei: string; reward_wei: string }>(
+        'SELECT started_at, deposit_wei, reward_wei FROM epochs WHERE number = ?',
       )
-      .get(number) as { started_at: number; deposit_wei: string }
+      .get(number) as { started_at: number; deposit_wei: string; reward_wei: string }
     const work = sqlite
       .prepare<[number, number], { agent_id: string; wallet: string; scored: number; matched: number }>(
         `SELECT r.agent_id, a.payout_wallet AS wallet, COUNT(*) AS scored, SUM(r.matched) AS matched
@@ -93,7 +98,10 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
         amount.toString(),
       )
     }
-    const settlement: 'owed' | 'skipped' = totalWeight === 0n || depositWei === 0n ? 'skipped' : 'owed'
+    const rewardWei = BigInt(epoch.reward_wei)
+    const settlement: CloseEpochReturnType['settlement'] =
+      depositWei === 0n ? 'skipped' : totalWeight === 0n ? 'carried' : 'owed'
+    const carriedWei = settlement === 'carried' ? rewardWei : 0n
     sqlite
       .prepare(
         'UPDATE epochs SET closed_at = ?, end_block = ?, total_weight = ?, scored = ?, matched = ?, settlement = ? WHERE number = ?',
@@ -107,8 +115,8 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
         settlement,
         number,
       )
-    insertEpoch(store, number + 1, params, now, block === undefined ? undefined : block + 1)
-    return { epoch: number, agents, totalWeight, depositWei, settlement }
+    insertEpoch(store, number + 1, params, now, block === undefined ? undefined : block + 1, carriedWei)
+    return { epoch: number, agents, totalWeight, depositWei, settlement, carriedWei }
   })()
 }
 
@@ -118,11 +126,13 @@ function insertEpoch(
   params: EpochRewardParameters,
   now: number,
   block: number | undefined,
+  carriedWei = 0n,
 ) {
-  const { cut, deposit } = rewardSplit(params.rewardWei, params.delegateCutBps)
+  const rewardWei = params.rewardWei + carriedWei
+  const { cut, deposit } = rewardSplit(rewardWei, params.delegateCutBps)
   store.sqlite
     .prepare(
       'INSERT INTO epochs (number, started_at, start_block, reward_wei, delegate_cut_wei, deposit_wei) VALUES (?, ?, ?, ?, ?, ?)',
     )
-    .run(number, now, block ?? null, params.rewardWei.toString(), cut.toString(), deposit.toString())
+    .run(number, now, block ?? null, rewardWei.toString(), cut.toString(), deposit.toString())
 }

@@ -119,11 +119,20 @@ test('closeEpoch() fixes the weights of the results scored in the epoch and open
       ],
     )
     assert.equal(openEpoch(store, { params: reward, now: 2000 }), 2, 'epoch 2 is open')
-    // Epoch 2 holds one result of a: under --min-tasks 2, nobody earns, nothing is deposited.
+    // Epoch 2 holds one result of a: under --min-tasks 2, nobody earns; its reward goes to epoch 3.
     const second = closeEpoch(store, { params: reward, now: 3000 })
-    assert.equal(second.settlement, 'skipped')
+    assert.equal(second.settlement, 'carried')
+    assert.equal(second.carriedWei, reward.rewardWei)
     assert.equal(second.agents[0]?.scored, 1)
     assert.equal(second.totalWeight, 0n)
+    assert.deepEqual(
+      store.sqlite.prepare('SELECT reward_wei, deposit_wei FROM epochs WHERE number = 3').get(),
+      {
+        reward_wei: (2n * reward.rewardWei).toString(),
+        deposit_wei: ((18n * reward.rewardWei) / 10n).toString(),
+      },
+      'epoch 3 pays two rewards, less one cut each',
+    )
   } finally {
     await store.close()
   }
@@ -181,10 +190,14 @@ test('createEpochClock(): closes by time or by blocks, whichever first, and resu
     closesAt: 70_000,
     closesAtBlock: undefined,
   })
-  assert.deepEqual(store.sqlite.prepare('SELECT number, settlement FROM epochs ORDER BY number').all(), [
-    { number: 1, settlement: 'skipped' },
-    { number: 2, settlement: 'skipped' },
-    { number: 3, settlement: 'open' },
-  ])
+  // Nobody worked in epochs 1 and 2: their rewards wait in epoch 3.
+  assert.deepEqual(
+    store.sqlite.prepare('SELECT number, settlement, reward_wei FROM epochs ORDER BY number').all(),
+    [
+      { number: 1, settlement: 'carried', reward_wei: '1000' },
+      { number: 2, settlement: 'carried', reward_wei: '2000' },
+      { number: 3, settlement: 'open', reward_wei: '3000' },
+    ],
+  )
   await store.close()
 })

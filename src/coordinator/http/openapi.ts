@@ -100,7 +100,12 @@ const DOCUMENT = {
         description: 'Wei amounts and weights are decimal strings.',
         properties: {
           epoch: { type: 'integer' },
-          state: { type: 'string', enum: ['open', 'owed', 'sending', 'settled', 'skipped'] },
+          state: {
+            type: 'string',
+            enum: ['open', 'owed', 'sending', 'settled', 'skipped', 'carried'],
+            description:
+              '`carried`: nobody earned in it (nothing could be scored); its reward was added to the next epoch.',
+          },
           startedAt: { type: 'string', format: 'date-time' },
           closedAt: { type: ['string', 'null'], format: 'date-time' },
           startBlock: { type: ['integer', 'null'] },

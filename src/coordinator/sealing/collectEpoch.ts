@@ -46,8 +46,11 @@ export function collectEpoch(store: Store, epoch: number, chainId: number): Coll
         start_block: number | null
         end_block: number | null
         reward_wei: string
+        settlement: string
       }
-    >('SELECT started_at, closed_at, start_block, end_block, reward_wei FROM epochs WHERE number = ?')
+    >(
+      'SELECT started_at, closed_at, start_block, end_block, reward_wei, settlement FROM epochs WHERE number = ?',
+    )
     .get(epoch)
   if (row?.closed_at == null) throw new Error(`epoch ${epoch} is not closed`)
   const rows = sqlite
@@ -112,7 +115,8 @@ export function collectEpoch(store: Store, epoch: number, chainId: number): Coll
     startedAt: row.started_at,
     closedAt: row.closed_at,
     blocks: { from: row.start_block, to: row.end_block },
-    revenue: BigInt(row.reward_wei),
+    // A carried epoch's reward went to the next epoch: its bundle distributes nothing.
+    revenue: row.settlement === 'carried' ? 0n : BigInt(row.reward_wei),
     jobs,
     agents,
   }

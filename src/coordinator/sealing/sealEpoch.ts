@@ -128,7 +128,7 @@ function recordPoolsPayouts(store: Store, epoch: number, agentsFile: Uint8Array,
   recordAgentAmounts(store, epoch, new Map(payouts.map((x) => [x.address, BigInt(x.amount)])))
   store.sqlite
     .prepare(
-      "UPDATE epochs SET deposit_wei = ?, settlement = CASE WHEN ? = '0' THEN 'skipped' ELSE settlement END WHERE number = ?",
+      "UPDATE epochs SET deposit_wei = ?, settlement = CASE WHEN ? = '0' AND settlement != 'carried' THEN 'skipped' ELSE settlement END WHERE number = ?",
     )
     .run(distributed, distributed, epoch)
 }

@@ -103,8 +103,9 @@ export interface MetaTable {
 
 /**
  * One reward epoch. Open while `closed_at` is null; at close its weights are fixed in `epoch_agents` and its
- * settlement goes `owed` → `sending` (signed transaction stored before it is broadcast) → `settled`, or
- * `skipped` when nobody earned. Amounts are decimal wei strings.
+ * settlement goes `owed` → `sending` (signed transaction stored before it is broadcast) → `settled`; it is
+ * `carried` when nobody earned (its reward is added to the next epoch's) and `skipped` when it deposits
+ * nothing. Amounts are decimal wei strings.
  */
 export interface EpochsTable {
   number: number
@@ -119,7 +120,7 @@ export interface EpochsTable {
   total_weight: Generated<string>
   scored: Generated<number>
   matched: Generated<number>
-  settlement: Generated<'open' | 'owed' | 'sending' | 'settled' | 'skipped'>
+  settlement: Generated<'open' | 'owed' | 'sending' | 'settled' | 'skipped' | 'carried'>
   tx_hash: string | null
   tx_nonce: number | null
   /** The signed settlement transaction, kept so a restart re-broadcasts the same one. */
