@@ -37,6 +37,9 @@ export function witnessFromMessage(message: WitnessMessage): Witness {
       nonce: account.nonce,
       code: account.code,
       storage,
+      ...(account.storageRoot.length === 0
+        ? {}
+        : { storageRoot: sized(account.storageRoot, 32, 'a storage root') }),
     })
   }
   return {

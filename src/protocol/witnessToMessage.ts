@@ -40,6 +40,7 @@ export function witnessToMessage(witness: Witness, { full }: { full: boolean }):
             balance: bigIntToBytes(account.balance),
             nonce: account.nonce,
             code: account.code,
+            ...(account.storageRoot === undefined ? {} : { storageRoot: account.storageRoot }),
             storage: [...account.storage].map(([key, value]) =>
               create(StorageSlotSchema, {
                 key: fromHex(key) ?? new Uint8Array(0),

@@ -3,6 +3,7 @@ import {
   type ExecutionVerdict,
   executeTransaction,
 } from './executeTransaction.ts'
+import { storageRoot } from './storageRoot.ts'
 import type { AccountState, Witness } from './witness.ts'
 
 export interface CaptureWitnessParameters {
@@ -36,7 +37,12 @@ export async function captureWitness(
       const value = account.storage.get(slot)
       if (value !== undefined) storage.set(slot, value)
     }
-    prestate.set(address, { ...account, storage })
+    // The storage root travels with every account that has storage, so that a CREATE over it fails
+    // (EIP-7610) although the captured witness lists only the slots execution read.
+    const root =
+      account.storageRoot ??
+      (account.storage.size > 0 ? await storageRoot(ctx.crypto, account.storage) : undefined)
+    prestate.set(address, { ...account, storage, ...(root === undefined ? {} : { storageRoot: root }) })
   }
   if (!verdict.valid) {
     // A rejected transaction reads at most its sender: keep it so the rejection reproduces.

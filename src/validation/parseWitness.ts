@@ -3,6 +3,7 @@ import { fromHex } from './bytes.ts'
 import { ValidationFailure } from './failure.ts'
 import { forkFromGethConfig } from './forkFromGethConfig.ts'
 import { blobParameters, type Fork, forkAtLeast, GAS_PER_BLOB, parseFork } from './forks.ts'
+import { hasStorage } from './storageRoot.ts'
 import type { AccountState, BlockContext, Witness } from './witness.ts'
 
 /** A quantity: JSON number, decimal string or 0x-hex string. */
@@ -23,6 +24,7 @@ const account = z
     nonce: quantity.optional(),
     code: hexBytes.optional(),
     storage: z.record(hash32, hash32).optional(),
+    storageRoot: hash32.optional(),
   })
   .loose()
 
@@ -108,8 +110,7 @@ export function parseWitness(json: unknown): Witness {
 function withoutEmpty(prestate: Map<string, AccountState>, fork: Fork): Map<string, AccountState> {
   if (!forkAtLeast(fork, 'spuriousDragon')) return prestate
   for (const [address, a] of prestate)
-    if (a.balance === 0n && a.nonce === 0n && a.code.length === 0 && a.storage.size === 0)
-      prestate.delete(address)
+    if (a.balance === 0n && a.nonce === 0n && a.code.length === 0 && !hasStorage(a)) prestate.delete(address)
   return prestate
 }
 
@@ -184,6 +185,7 @@ export function toPrestate(accounts: Record<string, ParsedAccount>): Map<string,
       nonce: a.nonce ?? 0n,
       code: a.code ?? new Uint8Array(0),
       storage,
+      ...(a.storageRoot === undefined ? {} : { storageRoot: word(a.storageRoot) }),
     })
   }
   return out

@@ -2,21 +2,18 @@ import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
 import { bigIntToBytes, fromHex } from './bytes.ts'
 import type { EngineCrypto } from './crypto.ts'
+import { storageRoot } from './storageRoot.ts'
 import type { AccountState } from './witness.ts'
 
 /** The Merkle-Patricia state root of a complete state (yellow paper §4.1), keys hashed with keccak. */
 export async function stateRoot(crypto: EngineCrypto, state: Map<string, AccountState>): Promise<Uint8Array> {
   const accounts = new MerklePatriciaTrie({ useKeyHashing: true, useKeyHashingFunction: crypto.keccak256 })
   for (const [address, account] of state) {
-    const storage = new MerklePatriciaTrie({ useKeyHashing: true, useKeyHashingFunction: crypto.keccak256 })
-    for (const [slot, value] of account.storage) {
-      if (value !== 0n) await storage.put(fromHex(slot) as Uint8Array, RLP.encode(bigIntToBytes(value)))
-    }
     const codeHash = crypto.keccak256(account.code)
     const body = RLP.encode([
       bigIntToBytes(account.nonce),
       bigIntToBytes(account.balance),
-      storage.root(),
+      await storageRoot(crypto, account.storage),
       codeHash,
     ])
     await accounts.put(fromHex(address) as Uint8Array, body)

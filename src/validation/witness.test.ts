@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
+import { toHex } from './bytes.ts'
 import { captureWitness } from './captureWitness.ts'
 import { createEngineCrypto } from './crypto.ts'
 import { executeTransaction } from './executeTransaction.ts'
@@ -115,4 +116,61 @@ test('captureWitness() keeps only what execution read, and the captured witness 
   assert.ok(verdict.valid && again.valid)
   assert.equal(again.gasUsed, verdict.gasUsed)
   assert.deepEqual(again.stateDiff, verdict.stateDiff)
+})
+
+test('the EIP-7610 vector: a CREATE over an account with a non-empty storage root halts; listed slots alone say the same; captureWitness keeps the root', async () => {
+  const vector = JSON.parse(
+    readFileSync(new URL('../../docs/spec/vectors/witness-eip7610.json', import.meta.url), 'utf8'),
+  ) as {
+    witness: Record<string, unknown> & { prestate: Record<string, Record<string, unknown>> }
+    expected: { status: string; gasUsed: string }
+  }
+  const run = async (json: unknown) => {
+    const verdict = await executeTransaction(ctx, { witness: parseWitness(json) })
+    assert.ok(verdict.valid && verdict.level === 'L3')
+    return verdict
+  }
+  const verdict = await run(vector.witness)
+  assert.deepEqual(
+    [verdict.status, verdict.gasUsed.toString()],
+    [vector.expected.status, vector.expected.gasUsed],
+  )
+  const [target, account] = Object.entries(vector.witness.prestate).find(
+    ([, a]) => a.storageRoot !== undefined,
+  ) as [string, Record<string, unknown>]
+  const { storageRoot: _root, ...bare } = account
+  const withSlot = { ...bare, storage: { '0x00': '0x2a' } }
+  const slotted = await run({
+    ...vector.witness,
+    prestate: { ...vector.witness.prestate, [target]: withSlot },
+  })
+  assert.equal(slotted.status, vector.expected.status, 'a listed slot is storage too')
+  const empty = await run({
+    ...vector.witness,
+    prestate: {
+      ...vector.witness.prestate,
+      [target]: {
+        ...bare,
+        storageRoot: `0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421`,
+      },
+    },
+  })
+  assert.equal(empty.status, 'success', 'the empty root is no storage')
+  // Captured from a complete state that holds the slot, the minimal witness carries the real root.
+  const captured = await captureWitness(ctx, {
+    witness: parseWitness({
+      ...vector.witness,
+      prestate: { ...vector.witness.prestate, [target]: withSlot },
+    }),
+  })
+  assert.equal(
+    toHex(captured.witness.prestate.get(target)?.storageRoot ?? new Uint8Array()),
+    account.storageRoot,
+  )
+  assert.equal(captured.witness.prestate.get(target)?.storage.size, 0, 'no slot was read')
+  const again = await executeTransaction(ctx, { witness: captured.witness })
+  assert.ok(
+    again.valid && again.level === 'L3' && again.status === 'halted',
+    'the captured witness halts too',
+  )
 })

@@ -10,6 +10,11 @@ export interface AccountState {
   code: Uint8Array
   /** 32-byte slot (0x-hex, lower case, zero-padded) → value. Absent slots are zero. */
   storage: Map<string, bigint>
+  /**
+   * The root of the account's storage trie before the transaction, when the witness gives it. A root other
+   * than the empty trie's says the account has storage even if no slot is listed (EIP-7610).
+   */
+  storageRoot?: Uint8Array | undefined
 }
 
 export interface BlockContext {

@@ -25,6 +25,8 @@ export interface WitnessState extends StateManagerInterface {
 type Undo = () => void
 
 const EMPTY = new Uint8Array(0)
+/** A storage root that says "not empty" when the witness lists slots but gives no root. */
+const SOME_STORAGE = new Uint8Array(32).fill(0xff)
 
 export function createWitnessState(common: Common, codeHashes?: CodeHashCache): WitnessState {
   const keccak = common.customCrypto.keccak256 as (data: Uint8Array) => Uint8Array
@@ -99,7 +101,10 @@ export function createWitnessState(common: Common, codeHashes?: CodeHashCache): 
       checkpoints.length = 0
       for (const [key, account] of prestate) {
         const hash = account.code.length > 0 ? codeHash(account.code) : KECCAK256_NULL
-        accounts.set(key, new Account(account.nonce, account.balance, undefined, hash))
+        // The storage root matters only to EIP-7610 (a CREATE over an account with storage fails): the given
+        // one, else a stand-in that is not the empty root when slots are listed.
+        const root = account.storageRoot ?? (account.storage.size > 0 ? SOME_STORAGE : undefined)
+        accounts.set(key, new Account(account.nonce, account.balance, root, hash))
         if (account.code.length > 0) codes.set(key, account.code)
         if (account.storage.size > 0) {
           storage.set(key, new Map([...account.storage].map(([slot, value]) => [slot, bigIntToBytes(value)])))

@@ -1,3 +1,4 @@
+export { addStorageRoots } from './addStorageRoots.ts'
 export {
   type PrestateAccount,
   type ReexecuteBlockContext,

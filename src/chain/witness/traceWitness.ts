@@ -2,6 +2,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import { encodeRpcTransaction, toHex } from '../../validation/index.ts'
 import type { RpcRequest } from '../createRpcClient.ts'
+import { addStorageRoots } from './addStorageRoots.ts'
 
 export interface TraceWitnessParameters {
   hash: `0x${string}`
@@ -43,6 +44,7 @@ export async function traceWitness(
     rpc('eth_getBlockByNumber', [tx.blockNumber, false]) as Promise<RpcBlock>,
     rpc('debug_traceTransaction', [hash, { tracer: 'prestateTracer' }]) as Promise<Record<string, unknown>>,
   ])
+  await addStorageRoots(rpc, [prestate], `0x${(BigInt(tx.blockNumber) - 1n).toString(16)}`)
   return buildWitness({ tx, block, prestate, chainId, fork })
 }
 

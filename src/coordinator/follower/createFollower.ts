@@ -1,6 +1,6 @@
 import { toBinary } from '@bufbuild/protobuf'
 import type { RpcRequest } from '../../chain/index.ts'
-import { buildWitness, type RpcBlock, reexecuteBlock } from '../../chain/index.ts'
+import { addStorageRoots, buildWitness, type RpcBlock, reexecuteBlock } from '../../chain/index.ts'
 import { WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
@@ -119,6 +119,7 @@ export function createFollower({
     progressAt: undefined,
   }
   let engine: { crypto: EngineCrypto; vms: VmPool } | undefined
+  let proofs = true
   if (witness === 'reexecute') status.tracing = 'reexecute'
 
   /** The prestate of every transaction of the block, the first call finding out what the node can do. */
@@ -178,6 +179,12 @@ export function createFollower({
       return 'unwound'
     }
     const traces = block.transactions.length === 0 ? [] : await prestates(block)
+    // EIP-7610: the storage roots of accounts a CREATE could collide with (nothing when the node has no proofs).
+    if (proofs && traces.length > 0) {
+      proofs = await addStorageRoots(rpc, traces, `0x${(number - 1).toString(16)}`)
+      if (!proofs)
+        logger.warn('the node has no eth_getProof: witnesses cannot tell a CREATE collision (EIP-7610)')
+    }
     const at = now()
     const inclusions: { key: string; witness: ReturnType<typeof witnessToMessage> }[] = []
     const rows: unknown[][] = []

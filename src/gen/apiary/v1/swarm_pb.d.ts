@@ -337,6 +337,14 @@ export declare type Account = Message<"apiary.v1.Account"> & {
    * @generated from field: repeated apiary.v1.StorageSlot storage = 5;
    */
   storage: StorageSlot[];
+
+  /**
+   * The root of the account's storage trie before the transaction: 32 bytes, or empty when not known. A root
+   * other than the empty trie's says the account has storage even if no slot is listed (EIP-7610).
+   *
+   * @generated from field: bytes storage_root = 6;
+   */
+  storageRoot: Uint8Array;
 };
 
 /**
