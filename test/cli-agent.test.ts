@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import { deriveApiKey } from '../src/coordinator/identity/index.ts'
 import { runApiary, startApiary, stopProcess } from './_harness/cli.ts'
 import { FIXTURES } from './_harness/fixtures.ts'
+import { assertPromtoolClean } from './_harness/promtool.ts'
 import { waitFor } from './_harness/swarm.ts'
 
 const SECRET = 'the agent cli test master secret'
@@ -45,13 +46,27 @@ test('apiary agent: a wrong API key stops it at once with a clear error (exit 1)
     assert.ok(Date.now() - started < 20_000, 'no endless retries')
 
     let answered = false
-    const agent = await startApiary(agentArgs(deriveApiKey(SECRET, 'bee')), {
+    const agent = await startApiary([...agentArgs(deriveApiKey(SECRET, 'bee')), '--metrics-port', '0'], {
       ready: 'Ctrl-C stops it',
       onLine: (line) => {
         if (line.includes('registered')) answered = true
       },
     })
     await waitFor('the agent registered', () => answered, 30_000)
+    // Its own metrics, opt-in: what it did, checked by Prometheus' promtool.
+    const metricsUrl = /metrics {6}(\S+)/.exec(agent.output())?.[1] as string
+    let metrics = ''
+    await waitFor(
+      'a task done',
+      async () => {
+        metrics = await (await fetch(metricsUrl)).text()
+        return /apiary_agent_tasks_completed_total [1-9]/.test(metrics)
+      },
+      30_000,
+    )
+    assert.match(metrics, /apiary_agent_task_duration_seconds_count\{level="L1"\} [1-9]/)
+    assert.match(metrics, /apiary_agent_coordinators_connected 1/)
+    assertPromtoolClean(metrics)
     const stopping = Date.now()
     await stopProcess(agent, 'SIGINT')
     const took = Date.now() - stopping

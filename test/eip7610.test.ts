@@ -74,5 +74,4 @@ test('EIP-7610: a CREATE over an address that has storage but no code and nonce 
   assert.ok(blind.valid && blind.level === 'L3')
   assert.equal(blind.status, 'success')
   assert.ok(blind.stateDiff.post[target.toLowerCase()] !== undefined)
-
 })

@@ -12,6 +12,7 @@ import { type Coordinator, createCoordinator } from '../src/coordinator/index.ts
 import { openStore } from '../src/coordinator/store/index.ts'
 import { SwarmService } from '../src/gen/apiary/v1/swarm_pb.js'
 import { signRegistration } from '../src/protocol/index.ts'
+import { assertPromtoolClean } from './_harness/promtool.ts'
 import { Level, lie, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
 let devnet: Devnet
@@ -196,6 +197,15 @@ test('a swarm validates 200+ devnet transactions: honest agents score 100%, a li
         assert.ok(Array.isArray(op.security), `${method} ${path} declares its security`)
     const metrics = await (await fetch(`${http}/metrics`)).text()
     assert.match(metrics, /apiary_results_scored_total \d+/)
+    for (const series of [
+      /apiary_rpc_request_duration_seconds_bucket\{le="[^"]+",method="eth_blockNumber",outcome="ok"\} \d+/,
+      /apiary_dispatch_ack_duration_seconds_count\{level="L3"\} [1-9]\d*/,
+      /apiary_follower_lag_blocks \d+/,
+      /apiary_chain_block\{which="head"\} \d+/,
+      /apiary_accuracy_ratio\{level="L1"\} /,
+    ])
+      assert.match(metrics, series)
+    assertPromtoolClean(metrics)
   } finally {
     await Promise.all(agents.map((a) => a.close({ graceMs: 1000 })))
   }

@@ -1,8 +1,9 @@
 import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect'
 import { createGrpcTransport } from '@connectrpc/connect-node'
 import type { LocalAccount } from 'viem/accounts'
-import { type Level, SwarmService, type TaskResult } from '../gen/apiary/v1/swarm_pb.js'
+import { Level, SwarmService, type TaskResult } from '../gen/apiary/v1/swarm_pb.js'
 import type { Logger } from '../internal/logger.ts'
+import type { Metrics } from '../internal/metrics.ts'
 import { signRegistration } from '../protocol/index.ts'
 import { bytesToBigInt, toHex } from '../validation/index.ts'
 import {
@@ -47,6 +48,8 @@ export interface AgentOptions {
    * is not retried, the worker for that coordinator stops.
    */
   onRefused?: (refusal: { coordinator: string; code: string; message: string }) => void
+  /** Where task durations are observed (the agent's /metrics, opt-in). */
+  metrics?: Pick<Metrics, 'taskDuration'> | undefined
 }
 
 export interface AgentStatus {
@@ -233,9 +236,19 @@ function startWorker(
       )) {
         if (draining) continue
         for (const task of tasks) {
+          const started = performance.now()
           const job = runner
             .run(task)
-            .then(queueResult, (error) => logger.warn({ err: error, taskId: task.taskId }, 'task failed'))
+            .then(
+              (result) => {
+                options.metrics?.taskDuration.observe(
+                  { level: Level[task.level] ?? String(task.level) },
+                  (performance.now() - started) / 1000,
+                )
+                queueResult(result)
+              },
+              (error) => logger.warn({ err: error, taskId: task.taskId }, 'task failed'),
+            )
             .finally(() => running.delete(job))
           running.add(job)
         }

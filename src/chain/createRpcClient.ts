@@ -8,10 +8,20 @@ export type RpcRequest = (method: string, params: unknown[]) => Promise<unknown>
  * A JSON-RPC 2.0 client over HTTP(S) with a per-call timeout. Node errors become APIARY_RPC_ERROR (with the
  * node's code and message), transport failures APIARY_RPC_UNREACHABLE (retryable).
  */
-export function createRpcClient(rpcUrl: string, { timeoutMs = 30_000 } = {}): RpcRequest {
+export function createRpcClient(
+  rpcUrl: string,
+  {
+    timeoutMs = 30_000,
+    observe,
+  }: {
+    timeoutMs?: number
+    /** Told of every call: method, outcome (ok, error, unreachable) and seconds. */
+    observe?: ((method: string, outcome: 'ok' | 'error' | 'unreachable', seconds: number) => void) | undefined
+  } = {},
+): RpcRequest {
   const { url, headers } = splitCredentials(rpcUrl)
   let id = 0
-  return async (method, params) => {
+  const call = async (method: string, params: unknown[]): Promise<unknown> => {
     let response: Response
     try {
       response = await fetch(url, {
@@ -42,6 +52,19 @@ export function createRpcClient(rpcUrl: string, { timeoutMs = 30_000 } = {}): Rp
         details: { method, code: body.error.code },
       })
     return body.result
+  }
+  if (observe === undefined) return call
+  return async (method, params) => {
+    const started = performance.now()
+    let outcome: 'ok' | 'error' | 'unreachable' = 'ok'
+    try {
+      return await call(method, params)
+    } catch (error) {
+      outcome = (error as { code?: string }).code === 'APIARY_RPC_ERROR' ? 'error' : 'unreachable'
+      throw error
+    } finally {
+      observe(method, outcome, (performance.now() - started) / 1000)
+    }
   }
 }
 

@@ -4,8 +4,10 @@ import { join } from 'node:path'
 import type { Hex, LocalAccount } from 'viem'
 import { createRpcClient, type RpcRequest, redactUrl } from '../chain/createRpcClient.ts'
 import type { PayoutParameters } from '../epoch/index.ts'
+import { Level } from '../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
+import { createMetrics } from '../internal/metrics.ts'
 import {
   type ChallengeWatcher,
   type ChallengeWatcherOptions,
@@ -16,6 +18,7 @@ import { createDispatcher } from './dispatch/index.ts'
 import { type EpochRewardParameters, latestPayout, type OpenEpoch } from './epochs/index.ts'
 import { createFollower, type Follower, type WitnessSource } from './follower/index.ts'
 import { buildHttpApi } from './http/buildHttpApi.ts'
+import { registerCoordinatorMetrics } from './registerCoordinatorMetrics.ts'
 import { loadReplay } from './replay/index.ts'
 import { createGrpcServer, type GrpcLimits } from './rpc/index.ts'
 import { createAccuracy, type ScoredField, type Tally } from './scoring/index.ts'
@@ -132,7 +135,13 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         usage: true,
       },
     )
-  const rpc = options.rpcUrl === undefined ? undefined : createRpcClient(options.rpcUrl)
+  const metrics = createMetrics()
+  const rpc =
+    options.rpcUrl === undefined
+      ? undefined
+      : createRpcClient(options.rpcUrl, {
+          observe: (method, outcome, seconds) => metrics.rpcDuration.observe({ method, outcome }, seconds),
+        })
   let chainId = 1n
   if (rpc !== undefined) {
     try {
@@ -182,7 +191,14 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       deadlineMs: options.deadlineMs,
       taskTtlMs,
     })
-    const hub = createTaskHub({ store, dispatcher, accuracy, logger })
+    const hub = createTaskHub({
+      store,
+      dispatcher,
+      accuracy,
+      logger,
+      onAck: (level, seconds) =>
+        metrics.dispatchAckDuration.observe({ level: Level[level] ?? String(level) }, seconds),
+    })
     const requeued = requeue(store, hub, options.redundancy, Date.now() - taskTtlMs)
     if (requeued > 0) logger.info({ inclusions: requeued }, 're-queued unfinished work from the store')
 
@@ -282,6 +298,23 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       return { ready: reasons.length === 0, reasons }
     }
 
+    const status = (): CoordinatorStatus => {
+      const f = follower?.status()
+      return {
+        chainId,
+        head: f?.head,
+        followed: f?.followed,
+        agentsLive: hub.connected().size,
+        counters: hub.counters(),
+        accuracy: { total: accuracy.total(), agents: accuracy.agents() },
+        epoch: rewards?.clock.current(),
+        settlement: rewards?.settler?.status(),
+        sealing: rewards?.sealer?.status(),
+        challenge: challenges?.last(),
+      }
+    }
+    registerCoordinatorMetrics(metrics, { status, accuracy })
+
     let httpUrl: string | undefined
     if (options.httpPort !== undefined) {
       const api = buildHttpApi({
@@ -291,6 +324,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         chainId,
         follower: () => follower?.status(),
         logger,
+        metrics,
         masterSecret: options.masterSecret,
         revoked,
         readiness,
@@ -327,26 +361,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       closers.push(() => api.close())
     }
     logger.info({ grpc: grpcUrl, http: httpUrl, chainId: chainId.toString() }, 'coordinator serving')
-    return {
-      grpcUrl,
-      httpUrl,
-      status: () => {
-        const f = follower?.status()
-        return {
-          chainId,
-          head: f?.head,
-          followed: f?.followed,
-          agentsLive: hub.connected().size,
-          counters: hub.counters(),
-          accuracy: { total: accuracy.total(), agents: accuracy.agents() },
-          epoch: rewards?.clock.current(),
-          settlement: rewards?.settler?.status(),
-          sealing: rewards?.sealer?.status(),
-          challenge: challenges?.last(),
-        }
-      },
-      close,
-    }
+    return { grpcUrl, httpUrl, status, close }
   } catch (error) {
     await close()
     throw error

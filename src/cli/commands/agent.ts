@@ -7,6 +7,7 @@ import { createAgent } from '../../agent/index.ts'
 import { connectChain } from '../../chain/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
+import { createMetrics } from '../../internal/metrics.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import {
   addressOption,
@@ -19,6 +20,7 @@ import {
   signerSchema,
 } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
+import { registerAgentMetrics, serveMetrics } from '../serveMetrics.ts'
 import { createStatusLine, eth } from '../statusLine.ts'
 
 const list = z.string().transform((s) =>
@@ -43,6 +45,7 @@ const schema = z.object({
   challenges: booleanOption.default(true),
   fork: z.string().default('prague'),
   messenger: booleanOption.default(true),
+  metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
   ...messengerSchema,
   mailbox: addressOption.optional(),
 })
@@ -98,6 +101,10 @@ export function registerAgent(
     )
     .option('--no-messenger', 'do not read messages even with --rpc and --mailbox')
     .option(
+      '--metrics-port <port>',
+      "serve the agent's Prometheus metrics on 127.0.0.1:PORT/metrics, 0 for any (APIARY_METRICS_PORT; off by default)",
+    )
+    .option(
       '--reply-to <addresses>',
       'comma-separated senders that get replies without being registered agents (APIARY_REPLY_TO)',
     )
@@ -144,7 +151,9 @@ Example:
       // A coordinator that refuses the key is not retried; when all of them do, the agent stops with an error.
       let refusal: ApiaryError | undefined
       let refusals = 0
+      const metrics = createMetrics()
       const agent = createAgent({
+        metrics,
         onRefused: ({ coordinator, code, message }) => {
           if (++refusals < options.coordinator.length) return
           refusal = new ApiaryError(
@@ -192,6 +201,12 @@ Example:
             : undefined,
       })
       common.shutdown.add(() => agent.close({ graceMs: 3000 }))
+      if (options.metricsPort !== undefined) {
+        registerAgentMetrics(metrics, () => agent.status())
+        const url = await serveMetrics(metrics, options.metricsPort)
+        common.shutdown.add(url.close)
+        process.stdout.write(`metrics      ${url.url}\n`)
+      }
       process.stdout.write(
         `agent ${options.agentId} (${options.level}) → ${options.coordinator.join(', ')}; Ctrl-C stops it.\n`,
       )

@@ -23,6 +23,8 @@ export interface Assignment {
   taskId: string
   key: string
   agentId: string
+  /** When it was handed out (ms). */
+  assignedAt: number
   deadline: number
 }
 
@@ -218,6 +220,7 @@ export function createDispatcher({
           key,
           agentId,
           region: agent.region,
+          assignedAt: at,
           deadline: at + deadlineMs,
           state: 'open',
         }
@@ -228,7 +231,7 @@ export function createDispatcher({
         state.regions.push(agent.region)
         state.open++
         room--
-        out.push({ taskId: assignment.taskId, key, agentId, deadline: assignment.deadline })
+        out.push({ taskId: assignment.taskId, key, agentId, assignedAt: at, deadline: assignment.deadline })
         if (needed(state) > 0) skipped.push(key)
         else state.waiting = false
       }
@@ -248,7 +251,13 @@ export function createDispatcher({
       close(assignment, 'answered')
       return {
         ok: true,
-        assignment: { taskId, key: assignment.key, agentId, deadline: assignment.deadline },
+        assignment: {
+          taskId,
+          key: assignment.key,
+          agentId,
+          assignedAt: assignment.assignedAt,
+          deadline: assignment.deadline,
+        },
       }
     },
     keyOf(agentId, taskId) {

@@ -1,11 +1,11 @@
 import { fromBinary } from '@bufbuild/protobuf'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import { Counter, Gauge, Registry } from 'prom-client'
 import { Level, TaskResultSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import { edgeError } from '../../internal/errors.ts'
 import { toJsonValue } from '../../internal/json.ts'
 import type { Logger } from '../../internal/logger.ts'
+import type { Metrics } from '../../internal/metrics.ts'
 import { toHex } from '../../validation/index.ts'
 import type { FollowerStatus } from '../follower/index.ts'
 import { authenticateAgent } from '../identity/index.ts'
@@ -29,6 +29,8 @@ export interface HttpApiDependencies {
   /** Ready when the coordinator serves: store writable, chain reachable, follower keeping up; else why not. */
   readiness: () => { ready: boolean; reasons: string[] }
   logger?: Logger | undefined
+  /** What GET /metrics serves (registerCoordinatorMetrics); empty without it. */
+  metrics?: Metrics | undefined
   /** Bounds of the HTTP edge; defaults in DEFAULT_HTTP_LIMITS. */
   limits?: Partial<HttpLimits> | undefined
   startedAt: number
@@ -113,63 +115,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
         .code(400)
         .send({ code: 'BAD_REQUEST', message: `the query parameter ${repeated[0]} is given more than once` })
   })
-  const registry = new Registry()
   const counters = () => hub.counters()
-  for (const [name, help, pick] of [
-    ['apiary_tasks_dispatched_total', 'Tasks sent to agents', () => counters().dispatched],
-    ['apiary_results_accepted_total', 'Results accepted and stored', () => counters().answered],
-    [
-      'apiary_results_rejected_total',
-      'Results refused (NOT_ASSIGNED, DUPLICATE, LATE, MALFORMED)',
-      () => counters().rejected,
-    ],
-    ['apiary_results_scored_total', 'Results compared with chain truth', () => counters().scored],
-    [
-      'apiary_results_matched_total',
-      'Scored results that agree with the chain on every field',
-      () => counters().matched,
-    ],
-  ] as const)
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset()
-        this.inc(pick())
-      },
-    })
-  new Gauge({
-    name: 'apiary_agents_live',
-    help: 'Agents with an open task stream',
-    registers: [registry],
-    collect() {
-      this.set(hub.connected().size)
-    },
-  })
-  new Gauge({
-    name: 'apiary_chain_block',
-    help: 'Chain head and last followed block',
-    labelNames: ['which'],
-    registers: [registry],
-    collect() {
-      const f = deps.follower()
-      if (f?.head !== undefined) this.set({ which: 'head' }, f.head)
-      if (f?.followed !== undefined) this.set({ which: 'followed' }, f.followed)
-    },
-  })
-  new Gauge({
-    name: 'apiary_accuracy_ratio',
-    help: 'Share of scored results that match the chain, by level',
-    labelNames: ['level'],
-    registers: [registry],
-    collect() {
-      for (const [level, tally] of accuracy.levels()) {
-        const r = ratio(tally)
-        if (r !== null) this.set({ level: levelName(level) }, r)
-      }
-    },
-  })
 
   /** The agent id proven by the request's credentials, if any. */
   const caller = (request: FastifyRequest) => {
@@ -224,7 +170,9 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
       return readiness.ready ? readiness : reply.code(503).send(readiness)
     })
     app.get('/metrics', async (_request, reply) =>
-      reply.type(registry.contentType).send(await registry.metrics()),
+      reply
+        .type('text/plain; version=0.0.4; charset=utf-8')
+        .send(deps.metrics === undefined ? '' : await deps.metrics.text()),
     )
     app.get('/openapi.json', async () => OPENAPI)
 

@@ -29,6 +29,8 @@ export interface TaskHubDependencies {
   cacheSize?: number
   /** Most tasks in one streamed batch. */
   maxBatch?: number
+  /** Told of every accepted result: its level and the seconds since its task was dispatched. */
+  onAck?: ((level: number, seconds: number) => void) | undefined
 }
 
 export interface HubCounters {
@@ -90,6 +92,7 @@ export function createTaskHub({
   now = Date.now,
   cacheSize = 4096,
   maxBatch = 256,
+  onAck,
 }: TaskHubDependencies): TaskHub {
   const { sqlite } = store
   const writer = createWriteBatcher(sqlite)
@@ -259,8 +262,11 @@ export function createTaskHub({
         if (detail !== undefined) code = 'MALFORMED'
         else {
           const outcome = dispatcher.accept(agentId, result.taskId)
-          if (outcome.ok) accepted.push({ result, ...split(outcome.assignment.key) })
-          else code = outcome.code
+          if (outcome.ok) {
+            const task = split(outcome.assignment.key)
+            accepted.push({ result, ...task })
+            onAck?.(task.level, (now() - outcome.assignment.assignedAt) / 1000)
+          } else code = outcome.code
         }
         if (code !== undefined) refused.push(code)
         acks.push(
