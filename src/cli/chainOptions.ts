@@ -164,6 +164,22 @@ export const messengerSchema = {
   repliesPerDay: z.coerce.number().int().min(0).max(1_000_000).optional(),
 }
 
+/** The messenger's reply flags (apiary messenger, apiary agent). */
+export function addReplyFlags(command: { option(flags: string, description: string): unknown }): void {
+  command.option(
+    '--reply-to <addresses>',
+    'comma-separated senders that get replies without being registered agents (APIARY_REPLY_TO)',
+  )
+  command.option(
+    '--replies-per-sender-hour <n>',
+    'paid replies to one sender in an hour (APIARY_REPLIES_PER_SENDER_HOUR; default 20)',
+  )
+  command.option(
+    '--replies-per-day <n>',
+    'paid replies in all in a day (APIARY_REPLIES_PER_DAY; default 500)',
+  )
+}
+
 /** The reply options of the messenger from the resolved messenger flags. */
 export const replyOptionsFrom = (o: {
   replyTo: readonly string[]

@@ -14,40 +14,33 @@ const env = () =>
   Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('APIARY_')))
 
 /** Runs `apiary ARGS` to completion without blocking the event loop (an in-process devnet keeps serving). */
-export function runApiary(
-  args: string[],
-  timeoutMs = 120_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: env(),
-    timeout: timeoutMs,
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString()
-  })
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })))
+export function runApiary(args: string[], timeoutMs = 120_000) {
+  return collect(
+    spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: env(),
+      timeout: timeoutMs,
+    }),
+  )
 }
 
 /**
  * Runs a command line as a person pastes it: through bash, from a directory outside the repository, without
  * the caller's APIARY_* settings.
  */
-export function runShell(
-  line: string,
-  timeoutMs = 120_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('bash', ['-c', line], {
-    cwd: tmpdir(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: env(),
-    timeout: timeoutMs,
-  })
+export function runShell(line: string, timeoutMs = 120_000) {
+  return collect(
+    spawn('bash', ['-c', line], {
+      cwd: tmpdir(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: env(),
+      timeout: timeoutMs,
+    }),
+  )
+}
+
+/** A child's exit code and everything it printed, once it has closed. */
+function collect(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (chunk: Buffer) => {

@@ -62,10 +62,17 @@ contract Batcher {
     registry,
     account: privateKeyToAccount(devnet.accounts[2]?.privateKey as Hex),
   })
-  messenger = createMessenger({
+  messenger = await startMessenger({ fromBlock: 0n, replyLimits: { perSenderPerHour: 5 } })
+})
+
+/** The agent's messenger (dev account 1) on a fresh inbox, with these reply settings. */
+async function startMessenger(settings: Partial<Parameters<typeof createMessenger>[0]>) {
+  const connected = await connectChain(devnet.url)
+  const agentKey = devnet.accounts[1]?.privateKey as Hex
+  return createMessenger({
     logger,
     client: connected.client,
-    account: agent,
+    account: privateKeyToAccount(agentKey),
     chainId: devnet.chainId,
     maxFeePerGasWei: 100n * 10n ** 9n,
     privateKey: agentKey,
@@ -73,10 +80,9 @@ contract Batcher {
     inboxPath: join(mkdtempSync(join(tmpdir(), 'apiary-drain-')), 'inbox.sqlite'),
     confirmations: 0,
     pollMs: 100,
-    fromBlock: 0n,
-    replyLimits: { perSenderPerHour: 5 },
+    ...settings,
   })
-})
+}
 
 after(async () => {
   await messenger?.close()
@@ -161,19 +167,7 @@ test('a registered sender pinging one transaction at a time is answered up to th
 
 test('an allowed batching contract: 40 pings in one transaction draw exactly one pong', async (t) => {
   await messenger.close()
-  const connected = await connectChain(devnet.url)
-  const agentKey = devnet.accounts[1]?.privateKey as Hex
-  messenger = createMessenger({
-    logger,
-    client: connected.client,
-    account: privateKeyToAccount(agentKey),
-    chainId: devnet.chainId,
-    maxFeePerGasWei: 100n * 10n ** 9n,
-    privateKey: agentKey,
-    mailbox,
-    inboxPath: join(mkdtempSync(join(tmpdir(), 'apiary-drain-')), 'inbox.sqlite'),
-    confirmations: 0,
-    pollMs: 100,
+  messenger = await startMessenger({
     fromBlock: await chain.client.getBlockNumber({ cacheTime: 0 }),
     allowedSenders: [batcher],
   })

@@ -10,6 +10,7 @@ import { ApiaryError } from '../../internal/errors.ts'
 import { createMetrics } from '../../internal/metrics.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import {
+  addReplyFlags,
   addressOption,
   challengeResponderOptions,
   defaultInbox,
@@ -54,7 +55,7 @@ export function registerAgent(
   program: Command<[], { config?: string; logLevel?: string }>,
   context: CliContext,
 ): void {
-  program
+  const command = program
     .command('agent')
     .description('Validate transactions for one or more coordinators and earn rewards to your payout wallet.')
     .option('--coordinator <host:port,...>', 'coordinators to work for (APIARY_COORDINATOR)')
@@ -104,15 +105,6 @@ export function registerAgent(
       '--metrics-port <port>',
       "serve the agent's Prometheus metrics on 127.0.0.1:PORT/metrics, 0 for any (APIARY_METRICS_PORT; off by default)",
     )
-    .option(
-      '--reply-to <addresses>',
-      'comma-separated senders that get replies without being registered agents (APIARY_REPLY_TO)',
-    )
-    .option(
-      '--replies-per-sender-hour <n>',
-      'paid replies to one sender in an hour (APIARY_REPLIES_PER_SENDER_HOUR; default 20)',
-    )
-    .option('--replies-per-day <n>', 'paid replies in all in a day (APIARY_REPLIES_PER_DAY; default 500)')
     .option(
       '--fork <name>',
       'rules of the chain, for re-executing challenge tasks (APIARY_FORK; default prague)',
@@ -243,4 +235,5 @@ Example:
       await common.shutdown.close()
       if (refusal !== undefined) throw refusal
     })
+  addReplyFlags(command)
 }

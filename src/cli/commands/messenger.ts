@@ -5,6 +5,7 @@ import { createMessenger } from '../../agent/index.ts'
 import { connectChain } from '../../chain/index.ts'
 import { resolveOptions } from '../../internal/options.ts'
 import {
+  addReplyFlags,
   defaultInbox,
   loadPrivateKey,
   messengerOptions,
@@ -24,7 +25,7 @@ export function registerMessenger(
   program: Command<[], { config?: string; logLevel?: string }>,
   context: CliContext,
 ): void {
-  program
+  const command = program
     .command('messenger')
     .description(
       "Run a wallet's messenger on its own: read its messages from a Mailbox, answer ping with pong, acknowledge what asks for it.",
@@ -49,15 +50,6 @@ export function registerMessenger(
       '--messages-from-block <n>',
       'where to start the first time (APIARY_MESSAGES_FROM_BLOCK; default 10,000 blocks back)',
     )
-    .option(
-      '--reply-to <addresses>',
-      'comma-separated senders that get replies without being registered agents (APIARY_REPLY_TO)',
-    )
-    .option(
-      '--replies-per-sender-hour <n>',
-      'paid replies to one sender in an hour (APIARY_REPLIES_PER_SENDER_HOUR; default 20)',
-    )
-    .option('--replies-per-day <n>', 'paid replies in all in a day (APIARY_REPLIES_PER_DAY; default 500)')
     .addHelpText(
       'after',
       `
@@ -90,4 +82,5 @@ Example:
       )
       await common.shutdown.close()
     })
+  addReplyFlags(command)
 }
