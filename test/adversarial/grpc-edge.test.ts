@@ -199,3 +199,22 @@ test('one address cannot hold more than maxConnectionsPerIp connections nor more
     await server.stop()
   }
 })
+
+test('a failure inside a call answers INTERNAL "internal error" and names nothing of its cause', async () => {
+  const store = await openStore({ path: ':memory:' })
+  const logger = createLogger({ level: 'silent' })
+  const hub = createTaskHub({ store, dispatcher: createDispatcher(), accuracy: createAccuracy(), logger })
+  const grpc = createGrpcServer({ store, hub, logger, masterSecret: SECRET, chainId: 31337n })
+  grpc.server.listen(0, '127.0.0.1')
+  await once(grpc.server, 'listening')
+  const session = await openSession(`http://127.0.0.1:${(grpc.server.address() as AddressInfo).port}`)
+  try {
+    await store.close() // every query now throws inside the handler
+    const r = await rawGrpcCall(session, 'Heartbeat', goodHeaders, grpcFrame(Buffer.alloc(0)))
+    assert.equal(r.grpcStatus, Code.Internal)
+    assert.equal(r.grpcMessage, 'internal error')
+  } finally {
+    session.close()
+    await grpc.close(100)
+  }
+})
