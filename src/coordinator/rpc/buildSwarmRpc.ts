@@ -1,6 +1,7 @@
 import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect'
 import { connectNodeAdapter } from '@connectrpc/connect-node'
 import { Level, SwarmService } from '../../gen/apiary/v1/swarm_pb.js'
+import { edgeError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { bigIntToBytes, fromHex } from '../../validation/index.ts'
 import type { Payout } from '../epochs/index.ts'
@@ -66,6 +67,21 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
     connect: false,
     // Agents never compress: a compressed request is refused before anything is inflated.
     acceptCompression: [],
+    // Every other failure leaves through the one error table (edgeError): a status the agent can act on,
+    // never internals.
+    interceptors: [
+      (next) => async (request) => {
+        try {
+          return await next(request)
+        } catch (error) {
+          if (error instanceof ConnectError) throw error
+          const edge = edgeError(error)
+          if (edge.grpc === Code.Internal)
+            logger.error({ err: error, method: request.method.name }, 'call failed')
+          throw new ConnectError(edge.message, edge.grpc as Code)
+        }
+      },
+    ],
     readMaxBytes: deps.readMaxBytes ?? 8 * 1024 * 1024,
     routes(router) {
       // The time since the agent's last sign of life counts as uptime of the open epoch, up to two
