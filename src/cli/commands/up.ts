@@ -82,7 +82,10 @@ export function registerUp(
     .option('--rpc <url>', 'follow this chain instead of starting a devnet (no traffic is sent) (APIARY_RPC)')
     .option('--http-port <port>', 'coordinator HTTP API port, 0 for any (APIARY_HTTP_PORT; default 14690)')
     .option('--grpc-port <port>', 'coordinator gRPC port, 0 for any (APIARY_GRPC_PORT; default 14689)')
-    .option('--datadir <dir>', 'coordinator state (APIARY_DATADIR; default a new temporary directory)')
+    .option(
+      '--datadir <dir>',
+      'state, keys and bundles (APIARY_DATADIR; default a new temporary directory, removed when up stops)',
+    )
     .option('--tps <n>', 'devnet traffic, transactions per second (APIARY_TPS; default 8)')
     .option('--block-time <seconds>', 'devnet block interval (APIARY_BLOCK_TIME; default 1)')
   for (const [flag, description] of [...REWARD_FLAGS, ...UP_SEALING_FLAGS])
