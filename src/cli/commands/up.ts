@@ -145,7 +145,8 @@ Examples:
         devnetAccounts = devnet.accounts.map((a) => a.privateKey)
       }
       const masterSecret = randomBytes(24).toString('hex')
-      // Without --datadir the state is temporary: removed when up stops (registered last, so it runs last).
+      // Without --datadir the state is temporary: removed when up stops (closers run last-in first-out, so
+      // this runs after the coordinator and the agents, which are registered later, have closed).
       const temporary = options.datadir === undefined
       const datadir = options.datadir ?? mkdtempSync(join(tmpdir(), 'apiary-up-'))
       if (temporary) shutdown.add(() => rmSync(datadir, { recursive: true, force: true }))
