@@ -20,7 +20,7 @@ import { createFollower, type Follower, type WitnessSource } from './follower/in
 import { buildHttpApi } from './http/buildHttpApi.ts'
 import { registerCoordinatorMetrics } from './registerCoordinatorMetrics.ts'
 import { loadReplay } from './replay/index.ts'
-import { createGrpcServer, type GrpcLimits } from './rpc/index.ts'
+import { createGrpcServer } from './rpc/index.ts'
 import { createAccuracy, type ScoredField, type Tally } from './scoring/index.ts'
 import type { SealerStatus } from './sealing/index.ts'
 import type { SettlerStatus } from './settlement/index.ts'
@@ -60,8 +60,6 @@ export interface CoordinatorOptions {
   challenges?: Omit<ChallengeWatcherOptions, 'logger' | 'rpcUrl' | 'fork'> | undefined
   /** The Mailbox whose messages GET /v1/messages serves (docs/spec/message.md). */
   mailbox?: `0x${string}` | undefined
-  /** Bounds of the gRPC edge (connections, message size, timeouts); defaults in DEFAULT_GRPC_LIMITS. */
-  grpcLimits?: Partial<GrpcLimits> | undefined
 }
 
 export interface RewardOptions {
@@ -252,7 +250,6 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       heartbeatIntervalMs,
       payout: rewards === undefined ? undefined : latestPayout(store),
       pool: options.rewards?.settlement?.pool,
-      limits: options.grpcLimits,
     })
     await listen(grpc, options.grpcPort, options.host)
     closers.push(() => closeGrpc())

@@ -445,7 +445,8 @@ function createBundleCache(dir: string, signer: string) {
     }
   }
   const loaded = new Map<number, { stamp: string; bundle: SealedBundle }>()
-  const damaged = new Map<number, { stamp: string; message: string | undefined }>()
+  /** Every epoch read so far: why its files are not what it sealed (undefined when they are). */
+  const verdicts = new Map<number, { stamp: string; message: string | undefined }>()
   const open = async (row: Joined): Promise<Opened> => {
     const folder = join(dir, row.s_dir as string)
     const stamp = stampOf(folder)
@@ -456,7 +457,7 @@ function createBundleCache(dir: string, signer: string) {
       return hit.bundle
     }
     const opened = await read(folder)
-    damaged.set(row.number, { stamp, message: opened.ok ? undefined : opened.message })
+    verdicts.set(row.number, { stamp, message: opened.ok ? undefined : opened.message })
     loaded.delete(row.number)
     if (opened.ok) loaded.set(row.number, { stamp, bundle: opened })
     for (const epoch of loaded.keys()) if (loaded.size > CACHED_EPOCHS) loaded.delete(epoch)
@@ -466,7 +467,7 @@ function createBundleCache(dir: string, signer: string) {
     open,
     /** Why a sealed epoch's files are not what it sealed; undefined when they are. Read once per change. */
     async damage(row: Joined): Promise<string | undefined> {
-      const known = damaged.get(row.number)
+      const known = verdicts.get(row.number)
       if (known !== undefined && known.stamp === stampOf(join(dir, row.s_dir as string))) return known.message
       const opened = await open(row)
       return opened.ok ? undefined : opened.message
