@@ -34,6 +34,10 @@ export function syntheticJobs(count: number, epoch = 1): JobRecord[] {
     completed_at: new Date(1_790_000_000_000 + i + 12).toISOString(),
     verdict: 'valid',
     matched: i % 50 !== 0,
+    kind: 'preconfirmation' as const,
+    committed_at: new Date(1_790_000_000_000 + i + 12).toISOString(),
+    block_seen_at: new Date(1_790_000_000_000 + i + 400).toISOString(),
+    block_absent_at: new Date(1_790_000_000_000 + i + 300).toISOString(),
   }))
 }
 

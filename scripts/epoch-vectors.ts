@@ -59,6 +59,14 @@ export function vectorJobs(): JobRecord[] {
       completed_at: new Date(Date.UTC(2026, 10, 21, 12, 0, i, 3 + i)).toISOString(),
       verdict: i === 5 ? 'invalid' : 'valid',
       matched: i !== 6,
+      // Jobs 1-3 pre-confirmation (job 3 committed after its block was there: earns nothing), 4 a canary,
+      // 5-7 history.
+      kind: i < 3 ? 'preconfirmation' : i === 3 ? 'canary' : 'history',
+      committed_at: new Date(Date.UTC(2026, 10, 21, 12, 0, i, 3 + i)).toISOString(),
+      block_seen_at:
+        i === 3 ? null : new Date(Date.UTC(2026, 10, 21, 12, 0, i, i === 2 ? 5 : 400)).toISOString(),
+      block_absent_at:
+        i === 3 ? null : new Date(Date.UTC(2026, 10, 21, 12, 0, i, i === 2 ? 2 : 300)).toISOString(),
     }
   })
 }

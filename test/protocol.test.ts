@@ -6,7 +6,6 @@ import { join, relative } from 'node:path'
 import { test } from 'node:test'
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import { recoverMessageAddress } from 'viem'
-import { runTask } from '../src/agent/work/index.ts'
 import {
   HeartbeatResponseSchema,
   Level,
@@ -14,7 +13,7 @@ import {
   TaskResultSchema,
   TaskSchema,
 } from '../src/gen/apiary/v1/swarm_pb.js'
-import { witnessToMessage } from '../src/protocol/index.ts'
+import { answerTask, witnessToMessage } from '../src/protocol/index.ts'
 import {
   bigIntToBytes,
   bytesToBigInt,
@@ -103,7 +102,7 @@ test('the task vectors: a witness becomes the documented Task bytes, and the eng
       witness: witnessToMessage(witness, { full }),
     })
     assert.equal(Buffer.from(toBinary(TaskSchema, task)).toString('hex'), vector.taskWire, `${name} task`)
-    const result = await runTask({ crypto }, fromBinary(TaskSchema, Buffer.from(vector.taskWire, 'hex')))
+    const result = await answerTask({ crypto }, fromBinary(TaskSchema, Buffer.from(vector.taskWire, 'hex')))
     result.latencyUs = 0
     assert.equal(
       Buffer.from(toBinary(TaskResultSchema, result)).toString('hex'),

@@ -1,7 +1,7 @@
 import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect'
 import { createGrpcTransport } from '@connectrpc/connect-node'
 import type { LocalAccount } from 'viem/accounts'
-import { Level, SwarmService, type TaskResult } from '../gen/apiary/v1/swarm_pb.js'
+import { Level, SwarmService, type Task, type TaskResult } from '../gen/apiary/v1/swarm_pb.js'
 import type { Logger } from '../internal/logger.ts'
 import type { Metrics } from '../internal/metrics.ts'
 import { signRegistration } from '../protocol/index.ts'
@@ -43,6 +43,11 @@ export interface AgentOptions {
   onAck?: (ack: { coordinator: string; taskId: string; accepted: boolean; rejectCode: string }) => void
   /** Test harness only: rewrites each result before it is sent (e.g. to play a lying agent). */
   tamper?: (result: TaskResult) => TaskResult
+  /**
+   * Test harness only: answers tasks instead of the engine (to play a copying or lazy agent); undefined
+   * drops the task unanswered.
+   */
+  answer?: (task: Task) => Promise<TaskResult | undefined>
   /**
    * Called when a coordinator refuses the agent's credentials (UNAUTHENTICATED, PERMISSION_DENIED): that
    * is not retried, the worker for that coordinator stops.
@@ -237,10 +242,10 @@ function startWorker(
         if (draining) continue
         for (const task of tasks) {
           const started = performance.now()
-          const job = runner
-            .run(task)
+          const job = (options.answer === undefined ? runner.run(task) : options.answer(task))
             .then(
               (result) => {
+                if (result === undefined) return
                 options.metrics?.taskDuration.observe(
                   { level: Level[task.level] ?? String(task.level) },
                   (performance.now() - started) / 1000,

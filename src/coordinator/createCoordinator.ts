@@ -16,7 +16,15 @@ import {
 } from './challenges/index.ts'
 import { createDispatcher } from './dispatch/index.ts'
 import { type EpochRewardParameters, latestPayout, type OpenEpoch } from './epochs/index.ts'
-import { createFollower, type Follower, type WitnessSource } from './follower/index.ts'
+import {
+  createBlockClock,
+  createFollower,
+  createPendingFollower,
+  type Follower,
+  type PendingFollower,
+  type PendingStatus,
+  type WitnessSource,
+} from './follower/index.ts'
 import { buildHttpApi } from './http/buildHttpApi.ts'
 import { registerCoordinatorMetrics } from './registerCoordinatorMetrics.ts'
 import { loadReplay } from './replay/index.ts'
@@ -43,6 +51,13 @@ export interface CoordinatorOptions {
   fromBlock?: number | undefined
   /** Where witnesses come from (see FollowerDependencies.witness); default auto. */
   witness?: WitnessSource | undefined
+  /**
+   * Pre-confirmation work from the node's pending block (default true): the only chain work that earns
+   * (docs/rewards.md#what-earns). Off, or on a node without a pending block, only canaries earn.
+   */
+  pending?: boolean | undefined
+  /** How often the pending block and the head are read (default 100 ms). */
+  pendingPollMs?: number | undefined
   host: string
   /** 0 picks a free port. */
   grpcPort: number
@@ -98,6 +113,8 @@ export interface CoordinatorStatus {
   chainId: bigint
   head: number | undefined
   followed: number | undefined
+  /** Pre-confirmation work: undefined without a chain or with it turned off. */
+  pending: (PendingStatus & { landed: number; voided: number }) | undefined
   agentsLive: number
   counters: HubCounters
   accuracy: { total: Tally; agents: Map<string, Tally> }
@@ -204,13 +221,30 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     closers.push(() => clearInterval(ticker))
 
     let follower: Follower | undefined
+    let pending: PendingFollower | undefined
     let ready = false
     if (options.replay !== undefined) {
       const { loaded, skipped } = loadReplay({ dir: options.replay, store, hub, logger })
       logger.info({ loaded, skipped, dir: options.replay }, 'replaying tracer fixtures')
       ready = true
     } else if (rpc !== undefined) {
+      const clock = createBlockClock()
+      if (options.pending !== false) {
+        pending = createPendingFollower({
+          rpc,
+          store,
+          hub,
+          logger,
+          clock,
+          chainId,
+          fork: options.fork,
+          pollMs: options.pendingPollMs,
+        })
+        const watching = pending.run(abort.signal)
+        closers.push(() => watching)
+      }
       follower = createFollower({
+        clock,
         rpc,
         store,
         hub,
@@ -297,10 +331,13 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
 
     const status = (): CoordinatorStatus => {
       const f = follower?.status()
+      const p = pending?.status()
       return {
         chainId,
         head: f?.head,
         followed: f?.followed,
+        pending:
+          p === undefined || f === undefined ? undefined : { ...p, landed: f.landed, voided: f.voided },
         agentsLive: hub.connected().size,
         counters: hub.counters(),
         accuracy: { total: accuracy.total(), agents: accuracy.agents() },

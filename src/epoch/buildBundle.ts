@@ -4,8 +4,8 @@ import { buildPayoutTree, type PayoutTree } from './buildPayoutTree.ts'
 import { BUNDLE_VERSION, type Summary } from './bundleSchema.ts'
 import { canonicalJson } from './canonicalJson.ts'
 import { computePayouts, type PayoutParameters } from './computePayouts.ts'
-import { computeWeights, type WeightParameters } from './computeWeights.ts'
-import { type JobRecord, jobCanonicalJson } from './jobRecord.ts'
+import { type AgentEpochWork, computeWeights, type WeightParameters } from './computeWeights.ts'
+import { type JobRecord, jobCanonicalJson, jobPoints } from './jobRecord.ts'
 import { formatSealMessage } from './sealMessage.ts'
 
 export interface BundleAgent {
@@ -69,24 +69,33 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
   const dir = epochDirName(p.epoch)
   const jobTree = buildJobTree(p.jobs)
 
-  const work = new Map<string, { wallet: string; scored: number; matched: number }>()
+  const work = new Map<string, AgentEpochWork>()
+  const fresh = (agentId: string, wallet: string): AgentEpochWork => ({
+    agentId,
+    wallet,
+    scored: 0,
+    matched: 0,
+    points: 0n,
+    canariesFailed: 0,
+  })
   const byType: Record<string, number> = {}
   let matched = 0
   for (const job of p.jobs) {
-    const w = work.get(job.agent_id) ?? { wallet: job.agent, scored: 0, matched: 0 }
+    const w = work.get(job.agent_id) ?? fresh(job.agent_id, job.agent)
     w.scored++
     if (job.matched) w.matched++
+    else if (job.kind === 'canary') w.canariesFailed++
+    w.points += BigInt(jobPoints(job))
     work.set(job.agent_id, w)
     byType[job.type] = (byType[job.type] ?? 0) + 1
     if (job.matched) matched++
   }
   const uptime = new Map(p.agents.map((a) => [a.agentId, a]))
   for (const a of p.agents)
-    if (!work.has(a.agentId)) work.set(a.agentId, { wallet: a.address.toLowerCase(), scored: 0, matched: 0 })
-  const weighted = computeWeights(
-    [...work].map(([agentId, w]) => ({ agentId, wallet: w.wallet, scored: w.scored, matched: w.matched })),
-    p.weights,
-  ).sort((a, b) => (a.agentId < b.agentId ? -1 : 1))
+    if (!work.has(a.agentId)) work.set(a.agentId, fresh(a.agentId, a.address.toLowerCase()))
+  const weighted = computeWeights([...work.values()], p.weights).sort((a, b) =>
+    a.agentId < b.agentId ? -1 : 1,
+  )
   const uptimeOf = (agentId: string) => Math.max(0, Math.floor(uptime.get(agentId)?.uptimeSeconds ?? 0))
   const { payouts, treasury } = computePayouts(
     p.revenue,
@@ -109,6 +118,8 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
         matched: a.matched,
         accuracy_bps: a.accuracyBps,
         bonus: a.bonus,
+        points: a.points.toString(),
+        canaries_failed: a.canariesFailed,
         weight: a.weight.toString(),
         rank: a.rank,
         uptime_seconds: uptimeOf(a.agentId),

@@ -10,7 +10,7 @@ const isoTime = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'expected an ISO 8601 UTC time')
 
-export const BUNDLE_VERSION = 'apiary-epoch-bundle/1'
+export const BUNDLE_VERSION = 'apiary-epoch-bundle/2'
 
 /** SUMMARY.json (docs/spec/bundle.md#summary). */
 export const summarySchema = z.strictObject({
@@ -68,6 +68,8 @@ export const agentsFileSchema = z.strictObject({
       matched: count,
       accuracy_bps: bps,
       bonus: z.boolean(),
+      points: wei,
+      canaries_failed: count,
       weight: wei,
       rank: count,
       uptime_seconds: count,

@@ -6,6 +6,10 @@ export interface AgentEpochWork {
   scored: number
   /** Of those, the ones that matched on every scored field. */
   matched: number
+  /** Points of the matched answers committed before their truth (taskPoints). */
+  points: bigint
+  /** Canary answers that were wrong: any voids the epoch's weight. */
+  canariesFailed: number
 }
 
 export interface WeightParameters {
@@ -25,7 +29,7 @@ export const DEFAULT_WEIGHT_PARAMETERS: WeightParameters = {
 }
 
 export interface AgentWeight extends AgentEpochWork {
-  /** matched × 1000, times the bonus multiplier when accuracy qualifies; 0 under `minTasks`. */
+  /** points, times the bonus multiplier when accuracy qualifies; 0 under `minTasks` or after a wrong canary. */
   weight: bigint
   /** floor(matched × 10000 ÷ scored); 0 when nothing was scored. */
   accuracyBps: number
@@ -35,16 +39,18 @@ export interface AgentWeight extends AgentEpochWork {
 }
 
 /**
- * The ioSwarm weight model in integer arithmetic: weight = matched × 1000 × (accuracy ≥ bonus threshold ?
- * multiplier ÷ 10000 : 1), floored, and 0 under the minimum task count. Only tasks matched against chain
- * truth count; nothing an agent reports about itself does. Sorted by weight, then agent id.
+ * The ioSwarm weight model in integer arithmetic, over points instead of matched tasks: weight = points ×
+ * (accuracy ≥ bonus threshold ? multiplier ÷ 10000 : 1), floored; 0 under the minimum task count and 0
+ * after any wrong canary answer. Accuracy is over every scored answer (history included); points only come
+ * from answers committed before their truth (taskPoints). Nothing an agent reports about itself counts.
+ * Sorted by weight, then agent id.
  */
 export function computeWeights(work: readonly AgentEpochWork[], params: WeightParameters): AgentWeight[] {
   const weighted = work.map((w) => {
     const accuracyBps = w.scored === 0 ? 0 : Math.floor((w.matched * 10_000) / w.scored)
-    const eligible = w.scored >= params.minTasks && w.matched > 0
+    const eligible = w.scored >= params.minTasks && w.points > 0n && w.canariesFailed === 0
     const bonus = eligible && accuracyBps >= params.bonusAccuracyBps
-    const base = BigInt(w.matched) * 1000n
+    const base = w.points
     const weight = !eligible ? 0n : bonus ? (base * BigInt(params.bonusMultiplierBps)) / 10_000n : base
     return { ...w, weight, accuracyBps, bonus, rank: 0 }
   })

@@ -55,6 +55,10 @@ const jobArbitrary: fc.Arbitrary<JobRecord> = fc.record({
   completed_at: iso,
   verdict: fc.constantFrom('valid', 'invalid', 'error'),
   matched: fc.boolean(),
+  kind: fc.constantFrom('preconfirmation', 'canary', 'history'),
+  committed_at: iso,
+  block_seen_at: fc.option(iso, { nil: null }),
+  block_absent_at: fc.option(iso, { nil: null }),
 })
 
 test('jobCanonicalJson() equals the RFC 8785 library output for any valid job record', () => {

@@ -50,6 +50,7 @@ export {
   jobCanonicalJson,
   jobId,
   jobLeaf,
+  jobPoints,
   jobRecordSchema,
 } from './jobRecord.ts'
 export { type ProofOfExecutionParameters, proofOfExecution } from './proofOfExecution.ts'
@@ -72,6 +73,7 @@ export {
 } from './sealMessage.ts'
 export { type Bundle, signBundle } from './signBundle.ts'
 export { type SplitDepositParameters, type SplitDepositReturnType, splitDeposit } from './splitDeposit.ts'
+export { committedBeforeTruth, TASK_POINTS, type TaskKind, taskKindOf, taskPoints } from './taskPoints.ts'
 export type { VerificationCheck, VerificationReport } from './verification.ts'
 export { type BundleVerificationReport, type VerifyBundleOptions, verifyBundle } from './verifyBundle.ts'
 export { verifyBundleCar } from './verifyBundleCar.ts'

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto'
 import { z } from 'zod'
+import { committedBeforeTruth, taskPoints } from './taskPoints.ts'
 
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'expected 0x + 64 lower-case hex digits')
 const isoTime = z
@@ -30,6 +31,20 @@ export const jobRecordSchema = z.strictObject({
   verdict: z.string().regex(/^[a-z_]{1,32}$/, 'expected a lower-case word'),
   /** Whether every scored field agreed with the chain. */
   matched: z.boolean(),
+  /**
+   * `preconfirmation` (pre-executed while pending), `canary` (built by the coordinator, never sent) or
+   * `history` (mined before it was asked): what the job can earn (docs/rewards.md#what-earns).
+   */
+  kind: z.enum(['preconfirmation', 'canary', 'history']),
+  /** When the coordinator stored the answer, before acknowledging it: the commitment. */
+  committed_at: isoTime,
+  /** When the coordinator first saw the block that includes the transaction (null for a canary). */
+  block_seen_at: isoTime.nullable(),
+  /**
+   * The coordinator's last look at the chain before that block existed (null: unknown, or a canary). A
+   * `preconfirmation` job earns only when `committed_at ≤ block_absent_at`.
+   */
+  block_absent_at: isoTime.nullable(),
 })
 
 export type JobRecord = z.infer<typeof jobRecordSchema>
@@ -40,7 +55,17 @@ export type JobRecord = z.infer<typeof jobRecordSchema>
  */
 export function jobCanonicalJson(j: JobRecord): string {
   const s = j.source
-  return `{"agent":"${j.agent}","agent_id":"${j.agent_id}","completed_at":"${j.completed_at}","execution_ms":${j.execution_ms},"fee":"${j.fee}","id":"${j.id}","matched":${j.matched},"poe_hash":"${j.poe_hash}","source":{"block":${s.block},"chain_id":${s.chain_id},"tx_hash":"${s.tx_hash}","tx_index":${s.tx_index}},"submitted_at":"${j.submitted_at}","type":"${j.type}","verdict":"${j.verdict}"}`
+  const time = (t: string | null) => (t === null ? 'null' : `"${t}"`)
+  return `{"agent":"${j.agent}","agent_id":"${j.agent_id}","block_absent_at":${time(j.block_absent_at)},"block_seen_at":${time(j.block_seen_at)},"committed_at":"${j.committed_at}","completed_at":"${j.completed_at}","execution_ms":${j.execution_ms},"fee":"${j.fee}","id":"${j.id}","kind":"${j.kind}","matched":${j.matched},"poe_hash":"${j.poe_hash}","source":{"block":${s.block},"chain_id":${s.chain_id},"tx_hash":"${s.tx_hash}","tx_index":${s.tx_index}},"submitted_at":"${j.submitted_at}","type":"${j.type}","verdict":"${j.verdict}"}`
+}
+
+/** The points a sealed job earns (taskPoints over its record), as an auditor recomputes them. */
+export function jobPoints(j: JobRecord): number {
+  const level = Number(/\.l(\d)$/.exec(j.type)?.[1] ?? 0)
+  const early =
+    j.block_absent_at !== null &&
+    committedBeforeTruth(Date.parse(j.committed_at), Date.parse(j.block_absent_at))
+  return taskPoints({ kind: j.kind, level, matched: j.matched, early })
 }
 
 /** The Merkle leaf of a job: sha256(0x00 ‖ JCS(job)). */

@@ -1,4 +1,5 @@
 export { canonicalChanges, changesFromDiff } from './accountChanges.ts'
+export { answerTask } from './answerTask.ts'
 export { resultFromVerdict } from './resultFromVerdict.ts'
 export { type SignRegistrationParameters, signRegistration } from './signRegistration.ts'
 export { type WalletBinding, walletBindingMessage } from './walletBindingMessage.ts'

@@ -70,6 +70,12 @@ export async function rewardScenario(
     "INSERT INTO agents (id, level, region, max_in_flight, payout_wallet, agent_version, session, registered_at, last_seen_at) VALUES (?, 3, '', 8, ?, 't', 1, 0, 0)",
   )
   for (const [id, wallet] of wallets) register.run(id, wallet.address.toLowerCase())
+  // The work: L3 answers on one pending transaction, committed (t = 0) before its block existed.
+  store.sqlite
+    .prepare(
+      "INSERT INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, created_at, seen_at, absent_at) VALUES ('i', 'pending', 1, '0xb', 0, '0x1', x'', 'final', 0, 1, 1)",
+    )
+    .run()
   const result = store.sqlite.prepare(
     "INSERT INTO results (task_id, inclusion, level, agent_id, received_at, result, scored_at, matched, scored_fields, mismatches) VALUES (?, 'i', 3, ?, 0, x'', ?, ?, 'valid', ?)",
   )

@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads'
 import { fromBinary, toBinary } from '@bufbuild/protobuf'
 import { type Task, type TaskResult, TaskResultSchema, TaskSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
+import { answerTask } from '../../protocol/index.ts'
 import { createEngineCrypto, createVmPool } from '../../validation/index.ts'
-import { runTask } from './runTask.ts'
 
 export interface TaskRunner {
   run(task: Task): Promise<TaskResult>
@@ -18,7 +18,7 @@ export function createTaskRunner({ threads }: { threads: number }): TaskRunner {
   if (threads === 0) {
     const crypto = createEngineCrypto()
     const ctx = { crypto, vms: createVmPool(crypto) }
-    return { run: (task) => runTask(ctx, task), close: async () => {} }
+    return { run: (task) => answerTask(ctx, task), close: async () => {} }
   }
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
   const script = new URL(`./taskWorker${extension}`, import.meta.url)

@@ -1,2 +1,1 @@
 export { createTaskRunner, type TaskRunner } from './createTaskRunner.ts'
-export { runTask } from './runTask.ts'

@@ -1,5 +1,8 @@
 export { addStorageRoots } from './addStorageRoots.ts'
 export {
+  type BlockExecutor,
+  createBlockExecutor,
+  type ExecutedTransaction,
   type PrestateAccount,
   type ReexecuteBlockContext,
   type ReexecuteBlockParameters,

@@ -5,6 +5,7 @@ import {
   beaconRootWrites,
   bigIntToHex,
   type EngineCrypto,
+  type ExecutionVerdict,
   executeTransaction,
   forkAtLeast,
   fromHex,
@@ -50,6 +51,17 @@ type Known = {
 /** A transaction that keeps reading new state after this many rounds is given up (it never happened yet). */
 const MAX_ROUNDS = 64
 
+/** One transaction run by a block executor: its prestate and the engine's verdict over it. */
+export interface ExecutedTransaction {
+  prestate: Record<string, PrestateAccount>
+  verdict: ExecutionVerdict & { valid: true }
+}
+
+export interface BlockExecutor {
+  /** Runs the block's next transaction over the state the previous ones left (throws when it is invalid). */
+  next(tx: Record<string, unknown>): Promise<ExecutedTransaction>
+}
+
 /**
  * The prestate of every transaction of a block, for nodes without `debug_*` tracing: the block is
  * re-executed transaction by transaction over the parent block's state, read through plain JSON-RPC
@@ -59,9 +71,24 @@ const MAX_ROUNDS = 64
  * the next transaction. The EIP-4788 and EIP-2935 system writes at the start of the block are applied first.
  */
 export async function reexecuteBlock(
-  { rpc, crypto, vms }: ReexecuteBlockContext,
+  ctx: ReexecuteBlockContext,
   { block, chainId, fork }: ReexecuteBlockParameters,
 ): Promise<Record<string, PrestateAccount>[]> {
+  const executor = await createBlockExecutor(ctx, { block, chainId, fork })
+  const prestates: Record<string, PrestateAccount>[] = []
+  for (const tx of block.transactions) prestates.push((await executor.next(tx)).prestate)
+  return prestates
+}
+
+/**
+ * The incremental form of reexecuteBlock: transactions are given one at a time, so a block still being
+ * built (the node's pending block) is executed as it grows. `block.number` must be set (for a pending
+ * block: its parent's number + 1).
+ */
+export async function createBlockExecutor(
+  { rpc, crypto, vms }: ReexecuteBlockContext,
+  { block, chainId, fork }: Omit<ReexecuteBlockParameters, 'block'> & { block: RpcBlock },
+): Promise<BlockExecutor> {
   const at = { blockHash: block.parentHash }
   const known = new Map<string, Known>()
 
@@ -120,66 +147,66 @@ export async function reexecuteBlock(
   if (forkAtLeast(fork as never, 'prague'))
     await systemWrite(HISTORY_STORAGE_ADDRESS, historyWrites(BigInt(block.number), BigInt(block.parentHash)))
 
-  const prestates: Record<string, PrestateAccount>[] = []
-  for (const tx of block.transactions) {
-    const base = parseWitness(buildWitness({ tx, block, prestate: {}, chainId, fork }))
-    const first = new Map<string, Set<string>>([[String(tx.from).toLowerCase(), new Set()]])
-    if (typeof tx.to === 'string') first.set(tx.to.toLowerCase(), new Set())
-    first.set(block.miner.toLowerCase(), new Set())
-    await fill(first)
-    let verdict: Awaited<ReturnType<typeof executeTransaction>> | undefined
-    for (let round = 0; ; round++) {
-      if (round === MAX_ROUNDS)
-        throw new ApiaryError(
-          'APIARY_REEXECUTION_FAILED',
-          `transaction ${String(tx.hash)} kept reading new state after ${MAX_ROUNDS} re-executions`,
-        )
-      const prestate = new Map<string, AccountState>()
-      for (const [address, entry] of known)
-        if (entry.account !== undefined) prestate.set(address, entry.account)
-      verdict = await executeTransaction({ crypto, vms }, { witness: { ...base, prestate } })
-      if (!verdict.valid)
-        throw new ApiaryError(
-          'APIARY_REEXECUTION_FAILED',
-          `transaction ${String(tx.hash)} of block ${Number(BigInt(block.number))} is invalid over its parent state: ${verdict.reason.code}`,
-          { details: { reason: verdict.reason } },
-        )
-      if (!(await fill(verdict.accessed))) break
-    }
-    if (verdict === undefined || !verdict.valid) throw new Error('unreachable')
+  return {
+    async next(tx) {
+      const base = parseWitness(buildWitness({ tx, block, prestate: {}, chainId, fork }))
+      const first = new Map<string, Set<string>>([[String(tx.from).toLowerCase(), new Set()]])
+      if (typeof tx.to === 'string') first.set(tx.to.toLowerCase(), new Set())
+      first.set(block.miner.toLowerCase(), new Set())
+      await fill(first)
+      let verdict: Awaited<ReturnType<typeof executeTransaction>> | undefined
+      for (let round = 0; ; round++) {
+        if (round === MAX_ROUNDS)
+          throw new ApiaryError(
+            'APIARY_REEXECUTION_FAILED',
+            `transaction ${String(tx.hash)} kept reading new state after ${MAX_ROUNDS} re-executions`,
+          )
+        const prestate = new Map<string, AccountState>()
+        for (const [address, entry] of known)
+          if (entry.account !== undefined) prestate.set(address, entry.account)
+        verdict = await executeTransaction({ crypto, vms }, { witness: { ...base, prestate } })
+        if (!verdict.valid)
+          throw new ApiaryError(
+            'APIARY_REEXECUTION_FAILED',
+            `transaction ${String(tx.hash)} of block ${Number(BigInt(block.number))} is invalid over its parent state: ${verdict.reason.code}`,
+            { details: { reason: verdict.reason } },
+          )
+        if (!(await fill(verdict.accessed))) break
+      }
+      if (verdict === undefined || !verdict.valid) throw new Error('unreachable')
 
-    const prestate: Record<string, PrestateAccount> = {}
-    for (const [address, slots] of verdict.accessed) {
-      const account = known.get(address)?.account
-      if (account === undefined) continue
-      const storage: Record<string, string> = {}
-      for (const slot of slots) {
-        const value = account.storage.get(slot)
-        if (value !== undefined) storage[slot] = slotHex(value)
+      const prestate: Record<string, PrestateAccount> = {}
+      for (const [address, slots] of verdict.accessed) {
+        const account = known.get(address)?.account
+        if (account === undefined) continue
+        const storage: Record<string, string> = {}
+        for (const slot of slots) {
+          const value = account.storage.get(slot)
+          if (value !== undefined) storage[slot] = slotHex(value)
+        }
+        prestate[address] = {
+          balance: bigIntToHex(account.balance),
+          nonce: Number(account.nonce),
+          ...(account.code.length === 0 ? {} : { code: toHex(account.code) }),
+          ...(Object.keys(storage).length === 0 ? {} : { storage }),
+        }
       }
-      prestate[address] = {
-        balance: bigIntToHex(account.balance),
-        nonce: Number(account.nonce),
-        ...(account.code.length === 0 ? {} : { code: toHex(account.code) }),
-        ...(Object.keys(storage).length === 0 ? {} : { storage }),
-      }
-    }
-    prestates.push(prestate)
 
-    for (const [address, entry] of known) {
-      const after = verdict.postState.get(address)
-      if (after === undefined && entry.account !== undefined) {
-        known.set(address, { account: undefined, slots: new Set(), complete: true })
-      } else if (after !== undefined) {
-        for (const slot of after.storage.keys()) entry.slots.add(slot)
-        entry.account = after
+      for (const [address, entry] of known) {
+        const after = verdict.postState.get(address)
+        if (after === undefined && entry.account !== undefined) {
+          known.set(address, { account: undefined, slots: new Set(), complete: true })
+        } else if (after !== undefined) {
+          for (const slot of after.storage.keys()) entry.slots.add(slot)
+          entry.account = after
+        }
       }
-    }
-    for (const [address, after] of verdict.postState) {
-      if (!known.has(address)) known.set(address, { account: after, slots: new Set(), complete: true })
-    }
+      for (const [address, after] of verdict.postState) {
+        if (!known.has(address)) known.set(address, { account: after, slots: new Set(), complete: true })
+      }
+      return { prestate, verdict }
+    },
   }
-  return prestates
 }
 
 function slotHex(value: bigint): string {

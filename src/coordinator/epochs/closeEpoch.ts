@@ -1,4 +1,12 @@
-import { type AgentWeight, computeWeights, splitDeposit, type WeightParameters } from '../../epoch/index.ts'
+import {
+  type AgentEpochWork,
+  type AgentWeight,
+  computeWeights,
+  splitDeposit,
+  taskKindOf,
+  taskPoints,
+  type WeightParameters,
+} from '../../epoch/index.ts'
 import type { Store } from '../store/index.ts'
 
 export interface EpochRewardParameters extends WeightParameters {
@@ -62,22 +70,55 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
         'SELECT started_at, deposit_wei, reward_wei FROM epochs WHERE number = ?',
       )
       .get(number) as { started_at: number; deposit_wei: string; reward_wei: string }
-    const work = sqlite
-      .prepare<[number, number], { agent_id: string; wallet: string; scored: number; matched: number }>(
-        `SELECT r.agent_id, a.payout_wallet AS wallet, COUNT(*) AS scored, SUM(r.matched) AS matched
-         FROM results r JOIN agents a ON a.id = r.agent_id
-         WHERE r.scored_at >= ? AND r.scored_at < ? GROUP BY r.agent_id ORDER BY r.agent_id`,
+    // Results by agent and kind of work; points follow from the kind, the level, the match and whether the
+    // answer was committed before its truth (taskPoints).
+    const groups = sqlite
+      .prepare<
+        [number, number],
+        {
+          agent_id: string
+          wallet: string
+          source: string
+          level: number
+          matched: number
+          early: number
+          n: number
+        }
+      >(
+        `SELECT r.agent_id, a.payout_wallet AS wallet, i.source, r.level, r.matched,
+                (i.absent_at IS NOT NULL AND r.received_at <= i.absent_at) AS early, COUNT(*) AS n
+         FROM results r JOIN agents a ON a.id = r.agent_id JOIN inclusions i ON i.key = r.inclusion
+         WHERE r.scored_at >= ? AND r.scored_at < ? GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1`,
       )
       .all(epoch.started_at, now)
-    const agents = computeWeights(
-      work.map((w) => ({ agentId: w.agent_id, wallet: w.wallet, scored: w.scored, matched: w.matched })),
-      params,
-    )
+    const work = new Map<string, AgentEpochWork & { canariesPassed: number }>()
+    for (const g of groups) {
+      const w = work.get(g.agent_id) ?? {
+        agentId: g.agent_id,
+        wallet: g.wallet,
+        scored: 0,
+        matched: 0,
+        points: 0n,
+        canariesFailed: 0,
+        canariesPassed: 0,
+      }
+      work.set(g.agent_id, w)
+      const kind = taskKindOf(g.source)
+      const matched = g.matched === 1
+      w.scored += g.n
+      if (matched) w.matched += g.n
+      if (kind === 'canary') {
+        if (matched) w.canariesPassed += g.n
+        else w.canariesFailed += g.n
+      }
+      w.points += BigInt(taskPoints({ kind, level: g.level, matched, early: g.early === 1 }) * g.n)
+    }
+    const agents = computeWeights([...work.values()], params)
     const totalWeight = agents.reduce((sum, a) => sum + a.weight, 0n)
     const depositWei = BigInt(epoch.deposit_wei)
     const insert = sqlite.prepare(
-      `INSERT INTO epoch_agents (epoch, agent_id, wallet, scored, matched, accuracy_bps, bonus, weight, rank, amount_wei)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO epoch_agents (epoch, agent_id, wallet, scored, matched, accuracy_bps, bonus, weight, rank, amount_wei, points, canaries_passed, canaries_failed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     const { credits } = splitDeposit({
       weights: new Map(agents.map((a) => [a.agentId, a.weight])),
@@ -96,6 +137,9 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
         a.weight.toString(),
         a.rank,
         amount.toString(),
+        a.points.toString(),
+        work.get(a.agentId)?.canariesPassed ?? 0,
+        a.canariesFailed,
       )
     }
     const rewardWei = BigInt(epoch.reward_wei)

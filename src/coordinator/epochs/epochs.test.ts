@@ -10,14 +10,16 @@ import { closeEpoch, openEpoch } from './closeEpoch.ts'
 import { createEpochClock } from './createEpochClock.ts'
 
 const params = { bonusAccuracyBps: 9950, bonusMultiplierBps: 12_000, minTasks: 10 }
-const work = (agentId: string, scored: number, matched: number) => ({
+const work = (agentId: string, scored: number, matched: number, canariesFailed = 0) => ({
   agentId,
   wallet: `0x${agentId}`,
   scored,
   matched,
+  points: BigInt(matched) * 1000n,
+  canariesFailed,
 })
 
-test('computeWeights(): matched × 1000, ×1.2 at ≥ 99.5% accuracy, 0 under the minimum, ranks shared on ties', () => {
+test('computeWeights(): points, ×1.2 at ≥ 99.5% accuracy, 0 under the minimum or after a wrong canary, ranks shared on ties', () => {
   const weights = computeWeights(
     [
       work('a', 100, 100),
@@ -26,6 +28,7 @@ test('computeWeights(): matched × 1000, ×1.2 at ≥ 99.5% accuracy, 0 under th
       work('d', 9, 9),
       work('e', 100, 100),
       work('f', 50, 0),
+      work('g', 100, 100, 1),
     ],
     params,
   )
@@ -36,6 +39,7 @@ test('computeWeights(): matched × 1000, ×1.2 at ≥ 99.5% accuracy, 0 under th
   assert.equal(byId.c?.accuracyBps, 9900)
   assert.equal(byId.d?.weight, 0n, '9 scored tasks are under --min-tasks 10')
   assert.equal(byId.f?.weight, 0n, 'nothing matched')
+  assert.equal(byId.g?.weight, 0n, 'one wrong canary voids the epoch')
   assert.deepEqual(
     weights.map((w) => [w.agentId, w.rank]),
     [
@@ -45,6 +49,7 @@ test('computeWeights(): matched × 1000, ×1.2 at ≥ 99.5% accuracy, 0 under th
       ['c', 4],
       ['d', 0],
       ['f', 0],
+      ['g', 0],
     ],
   )
   // Integer arithmetic: a multiplier that does not divide evenly is floored.
@@ -78,44 +83,55 @@ test('splitDeposit(): the AgentRewardPool split, with the rounding dust carried'
   assert.equal(nobody.carried, 7n)
 })
 
-test('closeEpoch() fixes the weights of the results scored in the epoch and opens the next, once', async () => {
+test('closeEpoch() weighs the answers committed before their truth, scored in the epoch, and opens the next, once', async () => {
   const store = await openStore({ path: ':memory:' })
   try {
     const agent = store.sqlite.prepare(
-      "INSERT INTO agents (id, level, region, max_in_flight, payout_wallet, agent_version, session, registered_at, last_seen_at) VALUES (?, 1, '', 8, ?, 't', 1, 0, 0)",
+      "INSERT INTO agents (id, level, region, max_in_flight, payout_wallet, agent_version, session, registered_at, last_seen_at) VALUES (?, 3, '', 8, ?, 't', 1, 0, 0)",
     )
-    agent.run('a', '0x000000000000000000000000000000000000000a')
-    agent.run('b', '0x000000000000000000000000000000000000000b')
+    for (const id of ['a', 'b', 'c', 'd']) agent.run(id, `0x${id.padStart(40, '0')}`)
+    // A pending transaction whose block was absent until t = 1000, and a mined one (history).
+    const inclusion = store.sqlite.prepare(
+      "INSERT INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, created_at, seen_at, absent_at) VALUES (?, ?, 1, '0xb', 0, '0x1', x'', 'final', 0, ?, ?)",
+    )
+    inclusion.run('i', 'pending', 1100, 1000)
+    inclusion.run('h', 'chain', 0, null)
     const result = store.sqlite.prepare(
-      "INSERT INTO results (task_id, inclusion, level, agent_id, received_at, result, scored_at, matched, scored_fields, mismatches) VALUES (?, 'i', 1, ?, 0, x'', ?, ?, 'valid', '')",
+      "INSERT INTO results (task_id, inclusion, level, agent_id, received_at, result, scored_at, matched, scored_fields, mismatches) VALUES (?, ?, 3, ?, ?, x'', ?, ?, 'valid', '')",
     )
     const reward = { ...params, minTasks: 2, rewardWei: 10n ** 18n, delegateCutBps: 1000 }
     assert.equal(openEpoch(store, { params: reward, now: 1000 }), 1)
     let n = 0
-    for (let i = 0; i < 4; i++) result.run(`t${n++}`, 'a', 1500, 1)
-    for (let i = 0; i < 4; i++) result.run(`t${n++}`, 'b', 1500, i === 0 ? 0 : 1)
-    result.run(`t${n++}`, 'a', 2000, 1) // scored at the close instant: belongs to the next epoch
+    for (let i = 0; i < 4; i++) result.run(`t${n++}`, 'i', 'a', 900, 1500, 1)
+    for (let i = 0; i < 4; i++) result.run(`t${n++}`, 'i', 'b', 1000, 1500, i === 0 ? 0 : 1)
+    for (let i = 0; i < 4; i++) result.run(`t${n++}`, 'h', 'c', 10, 1500, 1) // history: a lookup
+    for (let i = 0; i < 4; i++) result.run(`t${n++}`, 'i', 'd', 1001, 1500, 1) // after the block existed
+    result.run(`t${n++}`, 'i', 'a', 900, 2000, 1) // scored at the close instant: belongs to the next epoch
     const closed = closeEpoch(store, { params: reward, now: 2000, block: 50 })
     assert.equal(closed.epoch, 1)
     assert.equal(closed.settlement, 'owed')
     assert.equal(closed.depositWei, 9n * 10n ** 17n, 'the 10% cut stays with the delegate')
     assert.deepEqual(
-      closed.agents.map((a) => [a.agentId, a.weight]),
+      closed.agents.map((a) => [a.agentId, a.weight, a.accuracyBps]),
       [
-        ['a', 4800n],
-        ['b', 3000n],
+        ['a', 4800n, 10_000],
+        ['b', 3000n, 7500],
+        ['c', 0n, 10_000],
+        ['d', 0n, 10_000],
       ],
     )
     const rows = store.sqlite
-      .prepare<[], { agent_id: string; amount_wei: string }>(
-        'SELECT agent_id, amount_wei FROM epoch_agents ORDER BY agent_id',
+      .prepare<[], { agent_id: string; amount_wei: string; points: string }>(
+        'SELECT agent_id, amount_wei, points FROM epoch_agents ORDER BY agent_id',
       )
       .all()
     assert.deepEqual(
-      rows.map((r) => [r.agent_id, BigInt(r.amount_wei)]),
+      rows.map((r) => [r.agent_id, BigInt(r.amount_wei), r.points]),
       [
-        ['a', (9n * 10n ** 17n * 4800n) / 7800n],
-        ['b', (9n * 10n ** 17n * 3000n) / 7800n],
+        ['a', (9n * 10n ** 17n * 4800n) / 7800n, '4000'],
+        ['b', (9n * 10n ** 17n * 3000n) / 7800n, '3000'],
+        ['c', 0n, '0'],
+        ['d', 0n, '0'],
       ],
     )
     assert.equal(openEpoch(store, { params: reward, now: 2000 }), 2, 'epoch 2 is open')

@@ -1,7 +1,7 @@
 import { toBinary } from '@bufbuild/protobuf'
 import type { RpcRequest } from '../../chain/index.ts'
 import { addStorageRoots, buildWitness, type RpcBlock, reexecuteBlock } from '../../chain/index.ts'
-import { WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import { type Witness as WitnessMessage, WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { witnessToMessage } from '../../protocol/index.ts'
@@ -12,9 +12,10 @@ import {
   parseWitness,
   type VmPool,
 } from '../../validation/index.ts'
-import { fetchTruth } from '../scoring/index.ts'
+import { fetchTruth, predictionMismatches, type Truth } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
+import { type BlockClock, createBlockClock } from './createBlockClock.ts'
 
 export interface FollowerDependencies {
   rpc: RpcRequest
@@ -34,6 +35,10 @@ export interface FollowerDependencies {
   witness?: WitnessSource | undefined
   /** First block to follow when the store has none; default the chain head at start. */
   fromBlock?: number | undefined
+  /** Shared with the pending follower, which looks at the head more often. */
+  clock?: BlockClock | undefined
+  /** Called with every mined transaction that had no pending task (history work), for canary templates. */
+  onHistory?: ((inclusion: string, witness: WitnessMessage) => void) | undefined
   now?: () => number
 }
 
@@ -50,6 +55,9 @@ export interface FollowerStatus {
   lastError: string | undefined
   /** When `followed` last moved, or was at the head. */
   progressAt: number | undefined
+  /** Pending transactions that landed as they were pre-executed, and those void (landed otherwise or never). */
+  landed: number
+  voided: number
 }
 
 export interface Follower {
@@ -65,6 +73,8 @@ type FullBlock = RpcBlock & { transactions: RpcTx[] }
 
 const BLOCKS_PER_POLL = 32
 const SCORES_PER_POLL = 256
+/** A pending transaction not mined this many blocks after the block it was pre-executed for is void. */
+export const VOID_AFTER_BLOCKS = 16
 
 /**
  * Follows new blocks: builds every transaction's witness (go-ethereum's prestateTracer, per block with
@@ -85,6 +95,8 @@ export function createFollower({
   pollMs,
   fromBlock,
   witness = 'auto',
+  clock = createBlockClock(),
+  onHistory,
   now = Date.now,
 }: FollowerDependencies): Follower {
   const { sqlite } = store
@@ -95,15 +107,24 @@ export function createFollower({
       'INSERT INTO blocks (number, hash, parent_hash, transactions, followed_at) VALUES (?, ?, ?, ?, ?)',
     ),
     insertInclusion: sqlite.prepare(
-      "INSERT OR IGNORE INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, truth, created_at) VALUES (?, 'chain', ?, ?, ?, ?, ?, 'pending', NULL, ?)",
+      "INSERT OR IGNORE INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, truth, created_at, seen_at, absent_at) VALUES (?, 'chain', ?, ?, ?, ?, ?, 'pending', NULL, ?, ?, ?)",
+    ),
+    land: sqlite.prepare(
+      "UPDATE inclusions SET block_number = ?, block_hash = ?, tx_index = ?, seen_at = ?, absent_at = ? WHERE key = ? AND state = 'pending' AND block_hash = ''",
+    ),
+    unlanded: sqlite.prepare<[number], { key: string }>(
+      "SELECT key FROM inclusions WHERE source = 'pending' AND state = 'pending' AND block_hash = '' AND block_number <= ?",
     ),
     unwind: sqlite.prepare('DELETE FROM blocks WHERE number = ?'),
     unwindTransactions: sqlite.prepare('DELETE FROM transactions WHERE block_number = ?'),
     insertTransaction: sqlite.prepare(
       'INSERT OR REPLACE INTO transactions (block_number, tx_index, tx_hash, sender, recipient, value_wei, nonce) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    due: sqlite.prepare<[number, number], { key: string; tx_hash: string; block_hash: string }>(
-      "SELECT key, tx_hash, block_hash FROM inclusions WHERE state = 'pending' AND source = 'chain' AND block_number <= ? ORDER BY block_number LIMIT ?",
+    due: sqlite.prepare<
+      [number, number],
+      { key: string; tx_hash: string; block_hash: string; predicted: string | null }
+    >(
+      "SELECT key, tx_hash, block_hash, predicted FROM inclusions WHERE state = 'pending' AND source IN ('chain', 'pending') AND block_hash != '' AND block_number <= ? ORDER BY block_number LIMIT ?",
     ),
     orphan: sqlite.prepare<[string], { key: string }>(
       "SELECT key FROM inclusions WHERE block_hash = ? AND state = 'pending'",
@@ -117,6 +138,8 @@ export function createFollower({
     lastPollAt: undefined,
     lastError: undefined,
     progressAt: undefined,
+    landed: 0,
+    voided: 0,
   }
   let engine: { crypto: EngineCrypto; vms: VmPool } | undefined
   let proofs = true
@@ -186,9 +209,30 @@ export function createFollower({
         logger.warn('the node has no eth_getProof: witnesses cannot tell a CREATE collision (EIP-7610)')
     }
     const at = now()
+    const sighting = clock.sighting(number)
+    const seenAt = sighting?.seenAt ?? at
+    const absentAt = sighting?.absentAt ?? null
+    // Transactions pre-executed while pending land here: their tasks are scored once the block is final.
+    const landed = new Set<string>()
+    sqlite.transaction(() => {
+      for (const tx of block.transactions)
+        if (
+          sql.land.run(
+            number,
+            block.hash,
+            Number(tx.transactionIndex),
+            seenAt,
+            absentAt,
+            `pending:${tx.hash.toLowerCase()}`,
+          ).changes > 0
+        )
+          landed.add(tx.hash)
+    })()
+    status.landed += landed.size
     const inclusions: { key: string; witness: ReturnType<typeof witnessToMessage> }[] = []
     const rows: unknown[][] = []
     block.transactions.forEach((tx, i) => {
+      if (landed.has(tx.hash)) return
       try {
         const witness = witnessToMessage(
           parseWitness(buildWitness({ tx, block, prestate: traces[i], chainId, fork })),
@@ -204,6 +248,8 @@ export function createFollower({
           tx.hash,
           toBinary(WitnessSchema, witness),
           at,
+          seenAt,
+          absentAt,
         ])
       } catch (error) {
         const reason = error instanceof ApiaryError ? error.code : 'WITNESS_INVALID'
@@ -225,7 +271,11 @@ export function createFollower({
           Number(tx.nonce),
         )
     })()
-    for (const { key, witness } of inclusions) hub.enqueue(key, { witness, pending: true })
+    for (const { key, witness } of inclusions) {
+      hub.enqueue(key, { witness, pending: true })
+      onHistory?.(key, witness)
+    }
+    clock.forget(number)
     status.followed = number
     return 'ingested'
   }
@@ -240,14 +290,32 @@ export function createFollower({
             blockHash: row.block_hash,
             diff: status.tracing !== 'reexecute',
           })
-          await hub.finalize(row.key, truth)
+          // A pending transaction is scored only when it landed as it was pre-executed (same outcome).
+          const differs =
+            truth === 'orphaned' || row.predicted === null
+              ? []
+              : predictionMismatches(JSON.parse(row.predicted) as Truth, truth)
+          if (differs.length > 0) {
+            status.voided++
+            logger.debug(
+              { tx: row.tx_hash, differs },
+              'a pending transaction did not land as pre-executed: void',
+            )
+            await hub.finalize(row.key, 'void')
+          } else await hub.finalize(row.key, truth)
         }),
       )
+    }
+    for (const { key } of sql.unlanded.all(head - VOID_AFTER_BLOCKS)) {
+      status.voided++
+      await hub.finalize(key, 'void')
     }
   }
 
   const poll = async () => {
+    const sentAt = now()
     const head = Number(BigInt((await rpc('eth_blockNumber', [])) as string))
+    clock.observe(head, sentAt, now())
     status.head = head
     let cursor = sql.cursor.get()?.number ?? null
     if (cursor === null) cursor = (fromBlock ?? head) - 1

@@ -1,1 +1,14 @@
-export { createFollower, type Follower, type FollowerStatus, type WitnessSource } from './createFollower.ts'
+export { type BlockClock, type BlockSighting, createBlockClock } from './createBlockClock.ts'
+export {
+  createFollower,
+  type Follower,
+  type FollowerStatus,
+  VOID_AFTER_BLOCKS,
+  type WitnessSource,
+} from './createFollower.ts'
+export {
+  createPendingFollower,
+  type PendingFollower,
+  type PendingStatus,
+  type PendingTemplate,
+} from './createPendingFollower.ts'

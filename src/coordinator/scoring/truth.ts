@@ -1,11 +1,11 @@
 /**
- * What the chain says about one included transaction, the yardstick for every verdict. Fields that are
- * absent are not known for that inclusion (e.g. a replayed fixture without logs) and are not scored.
- * Stored as this JSON in `inclusions.truth`.
+ * What the chain says about one included transaction (or, for a canary, what the engine answers), the
+ * yardstick for every verdict. Fields that are absent are not known for that inclusion (e.g. a replayed
+ * fixture without logs) and are not scored. Stored as this JSON in `inclusions.truth`.
  */
 export interface Truth {
-  /** Always true: only mined transactions are scored. */
-  valid: true
+  /** True for every mined transaction; false for a canary built invalid (then only `valid` and `hash` count). */
+  valid: boolean
   hash?: string
   sender?: string
   /** Receipt status: `success` (1) or `failed` (0: reverted or halted). */

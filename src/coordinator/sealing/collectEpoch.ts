@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto'
 import { fromBinary } from '@bufbuild/protobuf'
 import type { BundleAgent, JobRecord } from '../../epoch/index.ts'
-import { jobId, proofOfExecution } from '../../epoch/index.ts'
+import { jobId, proofOfExecution, taskKindOf } from '../../epoch/index.ts'
 import { TaskResultSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import type { Store } from '../store/index.ts'
 
@@ -28,6 +28,9 @@ type Row = {
   tx_index: number
   tx_hash: string
   wallet: string
+  source: string
+  seen_at: number | null
+  absent_at: number | null
 }
 
 /**
@@ -56,7 +59,7 @@ export function collectEpoch(store: Store, epoch: number, chainId: number): Coll
   const rows = sqlite
     .prepare<[number, number, number], Row>(
       `SELECT r.task_id, r.inclusion, r.level, r.agent_id, r.received_at, r.result, r.matched, a.assigned_at,
-              i.block_number, i.tx_index, i.tx_hash, ea.wallet
+              i.block_number, i.tx_index, i.tx_hash, ea.wallet, i.source, i.seen_at, i.absent_at
        FROM results r
        JOIN inclusions i ON i.key = r.inclusion
        JOIN epoch_agents ea ON ea.epoch = ? AND ea.agent_id = r.agent_id
@@ -96,6 +99,10 @@ export function collectEpoch(store: Store, epoch: number, chainId: number): Coll
       completed_at: iso(Math.max(submitted, r.received_at)),
       verdict: result.valid ? 'valid' : 'invalid',
       matched: r.matched === 1,
+      kind: taskKindOf(r.source),
+      committed_at: iso(r.received_at),
+      block_seen_at: r.seen_at === null ? null : iso(r.seen_at),
+      block_absent_at: r.absent_at === null ? null : iso(r.absent_at),
     }
   })
   const agents = sqlite

@@ -193,4 +193,32 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute()
     },
   },
+  '0006_preconfirmation': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('inclusions').addColumn('seen_at', 'integer').execute()
+      await db.schema.alterTable('inclusions').addColumn('absent_at', 'integer').execute()
+      await db.schema.alterTable('inclusions').addColumn('predicted', 'text').execute()
+      await db.schema.alterTable('inclusions').addColumn('canary', 'text').execute()
+      await db.schema
+        .createIndex('inclusions_source')
+        .on('inclusions')
+        .columns(['source', 'block_hash', 'block_number'])
+        .execute()
+      await db.schema.alterTable('epochs').addColumn('canary_seed', 'text').execute()
+      await db.schema
+        .alterTable('epoch_agents')
+        .addColumn('points', 'text', (c) => c.notNull().defaultTo('0'))
+        .execute()
+      await db.schema
+        .alterTable('epoch_agents')
+        .addColumn('canaries_passed', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute()
+      await db.schema
+        .alterTable('epoch_agents')
+        .addColumn('canaries_failed', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute()
+      await db.schema.alterTable('agents').addColumn('excluded_at', 'integer').execute()
+      await db.schema.alterTable('agents').addColumn('excluded_reason', 'text').execute()
+    },
+  },
 }

@@ -30,6 +30,10 @@ export interface AgentsTable {
   registered_at: number
   last_seen_at: number
   revoked: Generated<number>
+  /** When repeated wrong canary answers excluded it (no more work, no pay); null while it is in good standing. */
+  excluded_at: number | null
+  /** Why, for the operator and the agent's owner (e.g. `3 wrong canary answers`). */
+  excluded_reason: string | null
 }
 
 /** Blocks the follower has taken in (the cursor is the highest number); reorgs delete from the top. */
@@ -41,11 +45,20 @@ export interface BlocksTable {
   followed_at: number
 }
 
-/** One transaction in one block (or one replayed fixture): the unit of work, validated at every level. */
+/**
+ * One transaction in one block (or one replayed fixture, one pending transaction, one canary): the unit of
+ * work, validated at every level (a canary at one).
+ */
 export interface InclusionsTable {
-  /** `<block hash>:<tx index>` (or `replay:<file>`). */
+  /**
+   * `<block hash>:<tx index>` (chain), `replay:<file>`, `pending:<tx hash>`,
+   * `canary:<level>:<tx hash>`.
+   */
   key: string
-  /** `chain` or `replay`. */
+  /**
+   * `chain` (a mined transaction: history), `replay`, `pending` (pre-executed in the node's pending block
+   * before it was mined: the work that earns) or `canary` (built and signed by the coordinator, never sent).
+   */
   source: string
   block_number: number
   block_hash: string
@@ -53,11 +66,25 @@ export interface InclusionsTable {
   tx_hash: string
   /** The full witness, protobuf `apiary.v1.Witness` bytes. */
   witness: Uint8Array
-  /** `pending` until final, then `final` (truth set) or `orphaned` (reorged out: never scored). */
-  state: 'pending' | 'final' | 'orphaned'
-  /** Chain truth as JSON (see scoring/truth.ts), once final. */
+  /**
+   * `pending` until final, then `final` (truth set), `orphaned` (reorged out: never scored) or `void` (a
+   * pending transaction that did not land as it was pre-executed, or never landed: never scored).
+   */
+  state: 'pending' | 'final' | 'orphaned' | 'void'
+  /** Chain truth as JSON (see scoring/truth.ts), once final; a canary's expected answer from the start. */
   truth: string | null
   created_at: number
+  /** When the coordinator first saw the block that includes the transaction (null: not yet, or a canary). */
+  seen_at: number | null
+  /**
+   * The coordinator's last look at the chain before it saw that block (the block did not exist then): an
+   * answer committed at or before it was committed before its truth existed. Null when unknown.
+   */
+  absent_at: number | null
+  /** A pending transaction's outcome as the coordinator pre-executed it (Truth JSON). */
+  predicted: string | null
+  /** A canary's kind (`valid`, `bad-signature`, …); null for every other source. */
+  canary: string | null
 }
 
 /** Every task sent, recorded before it is sent. */
@@ -123,6 +150,8 @@ export interface EpochsTable {
   settlement: Generated<'open' | 'owed' | 'sending' | 'settled' | 'skipped' | 'carried'>
   tx_hash: string | null
   tx_nonce: number | null
+  /** 32 random bytes (hex) the epoch's canary senders derive from; sha256 of it is published at open. */
+  canary_seed: string | null
   /** The signed settlement transaction, kept so a restart re-broadcasts the same one. */
   raw_tx: string | null
   settled_block: number | null
@@ -144,6 +173,10 @@ export interface EpochAgentsTable {
   rank: number
   /** Wei credited by the settlement (the pool's split, exact). */
   amount_wei: string
+  /** Task points earned (decimal): matched answers committed before their truth, by task kind. */
+  points: Generated<string>
+  canaries_passed: Generated<number>
+  canaries_failed: Generated<number>
 }
 
 /** Milliseconds an agent was connected during an epoch, credited at each heartbeat (gap capped). */

@@ -64,8 +64,11 @@ export interface TaskHub {
   ): AsyncGenerator<Task[]>
   /** Checks, stores (durably) and then acknowledges results, in order. */
   submit(agentId: string, results: readonly TaskResult[]): Promise<ResultAck[]>
-  /** The chain has spoken on an inclusion: record its truth (or orphaning) and score its results. */
-  finalize(inclusion: string, truth: Truth | 'orphaned'): Promise<void>
+  /**
+   * The chain has spoken on an inclusion: record its truth and score its results, or record that it is
+   * never scored (`orphaned` by a reorg, `void`: a pending transaction that did not land as pre-executed).
+   */
+  finalize(inclusion: string, truth: Truth | 'orphaned' | 'void'): Promise<void>
   /** Expires overdue assignments; call periodically. */
   tick(): void
   counters(): HubCounters
@@ -313,13 +316,14 @@ export function createTaskHub({
           // Known as final from here on, inside the group commit: a result written later in the same commit
           // is scored by submit; one written earlier is among the unscored rows below.
           pending.delete(inclusion)
-          remember(truths, inclusion, truth === 'orphaned' ? null : truth)
+          const never = truth === 'orphaned' || truth === 'void'
+          remember(truths, inclusion, never ? null : truth)
           const changed = sql.finalize.run(
-            truth === 'orphaned' ? 'orphaned' : 'final',
-            truth === 'orphaned' ? null : JSON.stringify(truth),
+            never ? truth : 'final',
+            never ? null : JSON.stringify(truth),
             inclusion,
           )
-          if (changed.changes === 0 || truth === 'orphaned') return
+          if (changed.changes === 0 || never) return
           for (const row of sql.unscored.all(inclusion))
             afterCommit.push(
               scoreNow(row.task_id, row.agent_id, row.level, truth, fromBinary(TaskResultSchema, row.result)),

@@ -1,19 +1,21 @@
 import { create } from '@bufbuild/protobuf'
-import { Level, type Task, type TaskResult, TaskResultSchema } from '../../gen/apiary/v1/swarm_pb.js'
-import { resultFromVerdict, witnessFromMessage } from '../../protocol/index.ts'
+import { Level, type Task, type TaskResult, TaskResultSchema } from '../gen/apiary/v1/swarm_pb.js'
 import {
   type ExecuteTransactionContext,
   executeTransaction,
   validateEnvelope,
   validateState,
   type Witness,
-} from '../../validation/index.ts'
+} from '../validation/index.ts'
+import { resultFromVerdict } from './resultFromVerdict.ts'
+import { witnessFromMessage } from './witnessFromMessage.ts'
 
 /**
- * Validates one task at its level with the engine and answers it. Never throws for bad input: a task whose
- * witness is malformed is answered `WITNESS_INVALID`.
+ * Validates one task at its level with the engine and answers it: what an honest agent sends, and what the
+ * coordinator expects of a canary. Never throws for bad input: a task whose witness is malformed is answered
+ * `WITNESS_INVALID`.
  */
-export async function runTask(ctx: ExecuteTransactionContext, task: Task): Promise<TaskResult> {
+export async function answerTask(ctx: ExecuteTransactionContext, task: Task): Promise<TaskResult> {
   const started = performance.now()
   let witness: Witness
   try {

@@ -1,0 +1,44 @@
+/** When the coordinator learnt of one block: its last look before the block existed, and its first sight. */
+export interface BlockSighting {
+  /** When the last head query that did not return the block was sent (undefined: never looked before). */
+  absentAt: number | undefined
+  /** When the first head query that returned it answered. */
+  seenAt: number
+}
+
+export interface BlockClock {
+  /** Records a head query: sent at `sentAt`, answered at `answeredAt` with `head`. */
+  observe(head: number, sentAt: number, answeredAt: number): void
+  /** How block `number` was first seen (undefined before it was). */
+  sighting(number: number): BlockSighting | undefined
+  /** Forgets sightings of blocks at or below `number` (they are stored with their inclusions). */
+  forget(number: number): void
+}
+
+/**
+ * Times the arrival of blocks from every head query the coordinator makes (the follower's and the
+ * pending follower's, which looks every 100 ms): the rule that pays an answer only when it was committed
+ * before its truth existed compares the answer's commit time with `absentAt`, the last moment the
+ * coordinator saw the chain without the block.
+ */
+export function createBlockClock(): BlockClock {
+  const sightings = new Map<number, BlockSighting>()
+  let head: number | undefined
+  let lastSentAt: number | undefined
+  return {
+    observe(newHead, sentAt, answeredAt) {
+      if (head !== undefined && newHead < head) return // a stale answer
+      if (head !== undefined && newHead > head) {
+        // None of the new blocks existed when the previous query (which returned `head`) was sent.
+        for (let n = Math.max(head + 1, newHead - 1024); n <= newHead; n++)
+          if (!sightings.has(n)) sightings.set(n, { absentAt: lastSentAt, seenAt: answeredAt })
+        lastSentAt = sentAt
+      } else lastSentAt = Math.max(lastSentAt ?? sentAt, sentAt)
+      head = newHead
+    },
+    sighting: (number) => sightings.get(number),
+    forget(number) {
+      for (const n of sightings.keys()) if (n <= number) sightings.delete(n)
+    },
+  }
+}
