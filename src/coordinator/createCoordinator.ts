@@ -115,6 +115,8 @@ export interface CoordinatorStatus {
   followed: number | undefined
   /** Pre-confirmation work: undefined without a chain or with it turned off. */
   pending: (PendingStatus & { landed: number; voided: number }) | undefined
+  /** Mined transactions dispatched as history work (undefined without a chain). */
+  history: number | undefined
   agentsLive: number
   counters: HubCounters
   accuracy: { total: Tally; agents: Map<string, Tally> }
@@ -338,6 +340,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         followed: f?.followed,
         pending:
           p === undefined || f === undefined ? undefined : { ...p, landed: f.landed, voided: f.voided },
+        history: f?.history,
         agentsLive: hub.connected().size,
         counters: hub.counters(),
         accuracy: { total: accuracy.total(), agents: accuracy.agents() },

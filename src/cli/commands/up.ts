@@ -375,6 +375,12 @@ Examples:
           `${rate.toFixed(1)} results/s`,
           `agents ${s.agentsLive}/${options.agents}`,
           `answered ${s.counters.answered}`,
+          ...(s.pending === undefined
+            ? []
+            : [
+                `pre-confirmation ${s.pending.dispatched} (${s.pending.landed} landed, ${s.pending.voided} void)`,
+              ]),
+          ...(s.history === undefined ? [] : [`history ${s.history}`]),
           `scored ${t.scored}`,
           `accuracy ${t.scored === 0 ? '-' : `${((100 * t.matched) / t.scored).toFixed(1)}%`}`,
           ...(s.epoch === undefined ? [] : [`epoch ${s.epoch.number}`]),

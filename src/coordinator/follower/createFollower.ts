@@ -58,6 +58,8 @@ export interface FollowerStatus {
   /** Pending transactions that landed as they were pre-executed, and those void (landed otherwise or never). */
   landed: number
   voided: number
+  /** Mined transactions dispatched as history (no pending task had them): scored for accuracy, never paid. */
+  history: number
 }
 
 export interface Follower {
@@ -140,6 +142,7 @@ export function createFollower({
     progressAt: undefined,
     landed: 0,
     voided: 0,
+    history: 0,
   }
   let engine: { crypto: EngineCrypto; vms: VmPool } | undefined
   let proofs = true
@@ -275,6 +278,7 @@ export function createFollower({
       hub.enqueue(key, { witness, pending: true })
       onHistory?.(key, witness)
     }
+    status.history += inclusions.length
     clock.forget(number)
     status.followed = number
     return 'ingested'
