@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { privateKeyToAccount } from 'viem/accounts'
 import {
+  type BundleAgent,
   buildBundle,
   buildJobTree,
   buildReceipt,
@@ -28,15 +29,27 @@ const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`
 
 /** A fixed sealing key: never use it for anything but these vectors. */
 const SEALING_KEY = `0x${'11'.repeat(32)}` as const
-const agents = [
+// bee-03's canary skips were judged deliberate (its weight is 0); bee-04 was excluded before the close.
+const agents: BundleAgent[] = [
   { agentId: 'bee-01', address: '0x1111111111111111111111111111111111111111', uptimeSeconds: 30 },
   { agentId: 'bee-02', address: '0x2222222222222222222222222222222222222222', uptimeSeconds: 20 },
-  { agentId: 'bee-03', address: '0x3333333333333333333333333333333333333333', uptimeSeconds: 30 },
+  {
+    agentId: 'bee-03',
+    address: '0x3333333333333333333333333333333333333333',
+    uptimeSeconds: 30,
+    canariesSkipped: 3,
+  },
+  {
+    agentId: 'bee-04',
+    address: '0x4444444444444444444444444444444444444444',
+    uptimeSeconds: 10,
+    excluded: true,
+  },
 ]
 
 export function vectorJobs(): JobRecord[] {
   return Array.from({ length: 7 }, (_, i) => {
-    const agent = agents[i % 3] as (typeof agents)[number]
+    const agent = agents[i % 3] as BundleAgent
     return {
       id: jobId(7, i + 1),
       type: `tx.validate.l${(i % 4) + 1}`,

@@ -16,7 +16,8 @@ const abi = AgentRewardPool.abi
 test('rewards end to end: a coordinator SIGKILLed while settling pays every epoch exactly once; agents learn the credited amount by heartbeat and claim it', {
   timeout: 300_000,
 }, async () => {
-  const devnet = await startDevnet({ logger }, { port: 0, accounts: 8 })
+  // Interval mining: pending transactions are pre-confirmation work, the only chain work that earns.
+  const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 1 })
   const client = createPublicClient({ chain: devnet.chain, transport: http(devnet.url) })
   const dir = mkdtempSync(join(tmpdir(), 'apiary-rewards-'))
   const keyFile = (name: string, key: Hex) => {
@@ -167,10 +168,14 @@ test('rewards end to end: a coordinator SIGKILLed while settling pays every epoc
       [...credit].filter(([key]) => key.endsWith(wallet)).reduce((sum, [, amount]) => sum + amount, 0n)
     for (const [i, payout] of payouts.entries()) {
       assert.ok(payout !== undefined)
-      assert.equal(payout.amountWei, credit.get(`${payout.epoch}:${walletOf(ids[i] as string)}`))
+      // The L1 agent earns only from invalid canaries (docs/rewards.md#what-earns): an epoch may pay it 0,
+      // which the pool credits nobody.
+      const credited = credit.get(`${payout.epoch}:${walletOf(ids[i] as string)}`)
+      assert.equal(payout.amountWei, credited ?? 0n)
       assert.equal(payout.txHash, byEpoch.get(payout.epoch)?.[0])
       assert.equal(payout.pool, pool)
-      assert.ok(payout.agentsPaid >= 1 && payout.rank >= 1)
+      assert.ok(payout.agentsPaid >= 1)
+      assert.ok(payout.amountWei === 0n ? payout.rank === 0 : payout.rank >= 1)
     }
     const rewards = await runApiary([
       'rewards',

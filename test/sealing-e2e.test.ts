@@ -19,7 +19,8 @@ type Json = Record<string, any>
 test('sealing end to end (merkle settlement): a coordinator SIGKILLed while anchoring anchors every sealed epoch exactly once; bundles and receipts verify against the chain; agents claim their sealed payouts', {
   timeout: 300_000,
 }, async () => {
-  const devnet = await startDevnet({ logger }, { port: 0, accounts: 8 })
+  // Interval mining: pending transactions are pre-confirmation work, the only chain work that earns.
+  const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 1 })
   const client = createPublicClient({ chain: devnet.chain, transport: http(devnet.url) })
   const dir = mkdtempSync(join(tmpdir(), 'apiary-sealing-'))
   const { contract: registry, hotWalletFlags } = await deployWithHotWallet(devnet, dir, 'epoch-registry')

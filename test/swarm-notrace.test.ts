@@ -24,6 +24,8 @@ before(async () => {
     httpPort: 0,
     redundancy: 2,
     deadlineMs: 5000,
+    // The history path (mined blocks re-executed over JSON-RPC) is what this test is about.
+    pending: false,
   })
 })
 after(async () => {

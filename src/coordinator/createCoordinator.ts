@@ -8,6 +8,8 @@ import { Level } from '../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 import { createMetrics } from '../internal/metrics.ts'
+import { createEngineCrypto, createVmPool } from '../validation/index.ts'
+import { type CanaryMaker, type CanaryStatus, createCanaryMaker, excludeIfDue } from './canaries/index.ts'
 import {
   type ChallengeWatcher,
   type ChallengeWatcherOptions,
@@ -58,6 +60,8 @@ export interface CoordinatorOptions {
   pending?: boolean | undefined
   /** How often the pending block and the head are read (default 100 ms). */
   pendingPollMs?: number | undefined
+  /** Share of pending transactions a canary is made from (default 1/8; 0: none). docs/rewards.md#canaries */
+  canaryRate?: number | undefined
   host: string
   /** 0 picks a free port. */
   grpcPort: number
@@ -115,6 +119,8 @@ export interface CoordinatorStatus {
   followed: number | undefined
   /** Pre-confirmation work: undefined without a chain or with it turned off. */
   pending: (PendingStatus & { landed: number; voided: number }) | undefined
+  /** Canaries made, and their answers that passed and failed (undefined without pre-confirmation work). */
+  canaries: (CanaryStatus & { answersPassed: number; answersFailed: number }) | undefined
   /** Mined transactions dispatched as history work (undefined without a chain). */
   history: number | undefined
   agentsLive: number
@@ -208,6 +214,13 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       deadlineMs: options.deadlineMs,
       taskTtlMs,
     })
+    /** Repeated canary failures exclude an agent: stored with its reason, and its streams end. */
+    const exclude = (agentId: string) => {
+      const exclusion = excludeIfDue(store, agentId, Date.now())
+      if (exclusion === undefined) return
+      logger.warn({ agentId, ...exclusion }, 'agent excluded for canary failures')
+      hub.exclude(agentId)
+    }
     const hub = createTaskHub({
       store,
       dispatcher,
@@ -215,6 +228,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       logger,
       onAck: (level, seconds) =>
         metrics.dispatchAckDuration.observe({ level: Level[level] ?? String(level) }, seconds),
+      onCanaryFailed: (agentId) => exclude(agentId),
     })
     const requeued = requeue(store, hub, options.redundancy, Date.now() - taskTtlMs)
     if (requeued > 0) logger.info({ inclusions: requeued }, 're-queued unfinished work from the store')
@@ -224,15 +238,31 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
 
     let follower: Follower | undefined
     let pending: PendingFollower | undefined
+    let canaries: CanaryMaker | undefined
     let ready = false
     if (options.replay !== undefined) {
       const { loaded, skipped } = loadReplay({ dir: options.replay, store, hub, logger })
       logger.info({ loaded, skipped, dir: options.replay }, 'replaying tracer fixtures')
       ready = true
     } else if (rpc !== undefined) {
-      const clock = createBlockClock()
+      const clock = createBlockClock({ store })
       if (options.pending !== false) {
+        const crypto = createEngineCrypto()
+        const vms = createVmPool(crypto)
+        canaries = createCanaryMaker({
+          store,
+          rpc,
+          logger,
+          crypto,
+          vms,
+          chainId,
+          fork: options.fork,
+          rate: options.canaryRate,
+        })
         pending = createPendingFollower({
+          canaries,
+          crypto,
+          vms,
           rpc,
           store,
           hub,
@@ -272,6 +302,9 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
             rpcUrl: options.rpcUrl,
             followed: () => follower?.status().followed,
             signal: abort.signal,
+            onClose: (closed) => {
+              for (const agent of closed.agents) if (agent.canariesFailed > 0) exclude(agent.agentId)
+            },
             epochsDir: options.datadir === ':memory:' ? undefined : join(options.datadir, 'epochs'),
           })
     if (rewards !== undefined) closers.push(() => rewards.close())
@@ -341,6 +374,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         pending:
           p === undefined || f === undefined ? undefined : { ...p, landed: f.landed, voided: f.voided },
         history: f?.history,
+        canaries: canaries === undefined ? undefined : { ...canaries.status(), ...hub.canaries() },
         agentsLive: hub.connected().size,
         counters: hub.counters(),
         accuracy: { total: accuracy.total(), agents: accuracy.agents() },

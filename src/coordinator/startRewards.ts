@@ -5,7 +5,7 @@ import { rpcTransport } from '../chain/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 import type { RewardOptions } from './createCoordinator.ts'
-import { createEpochClock, type EpochClock } from './epochs/index.ts'
+import { type CloseEpochReturnType, createEpochClock, type EpochClock } from './epochs/index.ts'
 import { type Anchorer, createAnchorer, createSealer, type Sealer } from './sealing/index.ts'
 import { createSettler, type Settler } from './settlement/index.ts'
 import type { Store } from './store/index.ts'
@@ -17,6 +17,8 @@ export interface StartRewardsDependencies {
   rpcUrl: string | undefined
   followed: () => number | undefined
   signal: AbortSignal
+  /** Told of every epoch closed. */
+  onClose?: ((closed: CloseEpochReturnType) => void) | undefined
   /** `<datadir>/epochs`; undefined (an in-memory store) seals nothing. */
   epochsDir: string | undefined
 }
@@ -114,7 +116,10 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
   }
   const epochTimer = setInterval(() => {
     try {
-      if (clock.tick() !== undefined) settle()
+      const closed = clock.tick()
+      if (closed === undefined) return
+      deps.onClose?.(closed)
+      settle()
     } catch (error) {
       logger.error({ err: error }, 'closing the epoch failed')
     }

@@ -13,6 +13,13 @@ export interface BundleAgent {
   /** Payout address. */
   address: string
   uptimeSeconds: number
+  /**
+   * Canaries the agent let expire, when the epoch judged the skips deliberate (canarySkipsDeliberate; they
+   * count as failed canaries): the jobs cannot show them, as a skipped task has no job. Default 0.
+   */
+  canariesSkipped?: number
+  /** Excluded for canary failures before the epoch closed: earns nothing. Default false. */
+  excluded?: boolean
 }
 
 export interface BuildBundleParameters {
@@ -91,8 +98,12 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
     if (job.matched) matched++
   }
   const uptime = new Map(p.agents.map((a) => [a.agentId, a]))
-  for (const a of p.agents)
-    if (!work.has(a.agentId)) work.set(a.agentId, fresh(a.agentId, a.address.toLowerCase()))
+  for (const a of p.agents) {
+    const w = work.get(a.agentId) ?? fresh(a.agentId, a.address.toLowerCase())
+    w.canariesFailed += a.canariesSkipped ?? 0
+    w.excluded = a.excluded ?? false
+    work.set(a.agentId, w)
+  }
   const weighted = computeWeights([...work.values()], p.weights).sort((a, b) =>
     a.agentId < b.agentId ? -1 : 1,
   )
@@ -120,6 +131,8 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
         bonus: a.bonus,
         points: a.points.toString(),
         canaries_failed: a.canariesFailed,
+        canaries_skipped: uptime.get(a.agentId)?.canariesSkipped ?? 0,
+        excluded: a.excluded ?? false,
         weight: a.weight.toString(),
         rank: a.rank,
         uptime_seconds: uptimeOf(a.agentId),

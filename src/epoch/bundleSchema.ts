@@ -70,6 +70,8 @@ export const agentsFileSchema = z.strictObject({
       bonus: z.boolean(),
       points: wei,
       canaries_failed: count,
+      canaries_skipped: count,
+      excluded: z.boolean(),
       weight: wei,
       rank: count,
       uptime_seconds: count,

@@ -10,6 +10,8 @@ export interface AgentEpochWork {
   points: bigint
   /** Canary answers that were wrong: any voids the epoch's weight. */
   canariesFailed: number
+  /** Excluded for canary failures by the close: earns nothing. */
+  excluded?: boolean
 }
 
 export interface WeightParameters {
@@ -29,7 +31,10 @@ export const DEFAULT_WEIGHT_PARAMETERS: WeightParameters = {
 }
 
 export interface AgentWeight extends AgentEpochWork {
-  /** points, times the bonus multiplier when accuracy qualifies; 0 under `minTasks` or after a wrong canary. */
+  /**
+   * points, times the bonus multiplier when accuracy qualifies; 0 under `minTasks`, after a wrong canary or
+   * once excluded.
+   */
   weight: bigint
   /** floor(matched × 10000 ÷ scored); 0 when nothing was scored. */
   accuracyBps: number
@@ -40,15 +45,15 @@ export interface AgentWeight extends AgentEpochWork {
 
 /**
  * The ioSwarm weight model in integer arithmetic, over points instead of matched tasks: weight = points ×
- * (accuracy ≥ bonus threshold ? multiplier ÷ 10000 : 1), floored; 0 under the minimum task count and 0
- * after any wrong canary answer. Accuracy is over every scored answer (history included); points only come
+ * (accuracy ≥ bonus threshold ? multiplier ÷ 10000 : 1), floored; 0 under the minimum task count, after
+ * any wrong canary answer and for an excluded agent. Accuracy is over every scored answer (history included); points only come
  * from answers committed before their truth (taskPoints). Nothing an agent reports about itself counts.
  * Sorted by weight, then agent id.
  */
 export function computeWeights(work: readonly AgentEpochWork[], params: WeightParameters): AgentWeight[] {
   const weighted = work.map((w) => {
     const accuracyBps = w.scored === 0 ? 0 : Math.floor((w.matched * 10_000) / w.scored)
-    const eligible = w.scored >= params.minTasks && w.points > 0n && w.canariesFailed === 0
+    const eligible = w.scored >= params.minTasks && w.points > 0n && w.canariesFailed === 0 && !w.excluded
     const bonus = eligible && accuracyBps >= params.bonusAccuracyBps
     const base = w.points
     const weight = !eligible ? 0n : bonus ? (base * BigInt(params.bonusMultiplierBps)) / 10_000n : base

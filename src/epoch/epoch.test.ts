@@ -5,10 +5,12 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import {
+  binomialTail,
   buildJobTree,
   buildPayoutTree,
   buildReceipt,
   bundleCar,
+  canarySkipsDeliberate,
   canonicalJson,
   computePayouts,
   type JobRecord,
@@ -17,6 +19,8 @@ import {
   jobProofRoot,
   type PayoutParameters,
   proofOfExecution,
+  TASK_POINTS,
+  taskPoints,
   verifyBundle,
   verifyBundleCar,
   verifyPayoutProof,
@@ -395,4 +399,42 @@ test('verifyReceipt(): any changed field of a receipt fails with the check that 
   }
   const rebuilt = buildReceipt({ ...good, chainId: good.chain_id, jobRoot: good.job_root, proof: good.proof })
   assert.deepEqual(rebuilt, good)
+})
+
+test('taskPoints(): only answers committed before their truth earn; L1/L2 canaries only when invalid', () => {
+  const at = (kind: 'preconfirmation' | 'canary' | 'history', level: number, more = {}) =>
+    taskPoints({ kind, level, matched: true, early: true, invalid: false, ...more })
+  assert.equal(at('preconfirmation', 3), TASK_POINTS.preconfirmation[3])
+  assert.equal(at('preconfirmation', 3, { early: false }), 0, 'answered after the block was there')
+  assert.equal(at('preconfirmation', 1), 0, 'a mempool L1 verdict is a lookup')
+  assert.equal(at('history', 3), 0)
+  assert.equal(at('canary', 1), 0, '"valid" is what an agent that checks nothing says')
+  assert.equal(at('canary', 1, { invalid: true }), TASK_POINTS.canary[1])
+  assert.equal(at('canary', 3, { early: false }), TASK_POINTS.canary[3], 'a canary has no block')
+  assert.equal(at('canary', 3, { matched: false }), 0)
+})
+
+test('canarySkipsDeliberate(): skips at the agent own expiry rate are chance; skipping every canary is not', () => {
+  // An honest agent that lets 10 % of everything expire: its canaries expire at that rate too.
+  assert.equal(
+    canarySkipsDeliberate({ canaries: 20, canariesSkipped: 2, tasks: 400, tasksSkipped: 40 }),
+    false,
+  )
+  assert.equal(
+    canarySkipsDeliberate({ canaries: 20, canariesSkipped: 6, tasks: 400, tasksSkipped: 40 }),
+    false,
+  )
+  assert.equal(canarySkipsDeliberate({ canaries: 3, canariesSkipped: 3, tasks: 10, tasksSkipped: 0 }), false)
+  assert.equal(canarySkipsDeliberate({ canaries: 8, canariesSkipped: 0, tasks: 10, tasksSkipped: 0 }), false)
+  // An agent that answers every real task and no canary.
+  assert.equal(canarySkipsDeliberate({ canaries: 8, canariesSkipped: 8, tasks: 64, tasksSkipped: 0 }), true)
+  assert.equal(
+    canarySkipsDeliberate({ canaries: 20, canariesSkipped: 15, tasks: 400, tasksSkipped: 40 }),
+    true,
+  )
+  // binomialTail against exact sums.
+  assert.ok(Math.abs(binomialTail(10, 3, 0.2) - 0.3222004736) < 1e-9)
+  assert.equal(binomialTail(5, 0, 0.3), 1)
+  assert.equal(binomialTail(5, 6, 0.3), 0)
+  assert.ok(Math.abs(binomialTail(4, 4, 0.5) - 1 / 16) < 1e-12)
 })

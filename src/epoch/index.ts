@@ -26,6 +26,12 @@ export {
   type Summary,
   summarySchema,
 } from './bundleSchema.ts'
+export {
+  binomialTail,
+  canarySkipsDeliberate,
+  SKIP_FALSE_POSITIVE,
+  type TaskExpiries,
+} from './canarySkips.ts'
 export { canonicalJson } from './canonicalJson.ts'
 export { type CheckSealedFilesReturnType, checkSealedFiles } from './checkSealedFiles.ts'
 export {

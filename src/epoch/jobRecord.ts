@@ -65,7 +65,8 @@ export function jobPoints(j: JobRecord): number {
   const early =
     j.block_absent_at !== null &&
     committedBeforeTruth(Date.parse(j.committed_at), Date.parse(j.block_absent_at))
-  return taskPoints({ kind: j.kind, level, matched: j.matched, early })
+  // A matched answer's verdict is the truth's.
+  return taskPoints({ kind: j.kind, level, matched: j.matched, early, invalid: j.verdict === 'invalid' })
 }
 
 /** The Merkle leaf of a job: sha256(0x00 ‖ JCS(job)). */

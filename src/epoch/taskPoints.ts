@@ -6,8 +6,9 @@
  *   weight. L1/L2 verdicts on a transaction a node accepted into its public mempool are a lookup (the node
  *   checked it already): they earn nothing.
  * - `canary` — a transaction the coordinator built and never sent: nobody but an engine knows the answer.
- *   L3 canaries earn like pre-confirmation L3; L1/L2 canaries a little (the only L1/L2 work no node has
- *   checked), and a wrong one voids the agent's epoch.
+ *   L3 canaries earn like pre-confirmation L3. At L1/L2 only an invalid canary found invalid earns (a
+ *   little: the only L1/L2 work no node has checked); "valid" is what an agent that checks nothing says,
+ *   so a valid L1/L2 canary earns nothing. A wrong canary answer voids the agent's epoch.
  * - `history` — a mined transaction (and replayed fixtures): its receipt is public, so it earns nothing; it
  *   still counts for accuracy, so a new agent can qualify on it.
  */
@@ -35,9 +36,17 @@ export function committedBeforeTruth(committedAt: number, absentAt: number | nul
 
 /**
  * The points one scored answer earns: only when it matched and was committed before its truth existed (a
- * canary's truth never exists outside the coordinator).
+ * canary's truth never exists outside the coordinator); a canary at L1/L2 only when its truth is invalid.
  */
-export function taskPoints(job: { kind: TaskKind; level: number; matched: boolean; early: boolean }): number {
+export function taskPoints(job: {
+  kind: TaskKind
+  level: number
+  matched: boolean
+  early: boolean
+  /** The truth says the transaction is invalid (only canaries can be). */
+  invalid: boolean
+}): number {
   if (!job.matched || (job.kind !== 'canary' && !job.early)) return 0
+  if (job.kind === 'canary' && job.level < 3 && !job.invalid) return 0
   return TASK_POINTS[job.kind][job.level as 1 | 2 | 3] ?? 0
 }

@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { privateKeyToAccount } from 'viem/accounts'
 import {
+  type AgentsFile,
   buildBundle,
   buildJobTree,
   bundleCar,
@@ -86,10 +87,12 @@ test('the bundle vector: it verifies, rebuilds and re-signs to the same bytes, a
       closedAt: Date.parse(summary.end_time),
       blocks: summary.blocks,
       jobs: JSON.parse(bundle.files['jobs.json']).jobs,
-      agents: agents.agents.map((a: { agent_id: string; address: string; uptime_seconds: number }) => ({
+      agents: agents.agents.map((a: AgentsFile['agents'][number]) => ({
         agentId: a.agent_id,
         address: a.address,
         uptimeSeconds: a.uptime_seconds,
+        canariesSkipped: a.canaries_skipped,
+        excluded: a.excluded,
       })),
       revenue: BigInt(summary.treasury.revenue),
       weights: DEFAULT_WEIGHT_PARAMETERS,

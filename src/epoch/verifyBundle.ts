@@ -153,6 +153,8 @@ export async function verifyBundle(
       agentId: a.agent_id,
       address: a.address,
       uptimeSeconds: a.uptime_seconds,
+      canariesSkipped: a.canaries_skipped,
+      excluded: a.excluded,
     })),
     revenue: BigInt(s.treasury.revenue),
     weights: {

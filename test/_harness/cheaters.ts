@@ -100,3 +100,19 @@ export function lazyAgent() {
     return create(TaskResultSchema, { ...base, status: ExecutionStatus.SUCCESS, gasUsed: 21_000n })
   }
 }
+
+/**
+ * The canary dodger: does honest work on what a node knows (a transaction in its mempool or mined: a real
+ * task) and, on what no node has seen (a canary), either answers nothing (`skip`) or guesses as the lazy
+ * agent does (`guess`).
+ */
+export function canaryDodger(rpcUrl: string, mode: 'skip' | 'guess') {
+  const rpc = createRpcClient(rpcUrl)
+  const crypto = createEngineCrypto()
+  const ctx = { crypto, vms: createVmPool(crypto) }
+  const lazy = lazyAgent()
+  return async (task: Task): Promise<TaskResult | undefined> => {
+    if ((await rpc('eth_getTransactionByHash', [hashOf(task)])) !== null) return answerTask(ctx, task)
+    return mode === 'skip' ? undefined : lazy(task)
+  }
+}

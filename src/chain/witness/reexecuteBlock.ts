@@ -60,6 +60,12 @@ export interface ExecutedTransaction {
 export interface BlockExecutor {
   /** Runs the block's next transaction over the state the previous ones left (throws when it is invalid). */
   next(tx: Record<string, unknown>): Promise<ExecutedTransaction>
+  /**
+   * Runs a transaction over the state the executed ones left without keeping its effects (what a canary
+   * would do at this point of the block); `accounts` are put in place first (e.g. a sender that does not
+   * exist on chain). Throws when it is invalid.
+   */
+  peek(tx: Record<string, unknown>, accounts?: Record<string, PrestateAccount>): Promise<ExecutedTransaction>
 }
 
 /**
@@ -147,51 +153,55 @@ export async function createBlockExecutor(
   if (forkAtLeast(fork as never, 'prague'))
     await systemWrite(HISTORY_STORAGE_ADDRESS, historyWrites(BigInt(block.number), BigInt(block.parentHash)))
 
+  const run = async (tx: Record<string, unknown>) => {
+    const base = parseWitness(buildWitness({ tx, block, prestate: {}, chainId, fork }))
+    const first = new Map<string, Set<string>>([[String(tx.from).toLowerCase(), new Set()]])
+    if (typeof tx.to === 'string') first.set(tx.to.toLowerCase(), new Set())
+    first.set(block.miner.toLowerCase(), new Set())
+    await fill(first)
+    let verdict: Awaited<ReturnType<typeof executeTransaction>> | undefined
+    for (let round = 0; ; round++) {
+      if (round === MAX_ROUNDS)
+        throw new ApiaryError(
+          'APIARY_REEXECUTION_FAILED',
+          `transaction ${String(tx.hash)} kept reading new state after ${MAX_ROUNDS} re-executions`,
+        )
+      const prestate = new Map<string, AccountState>()
+      for (const [address, entry] of known)
+        if (entry.account !== undefined) prestate.set(address, entry.account)
+      verdict = await executeTransaction({ crypto, vms }, { witness: { ...base, prestate } })
+      if (!verdict.valid)
+        throw new ApiaryError(
+          'APIARY_REEXECUTION_FAILED',
+          `transaction ${String(tx.hash)} of block ${Number(BigInt(block.number))} is invalid over its parent state: ${verdict.reason.code}`,
+          { details: { reason: verdict.reason } },
+        )
+      if (!(await fill(verdict.accessed))) break
+    }
+    if (verdict === undefined || !verdict.valid) throw new Error('unreachable')
+
+    const prestate: Record<string, PrestateAccount> = {}
+    for (const [address, slots] of verdict.accessed) {
+      const account = known.get(address)?.account
+      if (account === undefined) continue
+      const storage: Record<string, string> = {}
+      for (const slot of slots) {
+        const value = account.storage.get(slot)
+        if (value !== undefined) storage[slot] = slotHex(value)
+      }
+      prestate[address] = {
+        balance: bigIntToHex(account.balance),
+        nonce: Number(account.nonce),
+        ...(account.code.length === 0 ? {} : { code: toHex(account.code) }),
+        ...(Object.keys(storage).length === 0 ? {} : { storage }),
+      }
+    }
+    return { prestate, verdict }
+  }
+
   return {
     async next(tx) {
-      const base = parseWitness(buildWitness({ tx, block, prestate: {}, chainId, fork }))
-      const first = new Map<string, Set<string>>([[String(tx.from).toLowerCase(), new Set()]])
-      if (typeof tx.to === 'string') first.set(tx.to.toLowerCase(), new Set())
-      first.set(block.miner.toLowerCase(), new Set())
-      await fill(first)
-      let verdict: Awaited<ReturnType<typeof executeTransaction>> | undefined
-      for (let round = 0; ; round++) {
-        if (round === MAX_ROUNDS)
-          throw new ApiaryError(
-            'APIARY_REEXECUTION_FAILED',
-            `transaction ${String(tx.hash)} kept reading new state after ${MAX_ROUNDS} re-executions`,
-          )
-        const prestate = new Map<string, AccountState>()
-        for (const [address, entry] of known)
-          if (entry.account !== undefined) prestate.set(address, entry.account)
-        verdict = await executeTransaction({ crypto, vms }, { witness: { ...base, prestate } })
-        if (!verdict.valid)
-          throw new ApiaryError(
-            'APIARY_REEXECUTION_FAILED',
-            `transaction ${String(tx.hash)} of block ${Number(BigInt(block.number))} is invalid over its parent state: ${verdict.reason.code}`,
-            { details: { reason: verdict.reason } },
-          )
-        if (!(await fill(verdict.accessed))) break
-      }
-      if (verdict === undefined || !verdict.valid) throw new Error('unreachable')
-
-      const prestate: Record<string, PrestateAccount> = {}
-      for (const [address, slots] of verdict.accessed) {
-        const account = known.get(address)?.account
-        if (account === undefined) continue
-        const storage: Record<string, string> = {}
-        for (const slot of slots) {
-          const value = account.storage.get(slot)
-          if (value !== undefined) storage[slot] = slotHex(value)
-        }
-        prestate[address] = {
-          balance: bigIntToHex(account.balance),
-          nonce: Number(account.nonce),
-          ...(account.code.length === 0 ? {} : { code: toHex(account.code) }),
-          ...(Object.keys(storage).length === 0 ? {} : { storage }),
-        }
-      }
-
+      const { prestate, verdict } = await run(tx)
       for (const [address, entry] of known) {
         const after = verdict.postState.get(address)
         if (after === undefined && entry.account !== undefined) {
@@ -205,6 +215,30 @@ export async function createBlockExecutor(
         if (!known.has(address)) known.set(address, { account: after, slots: new Set(), complete: true })
       }
       return { prestate, verdict }
+    },
+
+    async peek(tx, accounts = {}) {
+      const replaced = new Map<string, Known | undefined>()
+      for (const [address, account] of Object.entries(accounts)) {
+        replaced.set(address, known.get(address))
+        known.set(address, {
+          account: {
+            balance: BigInt(account.balance),
+            nonce: BigInt(account.nonce),
+            code: fromHex(account.code ?? '0x') ?? new Uint8Array(0),
+            storage: new Map(Object.entries(account.storage ?? {}).map(([k, v]) => [k, BigInt(v)])),
+          },
+          slots: new Set(),
+          complete: true,
+        })
+      }
+      try {
+        return await run(tx)
+      } finally {
+        for (const [address, entry] of replaced)
+          if (entry === undefined) known.delete(address)
+          else known.set(address, entry)
+      }
     },
   }
 }

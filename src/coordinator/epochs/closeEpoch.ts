@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import {
   type AgentEpochWork,
   type AgentWeight,
+  canarySkipsDeliberate,
   computeWeights,
   splitDeposit,
   taskKindOf,
@@ -82,16 +84,35 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
           level: number
           matched: number
           early: number
+          invalid: number
           n: number
         }
       >(
         `SELECT r.agent_id, a.payout_wallet AS wallet, i.source, r.level, r.matched,
-                (i.absent_at IS NOT NULL AND r.received_at <= i.absent_at) AS early, COUNT(*) AS n
+                (i.absent_at IS NOT NULL AND r.received_at <= i.absent_at) AS early,
+                (i.source = 'canary' AND json_extract(i.truth, '$.valid') = 0) AS invalid, COUNT(*) AS n
          FROM results r JOIN agents a ON a.id = r.agent_id JOIN inclusions i ON i.key = r.inclusion
-         WHERE r.scored_at >= ? AND r.scored_at < ? GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1`,
+         WHERE r.scored_at >= ? AND r.scored_at < ? GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1`,
       )
       .all(epoch.started_at, now)
-    const work = new Map<string, AgentEpochWork & { canariesPassed: number }>()
+    // Assignments whose deadline passed in the epoch, answered or not: skipped canaries are judged against
+    // the agent's own expiry rate (canarySkipsDeliberate).
+    const expiries = new Map(
+      sqlite
+        .prepare<
+          [number, number, number],
+          { agent_id: string; canaries: number; canariesSkipped: number; tasks: number; tasksSkipped: number }
+        >(
+          `SELECT a.agent_id, SUM(i.source = 'canary') AS canaries,
+                  SUM(i.source = 'canary' AND r.task_id IS NULL) AS canariesSkipped,
+                  SUM(i.source != 'canary') AS tasks, SUM(i.source != 'canary' AND r.task_id IS NULL) AS tasksSkipped
+           FROM assignments a JOIN inclusions i ON i.key = a.inclusion LEFT JOIN results r ON r.task_id = a.task_id
+           WHERE a.assigned_at >= ? AND a.assigned_at < ? AND a.deadline < ? GROUP BY a.agent_id`,
+        )
+        .all(epoch.started_at, now, now)
+        .map((row) => [row.agent_id, row]),
+    )
+    const work = new Map<string, AgentEpochWork & { canariesPassed: number; canariesSkipped: number }>()
     for (const g of groups) {
       const w = work.get(g.agent_id) ?? {
         agentId: g.agent_id,
@@ -101,6 +122,7 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
         points: 0n,
         canariesFailed: 0,
         canariesPassed: 0,
+        canariesSkipped: 0,
       }
       work.set(g.agent_id, w)
       const kind = taskKindOf(g.source)
@@ -111,14 +133,32 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
         if (matched) w.canariesPassed += g.n
         else w.canariesFailed += g.n
       }
-      w.points += BigInt(taskPoints({ kind, level: g.level, matched, early: g.early === 1 }) * g.n)
+      w.points += BigInt(
+        taskPoints({ kind, level: g.level, matched, early: g.early === 1, invalid: g.invalid === 1 }) * g.n,
+      )
+    }
+    const excluded = new Set(
+      sqlite
+        .prepare<[number], { id: string }>(
+          'SELECT id FROM agents WHERE excluded_at IS NOT NULL AND excluded_at < ?',
+        )
+        .all(now)
+        .map((row) => row.id),
+    )
+    for (const w of work.values()) {
+      w.excluded = excluded.has(w.agentId)
+      const x = expiries.get(w.agentId)
+      if (x !== undefined && canarySkipsDeliberate(x)) {
+        w.canariesSkipped = x.canariesSkipped
+        w.canariesFailed += x.canariesSkipped
+      }
     }
     const agents = computeWeights([...work.values()], params)
     const totalWeight = agents.reduce((sum, a) => sum + a.weight, 0n)
     const depositWei = BigInt(epoch.deposit_wei)
     const insert = sqlite.prepare(
-      `INSERT INTO epoch_agents (epoch, agent_id, wallet, scored, matched, accuracy_bps, bonus, weight, rank, amount_wei, points, canaries_passed, canaries_failed)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO epoch_agents (epoch, agent_id, wallet, scored, matched, accuracy_bps, bonus, weight, rank, amount_wei, points, canaries_passed, canaries_failed, canaries_skipped)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     const { credits } = splitDeposit({
       weights: new Map(agents.map((a) => [a.agentId, a.weight])),
@@ -140,6 +180,7 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
         a.points.toString(),
         work.get(a.agentId)?.canariesPassed ?? 0,
         a.canariesFailed,
+        work.get(a.agentId)?.canariesSkipped ?? 0,
       )
     }
     const rewardWei = BigInt(epoch.reward_wei)
@@ -173,10 +214,11 @@ function insertEpoch(
   carriedWei = 0n,
 ) {
   const rewardWei = params.rewardWei + carriedWei
+  const canarySeed = `0x${randomBytes(32).toString('hex')}`
   const { cut, deposit } = rewardSplit(rewardWei, params.delegateCutBps)
   store.sqlite
     .prepare(
-      'INSERT INTO epochs (number, started_at, start_block, reward_wei, delegate_cut_wei, deposit_wei) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO epochs (number, started_at, start_block, reward_wei, delegate_cut_wei, deposit_wei, canary_seed) VALUES (?, ?, ?, ?, ?, ?, ?)',
     )
-    .run(number, now, block ?? null, rewardWei.toString(), cut.toString(), deposit.toString())
+    .run(number, now, block ?? null, rewardWei.toString(), cut.toString(), deposit.toString(), canarySeed)
 }

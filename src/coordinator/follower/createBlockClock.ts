@@ -1,3 +1,5 @@
+import type { Store } from '../store/index.ts'
+
 /** When the coordinator learnt of one block: its last look before the block existed, and its first sight. */
 export interface BlockSighting {
   /** When the last head query that did not return the block was sent (undefined: never looked before). */
@@ -15,19 +17,38 @@ export interface BlockClock {
   forget(number: number): void
 }
 
+export interface BlockClockOptions {
+  /**
+   * Where the last look at the head is kept (`meta.block_clock`, at most every `saveEveryMs` and at every new
+   * head): after a restart, blocks mined while the coordinator was down are known to have been absent at
+   * its last look before it stopped, so answers committed before it still count as early.
+   */
+  store?: Store | undefined
+  saveEveryMs?: number
+}
+
 /**
  * Times the arrival of blocks from every head query the coordinator makes (the follower's and the
  * pending follower's, which looks every 100 ms): the rule that pays an answer only when it was committed
  * before its truth existed compares the answer's commit time with `absentAt`, the last moment the
  * coordinator saw the chain without the block.
  */
-export function createBlockClock(): BlockClock {
+export function createBlockClock({ store, saveEveryMs = 1000 }: BlockClockOptions = {}): BlockClock {
   const sightings = new Map<number, BlockSighting>()
-  let head: number | undefined
-  let lastSentAt: number | undefined
+  const saved = store?.sqlite
+    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'block_clock'")
+    .get()
+  const save = store?.sqlite.prepare(
+    "INSERT INTO meta (key, value) VALUES ('block_clock', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  )
+  const last = saved === undefined ? undefined : (JSON.parse(saved.value) as { head: number; sentAt: number })
+  let head = last?.head
+  let lastSentAt = last?.sentAt
+  let savedAt = 0
   return {
     observe(newHead, sentAt, answeredAt) {
       if (head !== undefined && newHead < head) return // a stale answer
+      const moved = head !== undefined && newHead > head
       if (head !== undefined && newHead > head) {
         // None of the new blocks existed when the previous query (which returned `head`) was sent.
         for (let n = Math.max(head + 1, newHead - 1024); n <= newHead; n++)
@@ -35,6 +56,11 @@ export function createBlockClock(): BlockClock {
         lastSentAt = sentAt
       } else lastSentAt = Math.max(lastSentAt ?? sentAt, sentAt)
       head = newHead
+      // A saved look older than the last one only makes absentAt earlier: stricter, never wrong.
+      if (save !== undefined && (moved || answeredAt - savedAt >= saveEveryMs)) {
+        save.run(JSON.stringify({ head, sentAt: lastSentAt }))
+        savedAt = answeredAt
+      }
     },
     sighting: (number) => sightings.get(number),
     forget(number) {

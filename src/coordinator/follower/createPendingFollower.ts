@@ -4,7 +4,6 @@ import {
   type BlockExecutor,
   buildWitness,
   createBlockExecutor,
-  type PrestateAccount,
   type RpcBlock,
   type RpcRequest,
 } from '../../chain/index.ts'
@@ -12,7 +11,8 @@ import { type Witness as WitnessMessage, WitnessSchema } from '../../gen/apiary/
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { resultFromVerdict, witnessToMessage } from '../../protocol/index.ts'
-import { createEngineCrypto, createVmPool, parseWitness } from '../../validation/index.ts'
+import { type EngineCrypto, parseWitness, type VmPool } from '../../validation/index.ts'
+import type { CanaryMaker } from '../canaries/index.ts'
 import { truthFromResult } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
@@ -28,17 +28,11 @@ export interface PendingFollowerDependencies {
   fork: string
   /** How often the node's pending block (and head) is read; default 100 ms. */
   pollMs?: number | undefined
-  /** Called with every pending transaction dispatched (canaries are made from them). */
-  onPending?: ((pending: PendingTemplate) => void) | undefined
+  /** Offered every pending transaction pre-executed; the canaries it makes are dispatched among them. */
+  canaries?: CanaryMaker | undefined
+  crypto: EngineCrypto
+  vms: VmPool
   now?: () => number
-}
-
-/** A pending transaction as pre-executed: what a canary is made from. */
-export interface PendingTemplate {
-  tx: Record<string, unknown>
-  block: RpcBlock
-  prestate: Record<string, PrestateAccount>
-  witness: WitnessMessage
 }
 
 export interface PendingStatus {
@@ -81,7 +75,9 @@ export function createPendingFollower({
   chainId,
   fork,
   pollMs = 100,
-  onPending,
+  canaries,
+  crypto,
+  vms,
   now = Date.now,
 }: PendingFollowerDependencies): PendingFollower {
   const { sqlite } = store
@@ -90,8 +86,6 @@ export function createPendingFollower({
   )
   const known = sqlite.prepare<[string], { n: number }>('SELECT 1 AS n FROM inclusions WHERE key = ?')
   const status: PendingStatus = { available: undefined, dispatched: 0, skipped: 0 }
-  const crypto = createEngineCrypto()
-  const vms = createVmPool(crypto)
   /** The pending block being followed: its parent, header, the executor and the hashes executed in order. */
   let current:
     | { parent: string; block: RpcBlock; executor: BlockExecutor; order: string[]; broken: boolean }
@@ -146,7 +140,7 @@ export function createPendingFollower({
     )
       run = await start(pending)
     if (run.broken) return
-    const fresh: { key: string; witness: WitnessMessage; template: PendingTemplate }[] = []
+    const fresh: { key: string; witness: WitnessMessage; levels?: number[] }[] = []
     const rows: unknown[][] = []
     for (const [i, tx] of pending.transactions.entries()) {
       if (i < run.order.length) continue
@@ -185,26 +179,37 @@ export function createPendingFollower({
           now(),
           JSON.stringify(predicted),
         ])
-        fresh.push({
-          key,
-          witness,
-          template: { tx, block: run.block, prestate: executed.prestate, witness },
-        })
+        fresh.push({ key, witness })
       } catch (error) {
         status.skipped++
         const reason = error instanceof ApiaryError ? error.code : 'WITNESS_INVALID'
         logger.debug({ tx: hash, reason }, 'cannot build the witness of a pending transaction')
+        continue
       }
+      // At this place of the block, before the next transaction runs: a canary is executed where its
+      // template was.
+      for (const canary of (await canaries?.offer({
+        tx,
+        block: run.block,
+        prestate: executed.prestate,
+        txIndex: i,
+        executor: run.executor,
+      })) ?? [])
+        fresh.push({ key: canary.key, witness: canary.witness, levels: [canary.level] })
     }
-    if (rows.length === 0) return
+    if (fresh.length === 0) return
     sqlite.transaction(() => {
       for (const row of rows) insert.run(...row)
     })()
-    for (const { key, witness, template } of fresh) {
-      hub.enqueue(key, { witness, pending: true })
-      onPending?.(template)
+    // Canaries and the transactions they are made from are queued in random order, as one batch.
+    for (const [i, item] of fresh.entries()) {
+      const j = i + Math.floor(Math.random() * (fresh.length - i))
+      fresh[i] = fresh[j] as (typeof fresh)[number]
+      fresh[j] = item
     }
-    status.dispatched += fresh.length
+    for (const { key, witness, levels } of fresh)
+      hub.enqueue(key, levels === undefined ? { witness, pending: true } : { witness, levels })
+    status.dispatched += rows.length
   }
 
   return {

@@ -10,5 +10,4 @@ export {
   createPendingFollower,
   type PendingFollower,
   type PendingStatus,
-  type PendingTemplate,
 } from './createPendingFollower.ts'

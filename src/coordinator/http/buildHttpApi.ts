@@ -222,6 +222,17 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
         .where('agent_id', '=', row.id)
         .execute()
       const tally = accuracy.agents().get(row.id)
+      const canaries = store.sqlite
+        .prepare<[string], { passed: number | null; failed: number | null }>(
+          `SELECT SUM(r.matched = 1) AS passed, SUM(r.matched = 0) AS failed
+           FROM inclusions i JOIN results r ON r.inclusion = i.key WHERE i.source = 'canary' AND r.agent_id = ?`,
+        )
+        .get(row.id)
+      const skipped = store.sqlite
+        .prepare<[string], { n: number }>(
+          'SELECT COALESCE(SUM(canaries_skipped), 0) AS n FROM epoch_agents WHERE agent_id = ?',
+        )
+        .get(row.id)
       return {
         ...view,
         payoutWallet: row.payout_wallet,
@@ -229,6 +240,15 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
         maxInFlight: row.max_in_flight,
         rejections: Object.fromEntries(rejections.map((r) => [r.code, r.count])),
         fields: tally === undefined ? {} : tallyView(tally).fields,
+        canaries: {
+          passed: canaries?.passed ?? 0,
+          failed: canaries?.failed ?? 0,
+          skipped: skipped?.n ?? 0,
+        },
+        excluded:
+          row.excluded_at === null
+            ? null
+            : { at: new Date(row.excluded_at).toISOString(), reason: row.excluded_reason },
       }
     })
 

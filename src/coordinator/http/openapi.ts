@@ -171,6 +171,20 @@ const DOCUMENT = {
             additionalProperties: { type: 'integer' },
             description: 'Own credentials only.',
           },
+          canaries: {
+            type: 'object',
+            properties: {
+              passed: { type: 'integer' },
+              failed: { type: 'integer' },
+              skipped: { type: 'integer', description: 'Skips closed epochs judged deliberate.' },
+            },
+            description: 'Own credentials only: canary answers (docs/rewards.md#canaries).',
+          },
+          excluded: {
+            type: ['object', 'null'],
+            properties: { at: { type: 'string', format: 'date-time' }, reason: { type: 'string' } },
+            description: 'Own credentials only: set once repeated canary failures excluded the agent.',
+          },
         },
       },
     },

@@ -174,11 +174,17 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
           const agentId = authenticate(context)
           const agent = await store.db
             .selectFrom('agents')
-            .select(['level', 'max_in_flight', 'region', 'session'])
+            .select(['level', 'max_in_flight', 'region', 'session', 'excluded_reason'])
             .where('id', '=', agentId)
             .executeTakeFirst()
           if (agent === undefined || BigInt(agent.session) !== request.session)
             throw new ConnectError('the session is stale: call Register again', Code.FailedPrecondition)
+          const excluded = () =>
+            new ConnectError(
+              `this agent is excluded: ${agent.excluded_reason ?? 'canary failures'}`,
+              Code.PermissionDenied,
+            )
+          if (agent.excluded_reason !== null || hub.excluded(agentId)) throw excluded()
           logger.info({ agentId, session: agent.session }, 'task stream opened')
           try {
             for await (const tasks of hub.stream(
@@ -187,6 +193,7 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
               context.signal,
             ))
               yield { tasks }
+            if (hub.excluded(agentId)) throw excluded()
           } finally {
             logger.info({ agentId }, 'task stream closed')
           }

@@ -112,11 +112,28 @@ export function collectEpoch(store: Store, epoch: number, chainId: number): Coll
        WHERE u.epoch = ? ORDER BY u.agent_id`,
     )
     .all(epoch, epoch)
-    .map((a) => ({
-      agentId: a.agent_id,
-      address: a.wallet.toLowerCase(),
-      uptimeSeconds: Math.floor(a.ms / 1000),
-    }))
+    .map(
+      (a): BundleAgent => ({
+        agentId: a.agent_id,
+        address: a.wallet.toLowerCase(),
+        uptimeSeconds: Math.floor(a.ms / 1000),
+      }),
+    )
+  // What the jobs cannot show: canary skips judged deliberate, and exclusions (closeEpoch decided both).
+  const byId = new Map(agents.map((a) => [a.agentId, a]))
+  for (const a of sqlite
+    .prepare<[number, number], { agent_id: string; wallet: string; skipped: number; excluded: number }>(
+      `SELECT ea.agent_id, ea.wallet, ea.canaries_skipped AS skipped,
+              (a.excluded_at IS NOT NULL AND a.excluded_at < ?) AS excluded
+       FROM epoch_agents ea JOIN agents a ON a.id = ea.agent_id
+       WHERE ea.epoch = ? AND (ea.canaries_skipped > 0 OR a.excluded_at IS NOT NULL) ORDER BY ea.agent_id`,
+    )
+    .all(row.closed_at, epoch)) {
+    const agent = byId.get(a.agent_id) ?? { agentId: a.agent_id, address: a.wallet, uptimeSeconds: 0 }
+    if (!byId.has(a.agent_id)) agents.push(agent)
+    if (a.skipped > 0) agent.canariesSkipped = a.skipped
+    if (a.excluded === 1) agent.excluded = true
+  }
   return {
     epoch,
     startedAt: row.started_at,

@@ -217,6 +217,11 @@ export const MIGRATIONS: Record<string, Migration> = {
         .alterTable('epoch_agents')
         .addColumn('canaries_failed', 'integer', (c) => c.notNull().defaultTo(0))
         .execute()
+      await db.schema
+        .alterTable('epoch_agents')
+        .addColumn('canaries_skipped', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute()
+      await db.schema.createIndex('assignments_assigned_at').on('assignments').column('assigned_at').execute()
       await db.schema.alterTable('agents').addColumn('excluded_at', 'integer').execute()
       await db.schema.alterTable('agents').addColumn('excluded_reason', 'text').execute()
     },

@@ -30,7 +30,7 @@ export interface AgentsTable {
   registered_at: number
   last_seen_at: number
   revoked: Generated<number>
-  /** When repeated wrong canary answers excluded it (no more work, no pay); null while it is in good standing. */
+  /** When repeated canary failures excluded it (no more work, no pay); null while it is in good standing. */
   excluded_at: number | null
   /** Why, for the operator and the agent's owner (e.g. `3 wrong canary answers`). */
   excluded_reason: string | null
@@ -176,7 +176,10 @@ export interface EpochAgentsTable {
   /** Task points earned (decimal): matched answers committed before their truth, by task kind. */
   points: Generated<string>
   canaries_passed: Generated<number>
+  /** Wrong canary answers, plus the skipped canaries when the skips were judged deliberate. */
   canaries_failed: Generated<number>
+  /** Canaries the agent let expire, counted only when judged deliberate (canarySkipsDeliberate); else 0. */
+  canaries_skipped: Generated<number>
 }
 
 /** Milliseconds an agent was connected during an epoch, credited at each heartbeat (gap capped). */

@@ -31,6 +31,8 @@ export interface TaskHubDependencies {
   maxBatch?: number
   /** Told of every accepted result: its level and the seconds since its task was dispatched. */
   onAck?: ((level: number, seconds: number) => void) | undefined
+  /** Told of every wrong canary answer, once it is stored. */
+  onCanaryFailed?: ((agentId: string) => void) | undefined
 }
 
 export interface HubCounters {
@@ -72,8 +74,13 @@ export interface TaskHub {
   /** Expires overdue assignments; call periodically. */
   tick(): void
   counters(): HubCounters
+  /** Canary answers scored: right and wrong. */
+  canaries(): { answersPassed: number; answersFailed: number }
   /** Agents with an open task stream. */
   connected(): ReadonlySet<string>
+  /** The agent gets no more tasks: its streams end and new ones are refused (see `excluded`). */
+  exclude(agentId: string): void
+  excluded(agentId: string): boolean
 }
 
 const keyOf = (inclusion: string, level: number) => `${inclusion}#${level}`
@@ -96,6 +103,7 @@ export function createTaskHub({
   cacheSize = 4096,
   maxBatch = 256,
   onAck,
+  onCanaryFailed,
 }: TaskHubDependencies): TaskHub {
   const { sqlite } = store
   const writer = createWriteBatcher(sqlite)
@@ -132,6 +140,18 @@ export function createTaskHub({
     )
     .get() as HubCounters
   const counters: HubCounters = { ...totals }
+  const canaries = sqlite
+    .prepare<[], { answersPassed: number; answersFailed: number }>(
+      `SELECT COALESCE(SUM(r.matched = 1), 0) AS answersPassed, COALESCE(SUM(r.matched = 0), 0) AS answersFailed
+       FROM inclusions i JOIN results r ON r.inclusion = i.key WHERE i.source = 'canary'`,
+    )
+    .get() as { answersPassed: number; answersFailed: number }
+  const excluded = new Set(
+    sqlite
+      .prepare<[], { id: string }>('SELECT id FROM agents WHERE excluded_at IS NOT NULL')
+      .all()
+      .map((row) => row.id),
+  )
 
   /** Decoded witnesses, oldest first (tasks are assigned roughly in the order they were queued). */
   const cache = new Map<string, { full: WitnessMessage; light: WitnessMessage }>()
@@ -172,14 +192,27 @@ export function createTaskHub({
     waiters.clear()
   }
   const streams = new Map<string, number>()
-  const scoreNow = (taskId: string, agentId: string, level: number, truth: Truth, result: TaskResult) => {
+  const scoreNow = (
+    inclusion: string,
+    taskId: string,
+    agentId: string,
+    level: number,
+    truth: Truth,
+    result: TaskResult,
+  ) => {
     const score: Score = scoreResult(level, truth, result)
     const matched = score.mismatches.length === 0
     sql.score.run(now(), score.fields.join(','), matched ? 1 : 0, score.mismatches.join(','), taskId)
+    const canary = inclusion.startsWith('canary:')
     return () => {
       accuracy.add(agentId, level, score)
       counters.scored++
       if (matched) counters.matched++
+      if (canary && matched) canaries.answersPassed++
+      if (canary && !matched) {
+        canaries.answersFailed++
+        onCanaryFailed?.(agentId)
+      }
     }
   }
   return {
@@ -196,7 +229,7 @@ export function createTaskHub({
       dispatcher.addAgent(agentId, options)
       wake()
       try {
-        while (!signal.aborted) {
+        while (!signal.aborted && !excluded.has(agentId)) {
           const assignments = dispatcher.assign(agentId, maxBatch)
           if (assignments.length === 0) {
             await new Promise<void>((resolve) => {
@@ -298,7 +331,7 @@ export function createTaskHub({
             null,
           )
           const truth = truthOf(inclusion)
-          if (truth) afterCommit.push(scoreNow(result.taskId, agentId, level, truth, result))
+          if (truth) afterCommit.push(scoreNow(inclusion, result.taskId, agentId, level, truth, result))
         }
         for (const code of refused) sql.rejection.run(agentId, code)
       })
@@ -326,7 +359,14 @@ export function createTaskHub({
           if (changed.changes === 0 || never) return
           for (const row of sql.unscored.all(inclusion))
             afterCommit.push(
-              scoreNow(row.task_id, row.agent_id, row.level, truth, fromBinary(TaskResultSchema, row.result)),
+              scoreNow(
+                inclusion,
+                row.task_id,
+                row.agent_id,
+                row.level,
+                truth,
+                fromBinary(TaskResultSchema, row.result),
+              ),
             )
         })
       } catch (error) {
@@ -340,6 +380,12 @@ export function createTaskHub({
       if (dispatcher.expire().length > 0) wake()
     },
     counters: () => counters,
+    canaries: () => canaries,
     connected: () => new Set(streams.keys()),
+    exclude(agentId) {
+      excluded.add(agentId)
+      wake()
+    },
+    excluded: (agentId) => excluded.has(agentId),
   }
 }

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { createRpcClient, createTraffic, startDevnet } from '../src/chain/index.ts'
+import { openStore } from '../src/coordinator/store/index.ts'
+import { startApiary, stopProcess } from './_harness/cli.ts'
+import { freePort, Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
+
+const startCoordinator = (args: string[]) =>
+  startApiary(['coordinator', ...args], { ready: 'coordinator  grpc' })
+
+test('a coordinator SIGKILLed between dispatching pending transactions and their block loses no acknowledged commitment: after the restart each is scored once, and still counts as committed before its block', {
+  timeout: 180_000,
+}, async () => {
+  // Six-second blocks: the pending transactions are answered and the coordinator killed well inside one.
+  const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 6 })
+  const rpc = createRpcClient(devnet.url)
+  const head = async () => Number(BigInt((await rpc('eth_blockNumber', [])) as string))
+  const datadir = mkdtempSync(join(tmpdir(), 'apiary-precrash-'))
+  const port = await freePort()
+  const httpPort = await freePort()
+  const args = [
+    '--http-port',
+    String(httpPort),
+    '--rpc',
+    devnet.url,
+    '--datadir',
+    datadir,
+    '--master-secret',
+    SECRET,
+    '--grpc-port',
+    String(port),
+    '--confirmations',
+    '0',
+    '--poll-ms',
+    '100',
+    '--deadline-ms',
+    '5000',
+  ]
+  const acked = new Map<string, number>()
+  const onAck = ({ taskId, accepted }: { taskId: string; accepted: boolean }) => {
+    if (accepted) acked.set(taskId, Date.now())
+  }
+  const url = `http://127.0.0.1:${port}`
+  const agents = [
+    startAgent(url, 'precrash-l3', Level.L3, { onAck }),
+    startAgent(url, 'precrash-l2', Level.L2, { onAck }),
+  ]
+  let coordinator: ChildProcess | undefined
+  try {
+    coordinator = await startCoordinator(args)
+    const traffic = createTraffic(
+      { logger },
+      { rpcUrl: devnet.url, chainId: devnet.chainId, accounts: devnet.accounts.slice(0, 5), seed: 3 },
+    )
+    await traffic.setup()
+    // Right after a block: the next one is six seconds away.
+    const start = await head()
+    await waitFor('a fresh block', async () => (await head()) > start, 20_000)
+    const pendingAt = await head()
+    await traffic.run({ tps: 50, maxTransactions: 12 })
+    await waitFor('the pending transactions answered at L2 and L3', () => acked.size >= 24, 4000)
+    await stopProcess(coordinator, 'SIGKILL')
+    coordinator = undefined
+    const killedAt = Date.now()
+    assert.equal(await head(), pendingAt, 'the block had not arrived when the coordinator was killed')
+    const beforeKill = new Set(acked.keys())
+
+    await waitFor(
+      'the block mined while the coordinator is down',
+      async () => (await head()) > pendingAt,
+      20_000,
+    )
+    coordinator = await startCoordinator(args)
+    const store = await openStore({ path: join(datadir, 'coordinator.db') })
+    try {
+      const unscored = store.sqlite.prepare<[], { n: number }>(
+        `SELECT COUNT(*) AS n FROM results r JOIN inclusions i ON i.key = r.inclusion
+         WHERE i.source = 'pending' AND r.scored_at IS NULL`,
+      )
+      await waitFor('every pending answer scored', () => (unscored.get()?.n ?? 1) === 0, 30_000)
+      const rows = store.sqlite
+        .prepare<
+          [],
+          {
+            task_id: string
+            received_at: number
+            scored_at: number
+            matched: number
+            absent_at: number | null
+            state: string
+          }
+        >(
+          `SELECT r.task_id, r.received_at, r.scored_at, r.matched, i.absent_at, i.state
+           FROM results r JOIN inclusions i ON i.key = r.inclusion WHERE i.source = 'pending'`,
+        )
+        .all()
+      const byTask = new Map(rows.map((r) => [r.task_id, r]))
+      assert.equal(byTask.size, rows.length, 'one result per task')
+      const stored = new Set(
+        store.sqlite
+          .prepare<[], { task_id: string }>('SELECT task_id FROM results')
+          .all()
+          .map((r) => r.task_id),
+      )
+      const lost = [...beforeKill].filter((id) => !stored.has(id))
+      assert.deepEqual(lost, [], 'no acknowledged commitment lost')
+      const mine = rows.filter((r) => beforeKill.has(r.task_id))
+      assert.ok(mine.length >= 20, `${mine.length} pending answers acknowledged before the kill`)
+      for (const r of mine) {
+        assert.equal(r.state, 'final', 'landed as pre-executed')
+        assert.equal(r.matched, 1)
+        assert.ok(r.received_at < killedAt)
+        // The last look before the kill saw no block: it is the block's absence time, so these answers
+        // were committed before their truth.
+        assert.ok(r.absent_at !== null && r.received_at <= r.absent_at, 'committed before the block')
+      }
+      // Scored once: the restarted coordinator's count of scored answers is the store's.
+      const status = (await (await fetch(`http://127.0.0.1:${httpPort}/swarm/status`)).json()) as {
+        tasks: { scored: number }
+      }
+      const scored = store.sqlite
+        .prepare<[], { n: number }>('SELECT COUNT(scored_at) AS n FROM results')
+        .get()
+      assert.equal(status.tasks.scored, scored?.n)
+    } finally {
+      store.close()
+    }
+  } finally {
+    await Promise.all(agents.map((a) => a.close({ graceMs: 0 })))
+    if (coordinator !== undefined) await stopProcess(coordinator, 'SIGKILL')
+    await devnet.close()
+    rmSync(datadir, { recursive: true, force: true })
+  }
+})
