@@ -5,13 +5,18 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { create, toBinary } from '@bufbuild/protobuf'
+import { keccak256, toBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import {
   type BundleAgent,
+  type BundleCanary,
   buildBundle,
   buildJobTree,
   buildReceipt,
   bundleCar,
+  canaryCommitment,
+  canaryKey,
   DEFAULT_PAYOUT_PARAMETERS,
   DEFAULT_WEIGHT_PARAMETERS,
   EMPTY_JOB_ROOT,
@@ -22,6 +27,7 @@ import {
   proofOfExecution,
   signBundle,
 } from '../src/epoch/index.ts'
+import { WitnessSchema } from '../src/gen/apiary/v1/swarm_pb.js'
 
 const out = join(import.meta.dirname, '..', 'docs', 'spec', 'vectors')
 const enc = new TextEncoder()
@@ -47,18 +53,49 @@ const agents: BundleAgent[] = [
   },
 ]
 
+/** The epoch's canary seed (revealed) and the next epoch's (only its commitment appears). */
+const CANARY_SEED = `0x${'22'.repeat(32)}`
+const NEXT_CANARY_SEED = `0x${'33'.repeat(32)}`
+/** Canary 5 of the seed: a transfer signed for another chain, so invalid at every level. */
+const canaryAccount = privateKeyToAccount(canaryKey(Buffer.from(CANARY_SEED.slice(2), 'hex'), 5))
+const canaryTx = await canaryAccount.signTransaction({
+  type: 'eip1559',
+  chainId: 31338,
+  nonce: 3,
+  to: '0x00000000000000000000000000000000000000aa',
+  value: 10n ** 15n,
+  gas: 21_000n,
+  maxFeePerGas: 2_000_000_000n,
+  maxPriorityFeePerGas: 1_000_000_000n,
+})
+const canaryHash = keccak256(canaryTx)
+const rejected = { valid: false, hash: canaryHash }
+const canary: BundleCanary = {
+  tx_hash: canaryHash,
+  index: 5,
+  variant: 'wrong-chain-id',
+  transaction: canaryTx,
+  witness: hex(
+    toBinary(
+      WitnessSchema,
+      create(WitnessSchema, { chainId: 31337n, fork: 'prague', transaction: toBytes(canaryTx) }),
+    ),
+  ),
+  expected: { l1: rejected, l2: rejected, l3: rejected },
+}
+
 export function vectorJobs(): JobRecord[] {
   return Array.from({ length: 7 }, (_, i) => {
     const agent = agents[i % 3] as BundleAgent
     return {
       id: jobId(7, i + 1),
-      type: `tx.validate.l${(i % 4) + 1}`,
+      type: `tx.validate.l${i === 3 ? 1 : (i % 4) + 1}`,
       agent: agent.address,
       agent_id: agent.agentId,
       source: {
         chain_id: 31337,
         block: 100 + Math.floor(i / 2),
-        tx_hash: `0x${(i + 1).toString(16).padStart(64, 'a')}`,
+        tx_hash: i === 3 ? canaryHash : `0x${(i + 1).toString(16).padStart(64, 'a')}`,
         tx_index: i % 2,
       },
       fee: '0',
@@ -70,9 +107,10 @@ export function vectorJobs(): JobRecord[] {
       }),
       submitted_at: new Date(Date.UTC(2026, 10, 21, 12, 0, i)).toISOString(),
       completed_at: new Date(Date.UTC(2026, 10, 21, 12, 0, i, 3 + i)).toISOString(),
-      verdict: i === 5 ? 'invalid' : 'valid',
+      verdict: i === 5 || i === 3 ? 'invalid' : 'valid',
       matched: i !== 6,
-      // Jobs 1-3 pre-confirmation (job 3 committed after its block was there: earns nothing), 4 a canary,
+      // Jobs 1-3 pre-confirmation (job 3 committed after its block was there: earns nothing), 4 a canary
+      // (L1, found invalid: earns),
       // 5-7 history.
       kind: i < 3 ? 'preconfirmation' : i === 3 ? 'canary' : 'history',
       committed_at: new Date(Date.UTC(2026, 10, 21, 12, 0, i, 3 + i)).toISOString(),
@@ -112,6 +150,7 @@ const bundle = await signBundle(
     payouts: DEFAULT_PAYOUT_PARAMETERS,
     coordinator: signer.address,
     registry: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
+    canaries: { seed: CANARY_SEED, nextCommitment: canaryCommitment(NEXT_CANARY_SEED), list: [canary] },
   }),
   signer,
 )

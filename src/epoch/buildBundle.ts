@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto'
 import { buildJobTree, type JobTree } from './buildJobTree.ts'
 import { buildPayoutTree, type PayoutTree } from './buildPayoutTree.ts'
-import { BUNDLE_VERSION, type Summary } from './bundleSchema.ts'
+import { BUNDLE_VERSION, type BundleCanary, type Summary } from './bundleSchema.ts'
+import { canaryCommitment } from './canaryKeys.ts'
 import { canonicalJson } from './canonicalJson.ts'
 import { computePayouts, type PayoutParameters } from './computePayouts.ts'
 import { type AgentEpochWork, computeWeights, type WeightParameters } from './computeWeights.ts'
@@ -41,6 +42,19 @@ export interface BuildBundleParameters {
   coordinator: string
   /** The EpochRegistry the seal is anchored in, if any. */
   registry: string | null
+  /**
+   * The canaries made from the epoch's seed, revealed with it (default none). A canary job counts as one
+   * (points, failure) only when its canary is revealed here: one answered after its epoch closed does not.
+   */
+  canaries?: BundleCanaries | undefined
+}
+
+export interface BundleCanaries {
+  /** The epoch's canary seed (0x + 64 hex), null when it had none. */
+  seed: string | null
+  /** sha256 of the next epoch's seed, published now so that its reveal can be checked. */
+  nextCommitment: string | null
+  list: readonly BundleCanary[]
 }
 
 export const BUNDLE_FILES = ['SUMMARY.json', 'jobs.json', 'agents.json', 'SIGNATURE.txt'] as const
@@ -87,12 +101,14 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
   })
   const byType: Record<string, number> = {}
   let matched = 0
+  const revealed = new Set(p.canaries?.list.map((c) => c.tx_hash))
   for (const job of p.jobs) {
     const w = work.get(job.agent_id) ?? fresh(job.agent_id, job.agent)
+    const counts = job.kind !== 'canary' || revealed.has(job.source.tx_hash)
     w.scored++
     if (job.matched) w.matched++
-    else if (job.kind === 'canary') w.canariesFailed++
-    w.points += BigInt(jobPoints(job))
+    else if (job.kind === 'canary' && counts) w.canariesFailed++
+    if (counts) w.points += BigInt(jobPoints(job))
     work.set(job.agent_id, w)
     byType[job.type] = (byType[job.type] ?? 0) + 1
     if (job.matched) matched++
@@ -117,7 +133,7 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
   const payoutTree = buildPayoutTree(paid.map((x) => ({ account: x.address, amount: x.amount })))
 
   const jobsBytes = enc.encode(
-    `{"epoch":${p.epoch},"epoch_id":"${dir}","jobs":[${p.jobs.map(jobCanonicalJson).join(',')}],"jobs_count":${p.jobs.length}}`,
+    `{"canaries":${canonicalJson(p.canaries?.list ?? [])},"epoch":${p.epoch},"epoch_id":"${dir}","jobs":[${p.jobs.map(jobCanonicalJson).join(',')}],"jobs_count":${p.jobs.length}}`,
   )
   const agentsBytes = enc.encode(
     canonicalJson({
@@ -181,6 +197,12 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
       min_tasks: p.weights.minTasks,
     },
     agents_count: weighted.length,
+    canaries: {
+      count: p.canaries?.list.length ?? 0,
+      seed: p.canaries?.seed ?? null,
+      commitment: p.canaries?.seed == null ? null : canaryCommitment(p.canaries.seed),
+      next_commitment: p.canaries?.nextCommitment ?? null,
+    },
     files: { 'agents.json': sha256Tag(agentsBytes), 'jobs.json': sha256Tag(jobsBytes) },
   }
   const summaryBytes = enc.encode(canonicalJson(summary))

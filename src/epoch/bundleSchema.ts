@@ -52,6 +52,17 @@ export const summarySchema = z.strictObject({
     min_tasks: count,
   }),
   agents_count: count,
+  /**
+   * The epoch's canaries (docs/spec/bundle.md#canaries): the seed revealed (null: no canary seed), its
+   * commitment sha256(seed) published while the epoch was open, the next epoch's commitment, and how many
+   * canaries jobs.json reveals.
+   */
+  canaries: z.strictObject({
+    count,
+    seed: hex32.nullable(),
+    commitment: hex32.nullable(),
+    next_commitment: hex32.nullable(),
+  }),
   files: z.strictObject({ 'agents.json': sha256, 'jobs.json': sha256 }),
 })
 
@@ -90,8 +101,39 @@ export const agentsFileSchema = z.strictObject({
 
 export type AgentsFile = z.infer<typeof agentsFileSchema>
 
+const hex = z.string().regex(/^0x([0-9a-f]{2})*$/, 'expected 0x + lower-case hex bytes')
+
+/** One canary revealed in jobs.json (docs/spec/bundle.md#canaries). */
+export const bundleCanarySchema = z.strictObject({
+  tx_hash: hex32,
+  /** The canary key's index under the epoch's seed (canaryKey). */
+  index: count,
+  variant: z.enum([
+    'valid',
+    'bad-signature',
+    'wrong-chain-id',
+    'nonce-too-low',
+    'nonce-too-high',
+    'fee-too-low',
+    'insufficient-balance',
+  ]),
+  /** The signed transaction. */
+  transaction: hex,
+  /** The `apiary.v1.Witness` agents received (protobuf bytes; L1 got it without prestate and block hashes). */
+  witness: hex,
+  /** The engine's answer at each level: the truth its answers were scored against. */
+  expected: z.strictObject({
+    l1: z.record(z.string(), z.unknown()),
+    l2: z.record(z.string(), z.unknown()),
+    l3: z.record(z.string(), z.unknown()),
+  }),
+})
+
+export type BundleCanary = z.infer<typeof bundleCanarySchema>
+
 /** jobs.json (docs/spec/bundle.md#jobs); the records themselves are checked with jobRecordSchema. */
 export const jobsFileSchema = z.strictObject({
+  canaries: z.array(bundleCanarySchema),
   epoch: z.number().int().positive(),
   epoch_id: z.string(),
   jobs: z.array(z.unknown()),

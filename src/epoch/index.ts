@@ -2,6 +2,7 @@ export {
   BUNDLE_FILES,
   type BuildBundleParameters,
   type BundleAgent,
+  type BundleCanaries,
   type BundleFileName,
   buildBundle,
   epochDirName,
@@ -22,10 +23,13 @@ export {
   type AgentsFile,
   agentsFileSchema,
   BUNDLE_VERSION,
+  type BundleCanary,
+  bundleCanarySchema,
   jobsFileSchema,
   type Summary,
   summarySchema,
 } from './bundleSchema.ts'
+export { canaryAddress, canaryCommitment, canaryKey } from './canaryKeys.ts'
 export {
   binomialTail,
   canarySkipsDeliberate,

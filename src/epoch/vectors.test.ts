@@ -99,6 +99,11 @@ test('the bundle vector: it verifies, rebuilds and re-signs to the same bytes, a
       payouts: DEFAULT_PAYOUT_PARAMETERS,
       coordinator: signer.address,
       registry: summary.registry,
+      canaries: {
+        seed: summary.canaries.seed,
+        nextCommitment: summary.canaries.next_commitment,
+        list: JSON.parse(bundle.files['jobs.json']).canaries,
+      },
     }),
     signer,
   )
@@ -118,4 +123,27 @@ test("bundleCar() gives Kubo's CID for its planets/ directory (ipfs add -r --cid
     Object.entries(files as Record<string, string>).map(([n, t]) => [n, enc.encode(t)]),
   )
   assert.equal((await bundleCar('planets', encoded)).cid, cid)
+})
+
+test('the canary reveal: a seed other than the committed one, or a canary not signed by its key, fails the canaries check', async () => {
+  const jobsFile = JSON.parse(bundle.files['jobs.json'])
+  const summary = JSON.parse(bundle.files['SUMMARY.json'])
+  const check = async (jobs: unknown, sum: unknown) => {
+    const files = {
+      ...Object.fromEntries(
+        Object.entries(bundle.files as Record<string, string>).map(([n, t]) => [n, enc.encode(t)]),
+      ),
+      'jobs.json': enc.encode(JSON.stringify(jobs)),
+      'SUMMARY.json': enc.encode(JSON.stringify(sum)),
+    }
+    return (await verifyBundle(files)).checks.find((c) => c.id === 'canaries')
+  }
+  assert.equal((await check(jobsFile, summary))?.ok, true)
+  const otherIndex = { ...jobsFile, canaries: [{ ...jobsFile.canaries[0], index: 6 }] }
+  const wrongKey = await check(otherIndex, summary)
+  assert.equal(wrongKey?.ok, false)
+  assert.equal(wrongKey?.code, 'APIARY_BUNDLE_CANARIES_INVALID')
+  assert.match(wrongKey?.message ?? '', /not by canary key 6/)
+  const otherSeed = { ...summary, canaries: { ...summary.canaries, seed: `0x${'44'.repeat(32)}` } }
+  assert.match((await check(jobsFile, otherSeed))?.message ?? '', /does not hash to the commitment/)
 })

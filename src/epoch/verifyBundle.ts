@@ -1,13 +1,16 @@
+import { type Hex, keccak256, recoverTransactionAddress } from 'viem'
 import { BUNDLE_FILES, buildBundle, sha256Tag } from './buildBundle.ts'
 import { verifyPayoutProof } from './buildPayoutTree.ts'
 import { bundleCar } from './bundleCar.ts'
 import {
   type AgentsFile,
   agentsFileSchema,
+  type BundleCanary,
   jobsFileSchema,
   type Summary,
   summarySchema,
 } from './bundleSchema.ts'
+import { canaryAddress, canaryCommitment } from './canaryKeys.ts'
 import { canonicalJson } from './canonicalJson.ts'
 import { epochOfJobId, type JobRecord, jobRecordSchema } from './jobRecord.ts'
 import { parseSignatureFile, recoverSealSigner, sealField } from './sealMessage.ts'
@@ -129,7 +132,17 @@ export async function verifyBundle(
 
   const jobs = readJobs(text('jobs.json'), s)
   if (!jobs.ok) c.fail('jobs', jobs.code, jobs.message)
-  else c.pass('jobs', `${jobs.value.length} job records, valid and in id order`)
+  else {
+    c.pass('jobs', `${jobs.value.length} job records, valid and in id order`)
+    const wrong = await checkCanaries(s, jobs.canaries)
+    c.check(
+      'canaries',
+      wrong === undefined,
+      'APIARY_BUNDLE_CANARIES_INVALID',
+      `${jobs.canaries.length} canaries revealed, each signed by a key of the committed seed`,
+      wrong ?? '',
+    )
+  }
   const agents = parseJson('agents.json', text('agents.json'), (v) => agentsFileSchema.safeParse(v))
   if (!agents.ok) c.fail('agents', 'APIARY_BUNDLE_AGENTS_INVALID', agents.message)
   else
@@ -171,6 +184,7 @@ export async function verifyBundle(
     },
     coordinator: s.coordinator,
     registry: s.registry,
+    canaries: { seed: s.canaries.seed, nextCommitment: s.canaries.next_commitment, list: jobs.canaries },
   })
   const r = rebuilt.summary
   c.check(
@@ -308,7 +322,7 @@ function readJobs(
   body: string,
   s: Summary,
 ):
-  | { ok: true; value: JobRecord[] }
+  | { ok: true; value: JobRecord[]; canaries: BundleCanary[] }
   | { ok: false; code: 'APIARY_BUNDLE_JOBS_INVALID' | 'APIARY_BUNDLE_JOBS_ORDER'; message: string } {
   const file = parseJson('jobs.json', body, (v) => jobsFileSchema.safeParse(v))
   if (!file.ok) return { ok: false, code: 'APIARY_BUNDLE_JOBS_INVALID', message: file.message }
@@ -348,7 +362,37 @@ function readJobs(
       }
     jobs.push(job.data)
   }
-  return { ok: true, value: jobs }
+  return { ok: true, value: jobs, canaries: file.value.canaries }
+}
+
+/**
+ * The canary reveal: the seed hashes to its commitment, every canary is the transaction its hash names and
+ * was signed by the key the seed and its index derive (so the coordinator could not call a real
+ * transaction a canary after the fact), and SUMMARY.json counts them.
+ */
+async function checkCanaries(s: Summary, canaries: readonly BundleCanary[]): Promise<string | undefined> {
+  const { seed, commitment, count } = s.canaries
+  if (count !== canaries.length)
+    return `SUMMARY.json counts ${count} canaries, jobs.json reveals ${canaries.length}`
+  if ((seed === null) !== (commitment === null) || (seed !== null && canaryCommitment(seed) !== commitment))
+    return `the seed does not hash to the commitment ${commitment}`
+  if (seed === null) return canaries.length === 0 ? undefined : 'canaries are revealed without a seed'
+  const bytes = Buffer.from(seed.slice(2), 'hex')
+  for (const canary of canaries) {
+    if (keccak256(canary.transaction as Hex) !== canary.tx_hash)
+      return `canary ${canary.tx_hash}: its transaction hashes to ${keccak256(canary.transaction as Hex)}`
+    let signer: string
+    try {
+      signer = (
+        await recoverTransactionAddress({ serializedTransaction: canary.transaction as never })
+      ).toLowerCase()
+    } catch {
+      return `canary ${canary.tx_hash}: its signature cannot be recovered`
+    }
+    if (signer !== canaryAddress(bytes, canary.index))
+      return `canary ${canary.tx_hash}: signed by ${signer}, not by canary key ${canary.index} of the seed`
+  }
+  return undefined
 }
 
 /** The key of the first entry that differs between two lists (or of the first one only one of them has). */

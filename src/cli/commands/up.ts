@@ -381,6 +381,9 @@ Examples:
                 `pre-confirmation ${s.pending.dispatched} (${s.pending.landed} landed, ${s.pending.voided} void)`,
               ]),
           ...(s.history === undefined ? [] : [`history ${s.history}`]),
+          ...(s.canaries === undefined
+            ? []
+            : [`canaries ${s.canaries.answersPassed} passed, ${s.canaries.answersFailed} failed`]),
           `scored ${t.scored}`,
           `accuracy ${t.scored === 0 ? '-' : `${((100 * t.matched) / t.scored).toFixed(1)}%`}`,
           ...(s.epoch === undefined ? [] : [`epoch ${s.epoch.number}`]),

@@ -1,6 +1,7 @@
 import { type Hex, keccak256, serializeTransaction, type TransactionSerializable } from 'viem'
 import { privateKeyToAddress, sign } from 'viem/accounts'
 import type { PrestateAccount } from '../../chain/index.ts'
+import { canaryKey } from '../../epoch/index.ts'
 
 /**
  * What a canary is built to be: `valid`, or broken in one of the ways the engine checks. The expected answer
@@ -35,19 +36,6 @@ export const CANARY_DRAW: readonly CanaryVariant[] = [
 
 /** secp256k1's group order: a signature's s above n/2 is refused since Homestead (EIP-2). */
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
-
-/** The private key of canary `index` of a seed: keccak256(seed ‖ index as 8 bytes big-endian). */
-export function canaryKey(seed: Uint8Array, index: number): Hex {
-  const input = new Uint8Array(seed.length + 8)
-  input.set(seed)
-  new DataView(input.buffer).setBigUint64(seed.length, BigInt(index))
-  return keccak256(input)
-}
-
-/** The sender address of canary `index` (lower case). */
-export function canaryAddress(seed: Uint8Array, index: number): string {
-  return privateKeyToAddress(canaryKey(seed, index)).toLowerCase()
-}
 
 export interface CanaryTemplate {
   /** A pending transaction as JSON-RPC gives it (types 0–2 make canaries; others are passed over). */

@@ -4,8 +4,6 @@ export {
   CANARY_DRAW,
   CANARY_VARIANTS,
   type CanaryVariant,
-  canaryAddress,
-  canaryKey,
 } from './buildCanary.ts'
 export {
   type CanaryMaker,

@@ -76,7 +76,7 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
     // answer was committed before its truth (taskPoints).
     const groups = sqlite
       .prepare<
-        [number, number],
+        [number, number, number],
         {
           agent_id: string
           wallet: string
@@ -85,16 +85,18 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
           matched: number
           early: number
           invalid: number
+          revealed: number
           n: number
         }
       >(
         `SELECT r.agent_id, a.payout_wallet AS wallet, i.source, r.level, r.matched,
                 (i.absent_at IS NOT NULL AND r.received_at <= i.absent_at) AS early,
-                (i.source = 'canary' AND json_extract(i.truth, '$.valid') = 0) AS invalid, COUNT(*) AS n
+                (i.source = 'canary' AND json_extract(i.truth, '$.valid') = 0) AS invalid,
+                (i.source != 'canary' OR json_extract(i.canary, '$.epoch') IS ?) AS revealed, COUNT(*) AS n
          FROM results r JOIN agents a ON a.id = r.agent_id JOIN inclusions i ON i.key = r.inclusion
-         WHERE r.scored_at >= ? AND r.scored_at < ? GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1`,
+         WHERE r.scored_at >= ? AND r.scored_at < ? GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1`,
       )
-      .all(epoch.started_at, now)
+      .all(number, epoch.started_at, now)
     // Assignments whose deadline passed in the epoch, answered or not: skipped canaries are judged against
     // the agent's own expiry rate (canarySkipsDeliberate).
     const expiries = new Map(
@@ -129,6 +131,9 @@ export function closeEpoch(store: Store, { params, now, block }: CloseEpochParam
       const matched = g.matched === 1
       w.scored += g.n
       if (matched) w.matched += g.n
+      // A canary of another epoch's seed (answered after its epoch closed, or made before the first
+      // epoch) is not revealed in this epoch's bundle: it neither earns nor fails.
+      if (g.revealed === 0) continue
       if (kind === 'canary') {
         if (matched) w.canariesPassed += g.n
         else w.canariesFailed += g.n

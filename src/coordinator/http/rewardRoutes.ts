@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Selectable } from 'kysely'
+import { canaryCommitment } from '../../epoch/index.ts'
 import type { EpochClock } from '../epochs/index.ts'
 import type { Settler } from '../settlement/index.ts'
 import type { EpochAgentsTable, EpochsTable, Store } from '../store/index.ts'
@@ -13,7 +14,7 @@ export interface RewardRoutesDependencies {
 }
 
 /** An epochs row as selected below (without the signed transaction), with its count of agents paid. */
-type EpochRow = Omit<Selectable<EpochsTable>, 'tx_nonce' | 'raw_tx'> & { paid: number }
+type EpochRow = Omit<Selectable<EpochsTable>, 'tx_nonce' | 'raw_tx' | 'canary_seed'> & { paid: number }
 
 const EPOCH_COLUMNS = `e.number, e.started_at, e.start_block, e.closed_at, e.end_block, e.reward_wei, e.delegate_cut_wei,
   e.deposit_wei, e.total_weight, e.scored, e.matched, e.settlement, e.tx_hash, e.settled_block, e.settled_at,
@@ -57,6 +58,9 @@ export function registerRewardRoutes(app: FastifyInstance, deps: RewardRoutesDep
   const { sqlite } = deps.store
   const sql = {
     epoch: sqlite.prepare<[number], EpochRow>(`SELECT ${EPOCH_COLUMNS} FROM epochs e WHERE e.number = ?`),
+    seed: sqlite.prepare<[number], { canary_seed: string | null }>(
+      'SELECT canary_seed FROM epochs WHERE number = ?',
+    ),
     epochs: sqlite.prepare<[number, number], EpochRow>(
       `SELECT ${EPOCH_COLUMNS} FROM epochs e WHERE e.number < ? ORDER BY e.number DESC LIMIT ?`,
     ),
@@ -97,6 +101,7 @@ export function registerRewardRoutes(app: FastifyInstance, deps: RewardRoutesDep
     const open = deps.clock.current()
     const row = sql.epoch.get(open.number) as EpochRow
     const settler = deps.settler?.status()
+    const seed = sql.seed.get(open.number)?.canary_seed ?? null
     return {
       epoch: open.number,
       startedAt: iso(open.startedAt),
@@ -110,6 +115,8 @@ export function registerRewardRoutes(app: FastifyInstance, deps: RewardRoutesDep
       owedEpochs: settler?.owed ?? null,
       lastSettled: settler?.lastSettled ?? null,
       lastError: settler?.lastError ?? null,
+      // sha256 of the seed its canaries are signed from, revealed in its bundle (docs/rewards.md#canaries).
+      canaryCommitment: seed === null ? null : canaryCommitment(seed),
     }
   })
 

@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto'
 import { fromBinary } from '@bufbuild/protobuf'
-import type { BundleAgent, JobRecord } from '../../epoch/index.ts'
-import { jobId, proofOfExecution, taskKindOf } from '../../epoch/index.ts'
-import { TaskResultSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import type { BundleAgent, BundleCanaries, BundleCanary, JobRecord } from '../../epoch/index.ts'
+import { canaryCommitment, jobId, proofOfExecution, taskKindOf } from '../../epoch/index.ts'
+import { TaskResultSchema, WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import { toHex } from '../../validation/index.ts'
 import type { Store } from '../store/index.ts'
 
 export interface CollectedEpoch {
@@ -13,6 +14,7 @@ export interface CollectedEpoch {
   revenue: bigint
   jobs: JobRecord[]
   agents: BundleAgent[]
+  canaries: BundleCanaries
 }
 
 type Row = {
@@ -136,6 +138,7 @@ export function collectEpoch(store: Store, epoch: number, chainId: number): Coll
   }
   return {
     epoch,
+    canaries: collectCanaries(store, epoch),
     startedAt: row.started_at,
     closedAt: row.closed_at,
     blocks: { from: row.start_block, to: row.end_block },
@@ -143,5 +146,40 @@ export function collectEpoch(store: Store, epoch: number, chainId: number): Coll
     revenue: row.settlement === 'carried' ? 0n : BigInt(row.reward_wei),
     jobs,
     agents,
+  }
+}
+
+/** The canaries made from an epoch's seed, revealed in its bundle with the seed and the next commitment. */
+function collectCanaries(store: Store, epoch: number): BundleCanaries {
+  const { sqlite } = store
+  const seedOf = sqlite.prepare<[number], { canary_seed: string | null }>(
+    'SELECT canary_seed FROM epochs WHERE number = ?',
+  )
+  const seed = seedOf.get(epoch)?.canary_seed ?? null
+  const next = seedOf.get(epoch + 1)?.canary_seed ?? null
+  const byHash = new Map<string, BundleCanary>()
+  for (const row of sqlite
+    .prepare<[number], { key: string; tx_hash: string; witness: Uint8Array; truth: string; canary: string }>(
+      `SELECT key, tx_hash, witness, truth, canary FROM inclusions
+       WHERE source = 'canary' AND json_extract(canary, '$.epoch') = ? ORDER BY tx_hash, key`,
+    )
+    .iterate(epoch)) {
+    const made = JSON.parse(row.canary) as { index: number; variant: BundleCanary['variant'] }
+    const level = Number(row.key.split(':')[1])
+    const canary = byHash.get(row.tx_hash) ?? {
+      tx_hash: row.tx_hash,
+      index: made.index,
+      variant: made.variant,
+      transaction: toHex(fromBinary(WitnessSchema, row.witness).transaction),
+      witness: toHex(row.witness),
+      expected: { l1: {}, l2: {}, l3: {} },
+    }
+    canary.expected[`l${level}` as 'l1' | 'l2' | 'l3'] = JSON.parse(row.truth) as Record<string, unknown>
+    byHash.set(row.tx_hash, canary)
+  }
+  return {
+    seed,
+    nextCommitment: next === null ? null : canaryCommitment(next),
+    list: [...byHash.values()],
   }
 }

@@ -57,6 +57,7 @@ export async function sealEpoch(ctx: SealContext, p: SealEpochParameters): Promi
       payouts: p.payouts,
       coordinator: ctx.signer.address,
       registry: p.registry ?? null,
+      canaries: collected.canaries,
     }),
     ctx.signer,
   )
