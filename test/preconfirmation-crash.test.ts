@@ -15,8 +15,8 @@ const startCoordinator = (args: string[]) =>
 test('a coordinator SIGKILLed between dispatching pending transactions and their block loses no acknowledged commitment: after the restart each is scored once, and still counts as committed before its block', {
   timeout: 180_000,
 }, async () => {
-  // Six-second blocks: the pending transactions are answered and the coordinator killed well inside one.
-  const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 6 })
+  // Eight-second blocks: the pending transactions are answered and the coordinator killed well inside one.
+  const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 8 })
   const rpc = createRpcClient(devnet.url)
   const head = async () => Number(BigInt((await rpc('eth_blockNumber', [])) as string))
   const datadir = mkdtempSync(join(tmpdir(), 'apiary-precrash-'))
@@ -57,12 +57,15 @@ test('a coordinator SIGKILLed between dispatching pending transactions and their
       { rpcUrl: devnet.url, chainId: devnet.chainId, accounts: devnet.accounts.slice(0, 5), seed: 3 },
     )
     await traffic.setup()
-    // Right after a block: the next one is six seconds away.
+    // Right after a block: the next one is eight seconds away.
     const start = await head()
     await waitFor('a fresh block', async () => (await head()) > start, 20_000)
     const pendingAt = await head()
     await traffic.run({ tps: 50, maxTransactions: 12 })
     await waitFor('the pending transactions answered at L2 and L3', () => acked.size >= 24, 4000)
+    // The coordinator keeps its last look at the head at most every second: an answer is known to precede
+    // its block once a look after it was kept. Kill it after that, well before the block.
+    await new Promise((r) => setTimeout(r, 1500))
     await stopProcess(coordinator, 'SIGKILL')
     coordinator = undefined
     const killedAt = Date.now()
@@ -114,8 +117,8 @@ test('a coordinator SIGKILLed between dispatching pending transactions and their
         assert.equal(r.state, 'final', 'landed as pre-executed')
         assert.equal(r.matched, 1)
         assert.ok(r.received_at < killedAt)
-        // The last look before the kill saw no block: it is the block's absence time, so these answers
-        // were committed before their truth.
+        // The last look kept before the kill saw no block: it is the block's absence time, so these
+        // answers were committed before their truth.
         assert.ok(r.absent_at !== null && r.received_at <= r.absent_at, 'committed before the block')
       }
       // Scored once: the restarted coordinator's count of scored answers is the store's.

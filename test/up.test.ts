@@ -172,9 +172,10 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       15_000,
     )
     // Pre-confirmation work by default, apart from history, with the canaries the agents passed.
-    const line = /\[\d+s\].*pre-confirmation (\d+) \(\d+ landed, \d+ void\) {2}history \d+ {2}canaries (\d+) passed, (\d+) failed/.exec(
-      up.output().split('\n').reverse().join('\n'),
-    )
+    const line =
+      /\[\d+s\].*pre-confirmation (\d+) \(\d+ landed, \d+ void\) {2}history \d+ {2}canaries (\d+) passed, (\d+) failed/.exec(
+        up.output().split('\n').reverse().join('\n'),
+      )
     assert.ok(line !== null, up.output().slice(-2000))
     assert.ok(Number(line[1]) > 0, 'pending transactions dispatched')
     assert.equal(line[3], '0', 'honest agents fail no canary')

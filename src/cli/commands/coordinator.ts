@@ -32,6 +32,7 @@ export const coordinatorSchema = z.object({
   fromBlock: z.coerce.number().int().min(0).optional(),
   witness: z.enum(['auto', 'trace', 'reexecute']).default('auto'),
   redundancy: z.coerce.number().int().min(1).max(16).default(2),
+  canaryRate: z.coerce.number().min(0).max(1).default(0.125),
   deadlineMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
   revoke: z
     .string()
@@ -94,6 +95,10 @@ export function registerCoordinator(
       'auto | trace (debug_trace* prestateTracer) | reexecute (re-run each block over parent state read through plain JSON-RPC) (APIARY_WITNESS; default auto)',
     )
     .option('--redundancy <k>', 'distinct agents per task (APIARY_REDUNDANCY; default 2)')
+    .option(
+      '--canary-rate <share>',
+      'share of pending transactions a canary is made from, 0 for none (APIARY_CANARY_RATE; default 0.125): docs/rewards.md#canaries',
+    )
     .option(
       '--deadline-ms <ms>',
       'time an agent has per task before reassignment (APIARY_DEADLINE_MS; default 10000)',
