@@ -80,18 +80,17 @@ test('a coordinator SIGKILLed between dispatching pending transactions and their
     coordinator = await startCoordinator(args)
     const store = await openStore({ path: join(datadir, 'coordinator.db') })
     try {
-      const unscored = store.sqlite.prepare<[], { n: number }>(
-        `SELECT COUNT(*) AS n FROM results r JOIN inclusions i ON i.key = r.inclusion
-         WHERE i.source = 'pending' AND r.scored_at IS NULL`,
+      const waiting = store.sqlite.prepare<[], { n: number }>(
+        "SELECT COUNT(*) AS n FROM inclusions WHERE source = 'pending' AND state = 'pending'",
       )
-      await waitFor('every pending answer scored', () => (unscored.get()?.n ?? 1) === 0, 30_000)
+      await waitFor('every pending transaction landed or void', () => (waiting.get()?.n ?? 1) === 0, 30_000)
       const rows = store.sqlite
         .prepare<
           [],
           {
             task_id: string
             received_at: number
-            scored_at: number
+            scored_at: number | null
             matched: number
             absent_at: number | null
             state: string
@@ -111,16 +110,23 @@ test('a coordinator SIGKILLed between dispatching pending transactions and their
       )
       const lost = [...beforeKill].filter((id) => !stored.has(id))
       assert.deepEqual(lost, [], 'no acknowledged commitment lost')
-      const mine = rows.filter((r) => beforeKill.has(r.task_id))
-      assert.ok(mine.length >= 20, `${mine.length} pending answers acknowledged before the kill`)
+      // Those that landed as pre-executed are scored (a void one, pre-executed at another place than it
+      // landed, never is).
+      const mine = rows.filter((r) => beforeKill.has(r.task_id) && r.state === 'final')
+      assert.ok(mine.length >= 12, `${mine.length} pending answers acknowledged before the kill landed`)
       for (const r of mine) {
-        assert.equal(r.state, 'final', 'landed as pre-executed')
+        assert.ok(r.scored_at !== null, 'scored')
         assert.equal(r.matched, 1)
         assert.ok(r.received_at < killedAt)
-        // The last look kept before the kill saw no block: it is the block's absence time, so these
-        // answers were committed before their truth.
-        assert.ok(r.absent_at !== null && r.received_at <= r.absent_at, 'committed before the block')
+        // The look at the head kept last before the kill (at most a second old) saw no block: it is the
+        // block's absence time, so every answer committed before it was committed before its truth.
+        if (r.received_at < killedAt - 1100)
+          assert.ok(
+            r.absent_at !== null && r.received_at <= r.absent_at,
+            `committed at ${r.received_at}, block absent at ${r.absent_at}, killed at ${killedAt}`,
+          )
       }
+      assert.ok(mine.filter((r) => r.received_at < killedAt - 1100).length >= 12)
       // Scored once: the restarted coordinator's count of scored answers is the store's.
       const status = (await (await fetch(`http://127.0.0.1:${httpPort}/swarm/status`)).json()) as {
         tasks: { scored: number }
