@@ -3,13 +3,24 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { privateKeyToAccount } from 'viem/accounts'
+import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
 import { createAgent } from '../src/agent/index.ts'
-import { createRpcClient, createTraffic, startDevnet } from '../src/chain/index.ts'
+import {
+  buildWitness,
+  createBlockExecutor,
+  createRpcClient,
+  createTraffic,
+  DEVNET_MNEMONIC,
+  type RpcBlock,
+  startDevnet,
+} from '../src/chain/index.ts'
+import { createCanaryMaker } from '../src/coordinator/canaries/index.ts'
 import { deriveApiKey } from '../src/coordinator/identity/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { Level } from '../src/gen/apiary/v1/swarm_pb.js'
 import { createLogger } from '../src/internal/logger.ts'
+import { witnessToMessage } from '../src/protocol/index.ts'
+import { createEngineCrypto, createVmPool, parseWitness } from '../src/validation/index.ts'
 import { machine } from './_lib/machine.ts'
 
 const SECRET = 'the pre-confirmation benchmark master secret'
@@ -189,5 +200,98 @@ function freePort(): Promise<number> {
       const { port } = server.address() as { port: number }
       server.close(() => ready(port))
     })
+  })
+}
+
+/**
+ * What one canary costs the coordinator, against what one pending transaction costs it, measured apart in
+ * this process (the devnet is another process, so its CPU is not counted): 200 pending transactions of
+ * `apiary traffic` are pre-executed one by one over the candidate block (the coordinator's per-transaction
+ * work before dispatch) and a canary is made from each (signing, execution at that place, the engine's
+ * answer at three levels, the witness, the store).
+ */
+export async function benchCanaryCost({ transactions = 200 } = {}) {
+  const logger = createLogger({ level: 'warn' })
+  const port = await freePort()
+  const devnet = await startProcess(
+    [CLI, 'devnet', '--port', String(port), '--block-time', '1', '--accounts', '24', '--log-level', 'warn'],
+    'Ctrl-C stops it.',
+  )
+  const url = `http://127.0.0.1:${port}`
+  const rpc = createRpcClient(url)
+  try {
+    const chainId = BigInt((await rpc('eth_chainId', [])) as string)
+    const accounts = Array.from({ length: 20 }, (_, addressIndex) => {
+      const account = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex })
+      const privateKey =
+        `0x${Buffer.from(account.getHdKey().privateKey as Uint8Array).toString('hex')}` as const
+      return { address: account.address.toLowerCase() as `0x${string}`, privateKey }
+    })
+    const traffic = createTraffic({ logger }, { rpcUrl: url, chainId: Number(chainId), accounts, seed: 1 })
+    await traffic.setup()
+    await rpc('evm_setIntervalMining', [0])
+    await traffic.run({ tps: 1000, maxTransactions: transactions })
+    const pending = (await rpc('eth_getBlockByNumber', ['pending', true])) as RpcBlock & {
+      transactions: Record<string, unknown>[]
+    }
+    const parent = (await rpc('eth_getBlockByHash', [pending.parentHash, false])) as RpcBlock
+    const block: RpcBlock = {
+      ...pending,
+      number: `0x${(BigInt(parent.number) + 1n).toString(16)}`,
+      hash: '',
+      ...(parent.mixHash === undefined ? {} : { mixHash: parent.mixHash }),
+    }
+    const crypto = createEngineCrypto()
+    const vms = createVmPool(crypto)
+    const store = await openStore({ path: ':memory:' })
+    const canaries = createCanaryMaker({ store, rpc, logger, crypto, vms, chainId, fork: 'prague', rate: 1 })
+    const executor = await createBlockExecutor({ rpc, crypto, vms }, { block, chainId, fork: 'prague' })
+    let txCpu = 0
+    let canaryCpu = 0
+    const cpu = () => {
+      const u = process.cpuUsage()
+      return (u.user + u.system) / 1000
+    }
+    for (const [i, tx] of pending.transactions.entries()) {
+      let t = cpu()
+      const executed = await executor.next(tx)
+      witnessToMessage(
+        parseWitness(buildWitness({ tx, block, prestate: executed.prestate, chainId, fork: 'prague' })),
+        { full: true },
+      )
+      txCpu += cpu() - t
+      t = cpu()
+      await canaries.offer({ tx, block, prestate: executed.prestate, txIndex: i, executor })
+      canaryCpu += cpu() - t
+    }
+    const n = pending.transactions.length
+    const made = canaries.status().made
+    return {
+      unit: `${n} pending transactions pre-executed, ${made} canaries made from them`,
+      machine: machine(),
+      rows: [
+        {
+          'CPU ms per pending tx (pre-execution + witness)': (txCpu / n).toFixed(2),
+          'CPU ms per canary': (canaryCpu / Math.max(1, made)).toFixed(2),
+          'canary / pending tx': (canaryCpu / Math.max(1, made) / (txCpu / n)).toFixed(2),
+        },
+      ],
+    }
+  } finally {
+    await stop_(devnet)
+  }
+}
+
+function startProcess(args: string[], ready: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  return new Promise((done, failed) => {
+    let output = ''
+    const on = (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes(ready)) done(child)
+    }
+    child.stdout?.on('data', on)
+    child.stderr?.on('data', on)
+    child.once('exit', (code) => failed(new Error(`exited (${code}): ${output}`)))
   })
 }

@@ -7,11 +7,11 @@ import { benchL1 } from './l1.bench.ts'
 import { benchL3 } from './l3.bench.ts'
 import { benchMerkle } from './merkle.bench.ts'
 import { benchMessaging } from './messaging.bench.ts'
-import { benchPreconfirmation } from './preconfirmation.bench.ts'
+import { benchCanaryCost, benchPreconfirmation } from './preconfirmation.bench.ts'
 import { benchSealing } from './sealing.bench.ts'
 
 /**
- * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
  * Figures go to BENCHMARKS.md by hand, with the machine they came from.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -26,6 +26,7 @@ const benches = {
   sealing: () => benchSealing(),
   messaging: () => benchMessaging(),
   preconfirmation: () => benchPreconfirmation(),
+  canaries: () => benchCanaryCost(),
 }
 mkdirSync(join(here, 'results'), { recursive: true })
 for (const [name, run] of Object.entries(benches)) {

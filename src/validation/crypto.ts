@@ -14,6 +14,8 @@ export interface EngineCrypto {
   sha256(data: Uint8Array): Uint8Array
   /** Uncompressed 65-byte public key, or undefined when the signature recovers no point. */
   recoverPublicKey(hash: Uint8Array, signature64: Uint8Array, recoveryId: number): Uint8Array | undefined
+  /** A low-s RFC 6979 signature of a 32-byte hash (the coordinator signs its canaries with it). */
+  sign(hash: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recoveryId: number }
   /** KZG over the Ethereum trusted setup (micro-eth-signer), loaded on first use (≈70 ms). */
   kzg(): Kzg
 }
@@ -44,6 +46,7 @@ interface NativeKeccakState {
 
 interface NativeSecp256k1 {
   ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean): Uint8Array
+  ecdsaSign(msg32: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number }
 }
 
 export interface CreateEngineCryptoParameters {
@@ -76,6 +79,10 @@ export function createEngineCrypto({ backend = 'auto' }: CreateEngineCryptoParam
           return undefined
         }
       },
+      sign(hash, privateKey) {
+        const { signature, recid } = native.ecdsaSign(hash, privateKey)
+        return { signature, recoveryId: recid }
+      },
     }
   }
   return {
@@ -90,6 +97,10 @@ export function createEngineCrypto({ backend = 'auto' }: CreateEngineCryptoParam
       } catch {
         return undefined
       }
+    },
+    sign(hash, privateKey) {
+      const signature = nobleSecp.sign(hash, privateKey, { prehash: false, format: 'recovered' })
+      return { signature: signature.slice(1), recoveryId: signature[0] as number }
     },
   }
 }

@@ -70,7 +70,8 @@ async function template(type: 'legacy' | 'eip2930' | 'eip1559') {
 
 async function canary(type: 'legacy' | 'eip2930' | 'eip1559', variant: CanaryVariant, seed: Uint8Array) {
   const t = await template(type)
-  const built = await buildCanaryTransaction(
+  const built = buildCanaryTransaction(
+    crypto,
     { ...t, baseFeePerGas: BigInt(block.baseFeePerGas as string), chainId },
     seed,
     42,
@@ -128,7 +129,8 @@ describe('canaries', () => {
     const t = await template('eip1559')
     for (const type of ['0x3', '0x4'])
       assert.equal(
-        await buildCanaryTransaction(
+        buildCanaryTransaction(
+          crypto,
           { tx: { ...t.tx, type }, prestate: t.prestate, baseFeePerGas: 1n, chainId },
           randomBytes(32),
           1,

@@ -8,9 +8,14 @@ import {
   type RpcBlock,
   type RpcRequest,
 } from '../../chain/index.ts'
-import { TaskSchema, type Witness as WitnessMessage, WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import {
+  Level,
+  TaskSchema,
+  type Witness as WitnessMessage,
+  WitnessSchema,
+} from '../../gen/apiary/v1/swarm_pb.js'
 import type { Logger } from '../../internal/logger.ts'
-import { answerTask, witnessToMessage } from '../../protocol/index.ts'
+import { answerTask, resultFromVerdict, witnessToMessage } from '../../protocol/index.ts'
 import { type EngineCrypto, parseWitness, type VmPool } from '../../validation/index.ts'
 import { truthFromResult } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
@@ -105,7 +110,8 @@ export function createCanaryMaker({
     const index = randomInt(2 ** 47)
     const variant = CANARY_DRAW[Math.floor(random() * CANARY_DRAW.length)] as CanaryVariant
     const baseFee = origin.block.baseFeePerGas
-    const built = await buildCanaryTransaction(
+    const built = buildCanaryTransaction(
+      crypto,
       {
         tx: origin.tx,
         prestate: origin.prestate,
@@ -119,25 +125,18 @@ export function createCanaryMaker({
     if (built === undefined) return undefined
     // The canary's prestate is that of its valid form at this place of the block (fee and nonce breaks in
     // the transaction do not change what it reads), then the account breaks.
-    const valid =
-      variant === 'valid'
-        ? built
-        : await buildCanaryTransaction(
-            {
-              tx: origin.tx,
-              prestate: origin.prestate,
-              baseFeePerGas: undefined,
-              chainId,
-            },
-            seed,
-            index,
-            'valid',
-          )
-    if (valid === undefined) return undefined
-    const executed = await origin.executor.peek(valid.tx, { [valid.sender.address]: valid.sender.account })
+    const executed = await origin.executor.peek(built.valid, { [built.sender.address]: built.sender.account })
     const prestate = breakAccount(variant, built.tx, executed.prestate)
-    if (proofs)
-      proofs = await addStorageRoots(rpc, [prestate], `0x${(BigInt(origin.block.number) - 1n).toString(16)}`)
+    // EIP-7610 storage roots: the template's witness has them for the accounts both touch; only the others
+    // are asked for (the canary's own sender is a fresh key: no storage).
+    const unknown: Record<string, PrestateAccount> = {}
+    for (const [address, account] of Object.entries(prestate)) {
+      const known = origin.prestate[address] as (PrestateAccount & { storageRoot?: string }) | undefined
+      if (known?.storageRoot !== undefined) Object.assign(account, { storageRoot: known.storageRoot })
+      else if (known === undefined && address !== built.sender.address) unknown[address] = account
+    }
+    if (proofs && Object.keys(unknown).length > 0)
+      proofs = await addStorageRoots(rpc, [unknown], `0x${(BigInt(origin.block.number) - 1n).toString(16)}`)
     const witness = witnessToMessage(
       parseWitness(buildWitness({ tx: built.tx, block: origin.block, prestate, chainId, fork })),
       { full: true },
@@ -148,10 +147,11 @@ export function createCanaryMaker({
     const tasks: CanaryTask[] = []
     const rows: unknown[][] = []
     for (const level of TASK_LEVELS) {
-      const answer = await answerTask(
-        { crypto, vms },
-        create(TaskSchema, { taskId: 'canary', level, witness }),
-      )
+      // A valid canary's L3 answer is its execution above: same witness, same engine.
+      const answer =
+        variant === 'valid' && level === Level.L3
+          ? resultFromVerdict('', executed.verdict, 0)
+          : await answerTask({ crypto, vms }, create(TaskSchema, { taskId: 'canary', level, witness }))
       const key = `canary:${level}:${hash}`
       rows.push([
         key,
