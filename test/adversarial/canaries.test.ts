@@ -11,12 +11,12 @@ import { canaryDodger, lazyAgent } from '../_harness/cheaters.ts'
 import { Level, logger, SECRET, startAgent, waitFor } from '../_harness/swarm.ts'
 
 type Leader = { agentId: string; amountWei: string }
-type EpochView = { epoch: number; state: string; depositWei: string }
+type EpochView = { epoch: number; state: string; depositWei: string; closedAt: string }
 
 /** The bound docs/rewards.md#canaries states: a lazy agent fails a canary within this many tasks. */
 const FLAG_BOUND = 200
 
-test('canaries: lazy agents at L1, L2 and L3 are flagged within 200 tasks and excluded, an agent that skips or guesses canaries is caught, all earn 0 wei; honest agents fail no canary and share the reward', {
+test('canaries: lazy agents at L1, L2 and L3 are flagged within 200 tasks, excluded and earn 0 wei; agents that skip or guess canaries are caught, excluded and earn 0 wei from then on; honest agents fail no canary and share the reward', {
   timeout: 300_000,
 }, async () => {
   const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 1 })
@@ -81,11 +81,18 @@ test('canaries: lazy agents at L1, L2 and L3 are flagged within 200 tasks and ex
       ((await (await fetch(`${api}/swarm/epochs`)).json()) as { epochs: EpochView[] }).epochs.filter(
         (e) => e.state !== 'open',
       )
+    // Every cheater excluded, and an epoch closed after the last exclusion.
     await waitFor(
-      'every cheater excluded and three closed epochs',
+      'every cheater excluded and an epoch closed since',
       async () => {
-        for (const id of [...lazy, ...dodgers]) if ((await own(id)).excluded === null) return false
-        return (await closed()).length >= 3
+        let last = 0
+        for (const id of [...lazy, ...dodgers]) {
+          const excluded = (await own(id)).excluded
+          if (excluded === null) return false
+          last = Math.max(last, Date.parse(excluded.at))
+        }
+        const epochs = await closed()
+        return epochs.length >= 3 && epochs.some((e) => Date.parse(e.closedAt) > last)
       },
       200_000,
     )
@@ -122,6 +129,8 @@ test('canaries: lazy agents at L1, L2 and L3 are flagged within 200 tasks and ex
       assert.equal(view.canaries.skipped, 0)
       assert.ok(view.canaries.passed > 0, `${id} answered canaries`)
     }
+    const excludedAt = new Map<string, string>()
+    for (const id of dodgers) excludedAt.set(id, (await own(id)).excluded?.at as string)
     let honestPaid = 0n
     for (const epoch of await closed()) {
       const { leaderboard } = (await (await fetch(`${api}/swarm/epochs/${epoch.epoch}`)).json()) as {
@@ -129,9 +138,10 @@ test('canaries: lazy agents at L1, L2 and L3 are flagged within 200 tasks and ex
       }
       const paid = (id: string) => BigInt(leaderboard.find((l) => l.agentId === id)?.amountWei ?? '0')
       for (const id of lazy) assert.equal(paid(id), 0n, `epoch ${epoch.epoch}: ${id} is paid nothing`)
-      // The dodgers do real work until their first epoch is judged: they are judged from epoch 2 on.
-      if (epoch.epoch >= 2)
-        for (const id of dodgers) assert.equal(paid(id), 0n, `epoch ${epoch.epoch}: ${id} is paid nothing`)
+      // The dodgers do real work, paid until they are caught; nothing once they are excluded.
+      for (const id of dodgers)
+        if (Date.parse(epoch.closedAt) > Date.parse(excludedAt.get(id) as string))
+          assert.equal(paid(id), 0n, `epoch ${epoch.epoch}: ${id} is paid nothing once excluded`)
       for (const id of honest) honestPaid += paid(id)
     }
     assert.ok(honestPaid > 0n, 'the honest agents are paid')
