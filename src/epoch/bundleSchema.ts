@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { CANARY_VARIANTS } from './canaries.ts'
 
 const address = z.string().regex(/^0x[0-9a-f]{40}$/, 'expected a lower-case 0x address')
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'expected 0x + 64 lower-case hex digits')
@@ -108,15 +109,7 @@ export const bundleCanarySchema = z.strictObject({
   tx_hash: hex32,
   /** The canary key's index under the epoch's seed (canaryKey). */
   index: count,
-  variant: z.enum([
-    'valid',
-    'bad-signature',
-    'wrong-chain-id',
-    'nonce-too-low',
-    'nonce-too-high',
-    'fee-too-low',
-    'insufficient-balance',
-  ]),
+  variant: z.enum(CANARY_VARIANTS),
   /** The signed transaction. */
   transaction: hex,
   /** The `apiary.v1.Witness` agents received (protobuf bytes; L1 got it without prestate and block hashes). */

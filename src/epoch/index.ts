@@ -29,7 +29,13 @@ export {
   type Summary,
   summarySchema,
 } from './bundleSchema.ts'
-export { canaryAddress, canaryCommitment, canaryKey } from './canaryKeys.ts'
+export {
+  CANARY_VARIANTS,
+  type CanaryVariant,
+  canaryAddress,
+  canaryCommitment,
+  canaryKey,
+} from './canaries.ts'
 export {
   binomialTail,
   canarySkipsDeliberate,

@@ -10,7 +10,7 @@ import {
   type Summary,
   summarySchema,
 } from './bundleSchema.ts'
-import { canaryAddress, canaryCommitment } from './canaryKeys.ts'
+import { canaryAddress, canaryCommitment } from './canaries.ts'
 import { canonicalJson } from './canonicalJson.ts'
 import { epochOfJobId, type JobRecord, jobRecordSchema } from './jobRecord.ts'
 import { parseSignatureFile, recoverSealSigner, sealField } from './sealMessage.ts'

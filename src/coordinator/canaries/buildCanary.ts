@@ -1,22 +1,7 @@
 import { type Hex, keccak256, serializeTransaction, type TransactionSerializable } from 'viem'
 import type { PrestateAccount } from '../../chain/index.ts'
-import { canaryKey } from '../../epoch/index.ts'
+import { type CanaryVariant, canaryKey } from '../../epoch/index.ts'
 import { type EngineCrypto, fromHex, toHex } from '../../validation/index.ts'
-
-/**
- * What a canary is built to be: `valid`, or broken in one of the ways the engine checks. The expected answer
- * is always the engine's (a `nonce-too-high` canary is valid at L1, which does not read the nonce).
- */
-export const CANARY_VARIANTS = [
-  'valid',
-  'bad-signature',
-  'wrong-chain-id',
-  'nonce-too-low',
-  'nonce-too-high',
-  'fee-too-low',
-  'insufficient-balance',
-] as const
-export type CanaryVariant = (typeof CANARY_VARIANTS)[number]
 
 /**
  * How variants are drawn: the breaks L1 can see (signature, chain id) twice as often as the others, so that

@@ -5,11 +5,11 @@ import { create } from '@bufbuild/protobuf'
 import { type Hex, keccak256, parseTransaction, recoverTransactionAddress } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { buildWitness, type RpcBlock } from '../../chain/index.ts'
-import { canaryAddress } from '../../epoch/index.ts'
+import { CANARY_VARIANTS, type CanaryVariant, canaryAddress } from '../../epoch/index.ts'
 import { Level, TaskSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import { answerTask, witnessToMessage } from '../../protocol/index.ts'
 import { createEngineCrypto, createVmPool, parseWitness } from '../../validation/index.ts'
-import { breakAccount, buildCanaryTransaction, CANARY_VARIANTS, type CanaryVariant } from './index.ts'
+import { breakAccount, buildCanaryTransaction } from './index.ts'
 
 const crypto = createEngineCrypto()
 const vms = createVmPool(crypto)

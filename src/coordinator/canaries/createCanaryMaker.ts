@@ -20,7 +20,7 @@ import { type EngineCrypto, parseWitness, type VmPool } from '../../validation/i
 import { truthFromResult } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
 import { TASK_LEVELS } from '../work/index.ts'
-import { breakAccount, buildCanaryTransaction, CANARY_DRAW, type CanaryVariant } from './buildCanary.ts'
+import { breakAccount, buildCanaryTransaction, CANARY_DRAW } from './buildCanary.ts'
 
 /**
  * Canaries per pending transaction (docs/rewards.md#canaries): 1 in 9 of an agent's tasks, so a lazy L1
@@ -108,7 +108,7 @@ export function createCanaryMaker({
     const open = openSeed.get()
     const seed = open?.canary_seed == null ? ownSeed : Buffer.from(open.canary_seed.slice(2), 'hex')
     const index = randomInt(2 ** 47)
-    const variant = CANARY_DRAW[Math.floor(random() * CANARY_DRAW.length)] as CanaryVariant
+    const variant = CANARY_DRAW[Math.floor(random() * CANARY_DRAW.length)] as (typeof CANARY_DRAW)[number]
     const baseFee = origin.block.baseFeePerGas
     const built = buildCanaryTransaction(
       crypto,

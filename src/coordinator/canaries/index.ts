@@ -2,8 +2,6 @@ export {
   breakAccount,
   buildCanaryTransaction,
   CANARY_DRAW,
-  CANARY_VARIANTS,
-  type CanaryVariant,
 } from './buildCanary.ts'
 export {
   type CanaryMaker,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { toBinary } from '@bufbuild/protobuf'
 import type { RpcRequest } from '../../chain/index.ts'
 import { addStorageRoots, buildWitness, type RpcBlock, reexecuteBlock } from '../../chain/index.ts'
@@ -348,17 +349,7 @@ export function createFollower({
           logger.warn({ err: error, failures }, 'following the chain failed; retrying')
         }
         const wait = failures === 0 ? pollMs : Math.min(30_000, pollMs * 2 ** failures)
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, wait)
-          signal.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(timer)
-              resolve()
-            },
-            { once: true },
-          )
-        })
+        await sleep(wait, undefined, { signal }).catch(() => {}) // an abort ends the wait
       }
     },
     status: () => status,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { toBinary } from '@bufbuild/protobuf'
 import {
   addStorageRoots,
@@ -231,17 +232,7 @@ export function createPendingFollower({
             : failures === 0
               ? pollMs
               : Math.min(10_000, pollMs * 2 ** failures)
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, wait)
-          signal.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(timer)
-              resolve()
-            },
-            { once: true },
-          )
-        })
+        await sleep(wait, undefined, { signal }).catch(() => {}) // an abort ends the wait
       }
     },
     status: () => status,
