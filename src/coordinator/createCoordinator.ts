@@ -461,7 +461,7 @@ function requeue(store: Store, hub: TaskHub, redundancy: number, since: number) 
   const rows = store.sqlite
     .prepare<[number], { key: string; level: number | null; agent_id: string | null }>(
       `SELECT i.key, r.level, r.agent_id FROM inclusions i LEFT JOIN results r ON r.inclusion = i.key
-       WHERE i.state != 'orphaned' AND i.created_at >= ? ORDER BY i.created_at, i.key`,
+       WHERE i.state NOT IN ('orphaned', 'void') AND i.created_at >= ? ORDER BY i.created_at, i.key`,
     )
     .all(since)
   const answered = new Map<string, Map<number, string[]>>()
@@ -473,7 +473,9 @@ function requeue(store: Store, hub: TaskHub, redundancy: number, since: number) 
   }
   let count = 0
   for (const [key, answeredBy] of answered) {
-    const levels = TASK_LEVELS.filter((level) => (answeredBy.get(level)?.length ?? 0) < redundancy)
+    // A canary's inclusion is one level's (`canary:<level>:<hash>`): its truth is that level's answer.
+    const own = key.startsWith('canary:') ? [Number(key.split(':')[1])] : TASK_LEVELS
+    const levels = own.filter((level) => (answeredBy.get(level)?.length ?? 0) < redundancy)
     if (levels.length === 0) continue
     hub.enqueue(key, { answeredBy, levels })
     count++
