@@ -70,6 +70,7 @@ test('sealing end to end (merkle settlement): a coordinator SIGKILLed while anch
     return logs
   }
   /** With the coordinator serving: the anchored epochs over HTTP and with only the CLI. */
+  const summaries = new Map<number, { canaries: Record<string, string | number | null> }>()
   async function checkSealedEpochs(output: string) {
     const http = /http (http:\/\/\S+)/.exec(output)?.[1] as string
     const get = async (path: string) => {
@@ -134,6 +135,7 @@ test('sealing end to end (merkle settlement): a coordinator SIGKILLed while anch
         readdirSync(join(epochsDir, name)).map((f) => [f, readFileSync(join(epochsDir, name, f), 'utf8')]),
       )
       const summary = JSON.parse(files['SUMMARY.json'] as string)
+      summaries.set(epoch, summary)
       assert.equal(
         event.args.deposit,
         BigInt(summary.treasury.distributed),
@@ -300,6 +302,12 @@ test('sealing end to end (merkle settlement): a coordinator SIGKILLed while anch
       90_000,
     )
     coordinator = await startApiary(args, { ready: 'coordinator  grpc' })
+    const api = /http (http:\/\/\S+)/.exec(coordinator.output())?.[1] as string
+    const openWhileRunning = (await (await fetch(`${api}/swarm/epoch`)).json()) as {
+      epoch: number
+      canaryCommitment: string
+    }
+    assert.match(openWhileRunning.canaryCommitment, /^0x[0-9a-f]{64}$/)
     await waitFor(
       '3 epochs anchored after the restart',
       async () => (await anchoredEpochs()).length >= 3,
@@ -309,6 +317,19 @@ test('sealing end to end (merkle settlement): a coordinator SIGKILLed while anch
     await sending
     await Promise.all(agents.map((a) => a.close({ graceMs: 1000 })))
     await checkSealedEpochs(coordinator.output())
+    // Canaries, committed and revealed: the commitment published while an epoch was open is the one its
+    // bundle's seed hashes to (verify bundle checked that), and each bundle commits to the next epoch's.
+    const sealed = [...summaries.keys()].sort((a, b) => a - b)
+    assert.ok(
+      sealed.some((n) => Number(summaries.get(n)?.canaries.count) > 0),
+      'canaries were revealed',
+    )
+    for (const n of sealed)
+      if (summaries.has(n + 1))
+        assert.equal(summaries.get(n)?.canaries.next_commitment, summaries.get(n + 1)?.canaries.commitment)
+    const published = summaries.get(openWhileRunning.epoch)
+    if (published !== undefined)
+      assert.equal(published.canaries.commitment, openWhileRunning.canaryCommitment)
     await stopProcess(coordinator, 'SIGTERM')
   } finally {
     stop.abort()
