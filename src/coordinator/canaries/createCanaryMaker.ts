@@ -8,14 +8,9 @@ import {
   type RpcBlock,
   type RpcRequest,
 } from '../../chain/index.ts'
-import {
-  Level,
-  TaskSchema,
-  type Witness as WitnessMessage,
-  WitnessSchema,
-} from '../../gen/apiary/v1/swarm_pb.js'
+import { TaskSchema, type Witness as WitnessMessage, WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import type { Logger } from '../../internal/logger.ts'
-import { answerTask, resultFromVerdict, witnessToMessage } from '../../protocol/index.ts'
+import { answerTask, witnessToMessage } from '../../protocol/index.ts'
 import { type EngineCrypto, parseWitness, type VmPool } from '../../validation/index.ts'
 import { truthFromResult } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
@@ -147,11 +142,12 @@ export function createCanaryMaker({
     const tasks: CanaryTask[] = []
     const rows: unknown[][] = []
     for (const level of TASK_LEVELS) {
-      // A valid canary's L3 answer is its execution above: same witness, same engine.
-      const answer =
-        variant === 'valid' && level === Level.L3
-          ? resultFromVerdict('', executed.verdict, 0)
-          : await answerTask({ crypto, vms }, create(TaskSchema, { taskId: 'canary', level, witness }))
+      // From the witness, as an honest agent answers (not from the execution above, whose state is the
+      // executor's: the witness is what the answer must follow from).
+      const answer = await answerTask(
+        { crypto, vms },
+        create(TaskSchema, { taskId: 'canary', level, witness }),
+      )
       const key = `canary:${level}:${hash}`
       rows.push([
         key,
