@@ -7,13 +7,20 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 /// @title AgentRegistry
-/// @notice The identity registry of ERC-8004 ("Trustless Agents", January 2026 ABI): each agent is an ERC-721
-/// token whose URI points at its registration file (endpoints, public key), with an operating wallet that
-/// defaults to the registering account, is changed only with the new wallet's EIP-712 signature and is cleared
-/// when the agent is transferred. Beyond ERC-8004: `agentOf(wallet)` maps a wallet back to its agent (a wallet
-/// operates at most one agent), which is how SwarmChallenge knows who may take part. Ids start at 1.
-/// docs/spec/challenge.md#identity
+/// @notice The identity registry of ERC-8004 ("Trustless Agents"; the interface of the official
+/// IdentityRegistry, version 2.0.0): each agent is an ERC-721 token whose URI points at its registration file
+/// (endpoints, public key), with an operating wallet that defaults to the registering account, is changed only
+/// with the new wallet's EIP-712 signature and is cleared when the agent is transferred. An owner may register
+/// several agents. Beyond ERC-8004: `agentOf(wallet)` maps a wallet back to the agent it operates (the one it
+/// was set for last), which is how SwarmChallenge knows who may take part. Ids start at 1 (the official
+/// contract starts at 0). docs/spec/challenge.md#identity
 contract AgentRegistry is ERC721URIStorage, EIP712 {
+    /// @notice One on-chain metadata entry given at registration (ERC-8004).
+    struct MetadataEntry {
+        string metadataKey;
+        bytes metadataValue;
+    }
+
     bytes32 private constant AGENT_WALLET_SET_TYPEHASH =
         keccak256("AgentWalletSet(uint256 agentId,address newWallet,address owner,uint256 deadline)");
     uint256 private constant MAX_DEADLINE_DELAY = 5 minutes;
@@ -32,7 +39,6 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
     );
 
     error NotAuthorized(uint256 agentId, address caller);
-    error WalletInUse(address wallet, uint256 agentId);
     error ZeroWallet();
     error SignatureExpired(uint256 deadline);
     error DeadlineTooFar(uint256 deadline);
@@ -41,14 +47,42 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
 
     constructor() ERC721("Apiary Agent", "AGENT") EIP712("ERC8004IdentityRegistry", "1") {}
 
+    /// @notice Registers the caller as a new agent without a registration file yet; the caller is its owner
+    /// and its operating wallet.
+    function register() external returns (uint256 agentId) {
+        agentId = _register();
+        emit Registered(agentId, "", msg.sender);
+        _setWallet(agentId, msg.sender);
+    }
+
     /// @notice Registers the caller as a new agent whose registration file is at `agentURI`; the caller is its
     /// owner and its operating wallet.
     function register(string calldata agentURI) external returns (uint256 agentId) {
-        agentId = ++_lastId;
-        _mint(msg.sender, agentId);
+        agentId = _register();
         _setTokenURI(agentId, agentURI);
         emit Registered(agentId, agentURI, msg.sender);
         _setWallet(agentId, msg.sender);
+    }
+
+    /// @notice The same, with on-chain metadata entries ("agentWallet" is reserved: set it with setAgentWallet).
+    function register(string calldata agentURI, MetadataEntry[] calldata metadata) external returns (uint256 agentId) {
+        agentId = _register();
+        _setTokenURI(agentId, agentURI);
+        emit Registered(agentId, agentURI, msg.sender);
+        _setWallet(agentId, msg.sender);
+        for (uint256 i = 0; i < metadata.length; ++i) {
+            _setMetadata(agentId, metadata[i].metadataKey, metadata[i].metadataValue);
+        }
+    }
+
+    /// @notice The ERC-8004 IdentityRegistry version whose interface this implements.
+    function getVersion() external pure returns (string memory) {
+        return "2.0.0";
+    }
+
+    /// @notice Whether `spender` is the agent's owner or approved for it (ERC-721); reverts for an unknown agent.
+    function isAuthorizedOrOwner(address spender, uint256 agentId) external view returns (bool) {
+        return _isAuthorized(_requireOwned(agentId), spender, agentId);
     }
 
     function setAgentURI(uint256 agentId, string calldata newURI) external {
@@ -76,11 +110,7 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
     /// messages to it are encrypted to (docs/spec/message.md). "agentWallet" is set only through setAgentWallet.
     function setMetadata(uint256 agentId, string calldata metadataKey, bytes calldata metadataValue) external {
         _checkAuthorized(agentId);
-        if (keccak256(bytes(metadataKey)) == keccak256(bytes(AGENT_WALLET_KEY))) {
-            revert ReservedMetadataKey(metadataKey);
-        }
-        _metadata[agentId][metadataKey] = metadataValue;
-        emit MetadataSet(agentId, metadataKey, metadataKey, metadataValue);
+        _setMetadata(agentId, metadataKey, metadataValue);
     }
 
     function getMetadata(uint256 agentId, string calldata metadataKey) external view returns (bytes memory) {
@@ -105,16 +135,29 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
         return _lastId;
     }
 
+    /// Mints the next id to the caller; a contract caller must accept ERC-721 tokens (as in the official one).
+    function _register() private returns (uint256 agentId) {
+        agentId = ++_lastId;
+        _safeMint(msg.sender, agentId);
+    }
+
+    function _setMetadata(uint256 agentId, string calldata metadataKey, bytes calldata metadataValue) private {
+        if (keccak256(bytes(metadataKey)) == keccak256(bytes(AGENT_WALLET_KEY))) {
+            revert ReservedMetadataKey(metadataKey);
+        }
+        _metadata[agentId][metadataKey] = metadataValue;
+        emit MetadataSet(agentId, metadataKey, metadataKey, metadataValue);
+    }
+
     function _checkAuthorized(uint256 agentId) private view returns (address owner) {
         owner = _requireOwned(agentId);
         if (!_isAuthorized(owner, msg.sender, agentId)) revert NotAuthorized(agentId, msg.sender);
     }
 
+    /// A wallet may operate several agents (ERC-8004 does not forbid it); `agentOf` names the latest.
     function _setWallet(uint256 agentId, address wallet) private {
-        uint256 holder = agentOf[wallet];
-        if (holder != 0 && holder != agentId) revert WalletInUse(wallet, holder);
         address previous = _wallets[agentId];
-        if (previous != address(0)) delete agentOf[previous];
+        if (previous != address(0) && agentOf[previous] == agentId) delete agentOf[previous];
         _wallets[agentId] = wallet;
         agentOf[wallet] = agentId;
         emit MetadataSet(agentId, AGENT_WALLET_KEY, AGENT_WALLET_KEY, abi.encodePacked(wallet));
@@ -123,7 +166,7 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
     function _clearWallet(uint256 agentId) private {
         address previous = _wallets[agentId];
         if (previous == address(0)) return;
-        delete agentOf[previous];
+        if (agentOf[previous] == agentId) delete agentOf[previous];
         delete _wallets[agentId];
         emit MetadataSet(agentId, AGENT_WALLET_KEY, AGENT_WALLET_KEY, "");
     }

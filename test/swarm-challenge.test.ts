@@ -109,7 +109,7 @@ test('the challenge vectors hold for the TypeScript code and for SwarmChallenge.
   assert.equal(Number(BigInt(t.choice) % BigInt(t.windowTransactions)), t.index)
 })
 
-test('AgentRegistry: register, one agent per wallet, URI updates by the owner, EIP-712 wallet change, transfer clears the wallet', async () => {
+test('AgentRegistry: register, several agents per owner, URI updates by the owner, EIP-712 wallet change, transfer clears the wallet', async () => {
   const registry = (await context.chain.deploy(CREATOR, AgentRegistry)) as Address
   const abi = AgentRegistry.abi
   const read = (functionName: string, args: unknown[]) =>
@@ -126,7 +126,17 @@ test('AgentRegistry: register, one agent per wallet, URI updates by the owner, E
   assert.equal(await read('agentOf', [address(1)]), 1n)
   assert.equal(((await read('getAgentWallet', [1n])) as string).toLowerCase(), address(1))
   assert.equal(await read('tokenURI', [1n]), 'ipfs://agent-one')
-  await assert.rejects(call(1, registry, abi, 'register', ['ipfs://again']), /register reverted: WalletInUse/)
+  // An owner may register several agents (ERC-8004); its wallet then names the latest.
+  const again = await call(1, registry, abi, 'register', ['ipfs://again'])
+  assert.equal(
+    parseEventLogs({ abi, logs: again.logs, eventName: 'Registered', strict: true })[0]?.args.agentId,
+    2n,
+  )
+  assert.equal(await read('agentOf', [address(1)]), 2n)
+  // Clearing agent 2's wallet clears the reverse entry: agentOf does not look for the wallet's other agents.
+  await call(1, registry, abi, 'unsetAgentWallet', [2n])
+  assert.equal(await read('agentOf', [address(1)]), 0n)
+  await call(1, registry, abi, 'transferFrom', [address(1), address(3), 2n])
   await assert.rejects(call(2, registry, abi, 'setAgentURI', [1n, 'ipfs://hijack']), /NotAuthorized\(1, /)
   const updated = await call(1, registry, abi, 'setAgentURI', [1n, 'ipfs://agent-one-v2'])
   assert.equal(parseEventLogs({ abi, logs: updated.logs, eventName: 'URIUpdated' }).length, 1)
@@ -162,7 +172,6 @@ test('AgentRegistry: register, one agent per wallet, URI updates by the owner, E
     /DeadlineTooFar/,
   )
   await call(1, registry, abi, 'setAgentWallet', [1n, address(7), deadline, await typed(7)])
-  assert.equal(await read('agentOf', [address(1)]), 0n)
   assert.equal(await read('agentOf', [address(7)]), 1n)
 
   // A transfer clears the wallet: the new owner sets its own.

@@ -52,7 +52,8 @@ export function registerRegister(
     .addHelpText(
       'after',
       `
-A wallet operates at most one agent: registering it again prints the agent it already has and sends nothing.
+A wallet that already operates an agent is not registered again: the agent it has is printed, nothing is sent
+(the registry lets an owner register several agents, as ERC-8004 does; this command registers one per wallet).
 Then the wallet's public key is published as the agent's "messagingKey" (once), so that others can send it
 encrypted messages (docs/spec/message.md).
 

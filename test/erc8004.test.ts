@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { test } from 'node:test'
+import {
+  type Abi,
+  type AbiEvent,
+  type AbiFunction,
+  type Account,
+  type Address,
+  createWalletClient,
+  http,
+  parseEventLogs,
+  toEventSelector,
+  toFunctionSelector,
+  toHex,
+} from 'viem'
+import { AgentRegistry } from '../src/chain/contracts.generated.ts'
+import { sendCall } from '../src/chain/index.ts'
+import { useDevnet } from './_harness/chain.ts'
+import { REPO_ROOT } from './_harness/fixtures.ts'
+
+/**
+ * ERC-8004 interoperability: the official IdentityRegistry ABI (erc-8004/erc-8004-contracts at b9e466c, from
+ * ../shared/reference/erc8004, see its SOURCE.md), used as is against our AgentRegistry on the devnet.
+ */
+const REFERENCE = resolve(REPO_ROOT, '..', 'shared', 'reference', 'erc8004')
+const official = (name: string) => {
+  const json = JSON.parse(readFileSync(join(REFERENCE, `${name}.json`), 'utf8'))
+  return (Array.isArray(json) ? json : json.abi) as Abi
+}
+/** The UUPS proxy and ownership plumbing of the official deployment: not the standard's interface. */
+const PLUMBING = new Set([
+  'initialize',
+  'upgradeToAndCall',
+  'proxiableUUID',
+  'UPGRADE_INTERFACE_VERSION',
+  'owner',
+  'transferOwnership',
+  'renounceOwnership',
+  'Initialized',
+  'Upgraded',
+  'OwnershipTransferred',
+])
+const identity = official('IdentityRegistry')
+const context = useDevnet()
+const address = (i: number) => (context.chain.accounts[i] as Account).address.toLowerCase() as Address
+const wallet = (i: number) =>
+  createWalletClient({
+    account: context.chain.accounts[i] as Account,
+    chain: context.devnet.chain,
+    transport: http(context.devnet.url),
+  })
+
+test('AgentRegistry has every function and event of the official ERC-8004 IdentityRegistry ABI, with the same signatures', () => {
+  const ours = AgentRegistry.abi as Abi
+  const functions = (abi: Abi) =>
+    new Set(abi.filter((x): x is AbiFunction => x.type === 'function').map((f) => toFunctionSelector(f)))
+  const events = (abi: Abi) =>
+    new Set(abi.filter((x): x is AbiEvent => x.type === 'event').map((e) => toEventSelector(e)))
+  const mine = { functions: functions(ours), events: events(ours) }
+  const wanted = identity.filter(
+    (x): x is AbiFunction | AbiEvent =>
+      (x.type === 'function' || x.type === 'event') && !PLUMBING.has(x.name),
+  )
+  assert.ok(wanted.length >= 30, `${wanted.length} functions and events in the official ABI`)
+  for (const item of wanted) {
+    const has =
+      item.type === 'function'
+        ? mine.functions.has(toFunctionSelector(item))
+        : mine.events.has(toEventSelector(item))
+    assert.ok(has, `${item.type} ${item.name}(${item.inputs.map((i) => i.type).join(',')}) is missing`)
+  }
+  // The same mutability: a view stays a view (callers use eth_call on it).
+  for (const f of wanted.filter((x): x is AbiFunction => x.type === 'function')) {
+    const match = ours.find(
+      (x): x is AbiFunction => x.type === 'function' && toFunctionSelector(x) === toFunctionSelector(f),
+    )
+    const readOnly = (m: string | undefined) => m === 'view' || m === 'pure'
+    assert.equal(readOnly(match?.stateMutability), readOnly(f.stateMutability), f.name)
+  }
+})
+
+test('the official IdentityRegistry ABI drives our AgentRegistry: the three registers, several agents per owner, metadata, wallets, authorization, ERC-721', async () => {
+  const registry = (await context.chain.deploy(0, AgentRegistry)) as Address
+  const send = (from: number, functionName: string, args: unknown[]) =>
+    sendCall({
+      client: context.chain.client,
+      wallet: wallet(from),
+      address: registry,
+      abi: identity,
+      functionName,
+      args,
+    })
+  const read = <T>(functionName: string, args: unknown[] = []) =>
+    context.chain.client.readContract({
+      address: registry,
+      abi: identity,
+      functionName,
+      args,
+    } as never) as Promise<T>
+  const registered = (logs: Parameters<typeof parseEventLogs>[0]['logs']) =>
+    parseEventLogs({ abi: identity, logs, eventName: 'Registered' }) as unknown as {
+      args: { agentId: bigint; agentURI: string; owner: string }
+    }[]
+
+  assert.equal(await read('getVersion'), '2.0.0')
+  // register(): no URI; register(uri); register(uri, metadata) — all by the same owner.
+  const bare = registered((await send(1, 'register', [])).logs)[0]
+  assert.equal(bare?.args.agentURI, '')
+  assert.equal(bare?.args.owner.toLowerCase(), address(1))
+  const withUri = registered((await send(1, 'register', ['ipfs://two'])).logs)[0]
+  const withMeta = await send(1, 'register', [
+    'ipfs://three',
+    [
+      { metadataKey: 'messagingKey', metadataValue: toHex('key') },
+      { metadataKey: 'role', metadataValue: toHex('validator') },
+    ],
+  ])
+  const three = registered(withMeta.logs)[0]?.args.agentId as bigint
+  assert.deepEqual(
+    [bare?.args.agentId, withUri?.args.agentId, three].map(
+      (id) => (id as bigint) - (bare?.args.agentId as bigint),
+    ),
+    [0n, 1n, 2n],
+    'ids number the agents in order',
+  )
+  const sets = parseEventLogs({
+    abi: identity,
+    logs: withMeta.logs,
+    eventName: 'MetadataSet',
+  }) as unknown as {
+    args: { metadataKey: string; metadataValue: string }
+  }[]
+  assert.deepEqual(
+    sets.map((e) => e.args.metadataKey),
+    ['agentWallet', 'messagingKey', 'role'],
+  )
+  assert.equal(await read('getMetadata', [three, 'role']), toHex('validator'))
+  assert.equal(await read<bigint>('balanceOf', [address(1)]), 3n)
+  assert.equal((await read<string>('ownerOf', [three])).toLowerCase(), address(1))
+  assert.equal(await read('tokenURI', [three]), 'ipfs://three')
+  assert.equal((await read<string>('getAgentWallet', [three])).toLowerCase(), address(1))
+  // agentWallet is reserved: at registration and after.
+  await assert.rejects(
+    send(1, 'register', ['ipfs://x', [{ metadataKey: 'agentWallet', metadataValue: address(2) }]]),
+    /reverted/,
+  )
+  await assert.rejects(send(1, 'setMetadata', [three, 'agentWallet', address(2)]), /reverted/)
+
+  // Authorization: the owner, an approved address, an operator; nobody else. `isAuthorizedOrOwner` is not in
+  // this ABI snapshot (the 2.0.0 contracts have it, and the official ReputationRegistry calls it): our ABI.
+  const authorized = (spender: Address, agentId: bigint) =>
+    context.chain.client.readContract({
+      address: registry,
+      abi: AgentRegistry.abi,
+      functionName: 'isAuthorizedOrOwner',
+      args: [spender, agentId],
+    })
+  assert.equal(await authorized(address(1), three), true)
+  assert.equal(await authorized(address(2), three), false)
+  await send(1, 'approve', [address(2), three])
+  assert.equal((await read<string>('getApproved', [three])).toLowerCase(), address(2))
+  assert.equal(await authorized(address(2), three), true)
+  await send(1, 'setApprovalForAll', [address(3), true])
+  assert.equal(await read('isApprovedForAll', [address(1), address(3)]), true)
+  assert.equal(await authorized(address(3), three), true)
+  await assert.rejects(authorized(address(1), 999n), /ERC721NonexistentToken|reverted/)
+  // An approved address may update the URI and the metadata; a stranger may not.
+  const uri = await send(2, 'setAgentURI', [three, 'ipfs://three-v2'])
+  assert.equal(parseEventLogs({ abi: identity, logs: uri.logs, eventName: 'URIUpdated' }).length, 1)
+  await send(3, 'setMetadata', [three, 'role', toHex('auditor')])
+  assert.equal(await read('getMetadata', [three, 'role']), toHex('auditor'))
+  await assert.rejects(send(4, 'setMetadata', [three, 'role', '0x']), /reverted/)
+
+  // The operating wallet: set with the new wallet's EIP-712 signature, in the official domain.
+  const [, name, version, chainId, verifyingContract] = await read<readonly unknown[]>('eip712Domain')
+  const deadline = (await context.chain.client.getBlock()).timestamp + 60n
+  const signature = await wallet(5).signTypedData({
+    domain: {
+      name: name as string,
+      version: version as string,
+      chainId: chainId as bigint,
+      verifyingContract: verifyingContract as Address,
+    },
+    types: {
+      AgentWalletSet: [
+        { name: 'agentId', type: 'uint256' },
+        { name: 'newWallet', type: 'address' },
+        { name: 'owner', type: 'address' },
+        { name: 'deadline', type: 'uint256' },
+      ],
+    },
+    primaryType: 'AgentWalletSet',
+    message: { agentId: three, newWallet: address(5), owner: address(1), deadline },
+  })
+  await send(1, 'setAgentWallet', [three, address(5), deadline, signature])
+  assert.equal((await read<string>('getAgentWallet', [three])).toLowerCase(), address(5))
+  assert.equal(await read('getMetadata', [three, 'agentWallet']), address(5))
+  await send(1, 'unsetAgentWallet', [three])
+  assert.equal(await read('getAgentWallet', [three]), '0x0000000000000000000000000000000000000000')
+
+  // ERC-721: transfers (both safeTransferFrom overloads and transferFrom) move the agent and clear its wallet.
+  await send(1, 'safeTransferFrom', [address(1), address(6), withUri?.args.agentId])
+  await send(6, 'safeTransferFrom', [address(6), address(7), withUri?.args.agentId, '0x'])
+  const moved = await send(7, 'transferFrom', [address(7), address(4), withUri?.args.agentId])
+  assert.equal(parseEventLogs({ abi: identity, logs: moved.logs, eventName: 'Transfer' }).length, 1)
+  assert.equal((await read<string>('ownerOf', [withUri?.args.agentId])).toLowerCase(), address(4))
+  assert.equal(
+    await read('getAgentWallet', [withUri?.args.agentId]),
+    '0x0000000000000000000000000000000000000000',
+  )
+  assert.equal(await read('supportsInterface', ['0x80ac58cd']), true, 'ERC-721')
+  assert.equal(typeof (await read('name')), 'string')
+  assert.equal(typeof (await read('symbol')), 'string')
+})
