@@ -10,12 +10,13 @@ import {
   type Address,
   createWalletClient,
   http,
+  keccak256,
   parseEventLogs,
   toEventSelector,
   toFunctionSelector,
   toHex,
 } from 'viem'
-import { AgentRegistry } from '../src/chain/contracts.generated.ts'
+import { AgentRegistry, ValidationRegistry } from '../src/chain/contracts.generated.ts'
 import { sendCall } from '../src/chain/index.ts'
 import { useDevnet } from './_harness/chain.ts'
 import { REPO_ROOT } from './_harness/fixtures.ts'
@@ -43,6 +44,7 @@ const PLUMBING = new Set([
   'OwnershipTransferred',
 ])
 const identity = official('IdentityRegistry')
+const ZERO = '0x0000000000000000000000000000000000000000'
 const context = useDevnet()
 const address = (i: number) => (context.chain.accounts[i] as Account).address.toLowerCase() as Address
 const wallet = (i: number) =>
@@ -213,4 +215,140 @@ test('the official IdentityRegistry ABI drives our AgentRegistry: the three regi
   assert.equal(await read('supportsInterface', ['0x80ac58cd']), true, 'ERC-721')
   assert.equal(typeof (await read('name')), 'string')
   assert.equal(typeof (await read('symbol')), 'string')
+})
+
+const validation = official('ValidationRegistry')
+
+test('ValidationRegistry has every function and event of the official ERC-8004 ValidationRegistry ABI, with the same signatures', () => {
+  const ours = ValidationRegistry.abi as Abi
+  const wanted = validation.filter(
+    (x): x is AbiFunction | AbiEvent =>
+      (x.type === 'function' || x.type === 'event') && !PLUMBING.has(x.name),
+  )
+  assert.ok(wanted.length >= 10, `${wanted.length} functions and events in the official ABI`)
+  for (const item of wanted) {
+    const has = ours.some((x) =>
+      item.type === 'function'
+        ? x.type === 'function' && toFunctionSelector(x) === toFunctionSelector(item)
+        : x.type === 'event' && toEventSelector(x) === toEventSelector(item),
+    )
+    assert.ok(has, `${item.type} ${item.name}(${item.inputs.map((i) => i.type).join(',')}) is missing`)
+  }
+})
+
+test('the official ValidationRegistry ABI drives our ValidationRegistry: requests by the owner or an approved address, answers by the validator only, 0–100, the last answer stands, summaries by validator and tag', async () => {
+  const identityAddress = (await context.chain.deploy(0, AgentRegistry)) as Address
+  const registry = (await context.chain.deploy(0, ValidationRegistry, [identityAddress])) as Address
+  const send = (from: number, to: Address, abi: Abi, functionName: string, args: unknown[]) =>
+    sendCall({ client: context.chain.client, wallet: wallet(from), address: to, abi, functionName, args })
+  const read = <T>(functionName: string, args: unknown[] = []) =>
+    context.chain.client.readContract({
+      address: registry,
+      abi: validation,
+      functionName,
+      args,
+    } as never) as Promise<T>
+  const registerAgent = async (from: number) =>
+    (
+      parseEventLogs({
+        abi: identity,
+        logs: (await send(from, identityAddress, identity, 'register', ['ipfs://agent'])).logs,
+        eventName: 'Registered',
+      })[0] as unknown as { args: { agentId: bigint } }
+    ).args.agentId
+  const agent = await registerAgent(1)
+  const other = await registerAgent(2)
+  const hash = (n: number) => keccak256(toHex(`request ${n}`))
+
+  assert.equal(await read('getVersion'), '2.0.0')
+  assert.equal((await read<string>('getIdentityRegistry')).toLowerCase(), identityAddress)
+  // Only the agent's owner or an address approved for it may ask; a request hash is used once.
+  await assert.rejects(
+    send(3, registry, validation, 'validationRequest', [address(5), agent, 'ipfs://r', hash(1)]),
+    /Not authorized/,
+  )
+  await assert.rejects(
+    send(1, registry, validation, 'validationRequest', [ZERO, agent, 'ipfs://r', hash(1)]),
+    /bad validator/,
+  )
+  const requested = await send(1, registry, validation, 'validationRequest', [
+    address(5),
+    agent,
+    'ipfs://r1',
+    hash(1),
+  ])
+  const [event] = parseEventLogs({
+    abi: validation,
+    logs: requested.logs,
+    eventName: 'ValidationRequest',
+  }) as unknown as {
+    args: { validatorAddress: string; agentId: bigint; requestURI: string; requestHash: string }
+  }[]
+  assert.deepEqual(
+    [
+      event?.args.validatorAddress.toLowerCase(),
+      event?.args.agentId,
+      event?.args.requestURI,
+      event?.args.requestHash,
+    ],
+    [address(5), agent, 'ipfs://r1', hash(1)],
+  )
+  await assert.rejects(
+    send(1, registry, validation, 'validationRequest', [address(5), agent, 'ipfs://r', hash(1)]),
+    /exists/,
+  )
+  await send(1, identityAddress, identity, 'approve', [address(3), agent])
+  await send(3, registry, validation, 'validationRequest', [address(6), agent, 'ipfs://r2', hash(2)])
+  await send(2, registry, validation, 'validationRequest', [address(5), other, 'ipfs://r3', hash(3)])
+  // A request without an answer: response 0, no tag.
+  const pending = await read<readonly unknown[]>('getValidationStatus', [hash(1)])
+  assert.deepEqual(
+    [String(pending[0]).toLowerCase(), pending[1], pending[2], pending[4]],
+    [address(5), agent, 0, ''],
+  )
+  await assert.rejects(read('getValidationStatus', [hash(9)]), /unknown/)
+
+  // Only the named validator answers, 0–100; it may answer again.
+  await assert.rejects(
+    send(6, registry, validation, 'validationResponse', [hash(1), 90, 'ipfs://a', hash(7), 'swarm']),
+    /not validator/,
+  )
+  await assert.rejects(
+    send(5, registry, validation, 'validationResponse', [hash(1), 101, 'ipfs://a', hash(7), 'swarm']),
+    /resp>100/,
+  )
+  await assert.rejects(
+    send(5, registry, validation, 'validationResponse', [hash(9), 1, '', hash(7), '']),
+    /unknown/,
+  )
+  await send(5, registry, validation, 'validationResponse', [hash(1), 40, 'ipfs://a', hash(7), 'swarm'])
+  const answered = await send(5, registry, validation, 'validationResponse', [
+    hash(1),
+    90,
+    'ipfs://b',
+    hash(8),
+    'swarm',
+  ])
+  const [response] = parseEventLogs({
+    abi: validation,
+    logs: answered.logs,
+    eventName: 'ValidationResponse',
+  }) as unknown as {
+    args: { agentId: bigint; response: number; responseURI: string; tag: string }
+  }[]
+  assert.deepEqual(
+    [response?.args.agentId, response?.args.response, response?.args.responseURI, response?.args.tag],
+    [agent, 90, 'ipfs://b', 'swarm'],
+  )
+  const status = await read<readonly unknown[]>('getValidationStatus', [hash(1)])
+  assert.deepEqual([status[2], status[3], status[4]], [90, hash(8), 'swarm'])
+  await send(6, registry, validation, 'validationResponse', [hash(2), 61, '', hash(7), 'other'])
+
+  // Summaries: answered requests only, by validator and tag (empty: all), average floored.
+  assert.deepEqual(await read('getSummary', [agent, [], '']), [2n, 75])
+  assert.deepEqual(await read('getSummary', [agent, [address(5)], '']), [1n, 90])
+  assert.deepEqual(await read('getSummary', [agent, [], 'other']), [1n, 61])
+  assert.deepEqual(await read('getSummary', [other, [], '']), [0n, 0])
+  assert.deepEqual(await read('getAgentValidations', [agent]), [hash(1), hash(2)])
+  assert.deepEqual(await read('getValidatorRequests', [address(5)]), [hash(1), hash(3)])
 })
