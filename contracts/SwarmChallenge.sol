@@ -1,9 +1,22 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+
 /// The slice of AgentRegistry that SwarmChallenge reads.
 interface IAgentWallets {
     function agentOf(address wallet) external view returns (uint256 agentId);
+}
+
+/// The slice of an ERC-8004 ValidationRegistry SwarmChallenge answers in, as the validator of its challenges.
+interface IValidationResponses {
+    function validationResponse(
+        bytes32 requestHash,
+        uint8 response,
+        string calldata responseURI,
+        bytes32 responseHash,
+        string calldata tag
+    ) external;
 }
 
 /// @title SwarmChallenge
@@ -48,6 +61,10 @@ contract SwarmChallenge {
     }
 
     IAgentWallets public immutable registry;
+    /// @notice Where finalized challenges are published (docs/spec/challenge.md#erc-8004-validation); 0: nowhere.
+    IValidationResponses public immutable validations;
+    /// @notice The tag of every validation response this contract gives.
+    string public constant VALIDATION_TAG = "apiary/proof-of-swarm";
     uint64 private _lastSequence;
     mapping(uint256 id => Challenge) private _challenges;
     mapping(uint256 id => Progress) private _progress;
@@ -99,8 +116,14 @@ contract SwarmChallenge {
     error AlreadyFinalized(uint256 id);
     error AnswerCountMismatch(uint256 invitees, uint256 answers);
 
-    constructor(IAgentWallets agentRegistry) {
+    constructor(IAgentWallets agentRegistry, IValidationResponses validationRegistry) {
         registry = agentRegistry;
+        validations = validationRegistry;
+    }
+
+    /// @notice The ERC-8004 validation request a challenge answers: keccak256(abi.encode(chainid, this, id)).
+    function validationRequestHash(uint256 id) public view returns (bytes32) {
+        return keccak256(abi.encode(block.chainid, address(this), id));
     }
 
     /// @notice Opens a challenge for `invitees` (registered agent wallets, strictly ascending): commits until
@@ -222,6 +245,26 @@ contract SwarmChallenge {
         emit Finalized(
             id, score, progress.commits, uint16(revealed), uint16(correct), spread, swarmHash, passed
         );
+        _publish(id, score, swarmHash);
+    }
+
+    /// Answers the challenge's ERC-8004 validation request, when someone (the owner of the agent the swarm is
+    /// registered as) made one naming this contract as validator: the score in percent, the challenge's
+    /// on-chain record as URI, swarmHash as the response hash. No request, or one naming another validator: the
+    /// registry refuses and nothing is published.
+    function _publish(uint256 id, uint16 score, bytes32 swarmHash) private {
+        if (address(validations) == address(0)) return;
+        string memory uri = string.concat(
+            "eip155:",
+            Strings.toString(block.chainid),
+            ":",
+            Strings.toHexString(address(this)),
+            "/challenges/",
+            Strings.toString(id)
+        );
+        try validations.validationResponse(
+            validationRequestHash(id), uint8(score / 100), uri, swarmHash, VALIDATION_TAG
+        ) {} catch {}
     }
 
     /// @notice The score in basis points (docs/spec/challenge.md#score): timing × participation × reveals ×

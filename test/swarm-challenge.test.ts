@@ -7,14 +7,16 @@ import {
   type Address,
   concat,
   createWalletClient,
+  encodeAbiParameters,
   type Hex,
   http,
   keccak256,
   pad,
+  parseAbiParameters,
   parseEventLogs,
   toHex,
 } from 'viem'
-import { AgentRegistry, SwarmChallenge } from '../src/chain/contracts.generated.ts'
+import { AgentRegistry, SwarmChallenge, ValidationRegistry } from '../src/chain/contracts.generated.ts'
 import { sendCall } from '../src/chain/index.ts'
 import {
   challengeCommitment,
@@ -45,7 +47,7 @@ const walletOf = (i: number) =>
 const call = (
   from: number,
   contract: Address,
-  abi: typeof SwarmChallenge.abi | typeof AgentRegistry.abi,
+  abi: typeof SwarmChallenge.abi | typeof AgentRegistry.abi | typeof ValidationRegistry.abi,
   functionName: string,
   args: unknown[],
 ) =>
@@ -64,12 +66,13 @@ const mine = (blocks: number) =>
   })
 const blockNumber = () => context.chain.client.getBlockNumber({ cacheTime: 0 })
 
-async function deploySwarm(): Promise<{ registry: Address; challenge: Address }> {
+async function deploySwarm(): Promise<{ registry: Address; validations: Address; challenge: Address }> {
   const registry = (await context.chain.deploy(CREATOR, AgentRegistry)) as Address
-  const challenge = (await context.chain.deploy(CREATOR, SwarmChallenge, [registry])) as Address
+  const validations = (await context.chain.deploy(CREATOR, ValidationRegistry, [registry])) as Address
+  const challenge = (await context.chain.deploy(CREATOR, SwarmChallenge, [registry, validations])) as Address
   for (const i of AGENTS)
     await call(i, registry, AgentRegistry.abi, 'register', [`https://agent${i}.example/agent.json`])
-  return { registry, challenge }
+  return { registry, validations, challenge }
 }
 
 test('the challenge vectors hold for the TypeScript code and for SwarmChallenge.computeScore', async () => {
@@ -183,7 +186,7 @@ test('AgentRegistry: register, several agents per owner, URI updates by the owne
 })
 
 test('SwarmChallenge: commit, reveal and finalize, every refusal with its error, and the gas of each step', async () => {
-  const { challenge } = await deploySwarm()
+  const { registry, validations, challenge } = await deploySwarm()
   const abi = SwarmChallenge.abi
   // Account indexes in invitee (address) order: agent k below is invitees[k].
   const order = [...AGENTS].sort((a, b) => (BigInt(address(a)) < BigInt(address(b)) ? -1 : 1))
@@ -281,6 +284,38 @@ test('SwarmChallenge: commit, reveal and finalize, every refusal with its error,
     /AnswerCountMismatch\(5, 4\)/,
   )
   await assert.rejects(call(CREATOR, challenge, abi, 'finalize', [id + 1n, answers]), /UnknownChallenge/)
+  // The creator's swarm is an ERC-8004 agent: its owner asks for the challenge's validation, naming the
+  // contract as validator, so that finalize publishes the score.
+  await call(CREATOR, registry, AgentRegistry.abi, 'register', ['ipfs://the-swarm'])
+  const swarmAgent = await client.readContract({
+    address: registry,
+    abi: AgentRegistry.abi,
+    functionName: 'agentOf',
+    args: [address(CREATOR)],
+  })
+  const requestHash = await client.readContract({
+    address: challenge,
+    abi,
+    functionName: 'validationRequestHash',
+    args: [id],
+  })
+  assert.equal(
+    requestHash,
+    keccak256(
+      encodeAbiParameters(parseAbiParameters('uint256, address, uint256'), [
+        BigInt(context.devnet.chain.id),
+        challenge,
+        id,
+      ]),
+    ),
+  )
+  const uri = `eip155:${context.devnet.chain.id}:${challenge.toLowerCase()}/challenges/${id}`
+  await call(CREATOR, validations, ValidationRegistry.abi, 'validationRequest', [
+    challenge,
+    swarmAgent,
+    uri,
+    requestHash,
+  ])
   // Agent 3's answer is not the expected one.
   const expected = answers.map((a, k) => (k === 2 ? toHex(99, { size: 32 }) : a))
   const finalized = await call(CREATOR, challenge, abi, 'finalize', [id, expected])
@@ -315,6 +350,31 @@ test('SwarmChallenge: commit, reveal and finalize, every refusal with its error,
   assert.equal(attestation.score, score)
   assert.equal(attestation.finalizedBlock, finalized.blockNumber)
   assert.equal(attestation.swarmHash, keccak256(concat([invitees[0], invitees[1]].map((a) => pad(a as Hex)))))
+  // Published: the score in percent, the challenge's on-chain record, swarmHash, the tag.
+  const [published] = parseEventLogs({
+    abi: ValidationRegistry.abi,
+    logs: finalized.logs,
+    eventName: 'ValidationResponse',
+    strict: true,
+  })
+  assert.deepEqual(
+    [
+      published?.args.agentId,
+      published?.args.response,
+      published?.args.responseURI,
+      published?.args.responseHash,
+      published?.args.tag,
+      published?.args.validatorAddress.toLowerCase(),
+    ],
+    [
+      swarmAgent,
+      Math.floor(score / 100),
+      uri,
+      attestation.swarmHash,
+      'apiary/proof-of-swarm',
+      challenge.toLowerCase(),
+    ],
+  )
   await assert.rejects(call(CREATOR, challenge, abi, 'finalize', [id, expected]), /AlreadyFinalized/)
   checkGasSnapshot(gas)
   for (const key of ['SwarmChallenge.commit', 'SwarmChallenge.commit (first)'])

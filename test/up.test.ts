@@ -91,6 +91,7 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       invitees: string[]
       finalized: { score: number; passed: boolean }
       metrics: { phase: string; agrees: boolean; commits: number; reveals: number }
+      validation: { response: number; tag: string } | undefined
     }
     assert.equal(challenge.metrics.phase, 'finalized')
     assert.equal(challenge.invitees.length, 2)
@@ -99,6 +100,22 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       [2, 2, true],
     )
     assert.ok(challenge.finalized.score >= 7000 && challenge.finalized.passed, status.stdout)
+    // Published as the swarm's ERC-8004 validation, by the SwarmChallenge contract.
+    assert.deepEqual(challenge.validation, {
+      ...challenge.validation,
+      response: Math.floor(challenge.finalized.score / 100),
+      tag: 'apiary/proof-of-swarm',
+    })
+    await waitFor(
+      'the validation in /v1/challenges/:id',
+      async () =>
+        (
+          (await (await fetch(`${api}/v1/challenges/${challenge.id}`)).json()) as {
+            validation: { response: number } | null
+          }
+        ).validation?.response === Math.floor(challenge.finalized.score / 100),
+      10_000,
+    )
     const listed = (await (await fetch(`${api}/v1/challenges`)).json()) as {
       challenges: { id: string; phase: string; score: number | null }[]
     }

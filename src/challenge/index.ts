@@ -1,5 +1,11 @@
 export { type ChallengeWindow, parseChallengeId, REEXECUTE_V1 } from './challengeId.ts'
 export { type ChallengeMetrics, type ChallengeRecord, challengeMetrics } from './challengeRecord.ts'
+export {
+  type ChallengeValidation,
+  challengeUri,
+  readChallengeValidation,
+  requestChallengeValidation,
+} from './challengeValidation.ts'
 export { challengeCommitment, deriveSalt } from './commitment.ts'
 export {
   type ComputeAnswerContext,

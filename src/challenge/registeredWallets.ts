@@ -3,12 +3,18 @@ import { AgentRegistry, SwarmChallenge } from '../chain/contracts.generated.ts'
 
 /**
  * The operating wallets of the `limit` most recently registered agents of a SwarmChallenge's registry (all
- * when no limit; at most 256, what a challenge can invite), newest first; agents without a wallet are skipped.
+ * when no limit; at most 256, what a challenge can invite), newest first, each once; agents without a wallet
+ * and the wallets in `exclude` (the creator's own, when its swarm is registered as an agent) are skipped.
  */
 export async function registeredWallets(
   client: PublicClient,
-  { contract, limit = 256 }: { contract: Address; limit?: number | undefined },
+  {
+    contract,
+    limit = 256,
+    exclude = [],
+  }: { contract: Address; limit?: number | undefined; exclude?: readonly Address[] },
 ): Promise<Address[]> {
+  const skip = new Set(exclude.map((a) => a.toLowerCase()))
   const registry = await client.readContract({
     address: contract,
     abi: SwarmChallenge.abi,
@@ -27,7 +33,9 @@ export async function registeredWallets(
       functionName: 'getAgentWallet',
       args: [id],
     })
-    if (BigInt(wallet) !== 0n) wallets.push(wallet.toLowerCase() as Address)
+    const lower = wallet.toLowerCase() as Address
+    if (BigInt(wallet) === 0n || skip.has(lower) || wallets.includes(lower)) continue
+    wallets.push(lower)
   }
   return wallets
 }

@@ -4,12 +4,15 @@ import { z } from 'zod'
 import { connectChain, createRpcClient, rpcTransport } from '../../chain/index.ts'
 import {
   type ChallengeRecord,
+  type ChallengeValidation,
   challengeMetrics,
   createChallengeIndex,
   expectedAnswers,
   finalizeChallenge,
   openChallenge,
+  readChallengeValidation,
   registeredWallets,
+  requestChallengeValidation,
   TASK_WINDOW,
   windowTransactions,
 } from '../../challenge/index.ts'
@@ -125,7 +128,11 @@ Example:
       const account = await loadSigner(options)
       const invitees =
         options.invite ??
-        (await registeredWallets(client, { contract: options.swarmChallenge, limit: options.agents }))
+        (await registeredWallets(client, {
+          contract: options.swarmChallenge,
+          limit: options.agents,
+          exclude: [account.address],
+        }))
       if (invitees.length === 0)
         throw new ApiaryError('APIARY_NO_AGENTS', 'no registered agent to invite', {
           usage: true,
@@ -137,9 +144,10 @@ Example:
           `the last ${TASK_WINDOW} blocks have no transaction, so the tasks would be trivial`,
           { usage: true, hints: ['wait for traffic, or pass --allow-empty-window'] },
         )
+      const wallet = createWalletClient({ account, chain, transport: rpcTransport(options.rpc) })
       const opened = await openChallenge({
         client,
-        wallet: createWalletClient({ account, chain, transport: rpcTransport(options.rpc) }),
+        wallet,
         contract: options.swarmChallenge,
         invitees,
         seed: options.seed as Hex | undefined,
@@ -147,10 +155,22 @@ Example:
         revealBlocks: options.revealBlocks,
         minAgents: options.minAgents,
       })
+      // When the creator's wallet operates an agent (its swarm, registered with apiary register), the result
+      // is published as that agent's ERC-8004 validation.
+      const validation = await requestChallengeValidation({
+        client,
+        wallet,
+        contract: options.swarmChallenge,
+        id: opened.id,
+      })
       process.stdout.write(
         options.json
-          ? `${stringifyJson(opened)}\n`
-          : `challenge ${opened.id} for ${opened.invitees.length} agents: commits until block ${opened.commitDeadline}, reveals until ${opened.revealDeadline}\n`,
+          ? `${stringifyJson({ ...opened, validation })}\n`
+          : `challenge ${opened.id} for ${opened.invitees.length} agents: commits until block ${opened.commitDeadline}, reveals until ${opened.revealDeadline}\n${
+              validation === undefined
+                ? ''
+                : `validation of agent ${validation.agentId} requested in ValidationRegistry ${validation.registry}: finalize publishes the score there\n`
+            }`,
       )
     })
 
@@ -174,8 +194,11 @@ Example:
       const { client } = await connectChain(options.rpc)
       const { record, head } = await readRecord(client, options.swarmChallenge, id, options.fromBlock)
       const metrics = challengeMetrics(record, head)
+      const validation = await readChallengeValidation(client, options.swarmChallenge, id)
       process.stdout.write(
-        options.json ? `${stringifyJson({ ...record, metrics, head })}\n` : describe(record, metrics),
+        options.json
+          ? `${stringifyJson({ ...record, metrics, head, validation })}\n`
+          : describe(record, metrics, validation),
       )
     })
 
@@ -232,7 +255,11 @@ async function readRecord(client: PublicClient, contract: Address, id: bigint, f
 
 const formatScore = (bps: number) => `${(bps / 100).toFixed(2)}%`
 
-function describe(record: ChallengeRecord, m: ReturnType<typeof challengeMetrics>): string {
+function describe(
+  record: ChallengeRecord,
+  m: ReturnType<typeof challengeMetrics>,
+  validation: ChallengeValidation | undefined,
+): string {
   const lines = [
     `challenge ${record.id}  ${m.phase}  (${record.prompt})`,
     `  creator ${record.creator}, opened in block ${record.startBlock}; commits until ${record.commitDeadline}, reveals until ${record.revealDeadline}; passes with ${record.minAgents} correct`,
@@ -250,6 +277,10 @@ function describe(record: ChallengeRecord, m: ReturnType<typeof challengeMetrics
     lines.push(
       `  finalized in block ${f.block}: score ${formatScore(f.score)}, ${f.correct} correct — ${f.passed ? 'passed' : 'not passed'}; swarm ${f.swarmHash}`,
       `  off-chain: score ${m.score === undefined ? '?' : formatScore(m.score)}, ${m.agrees === true ? 'agrees with the contract' : 'DISAGREES with the contract'}`,
+    )
+  if (validation !== undefined)
+    lines.push(
+      `  ERC-8004 validation of agent ${validation.agentId} in ${validation.registry}: ${validation.response === undefined ? 'requested' : `response ${validation.response}/100 (tag ${validation.tag})`}; request ${validation.requestHash}`,
     )
   return `${lines.join('\n')}\n`
 }

@@ -67,7 +67,7 @@ Example:
   deploy
     .command('swarm-challenge')
     .description(
-      'Deploy a SwarmChallenge (Proof of Swarm), a Mailbox (agent messages) and, unless --registry names one, the AgentRegistry both take agents from; prints the addresses.',
+      'Deploy a SwarmChallenge (Proof of Swarm), a Mailbox (agent messages) and, unless --registry and --validation-registry name them, the AgentRegistry both take agents from and the ERC-8004 ValidationRegistry challenges are published in; prints the addresses.',
     )
     .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
     .option('--keystore <file>', 'keystore of the deploying account, which pays the gas (APIARY_KEYSTORE)')
@@ -77,6 +77,10 @@ Example:
       'instead of a keystore, a file holding a 0x private key (APIARY_PRIVATE_KEY_FILE)',
     )
     .option('--registry <address>', 'an AgentRegistry already deployed (APIARY_REGISTRY)')
+    .option(
+      '--validation-registry <address>',
+      'an ERC-8004 ValidationRegistry already deployed (APIARY_VALIDATION_REGISTRY)',
+    )
     .option('--json', 'print the addresses and block as JSON (APIARY_JSON)')
     .action(async (flags) => {
       const options = resolveOptions(swarmSchema, { flags, configFile: context.configFile() })
@@ -84,11 +88,12 @@ Example:
         rpcUrl: options.rpc,
         deployer: await loadSigner(options),
         registry: options.registry,
+        validations: options.validationRegistry,
       })
       process.stdout.write(
         options.json
           ? `${stringifyJson(deployed)}\n`
-          : `AgentRegistry  ${deployed.registry}\nSwarmChallenge ${deployed.challenge}\nMailbox        ${deployed.mailbox}\n`,
+          : `AgentRegistry      ${deployed.registry}\nValidationRegistry ${deployed.validations}\nSwarmChallenge     ${deployed.challenge}\nMailbox            ${deployed.mailbox}\n`,
       )
     })
 }
@@ -97,5 +102,6 @@ const swarmSchema = z.object({
   rpc: z.string().url(),
   ...signerSchema,
   registry: addressOption.optional(),
+  validationRegistry: addressOption.optional(),
   json: booleanOption.default(false),
 })

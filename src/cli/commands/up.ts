@@ -206,6 +206,17 @@ Examples:
             })
           }),
         )
+        // The challenge creator (dev account 9) registers the swarm itself as an ERC-8004 agent: each challenge
+        // is published as that agent's validation (docs/challenges.md#erc-8004).
+        if (devnetAccounts[9] !== undefined)
+          await registerAgent({
+            client,
+            chain,
+            rpcUrl: rpcUrl as string,
+            registry: registryAddress,
+            account: privateKeyToAccount(devnetAccounts[9]),
+            name: 'apiary swarm',
+          })
         // A funded wallet for you, to message the agents (dev account 7, which nothing else uses).
         if (devnetAccounts[7] !== undefined)
           writeFileSync(join(datadir, 'you.key'), `${devnetAccounts[7]}\n`, { mode: 0o600 })

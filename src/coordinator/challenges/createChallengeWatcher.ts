@@ -3,12 +3,15 @@ import { connectChain, createRpcClient, rpcTransport } from '../../chain/index.t
 import {
   type ChallengeIndex,
   type ChallengeRecord,
+  type ChallengeValidation,
   challengeMetrics,
   createChallengeIndex,
   expectedAnswers,
   finalizeChallenge,
   openChallenge,
+  readChallengeValidation,
   registeredWallets,
+  requestChallengeValidation,
   windowTransactions,
 } from '../../challenge/index.ts'
 import type { Logger } from '../../internal/logger.ts'
@@ -45,6 +48,8 @@ export interface ChallengeWatcher {
   index: ChallengeIndex
   /** The newest challenge and, once finalized, its score. */
   last(): LastChallenge | undefined
+  /** A finalized challenge's ERC-8004 validation, read once after its finalization (undefined: none). */
+  validation(id: bigint): ChallengeValidation | undefined
   close(): Promise<void>
 }
 
@@ -67,6 +72,13 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
   const failed = new Set<bigint>()
+  /** Validations of finalized challenges (null: nobody asked for one), read once each. */
+  const validations = new Map<bigint, ChallengeValidation | null>()
+  const readValidations = async () => {
+    for (const record of index.list())
+      if (record.finalized !== undefined && !validations.has(record.id))
+        validations.set(record.id, (await readChallengeValidation(client, contract, record.id)) ?? null)
+  }
 
   const mine = (r: ChallengeRecord) =>
     runner !== undefined && r.creator.toLowerCase() === runner.creator.address.toLowerCase()
@@ -105,7 +117,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
     const open = index.list().some((r) => mine(r) && r.finalized === undefined && !failed.has(r.id))
     if (open || Date.now() - lastOpened < runner.everyMs) return
     lastOpened = Date.now()
-    const invitees = await registeredWallets(client, { contract })
+    const invitees = await registeredWallets(client, { contract, exclude: [wallet.account.address] })
     const traffic = (await windowTransactions(client)) > 0
     if (invitees.length === 0 || !traffic) {
       logger.info(
@@ -122,7 +134,15 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
       commitBlocks: runner.commitBlocks,
       revealBlocks: runner.revealBlocks,
     })
-    logger.info({ challenge: opened.id.toString(), agents: invitees.length }, 'challenge opened')
+    const validation = await requestChallengeValidation({ client, wallet, contract, id: opened.id })
+    logger.info(
+      {
+        challenge: opened.id.toString(),
+        agents: invitees.length,
+        validationOf: validation?.agentId.toString(),
+      },
+      'challenge opened',
+    )
   }
 
   const loop = () => {
@@ -130,6 +150,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
     running = (async () => {
       const head = await index.sync()
       await run(head)
+      await readValidations()
     })()
       .catch((error) =>
         logger.warn({ err: error }, 'challenges: reading or writing the chain failed; retrying'),
@@ -142,6 +163,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
 
   return {
     index,
+    validation: (id) => validations.get(id) ?? undefined,
     last() {
       const newest = index.list()[0]
       if (newest === undefined) return undefined

@@ -58,6 +58,11 @@ export function registerChallengeRoutes(
     if (record === undefined)
       return reply.code(404).send({ code: 'CHALLENGE_UNKNOWN', message: `no challenge ${id} is indexed` })
     const head = watcher.index.head()
-    return json({ ...record, metrics: challengeMetrics(record, head), indexedTo: head })
+    return json({
+      ...record,
+      metrics: challengeMetrics(record, head),
+      validation: watcher.validation(record.id) ?? null,
+      indexedTo: head,
+    })
   })
 }
