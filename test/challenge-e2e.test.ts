@@ -337,3 +337,56 @@ async function countWindow(start: bigint): Promise<bigint> {
   }
   return count
 }
+
+test('consent: an agent declines, at no gas, challenges from creators it does not answer and those beyond its daily limit', async () => {
+  const [picky, limited] = FAKER as [number, number]
+  const make = (i: number, extra: { creators?: Address[]; maxPerDay?: number }) =>
+    createChallengeResponder({
+      logger,
+      client,
+      wallet: walletOf(i),
+      privateKey: (devnet.accounts[i] as { privateKey: Hex }).privateKey,
+      rpc: createRpcClient(devnet.url),
+      contract,
+      fork: FORK,
+      ...extra,
+    })
+  const nonceBefore = await client.getTransactionCount({ address: addressOf(picky) })
+  const mine = [make(picky, { creators: [addressOf(COPIER)] }), make(limited, { maxPerDay: 1 })]
+  try {
+    const open = () =>
+      openChallenge({
+        client,
+        wallet: walletOf(0),
+        contract,
+        invitees: [addressOf(picky), addressOf(limited)],
+        commitBlocks: 4,
+        revealBlocks: 4,
+      })
+    const first = await open()
+    await waitFor(
+      'the first invitation seen',
+      () => mine.every((r) => r.status().challenges.has(first.id)),
+      20_000,
+    )
+    const second = await open()
+    await waitFor(
+      'the second invitation seen',
+      () => mine.every((r) => r.status().challenges.has(second.id)),
+      20_000,
+    )
+    const [pickyStatus, limitedStatus] = mine.map((r) => r.status().challenges)
+    assert.equal(pickyStatus?.get(first.id), 'declined', 'not a creator it answers')
+    assert.equal(pickyStatus?.get(second.id), 'declined')
+    assert.notEqual(limitedStatus?.get(first.id), 'declined', 'the first of the day is answered')
+    assert.equal(limitedStatus?.get(second.id), 'declined', 'the second is over its limit of 1 a day')
+    await untilBlock(second.revealDeadline + 1n)
+    assert.equal(
+      await client.getTransactionCount({ address: addressOf(picky) }),
+      nonceBefore,
+      'the picky agent sent nothing',
+    )
+  } finally {
+    await Promise.all(mine.map((r) => r.close()))
+  }
+})

@@ -94,14 +94,26 @@ export async function loadPrivateKey({ keystore, passwordFile, privateKeyFile }:
 /** What an agent needs to answer swarm challenges with its wallet (apiary agent, apiary up). */
 export function challengeResponderOptions(
   { chain, client, rpcUrl }: ConnectedChain & { rpcUrl: string },
-  { contract, privateKey, fork }: { contract: Hex; privateKey: Hex; fork: string },
+  {
+    contract,
+    privateKey,
+    fork,
+    creators,
+    maxPerDay,
+  }: {
+    contract: Hex
+    privateKey: Hex
+    fork: string
+    creators?: readonly Hex[] | undefined
+    maxPerDay?: number | undefined
+  },
 ) {
   const wallet = createWalletClient({
     account: privateKeyToAccount(privateKey),
     chain,
     transport: rpcTransport(rpcUrl),
   })
-  return { client, wallet, privateKey, rpc: createRpcClient(rpcUrl), contract, fork }
+  return { client, wallet, privateKey, rpc: createRpcClient(rpcUrl), contract, fork, creators, maxPerDay }
 }
 
 /** Never pay more per gas than this unless told (--max-fee-per-gas): settlement, anchoring, message replies. */

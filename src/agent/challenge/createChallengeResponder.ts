@@ -29,12 +29,19 @@ export interface ChallengeResponderOptions {
   resendAfterBlocks?: number
   /** How far back to look for open challenges at start. */
   lookbackBlocks?: number
+  /**
+   * Consent: answer only challenges opened by these wallets (undefined: any creator). Every other invitation is
+   * declined: the agent spends no gas on it.
+   */
+  creators?: readonly Address[] | undefined
+  /** Consent: answer at most this many challenges in any 24 hours (default 48); the rest are declined. */
+  maxPerDay?: number | undefined
 }
 
 export interface ChallengeResponderStatus {
   registered: boolean | undefined
   /** Challenges this agent was invited to, by id, with where it stands. */
-  challenges: Map<bigint, 'computing' | 'committed' | 'revealed' | 'missed' | 'skipped'>
+  challenges: Map<bigint, 'computing' | 'committed' | 'revealed' | 'missed' | 'skipped' | 'declined'>
 }
 
 export interface ChallengeResponder {
@@ -74,7 +81,12 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
     pollMs = 250,
     resendAfterBlocks = 3,
     lookbackBlocks = 256,
+    maxPerDay = 48,
   } = options
+  const creators =
+    options.creators === undefined ? undefined : new Set(options.creators.map((a) => a.toLowerCase()))
+  /** When the challenges answered in the last 24 hours were accepted (in memory: a restart forgets them). */
+  const accepted: number[] = []
   const me = wallet.account.address
   const crypto = createEngineCrypto()
   const vms = createVmPool(crypto)
@@ -128,6 +140,23 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
       if (!args.invitees.some((a) => a.toLowerCase() === me.toLowerCase()) || args.revealDeadline < head)
         continue
       if (open.has(args.id) || status.challenges.has(args.id)) continue
+      const now = Date.now()
+      while (accepted.length > 0 && (accepted[0] as number) < now - 86_400_000) accepted.shift()
+      const refusal =
+        creators !== undefined && !creators.has(args.creator.toLowerCase())
+          ? 'its creator is not one this agent answers'
+          : accepted.length >= maxPerDay
+            ? `this agent answered ${maxPerDay} challenges in the last 24 hours`
+            : undefined
+      if (refusal !== undefined) {
+        status.challenges.set(args.id, 'declined')
+        logger.info(
+          { challenge: args.id.toString(), creator: args.creator, reason: refusal },
+          'declined a challenge: no gas spent',
+        )
+        continue
+      }
+      accepted.push(now)
       open.set(args.id, {
         id: args.id,
         seed: args.seed,

@@ -44,6 +44,19 @@ const schema = z.object({
   rpc: z.string().url().optional(),
   swarmChallenge: addressOption.optional(),
   challenges: booleanOption.default(true),
+  challengeCreators: z
+    .string()
+    .optional()
+    .transform((list) =>
+      list === undefined
+        ? undefined
+        : list
+            .split(',')
+            .map((a) => a.trim().toLowerCase())
+            .filter((a) => a !== ''),
+    )
+    .pipe(z.array(z.string().regex(/^0x[0-9a-f]{40}$/, 'expected 0x addresses')).optional()),
+  maxChallengesPerDay: z.coerce.number().int().min(0).max(10_000).default(48),
   fork: z.string().default('prague'),
   messenger: booleanOption.default(true),
   metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
@@ -84,6 +97,14 @@ export function registerAgent(
       'answer the challenges of this SwarmChallenge contract when the wallet is a registered agent (APIARY_SWARM_CHALLENGE)',
     )
     .option('--no-challenges', 'do not answer swarm challenges even with --rpc and --swarm-challenge')
+    .option(
+      '--challenge-creators <address,...>',
+      'answer only challenges opened by these wallets; others are declined at no gas (APIARY_CHALLENGE_CREATORS; default any)',
+    )
+    .option(
+      '--max-challenges-per-day <n>',
+      'answer at most this many challenges in any 24 hours; the rest are declined (APIARY_MAX_CHALLENGES_PER_DAY; default 48)',
+    )
     .option(
       '--mailbox <address>',
       "read and answer the wallet's messages in this Mailbox (needs --rpc) (APIARY_MAILBOX)",
@@ -177,6 +198,8 @@ Example:
                 contract: options.swarmChallenge,
                 privateKey,
                 fork: options.fork,
+                creators: options.challengeCreators as `0x${string}`[] | undefined,
+                maxPerDay: options.maxChallengesPerDay,
               })
             : undefined,
         messenger:
