@@ -23,8 +23,9 @@ interface IValidationResponses {
 /// @notice Proof of Swarm: on-chain commit-reveal challenges (docs/spec/challenge.md). The creator invites
 /// registered agents (AgentRegistry wallets); each derives its own task from the seed and its address, commits
 /// keccak256(abi.encode(answer, salt, agent)) before the commit deadline, and reveals after it. `finalize`
-/// scores the swarm (commit block spread, participation, reveals, correct answers) and stores an attestation
-/// anyone can read.
+/// gives each invitee its verdict (committed in time, revealed, correct) and scores the swarm by the share of
+/// invitees that answered — correct, and committed within TIMELY_BLOCKS of the first commit — so a silent or
+/// late minority lowers the score in proportion; it stores an attestation anyone can read.
 /// Gas: the challenge id carries its two deadlines, and the creator pre-writes one word per invitee, so a
 /// commit rewrites two existing words and a reveal reads and rewrites one (commit < 45,000, reveal < 30,000
 /// gas per transaction). The invitee list is bounded (256), so `finalize` is too.
@@ -32,6 +33,11 @@ contract SwarmChallenge {
     uint256 public constant MAX_INVITEES = 256;
     /// The entry word of an invitee that has not committed (docs/spec/challenge.md#entry-word).
     uint256 private constant INVITED = 2;
+    /// A commit counts as in time up to this many blocks after the first commit of the challenge.
+    uint64 public constant TIMELY_BLOCKS = 2;
+    /// An entry word keeps the high 192 bits of a hash; the low 64 hold the commit block (bits 1-63) and the
+    /// revealed flag (bit 0).
+    uint256 private constant HASH_MASK = ~uint256(type(uint64).max);
 
     struct Challenge {
         address creator;
@@ -47,7 +53,8 @@ contract SwarmChallenge {
         uint16 invitees;
     }
 
-    /// @notice What `finalize` established (finalizedBlock 0: not finalized).
+    /// @notice What `finalize` established (finalizedBlock 0: not finalized). `answeredMask` has bit i set when
+    /// invitee i (in invitee order) answered: revealed a correct answer committed in time.
     struct Attestation {
         bytes32 swarmHash;
         uint64 firstCommitBlock;
@@ -57,7 +64,9 @@ contract SwarmChallenge {
         uint16 participants;
         uint16 revealed;
         uint16 correct;
+        uint16 answered;
         bool passed;
+        uint256 answeredMask;
     }
 
     IAgentWallets public immutable registry;
@@ -91,6 +100,7 @@ contract SwarmChallenge {
         uint16 participants,
         uint16 revealed,
         uint16 correct,
+        uint16 answered,
         uint64 spread,
         bytes32 swarmHash,
         bool passed
@@ -174,8 +184,9 @@ contract SwarmChallenge {
             if (word == 0) revert NotInvited(id, msg.sender);
             revert AlreadyCommitted(id, msg.sender);
         }
-        word = uint256(commitment) & ~uint256(1);
-        if (word <= INVITED) revert InvalidCommitment();
+        // Only the high 192 bits are kept: a commitment without any is no commitment.
+        if (uint256(commitment) & HASH_MASK == 0) revert InvalidCommitment();
+        word = (uint256(commitment) & HASH_MASK) | (uint256(block.number) << 1);
         _entries[id][msg.sender] = word;
         Progress storage progress = _progress[id];
         if (progress.commits == 0) progress.firstCommitBlock = uint64(block.number);
@@ -193,10 +204,10 @@ contract SwarmChallenge {
         uint256 word = _entries[id][msg.sender];
         if (word & 1 == 1) revert AlreadyRevealed(id, msg.sender);
         if (word <= INVITED) revert NotCommitted(id, msg.sender);
-        if (uint256(keccak256(abi.encode(answer, salt, msg.sender))) & ~uint256(1) != word) {
+        if (uint256(keccak256(abi.encode(answer, salt, msg.sender))) & HASH_MASK != word & HASH_MASK) {
             revert WrongReveal(id, msg.sender);
         }
-        _entries[id][msg.sender] = uint256(keccak256(abi.encode(answer))) | 1;
+        _entries[id][msg.sender] = (uint256(keccak256(abi.encode(answer))) & HASH_MASK) | (word & ~HASH_MASK) | 1;
         emit Revealed(id, msg.sender, answer);
     }
 
@@ -213,23 +224,29 @@ contract SwarmChallenge {
         uint256 count = invitees.length;
         if (expectedAnswers.length != count) revert AnswerCountMismatch(count, expectedAnswers.length);
 
+        Progress memory progress = _progress[id];
         address[] memory swarm = new address[](count);
         uint256 revealed = 0;
         uint256 correct = 0;
+        uint256 answered = 0;
+        uint256 mask = 0;
         for (uint256 i = 0; i < count; ++i) {
             address agent = invitees[i];
             uint256 word = _entries[id][agent];
             if (word & 1 == 0) continue;
             revealed += 1;
-            if (word == uint256(keccak256(abi.encode(expectedAnswers[i]))) | 1) swarm[correct++] = agent;
+            if (word & HASH_MASK != uint256(keccak256(abi.encode(expectedAnswers[i]))) & HASH_MASK) continue;
+            correct += 1;
+            if (uint64((word & ~HASH_MASK) >> 1) > progress.firstCommitBlock + TIMELY_BLOCKS) continue;
+            swarm[answered++] = agent;
+            mask |= 1 << i;
         }
         assembly ("memory-safe") {
-            mstore(swarm, correct)
+            mstore(swarm, answered)
         }
-        Progress memory progress = _progress[id];
         uint64 spread = progress.commits == 0 ? 0 : progress.lastCommitBlock - progress.firstCommitBlock;
-        score = computeScore(spread, count, progress.commits, revealed, correct);
-        bool passed = score >= 7000 && correct >= challenge.minAgents;
+        score = computeScore(count, answered);
+        bool passed = score >= 7000 && answered >= challenge.minAgents;
         bytes32 swarmHash = keccak256(abi.encodePacked(swarm));
         _attestations[id] = Attestation({
             swarmHash: swarmHash,
@@ -240,10 +257,20 @@ contract SwarmChallenge {
             participants: progress.commits,
             revealed: uint16(revealed),
             correct: uint16(correct),
-            passed: passed
+            answered: uint16(answered),
+            passed: passed,
+            answeredMask: mask
         });
         emit Finalized(
-            id, score, progress.commits, uint16(revealed), uint16(correct), spread, swarmHash, passed
+            id,
+            score,
+            progress.commits,
+            uint16(revealed),
+            uint16(correct),
+            uint16(answered),
+            spread,
+            swarmHash,
+            passed
         );
         _publish(id, score, swarmHash);
     }
@@ -267,20 +294,11 @@ contract SwarmChallenge {
         ) {} catch {}
     }
 
-    /// @notice The score in basis points (docs/spec/challenge.md#score): timing × participation × reveals ×
-    /// correctness, each in basis points, floored once.
-    function computeScore(uint64 spread, uint256 invitees, uint256 commits, uint256 reveals, uint256 correct)
-        public
-        pure
-        returns (uint16)
-    {
-        if (commits == 0 || reveals == 0 || invitees == 0) return 0;
-        uint256 timing = spread <= 2 ? 10_000 : spread - 2 >= 14 ? 0 : 10_000 >> (spread - 2);
-        uint256 participation = commits * 10_000 / invitees;
-        uint256 missing = commits - reveals;
-        uint256 revealing = missing >= 14 ? 0 : 10_000 >> missing;
-        uint256 correctness = correct * 10_000 / reveals;
-        return uint16(timing * participation * revealing * correctness / 1e12);
+    /// @notice The score in basis points (docs/spec/challenge.md#score): the share of invitees that answered
+    /// (revealed a correct answer committed within TIMELY_BLOCKS of the first commit), floored.
+    function computeScore(uint256 invitees, uint256 answered) public pure returns (uint16) {
+        if (invitees == 0) return 0;
+        return uint16(answered * 10_000 / invitees);
     }
 
     function getChallenge(uint256 id)
@@ -297,7 +315,8 @@ contract SwarmChallenge {
         return _attestations[id];
     }
 
-    /// @notice An invitee's entry word: 0 not invited, 2 invited, even > 2 committed, odd revealed.
+    /// @notice An invitee's entry word: 0 not invited, 2 invited, even > 2 committed, odd revealed
+    /// (docs/spec/challenge.md#entry-word).
     function entryOf(uint256 id, address agent) external view returns (uint256) {
         return _entries[id][agent];
     }

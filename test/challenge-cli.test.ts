@@ -154,7 +154,7 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
   assert.match(
     finalized.stdout,
     new RegExp(
-      `^challenge ${id}: score 100\\.00% \\(2/2 correct, 2 revealed, 2 committed, spread [0-2] blocks\\) — passed\\n$`,
+      `^challenge ${id}: score 100\\.00% \\(2/2 answered: 2 correct, 2 revealed, 2 committed, spread [0-2] blocks\\) — passed\\n$`,
     ),
   )
 

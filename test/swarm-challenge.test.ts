@@ -20,8 +20,11 @@ import { AgentRegistry, SwarmChallenge, ValidationRegistry } from '../src/chain/
 import { sendCall } from '../src/chain/index.ts'
 import {
   challengeCommitment,
+  challengeMetrics,
   computeScore,
+  createChallengeIndex,
   deriveSalt,
+  inviteeVerdicts,
   openChallenge,
   parseChallengeId,
   taskChoice,
@@ -77,22 +80,30 @@ async function deploySwarm(): Promise<{ registry: Address; validations: Address;
 
 test('the challenge vectors hold for the TypeScript code and for SwarmChallenge.computeScore', async () => {
   const { challenge } = await deploySwarm()
-  for (const v of vectors.scores) {
-    const inputs = {
-      spread: v.spread,
-      invitees: v.invitees,
-      commits: v.commits,
-      reveals: v.reveals,
-      correct: v.correct,
-    }
-    assert.equal(computeScore(inputs), v.score, JSON.stringify(v))
+  for (const v of vectors.scores as {
+    note: string
+    groups: { count: number; commitBlock: string | null; revealed: boolean; correct: boolean }[]
+    invitees: number
+    answered: number
+    score: number
+  }[]) {
+    const entries = v.groups.flatMap((g) =>
+      Array.from({ length: g.count }, () => ({
+        commitBlock: g.commitBlock === null ? undefined : BigInt(g.commitBlock),
+        revealed: g.revealed,
+        correct: g.correct,
+      })),
+    )
+    const answered = inviteeVerdicts(entries).filter((x) => x.answered).length
+    assert.equal(answered, v.answered, v.note)
+    assert.equal(computeScore({ invitees: entries.length, answered }), v.score, v.note)
     const onChain = await context.chain.client.readContract({
       address: challenge,
       abi: SwarmChallenge.abi,
       functionName: 'computeScore',
-      args: [BigInt(v.spread), BigInt(v.invitees), BigInt(v.commits), BigInt(v.reveals), BigInt(v.correct)],
+      args: [BigInt(v.invitees), BigInt(v.answered)],
     })
-    assert.equal(onChain, v.score, `contract: ${JSON.stringify(v)}`)
+    assert.equal(onChain, v.score, `contract: ${v.note}`)
   }
   const id = parseChallengeId(BigInt(vectors.id.id))
   assert.deepEqual([id.sequence, id.commitDeadline, id.revealDeadline].map(String), [
@@ -329,18 +340,26 @@ test('SwarmChallenge: commit, reveal and finalize, every refusal with its error,
   })
   const actualSpread = Number(progress[1].lastCommitBlock - progress[1].firstCommitBlock)
   assert.equal(progress[1].firstCommitBlock, first.blockNumber)
-  // 4 of 5 committed, 3 of 4 revealed, 2 of 3 correct.
-  const score = computeScore({ spread: actualSpread, invitees: 5, commits: 4, reveals: 3, correct: 2 })
+  // 4 of 5 committed, 3 of 4 revealed, 2 of 3 correct; answered: the correct ones committed in time, by the
+  // same rule off-chain (each commit mined in its own block here).
+  const index = createChallengeIndex({ client, address: challenge })
+  const at = await index.sync()
+  const metrics = challengeMetrics(index.get(id) as NonNullable<ReturnType<typeof index.get>>, at, expected)
+  const answered = metrics.answered as number
+  assert.ok(actualSpread >= 0 && answered <= 2)
+  const score = computeScore({ invitees: 5, answered })
   assert.deepEqual(
     [
       event?.args.score,
       event?.args.participants,
       event?.args.revealed,
       event?.args.correct,
+      event?.args.answered,
       event?.args.passed,
     ],
-    [score, 4, 3, 2, false],
+    [score, 4, 3, 2, answered, false],
   )
+  assert.equal(metrics.agrees, true)
   const attestation = await client.readContract({
     address: challenge,
     abi,
@@ -349,7 +368,12 @@ test('SwarmChallenge: commit, reveal and finalize, every refusal with its error,
   })
   assert.equal(attestation.score, score)
   assert.equal(attestation.finalizedBlock, finalized.blockNumber)
-  assert.equal(attestation.swarmHash, keccak256(concat([invitees[0], invitees[1]].map((a) => pad(a as Hex)))))
+  const answeredAgents = (metrics.verdicts ?? []).filter((v) => v.answered).map((v) => v.agent)
+  assert.equal(attestation.swarmHash, keccak256(concat(answeredAgents.map((a) => pad(a as Hex)))))
+  assert.equal(
+    attestation.answeredMask,
+    (metrics.verdicts ?? []).reduce((mask, v, i) => (v.answered ? mask | (1n << BigInt(i)) : mask), 0n),
+  )
   // Published: the score in percent, the challenge's on-chain record, swarmHash, the tag.
   const [published] = parseEventLogs({
     abi: ValidationRegistry.abi,

@@ -1,5 +1,5 @@
 import type { Address, Hex } from 'viem'
-import { computeScore, passes } from './computeScore.ts'
+import { computeScore, type InviteeVerdict, inviteeVerdicts, passes } from './computeScore.ts'
 
 /** What the chain says of one challenge: its creation, commits, reveals and, once there, its finalization. */
 export interface ChallengeRecord {
@@ -32,6 +32,8 @@ export interface Finalized {
   participants: number
   revealed: number
   correct: number
+  /** Revealed a correct answer committed in time: what the score counts. */
+  answered: number
   spread: bigint
   swarmHash: Hex
   passed: boolean
@@ -48,6 +50,9 @@ export interface ChallengeMetrics {
   revealRateBps: number
   /** With expected answers known (given, or from the finalize calldata): the full score, computed here. */
   correct: number | undefined
+  answered: number | undefined
+  /** Each invitee's verdict, in invitee order (with expected answers known). */
+  verdicts: (InviteeVerdict & { agent: Address })[] | undefined
   score: number | undefined
   passed: boolean | undefined
   /** Finalized: the contract's figures equal these. */
@@ -72,15 +77,21 @@ export function challengeMetrics(
       : Number(blocks.reduce((a, b) => (b > a ? b : a)) - blocks.reduce((a, b) => (b < a ? b : a)))
   const invitees = record.invitees.length
   const answers = expected ?? record.finalized?.expectedAnswers
-  let correct: number | undefined
+  let verdicts: (InviteeVerdict & { agent: Address })[] | undefined
   if (answers !== undefined) {
-    const byAgent = new Map(record.reveals.map((r) => [r.agent.toLowerCase(), r.answer.toLowerCase()]))
-    correct = record.invitees.filter(
-      (agent, i) => byAgent.get(agent.toLowerCase()) === answers[i]?.toLowerCase(),
-    ).length
+    const revealed = new Map(record.reveals.map((r) => [r.agent.toLowerCase(), r.answer.toLowerCase()]))
+    const committed = new Map(record.commits.map((c) => [c.agent.toLowerCase(), c.block]))
+    verdicts = inviteeVerdicts(
+      record.invitees.map((agent, i) => ({
+        commitBlock: committed.get(agent.toLowerCase()),
+        revealed: revealed.has(agent.toLowerCase()),
+        correct: revealed.get(agent.toLowerCase()) === answers[i]?.toLowerCase(),
+      })),
+    ).map((v, i) => ({ ...v, agent: record.invitees[i] as Address }))
   }
-  const score =
-    correct === undefined ? undefined : computeScore({ spread, invitees, commits, reveals, correct })
+  const correct = verdicts?.filter((v) => v.correct).length
+  const answered = verdicts?.filter((v) => v.answered).length
+  const score = answered === undefined ? undefined : computeScore({ invitees, answered })
   const f = record.finalized
   return {
     phase:
@@ -98,9 +109,11 @@ export function challengeMetrics(
     participationBps: invitees === 0 ? 0 : Math.floor((commits * 10_000) / invitees),
     revealRateBps: commits === 0 ? 0 : Math.floor((reveals * 10_000) / commits),
     correct,
+    answered,
+    verdicts,
     score,
     passed:
-      score === undefined || correct === undefined ? undefined : passes(score, correct, record.minAgents),
+      score === undefined || answered === undefined ? undefined : passes(score, answered, record.minAgents),
     agrees:
       f === undefined || score === undefined
         ? undefined
@@ -108,6 +121,7 @@ export function challengeMetrics(
           f.participants === commits &&
           f.revealed === reveals &&
           f.correct === correct &&
+          f.answered === answered &&
           Number(f.spread) === spread,
   }
 }

@@ -80,6 +80,7 @@ export function createChallengeIndex({
           participants: a.participants,
           revealed: a.revealed,
           correct: a.correct,
+          answered: a.answered,
           spread: a.spread,
           swarmHash: a.swarmHash,
           passed: a.passed,

@@ -69,13 +69,14 @@ export async function finalizeChallenge({
   })
   const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Finalized', strict: true })
   if (event === undefined) throw new Error('finalize emitted no Finalized')
-  const { score, participants, revealed, correct, spread, swarmHash, passed } = event.args
+  const { score, participants, revealed, correct, answered, spread, swarmHash, passed } = event.args
   return {
     txHash: receipt.transactionHash,
     score,
     participants,
     revealed,
     correct,
+    answered,
     spread,
     swarmHash,
     passed,

@@ -15,7 +15,14 @@ export {
   TASK_WINDOW,
   taskChoice,
 } from './computeAnswer.ts'
-export { computeScore, passes, type ScoreInputs } from './computeScore.ts'
+export {
+  computeScore,
+  type InviteeEntry,
+  type InviteeVerdict,
+  inviteeVerdicts,
+  passes,
+  TIMELY_BLOCKS,
+} from './computeScore.ts'
 export {
   type ChallengeIndex,
   type CreateChallengeIndexParameters,

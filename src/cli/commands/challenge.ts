@@ -233,7 +233,7 @@ Example:
     process.stdout.write(
       options.json
         ? `${stringifyJson(result)}\n`
-        : `challenge ${id}: score ${formatScore(result.score)} (${result.correct}/${record.invitees.length} correct, ${result.revealed} revealed, ${result.participants} committed, spread ${result.spread} blocks) — ${result.passed ? 'passed' : 'not passed'}\n`,
+        : `challenge ${id}: score ${formatScore(result.score)} (${result.answered}/${record.invitees.length} answered: ${result.correct} correct, ${result.revealed} revealed, ${result.participants} committed, spread ${result.spread} blocks) — ${result.passed ? 'passed' : 'not passed'}\n`,
     )
   })
 }
@@ -265,17 +265,24 @@ function describe(
     `  creator ${record.creator}, opened in block ${record.startBlock}; commits until ${record.commitDeadline}, reveals until ${record.revealDeadline}; passes with ${record.minAgents} correct`,
     `  commits ${m.commits}/${m.invitees} (participation ${formatScore(m.participationBps)}), reveals ${m.reveals} (reveal rate ${formatScore(m.revealRateBps)}), commit spread ${m.spread} blocks`,
   ]
-  for (const agent of record.invitees) {
+  for (const [i, agent] of record.invitees.entries()) {
     const commit = record.commits.find((c) => c.agent.toLowerCase() === agent.toLowerCase())
     const reveal = record.reveals.find((r) => r.agent.toLowerCase() === agent.toLowerCase())
+    const v = m.verdicts?.[i]
+    const verdict =
+      v === undefined
+        ? ''
+        : v.answered
+          ? ' — answered'
+          : ` — ${!v.committed ? 'silent' : !v.timely ? 'late' : !v.revealed ? 'not revealed' : 'wrong'}`
     lines.push(
-      `    ${agent}  ${commit === undefined ? 'no commit' : `committed in ${commit.block}`}${reveal === undefined ? '' : `, revealed in ${reveal.block}`}`,
+      `    ${agent}  ${commit === undefined ? 'no commit' : `committed in ${commit.block}`}${reveal === undefined ? '' : `, revealed in ${reveal.block}`}${verdict}`,
     )
   }
   const f = record.finalized
   if (f !== undefined)
     lines.push(
-      `  finalized in block ${f.block}: score ${formatScore(f.score)}, ${f.correct} correct — ${f.passed ? 'passed' : 'not passed'}; swarm ${f.swarmHash}`,
+      `  finalized in block ${f.block}: score ${formatScore(f.score)}, ${f.answered} answered (${f.correct} correct) — ${f.passed ? 'passed' : 'not passed'}; swarm ${f.swarmHash}`,
       `  off-chain: score ${m.score === undefined ? '?' : formatScore(m.score)}, ${m.agrees === true ? 'agrees with the contract' : 'DISAGREES with the contract'}`,
     )
   if (validation !== undefined)
