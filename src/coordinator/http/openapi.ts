@@ -301,7 +301,7 @@ const DOCUMENT = {
     '/swarm/epoch': {
       get: {
         summary:
-          'The open epoch (when it closes, by time or block), the reward pool, the hot wallet, epochs owed and the last settlement',
+          'The open epoch (when it closes, by time or block), the reward pool, the hot wallet, epochs owed, the last settlement and canaryCommitment (sha256 of the seed its canaries are signed from)',
         responses: { 200: json({ type: 'object' }), 404: error },
       },
     },
@@ -476,7 +476,7 @@ const DOCUMENT = {
     '/v1/challenges/{id}': {
       get: {
         summary:
-          'One challenge: creation, commits with their blocks, reveals, finalization, and the off-chain metrics (participation, reveal rate, spread, score, agrees)',
+          'One challenge: creation, commits with their blocks, reveals, finalization, the off-chain metrics (participation, reveal rate, spread, each invitee verdict, answered, score, agrees) and its ERC-8004 validation (null: none)',
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
         responses: {
           200: json({ type: 'object' }),
