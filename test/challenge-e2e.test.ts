@@ -125,19 +125,21 @@ async function seedOf(id: bigint): Promise<Hex> {
   return log?.args.seed as Hex
 }
 
+/** An Apiary agent's challenge responder for dev account `i`, with its consent options. */
+const responderFor = (i: number, consent: { creators?: Address[]; maxPerDay?: number } = {}) =>
+  createChallengeResponder({
+    logger,
+    client,
+    wallet: walletOf(i),
+    privateKey: (devnet.accounts[i] as { privateKey: Hex }).privateKey,
+    rpc: createRpcClient(devnet.url),
+    contract,
+    fork: FORK,
+    ...consent,
+  })
+
 test('an honest swarm of 5 independent agents scores high and passes', async (t) => {
-  for (const i of HONEST)
-    responders.push(
-      createChallengeResponder({
-        logger,
-        client,
-        wallet: walletOf(i),
-        privateKey: (devnet.accounts[i] as { privateKey: Hex }).privateKey,
-        rpc: createRpcClient(devnet.url),
-        contract,
-        fork: FORK,
-      }),
-    )
+  for (const i of HONEST) responders.push(responderFor(i))
   // The five "independent" agents share this test's one CPU-starved process and the devnet: when the test
   // runner loads the machine, one may commit a block late. A second challenge is allowed for that, once; a
   // swarm that spreads its commits both times fails.
@@ -344,19 +346,11 @@ async function countWindow(start: bigint): Promise<bigint> {
 
 test('consent: an agent declines, at no gas, challenges from creators it does not answer and those beyond its daily limit', async () => {
   const [picky, limited] = FAKER as [number, number]
-  const make = (i: number, extra: { creators?: Address[]; maxPerDay?: number }) =>
-    createChallengeResponder({
-      logger,
-      client,
-      wallet: walletOf(i),
-      privateKey: (devnet.accounts[i] as { privateKey: Hex }).privateKey,
-      rpc: createRpcClient(devnet.url),
-      contract,
-      fork: FORK,
-      ...extra,
-    })
   const nonceBefore = await client.getTransactionCount({ address: addressOf(picky) })
-  const mine = [make(picky, { creators: [addressOf(COPIER)] }), make(limited, { maxPerDay: 1 })]
+  const mine = [
+    responderFor(picky, { creators: [addressOf(COPIER)] }),
+    responderFor(limited, { maxPerDay: 1 }),
+  ]
   try {
     const open = () =>
       openChallenge({
