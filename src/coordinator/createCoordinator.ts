@@ -216,6 +216,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     })
     /** Repeated canary failures exclude an agent: stored with its reason, and its streams end. */
     const exclude = (agentId: string) => {
+      // An excluded agent's wrong answers still in flight cost nothing more.
+      if (hub.excluded(agentId)) return
       const exclusion = excludeIfDue(store, agentId, Date.now())
       if (exclusion === undefined) return
       logger.warn({ agentId, ...exclusion }, 'agent excluded for canary failures')

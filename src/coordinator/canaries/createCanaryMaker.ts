@@ -58,7 +58,7 @@ export interface CanaryTask {
 export interface CanaryStatus {
   made: number
   /** Templates that could not make one (blob or set-code transactions, a failed execution). */
-  passed: number
+  unmade: number
 }
 
 export interface CanaryMaker {
@@ -96,7 +96,7 @@ export function createCanaryMaker({
   )
   /** Without epochs (no rewards) the seed is the process's own: nothing is committed or revealed then. */
   const ownSeed = randomBytes(32)
-  const status: CanaryStatus = { made: 0, passed: 0 }
+  const status: CanaryStatus = { made: 0, unmade: 0 }
   let proofs = true
 
   const make = async (origin: CanaryOrigin): Promise<CanaryTask[] | undefined> => {
@@ -172,11 +172,11 @@ export function createCanaryMaker({
       if (rate <= 0 || random() >= rate) return []
       try {
         const tasks = await make(origin)
-        if (tasks === undefined) status.passed++
+        if (tasks === undefined) status.unmade++
         else status.made++
         return tasks ?? []
       } catch (error) {
-        status.passed++
+        status.unmade++
         logger.debug({ err: error }, 'cannot make a canary from a pending transaction')
         return []
       }

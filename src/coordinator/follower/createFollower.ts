@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { toBinary } from '@bufbuild/protobuf'
 import type { RpcRequest } from '../../chain/index.ts'
 import { addStorageRoots, buildWitness, type RpcBlock, reexecuteBlock } from '../../chain/index.ts'
-import { type Witness as WitnessMessage, WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import { WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { witnessToMessage } from '../../protocol/index.ts'
@@ -38,8 +38,6 @@ export interface FollowerDependencies {
   fromBlock?: number | undefined
   /** Shared with the pending follower, which looks at the head more often. */
   clock?: BlockClock | undefined
-  /** Called with every mined transaction that had no pending task (history work), for canary templates. */
-  onHistory?: ((inclusion: string, witness: WitnessMessage) => void) | undefined
   now?: () => number
 }
 
@@ -99,7 +97,6 @@ export function createFollower({
   fromBlock,
   witness = 'auto',
   clock = createBlockClock(),
-  onHistory,
   now = Date.now,
 }: FollowerDependencies): Follower {
   const { sqlite } = store
@@ -275,10 +272,7 @@ export function createFollower({
           Number(tx.nonce),
         )
     })()
-    for (const { key, witness } of inclusions) {
-      hub.enqueue(key, { witness, pending: true })
-      onHistory?.(key, witness)
-    }
+    for (const { key, witness } of inclusions) hub.enqueue(key, { witness, pending: true })
     status.history += inclusions.length
     clock.forget(number)
     status.followed = number
