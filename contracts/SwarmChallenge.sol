@@ -21,11 +21,12 @@ interface IValidationResponses {
 
 /// @title SwarmChallenge
 /// @notice Proof of Swarm: on-chain commit-reveal challenges (docs/spec/challenge.md). The creator invites
-/// registered agents (AgentRegistry wallets); each derives its own task from the seed and its address, commits
+/// registered agents (AgentRegistry wallets); each derives its own task from the seed, the hash of the block the
+/// challenge was created in and its address — a task of `difficulty` gas of sequential work — commits
 /// keccak256(abi.encode(answer, salt, agent)) before the commit deadline, and reveals after it. `finalize`
-/// gives each invitee its verdict (committed in time, revealed, correct) and scores the swarm by the share of
-/// invitees that answered — correct, and committed within TIMELY_BLOCKS of the first commit — so a silent or
-/// late minority lowers the score in proportion; it stores an attestation anyone can read.
+/// gives each invitee its verdict (committed, revealed, correct) and scores the swarm by the share of invitees
+/// that answered (revealed the correct answer), so a silent, late or wrong minority lowers the score in
+/// proportion; it stores an attestation anyone can read.
 /// Gas: the challenge id carries its two deadlines, and the creator pre-writes one word per invitee, so a
 /// commit rewrites two existing words and a reveal reads and rewrites one (commit < 45,000, reveal < 30,000
 /// gas per transaction). The invitee list is bounded (256), so `finalize` is too.
@@ -33,8 +34,6 @@ contract SwarmChallenge {
     uint256 public constant MAX_INVITEES = 256;
     /// The entry word of an invitee that has not committed (docs/spec/challenge.md#entry-word).
     uint256 private constant INVITED = 2;
-    /// A commit counts as in time up to this many blocks after the first commit of the challenge.
-    uint64 public constant TIMELY_BLOCKS = 2;
     /// An entry word keeps the high 192 bits of a hash; the low 64 hold the commit block (bits 1-63) and the
     /// revealed flag (bit 0).
     uint256 private constant HASH_MASK = ~uint256(type(uint64).max);
@@ -43,6 +42,8 @@ contract SwarmChallenge {
         address creator;
         uint16 minAgents;
         uint64 startBlock;
+        /// Gas of sequential work each invitee's task takes (docs/spec/challenge.md#tasks).
+        uint64 difficulty;
     }
 
     /// Written at creation (invitees ≠ 0), so that the first commit rewrites a word instead of creating one.
@@ -54,7 +55,7 @@ contract SwarmChallenge {
     }
 
     /// @notice What `finalize` established (finalizedBlock 0: not finalized). `answeredMask` has bit i set when
-    /// invitee i (in invitee order) answered: revealed a correct answer committed in time.
+    /// invitee i (in invitee order) answered: revealed the correct answer.
     struct Attestation {
         bytes32 swarmHash;
         uint64 firstCommitBlock;
@@ -63,7 +64,6 @@ contract SwarmChallenge {
         uint16 score;
         uint16 participants;
         uint16 revealed;
-        uint16 correct;
         uint16 answered;
         bool passed;
         uint256 answeredMask;
@@ -87,6 +87,7 @@ contract SwarmChallenge {
         bytes32 seed,
         bytes promptOrCid,
         uint64 startBlock,
+        uint64 difficulty,
         uint64 commitDeadline,
         uint64 revealDeadline,
         uint16 minAgents,
@@ -99,7 +100,6 @@ contract SwarmChallenge {
         uint16 score,
         uint16 participants,
         uint16 revealed,
-        uint16 correct,
         uint16 answered,
         uint64 spread,
         bytes32 swarmHash,
@@ -139,9 +139,11 @@ contract SwarmChallenge {
     /// @notice Opens a challenge for `invitees` (registered agent wallets, strictly ascending): commits until
     /// block.number + commitBlocks, reveals for revealBlocks after that. Returns the id, which carries both
     /// deadlines. `promptOrCid` says what task to answer (docs/spec/challenge.md#tasks); it is only emitted.
+    /// `difficulty` (gas) is how much work that task is; recorded, so anyone can read the bound a pass supports.
     function createChallenge(
         bytes32 seed,
         bytes calldata promptOrCid,
+        uint64 difficulty,
         uint64 commitBlocks,
         uint64 revealBlocks,
         uint16 minAgents,
@@ -159,7 +161,7 @@ contract SwarmChallenge {
         uint64 revealDeadline = commitDeadline + revealBlocks;
         uint64 sequence = ++_lastSequence;
         id = (uint256(sequence) << 128) | (uint256(commitDeadline) << 64) | uint256(revealDeadline);
-        _challenges[id] = Challenge({creator: msg.sender, minAgents: minAgents, startBlock: start});
+        _challenges[id] = Challenge({creator: msg.sender, minAgents: minAgents, startBlock: start, difficulty: difficulty});
         _progress[id] = Progress({firstCommitBlock: 0, lastCommitBlock: 0, commits: 0, invitees: uint16(count)});
         address previous = address(0);
         for (uint256 i = 0; i < count; ++i) {
@@ -171,7 +173,7 @@ contract SwarmChallenge {
         }
         _invitees[id] = invitees;
         emit ChallengeCreated(
-            id, msg.sender, seed, promptOrCid, start, commitDeadline, revealDeadline, minAgents, invitees
+            id, msg.sender, seed, promptOrCid, start, difficulty, commitDeadline, revealDeadline, minAgents, invitees
         );
     }
 
@@ -227,7 +229,6 @@ contract SwarmChallenge {
         Progress memory progress = _progress[id];
         address[] memory swarm = new address[](count);
         uint256 revealed = 0;
-        uint256 correct = 0;
         uint256 answered = 0;
         uint256 mask = 0;
         for (uint256 i = 0; i < count; ++i) {
@@ -236,8 +237,6 @@ contract SwarmChallenge {
             if (word & 1 == 0) continue;
             revealed += 1;
             if (word & HASH_MASK != uint256(keccak256(abi.encode(expectedAnswers[i]))) & HASH_MASK) continue;
-            correct += 1;
-            if (uint64((word & ~HASH_MASK) >> 1) > progress.firstCommitBlock + TIMELY_BLOCKS) continue;
             swarm[answered++] = agent;
             mask |= 1 << i;
         }
@@ -256,7 +255,6 @@ contract SwarmChallenge {
             score: score,
             participants: progress.commits,
             revealed: uint16(revealed),
-            correct: uint16(correct),
             answered: uint16(answered),
             passed: passed,
             answeredMask: mask
@@ -266,7 +264,6 @@ contract SwarmChallenge {
             score,
             progress.commits,
             uint16(revealed),
-            uint16(correct),
             uint16(answered),
             spread,
             swarmHash,
@@ -295,7 +292,7 @@ contract SwarmChallenge {
     }
 
     /// @notice The score in basis points (docs/spec/challenge.md#score): the share of invitees that answered
-    /// (revealed a correct answer committed within TIMELY_BLOCKS of the first commit), floored.
+    /// (revealed the correct answer; the commit deadline is what bounds the time), floored.
     function computeScore(uint256 invitees, uint256 answered) public pure returns (uint16) {
         if (invitees == 0) return 0;
         return uint16(answered * 10_000 / invitees);

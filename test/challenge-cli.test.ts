@@ -11,7 +11,8 @@ import { after, before, test } from 'node:test'
 import { createPublicClient, createWalletClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { type ChallengeResponder, createChallengeResponder } from '../src/agent/challenge/index.ts'
-import { createRpcClient, type Devnet, startDevnet } from '../src/chain/index.ts'
+import { type Devnet, startDevnet } from '../src/chain/index.ts'
+import { ITERATION_GAS } from '../src/challenge/index.ts'
 import { runApiary } from './_harness/cli.ts'
 import { logger, waitFor } from './_harness/swarm.ts'
 
@@ -99,9 +100,7 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
           transport: http(devnet.url),
         }),
         privateKey,
-        rpc: createRpcClient(devnet.url),
         contract: challenge,
-        fork: 'prague',
       }),
     )
   }
@@ -117,6 +116,12 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
     '4',
     '--reveal-blocks',
     '4',
+    '--difficulty',
+    String(500n * ITERATION_GAS),
+    '--class-gas-per-second',
+    '600000000',
+    '--class-name',
+    'a test class',
     '--json',
   ])
   assert.equal(created.code, 0, created.stderr)
@@ -154,13 +159,44 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
   assert.match(
     finalized.stdout,
     new RegExp(
-      `^challenge ${id}: score 100\\.00% \\(2/2 answered: 2 correct, 2 revealed, 2 committed, spread [0-2] blocks\\) — passed\\n$`,
+      `^challenge ${id}: score 100\\.00% \\(2/2 answered: 2 revealed, 2 committed, spread [0-4] blocks\\) — passed\\n$`,
     ),
   )
 
   const status = await runApiary(['challenge', 'status', id, ...rpc, ...on])
   assert.equal(status.code, 0, status.stderr)
-  assert.match(status.stdout, /finalized {2}\(apiary\/reexecute-v1\)/)
+  assert.match(status.stdout, /finalized {2}\(apiary\/capacity-v1\)/)
+  assert.match(status.stdout, /difficulty 12410500 gas \(500 sequential SHA-256 iterations per task\)/)
+  // 500 iterations are 0.02 s for the class: one unit could have answered both, and the bound says so.
+  assert.match(status.stdout, /capacity: at least 1 unit of the class "a test class" \(600 M gas\/s each\)/)
+
+  const verified = await runApiary(['challenge', 'verify', id, ...rpc, ...on])
+  assert.equal(verified.code, 0, verified.stderr)
+  assert.match(verified.stdout, /2 revealed tasks recomputed \(500 iterations each\)/)
+  assert.equal(verified.stdout.match(/reveal correct, creator agrees/g)?.length, 2)
+
+  const calibrated = await runApiary([
+    'challenge',
+    'calibrate',
+    '--block-seconds',
+    '2',
+    '--commit-blocks',
+    '10',
+    '--seconds',
+    '0.5',
+    '--json',
+  ])
+  assert.equal(calibrated.code, 0, calibrated.stderr)
+  const c = JSON.parse(calibrated.stdout) as {
+    gasPerSecond: number
+    windowSeconds: number
+    difficulty: string
+    taskSeconds: number
+  }
+  assert.equal(c.windowSeconds, 20)
+  assert.ok(c.gasPerSecond > 1e7, `${c.gasPerSecond} gas/s`)
+  assert.equal(BigInt(c.difficulty) % ITERATION_GAS, 0n)
+  assert.ok(Math.abs(c.taskSeconds - 12) < 0.5, `${c.taskSeconds} s per task: 60 % of the window`)
   assert.match(status.stdout, /commits 2\/2 \(participation 100\.00%\), reveals 2 \(reveal rate 100\.00%\)/)
   assert.match(status.stdout, /off-chain: score 100\.00%, agrees with the contract/)
 

@@ -1,6 +1,3 @@
-/** The task kind of version 1 (docs/spec/challenge.md#tasks). */
-export const REEXECUTE_V1 = 'apiary/reexecute-v1'
-
 export interface ChallengeWindow {
   sequence: bigint
   /** The last block that accepts a commit. */

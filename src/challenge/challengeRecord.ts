@@ -9,6 +9,10 @@ export interface ChallengeRecord {
   /** `promptOrCid` as UTF-8 text when it is valid UTF-8, else hex. */
   prompt: string
   startBlock: bigint
+  /** Hash of the block the challenge was created in: part of every task seed. */
+  openHash: Hex
+  /** Gas of each invitee's task. */
+  difficulty: bigint
   commitDeadline: bigint
   revealDeadline: bigint
   minAgents: number
@@ -31,8 +35,7 @@ export interface Finalized {
   score: number
   participants: number
   revealed: number
-  correct: number
-  /** Revealed a correct answer committed in time: what the score counts. */
+  /** Revealed the expected answer: what the score counts. */
   answered: number
   spread: bigint
   swarmHash: Hex
@@ -49,7 +52,6 @@ export interface ChallengeMetrics {
   participationBps: number
   revealRateBps: number
   /** With expected answers known (given, or from the finalize calldata): the full score, computed here. */
-  correct: number | undefined
   answered: number | undefined
   /** Each invitee's verdict, in invitee order (with expected answers known). */
   verdicts: (InviteeVerdict & { agent: Address })[] | undefined
@@ -89,7 +91,6 @@ export function challengeMetrics(
       })),
     ).map((v, i) => ({ ...v, agent: record.invitees[i] as Address }))
   }
-  const correct = verdicts?.filter((v) => v.correct).length
   const answered = verdicts?.filter((v) => v.answered).length
   const score = answered === undefined ? undefined : computeScore({ invitees, answered })
   const f = record.finalized
@@ -108,7 +109,6 @@ export function challengeMetrics(
     spread,
     participationBps: invitees === 0 ? 0 : Math.floor((commits * 10_000) / invitees),
     revealRateBps: commits === 0 ? 0 : Math.floor((reveals * 10_000) / commits),
-    correct,
     answered,
     verdicts,
     score,
@@ -120,7 +120,6 @@ export function challengeMetrics(
         : f.score === score &&
           f.participants === commits &&
           f.revealed === reveals &&
-          f.correct === correct &&
           f.answered === answered &&
           Number(f.spread) === spread,
   }

@@ -1,6 +1,3 @@
-/** A commit counts as in time up to this many blocks after the challenge's first commit. */
-export const TIMELY_BLOCKS = 2
-
 /** One invitee as the chain saw it: its commit block (undefined: none), whether it revealed, and its answer. */
 export interface InviteeEntry {
   commitBlock: bigint | undefined
@@ -11,25 +8,20 @@ export interface InviteeEntry {
 
 /** One invitee's verdict (docs/spec/challenge.md#score). */
 export interface InviteeVerdict {
+  /** Committed before the commit deadline (the contract takes no other). */
   committed: boolean
-  /** Committed within TIMELY_BLOCKS of the first commit. */
-  timely: boolean
   revealed: boolean
-  correct: boolean
-  /** Revealed a correct answer committed in time: what the score counts. */
+  /** Revealed the expected answer: what the score counts. */
   answered: boolean
 }
 
 /** Each invitee's verdict, in invitee order, as `SwarmChallenge.finalize` gives it. */
 export function inviteeVerdicts(entries: readonly InviteeEntry[]): InviteeVerdict[] {
-  const blocks = entries.flatMap((e) => (e.commitBlock === undefined ? [] : [e.commitBlock]))
-  const first = blocks.length === 0 ? 0n : blocks.reduce((a, b) => (b < a ? b : a))
-  return entries.map((e) => {
-    const committed = e.commitBlock !== undefined
-    const timely = committed && (e.commitBlock as bigint) <= first + BigInt(TIMELY_BLOCKS)
-    const correct = e.revealed && e.correct
-    return { committed, timely, revealed: e.revealed, correct, answered: correct && timely }
-  })
+  return entries.map((e) => ({
+    committed: e.commitBlock !== undefined,
+    revealed: e.revealed,
+    answered: e.revealed && e.correct,
+  }))
 }
 
 /**

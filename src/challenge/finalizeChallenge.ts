@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import {
   type Account,
   type Address,
@@ -11,30 +12,33 @@ import {
 import { SwarmChallenge } from '../chain/contracts.generated.ts'
 import { sendCall } from '../chain/sendCall.ts'
 import type { ChallengeRecord, Finalized } from './challengeRecord.ts'
-import { type ComputeAnswerContext, computeAnswer } from './computeAnswer.ts'
+import { computeAnswer } from './computeAnswer.ts'
 
-export interface ExpectedAnswersParameters {
-  record: Pick<ChallengeRecord, 'seed' | 'startBlock' | 'invitees'>
-  chainId: bigint
-  fork: string
-}
+const NO_ANSWER = `0x${'00'.repeat(32)}` as Hex
 
-/** Every invitee's expected answer, in invitee order, computed as the agents must (docs/spec/challenge.md#tasks). */
+/**
+ * Every invitee's expected answer, in invitee order, computed as the agents must (docs/spec/challenge.md#tasks),
+ * on `threads` worker threads at once (default: one per core). An invitee that did not reveal is not compared
+ * by the contract, so its task is not computed: its entry is zero.
+ */
 export async function expectedAnswers(
-  ctx: ComputeAnswerContext,
-  { record, chainId, fork }: ExpectedAnswersParameters,
+  record: Pick<ChallengeRecord, 'seed' | 'openHash' | 'difficulty' | 'invitees' | 'reveals'>,
+  { signal, threads = availableParallelism() }: { signal?: AbortSignal; threads?: number } = {},
 ): Promise<Hex[]> {
-  const answers: Hex[] = []
-  for (const agent of record.invitees) {
-    const { answer } = await computeAnswer(ctx, {
-      seed: record.seed,
-      agent,
-      startBlock: record.startBlock,
-      chainId,
-      fork,
-    })
-    answers.push(answer)
+  const revealed = new Set(record.reveals.map((r) => r.agent.toLowerCase()))
+  const answers: Hex[] = record.invitees.map(() => NO_ANSWER)
+  const queue = record.invitees.flatMap((agent, i) =>
+    revealed.has(agent.toLowerCase()) ? [{ agent, i }] : [],
+  )
+  const work = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      const { seed, openHash, difficulty } = record
+      answers[next.i] = (
+        await computeAnswer({ seed, openHash, agent: next.agent, difficulty }, signal)
+      ).answer
+    }
   }
+  await Promise.all(Array.from({ length: Math.max(1, threads) }, work))
   return answers
 }
 
@@ -69,13 +73,12 @@ export async function finalizeChallenge({
   })
   const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Finalized', strict: true })
   if (event === undefined) throw new Error('finalize emitted no Finalized')
-  const { score, participants, revealed, correct, answered, spread, swarmHash, passed } = event.args
+  const { score, participants, revealed, answered, spread, swarmHash, passed } = event.args
   return {
     txHash: receipt.transactionHash,
     score,
     participants,
     revealed,
-    correct,
     answered,
     spread,
     swarmHash,

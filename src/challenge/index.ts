@@ -1,4 +1,19 @@
-export { type ChallengeWindow, parseChallengeId, REEXECUTE_V1 } from './challengeId.ts'
+export { blockSeconds } from './blockSeconds.ts'
+export { type Calibration, calibrateCapacity, suggestDifficulty } from './calibrateCapacity.ts'
+export { type CapacityBound, capacityBound, TIMESTAMP_SLACK_SECONDS } from './capacityBound.ts'
+export {
+  CAPACITY_V1,
+  type CapacityPrompt,
+  capacityIterations,
+  capacityTaskCall,
+  capacityTaskSeed,
+  encodeCapacityPrompt,
+  ITERATION_GAS,
+  type MachineClass,
+  parseCapacityPrompt,
+  solveCapacityTask,
+} from './capacityTask.ts'
+export { type ChallengeWindow, parseChallengeId } from './challengeId.ts'
 export { type ChallengeMetrics, type ChallengeRecord, challengeMetrics } from './challengeRecord.ts'
 export {
   type ChallengeValidation,
@@ -8,12 +23,9 @@ export {
 } from './challengeValidation.ts'
 export { challengeCommitment, deriveSalt } from './commitment.ts'
 export {
-  type ComputeAnswerContext,
   type ComputeAnswerParameters,
   type ComputeAnswerReturnType,
   computeAnswer,
-  TASK_WINDOW,
-  taskChoice,
 } from './computeAnswer.ts'
 export {
   computeScore,
@@ -21,7 +33,6 @@ export {
   type InviteeVerdict,
   inviteeVerdicts,
   passes,
-  TIMELY_BLOCKS,
 } from './computeScore.ts'
 export {
   type ChallengeIndex,
@@ -29,12 +40,12 @@ export {
   createChallengeIndex,
 } from './createChallengeIndex.ts'
 export {
-  type ExpectedAnswersParameters,
   expectedAnswers,
   type FinalizeChallengeParameters,
   type FinalizeChallengeReturnType,
   finalizeChallenge,
 } from './finalizeChallenge.ts'
 export { type OpenChallengeParameters, type OpenChallengeReturnType, openChallenge } from './openChallenge.ts'
+export { type ChallengeCapacity, readCapacityBound } from './readCapacityBound.ts'
 export { registeredWallets } from './registeredWallets.ts'
-export { windowTransactions } from './windowTransactions.ts'
+export { solveCapacityTaskInWorker } from './solveCapacityTaskInWorker.ts'

@@ -11,7 +11,7 @@ import {
 } from 'viem'
 import { SwarmChallenge } from '../chain/contracts.generated.ts'
 import { sendCall } from '../chain/sendCall.ts'
-import { REEXECUTE_V1 } from './challengeId.ts'
+import { encodeCapacityPrompt, type MachineClass } from './capacityTask.ts'
 
 export interface OpenChallengeParameters {
   client: PublicClient
@@ -20,7 +20,10 @@ export interface OpenChallengeParameters {
   invitees: readonly Address[]
   /** Random when not given. */
   seed?: Hex | undefined
-  prompt?: string
+  /** Gas of each invitee's task (`suggestDifficulty`). */
+  difficulty: bigint
+  /** The class the bound counts in, written into the prompt (`calibrateCapacity`). */
+  machineClass: MachineClass
   commitBlocks: number
   revealBlocks: number
   /** Default: every invitee. */
@@ -31,19 +34,21 @@ export interface OpenChallengeReturnType {
   id: bigint
   txHash: Hex
   startBlock: bigint
+  openHash: Hex
   commitDeadline: bigint
   revealDeadline: bigint
   invitees: Address[]
 }
 
-/** Creates a challenge for `invitees` (sorted here, as the contract requires) and returns its id. */
+/** Creates a capacity challenge for `invitees` (sorted here, as the contract requires) and returns its id. */
 export async function openChallenge({
   client,
   wallet,
   contract,
   invitees,
   seed = toHex(crypto.getRandomValues(new Uint8Array(32))),
-  prompt = REEXECUTE_V1,
+  difficulty,
+  machineClass,
   commitBlocks,
   revealBlocks,
   minAgents,
@@ -60,7 +65,8 @@ export async function openChallenge({
     functionName: 'createChallenge',
     args: [
       seed,
-      toHex(new TextEncoder().encode(prompt)),
+      toHex(new TextEncoder().encode(encodeCapacityPrompt(machineClass))),
+      difficulty,
       BigInt(commitBlocks),
       BigInt(revealBlocks),
       minAgents ?? sorted.length,
@@ -73,6 +79,7 @@ export async function openChallenge({
     id: event.args.id,
     txHash: receipt.transactionHash,
     startBlock: event.args.startBlock,
+    openHash: receipt.blockHash,
     commitDeadline: event.args.commitDeadline,
     revealDeadline: event.args.revealDeadline,
     invitees: sorted,

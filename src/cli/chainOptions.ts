@@ -2,13 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createWalletClient, type Hex, isAddress, type LocalAccount } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
-import {
-  type ConnectedChain,
-  createRpcClient,
-  parseAmount,
-  readKeystore,
-  rpcTransport,
-} from '../chain/index.ts'
+import { type ConnectedChain, parseAmount, readKeystore, rpcTransport } from '../chain/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 
 /** An amount of Ether: wei, or with a unit (`0.5ether`, `20gwei`). */
@@ -97,13 +91,11 @@ export function challengeResponderOptions(
   {
     contract,
     privateKey,
-    fork,
     creators,
     maxPerDay,
   }: {
     contract: Hex
     privateKey: Hex
-    fork: string
     creators?: readonly Hex[] | undefined
     maxPerDay?: number | undefined
   },
@@ -113,7 +105,7 @@ export function challengeResponderOptions(
     chain,
     transport: rpcTransport(rpcUrl),
   })
-  return { client, wallet, privateKey, rpc: createRpcClient(rpcUrl), contract, fork, creators, maxPerDay }
+  return { client, wallet, privateKey, contract, creators, maxPerDay }
 }
 
 /** Never pay more per gas than this unless told (--max-fee-per-gas): settlement, anchoring, message replies. */

@@ -76,7 +76,7 @@ export interface CoordinatorOptions {
   /** Epochs and rewards; without it no epoch is kept. */
   rewards?: RewardOptions | undefined
   /** Index a SwarmChallenge (HTTP /v1/challenges) and, with a runner, open and finalize challenges. */
-  challenges?: Omit<ChallengeWatcherOptions, 'logger' | 'rpcUrl' | 'fork'> | undefined
+  challenges?: Omit<ChallengeWatcherOptions, 'logger' | 'rpcUrl'> | undefined
   /** The Mailbox whose messages GET /v1/messages serves (docs/spec/message.md). */
   mailbox?: `0x${string}` | undefined
 }
@@ -336,7 +336,6 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         ...options.challenges,
         logger: logger.child({ component: 'challenges' }),
         rpcUrl: options.rpcUrl,
-        fork: options.fork,
       })
       const watcher = challenges
       closers.push(() => watcher.close())

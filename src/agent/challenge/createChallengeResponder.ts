@@ -9,11 +9,9 @@ import {
   type WalletClient,
 } from 'viem'
 import { AgentRegistry, SwarmChallenge } from '../../chain/contracts.generated.ts'
-import type { RpcRequest } from '../../chain/createRpcClient.ts'
 import { revertError } from '../../chain/sendCall.ts'
-import { challengeCommitment, computeAnswer, deriveSalt, REEXECUTE_V1 } from '../../challenge/index.ts'
+import { challengeCommitment, computeAnswer, deriveSalt, parseCapacityPrompt } from '../../challenge/index.ts'
 import type { Logger } from '../../internal/logger.ts'
-import { createEngineCrypto, createVmPool } from '../../validation/index.ts'
 
 export interface ChallengeResponderOptions {
   logger: Logger
@@ -21,9 +19,7 @@ export interface ChallengeResponderOptions {
   wallet: WalletClient<Transport, Chain, Account>
   /** The wallet's private key: salts are derived from it (docs/spec/challenge.md#commit-and-reveal). */
   privateKey: Hex
-  rpc: RpcRequest
   contract: Address
-  fork: string
   pollMs?: number
   /** A transaction not mined after this many blocks is sent again with the same nonce and a higher fee. */
   resendAfterBlocks?: number
@@ -53,10 +49,13 @@ type Open = {
   id: bigint
   seed: Hex
   prompt: Hex
-  startBlock: bigint
+  openHash: Hex
+  difficulty: bigint
   commitDeadline: bigint
   revealDeadline: bigint
   answer?: Hex
+  /** The task, running on a worker thread; `stop` ends it (the window closed, or the responder did). */
+  computing?: { done: Promise<void>; stop: AbortController } | undefined
   pending?:
     | { hash: Hex; nonce: number; sentAt: bigint; step: 'commit' | 'reveal'; maxFeePerGas: bigint }
     | undefined
@@ -76,8 +75,6 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
     client,
     wallet,
     contract,
-    rpc,
-    fork,
     pollMs = 250,
     resendAfterBlocks = 3,
     lookbackBlocks = 256,
@@ -88,8 +85,8 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
   /** When the challenges answered in the last 24 hours were accepted (in memory: a restart forgets them). */
   const accepted: number[] = []
   const me = wallet.account.address
-  const crypto = createEngineCrypto()
-  const vms = createVmPool(crypto)
+  /** Stops the tasks still computing when the responder closes. */
+  const closing = new AbortController()
   const open = new Map<bigint, Open>()
   const status: ChallengeResponderStatus = { registered: undefined, challenges: new Map() }
   let scanned: bigint | undefined
@@ -136,7 +133,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
       strict: true,
     })
     scanned = head
-    for (const { args } of logs) {
+    for (const { args, blockHash } of logs) {
       if (!args.invitees.some((a) => a.toLowerCase() === me.toLowerCase()) || args.revealDeadline < head)
         continue
       if (open.has(args.id) || status.challenges.has(args.id)) continue
@@ -161,7 +158,8 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
         id: args.id,
         seed: args.seed,
         prompt: args.promptOrCid,
-        startBlock: args.startBlock,
+        openHash: blockHash,
+        difficulty: args.difficulty,
         commitDeadline: args.commitDeadline,
         revealDeadline: args.revealDeadline,
       })
@@ -213,7 +211,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
 
   const act = async (c: Open, head: bigint) => {
     const key = c.id
-    if (Buffer.from(c.prompt.slice(2), 'hex').toString('utf8') !== REEXECUTE_V1) {
+    if (parseCapacityPrompt(Buffer.from(c.prompt.slice(2), 'hex').toString('utf8')) === undefined) {
       logger.warn({ challenge: key.toString() }, 'a challenge of an unknown task kind: skipped')
       status.challenges.set(key, 'skipped')
       open.delete(key)
@@ -250,22 +248,34 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
       return
     }
     if (head > c.revealDeadline || (word === ENTRY_INVITED && head > c.commitDeadline)) {
+      c.computing?.stop.abort()
       status.challenges.set(key, 'missed')
       open.delete(key)
       logger.warn({ challenge: key.toString(), entry: word.toString() }, 'missed a challenge window')
       return
     }
     if (c.answer === undefined) {
-      const started = performance.now()
-      const { answer, task } = await computeAnswer(
-        { rpc, crypto, vms },
-        { seed: c.seed, agent: me, startBlock: c.startBlock, chainId: BigInt(client.chain?.id ?? 0), fork },
+      if (c.computing !== undefined) return
+      const stop = new AbortController()
+      const done = computeAnswer(
+        { seed: c.seed, openHash: c.openHash, agent: me, difficulty: c.difficulty },
+        AbortSignal.any([stop.signal, closing.signal]),
+      ).then(
+        ({ answer, iterations, ms }) => {
+          c.answer = answer
+          logger.info(
+            { challenge: key.toString(), iterations, ms: Math.round(ms) },
+            'challenge task computed',
+          )
+        },
+        (error) => {
+          c.computing = undefined
+          if (!stop.signal.aborted && !closing.signal.aborted)
+            logger.warn({ challenge: key.toString(), err: error }, 'challenge task failed; retrying')
+        },
       )
-      c.answer = answer
-      logger.info(
-        { challenge: key.toString(), tx: task?.hash, ms: Math.round(performance.now() - started) },
-        'challenge task computed',
-      )
+      c.computing = { done, stop }
+      return
     }
     const stale = c.pending !== undefined && head - c.pending.sentAt >= BigInt(resendAfterBlocks)
     if (c.pending !== undefined && !stale) return
@@ -304,6 +314,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
     status: () => status,
     async close() {
       stopped = true
+      closing.abort()
       if (timer !== undefined) clearTimeout(timer)
       await running
     },

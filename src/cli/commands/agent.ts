@@ -197,7 +197,6 @@ Example:
             ? challengeResponderOptions(connected, {
                 contract: options.swarmChallenge,
                 privateKey,
-                fork: options.fork,
                 creators: options.challengeCreators as `0x${string}`[] | undefined,
                 maxPerDay: options.maxChallengesPerDay,
               })

@@ -261,6 +261,8 @@ Examples:
                   everyMs: CHALLENGE_EVERY_EPOCHS * (rewards.epochMs ?? 30_000),
                   commitBlocks: 5,
                   revealBlocks: 5,
+                  // One machine runs the whole swarm: tasks short enough for its agents to share its cores.
+                  taskSeconds: 0.25,
                 },
               },
       })
@@ -285,7 +287,7 @@ Examples:
               ? undefined
               : challengeResponderOptions(
                   { ...connected, rpcUrl },
-                  { contract: swarm.challenge, privateKey: agentKeys[i] as Hex, fork: 'prague' },
+                  { contract: swarm.challenge, privateKey: agentKeys[i] as Hex },
                 ),
           messenger:
             swarm === undefined || connected === undefined

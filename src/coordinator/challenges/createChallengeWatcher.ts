@@ -1,9 +1,11 @@
 import { type Address, createWalletClient, type LocalAccount } from 'viem'
-import { connectChain, createRpcClient, rpcTransport } from '../../chain/index.ts'
+import { connectChain, rpcTransport } from '../../chain/index.ts'
 import {
+  type Calibration,
   type ChallengeIndex,
   type ChallengeRecord,
   type ChallengeValidation,
+  calibrateCapacity,
   challengeMetrics,
   createChallengeIndex,
   expectedAnswers,
@@ -12,10 +14,8 @@ import {
   readChallengeValidation,
   registeredWallets,
   requestChallengeValidation,
-  windowTransactions,
 } from '../../challenge/index.ts'
 import type { Logger } from '../../internal/logger.ts'
-import { createEngineCrypto, createVmPool } from '../../validation/index.ts'
 
 export interface ChallengeWatcherOptions {
   logger: Logger
@@ -23,7 +23,6 @@ export interface ChallengeWatcherOptions {
   contract: Address
   /** The first block to index (the contract's deployment). */
   fromBlock?: bigint | undefined
-  fork: string
   pollMs?: number
   /** Run challenges: open one every `everyMs` for every registered agent, and finalize it after its window. */
   runner?:
@@ -32,6 +31,11 @@ export interface ChallengeWatcherOptions {
         everyMs: number
         commitBlocks: number
         revealBlocks: number
+        /**
+         * Seconds each task takes one core of this machine (measured once, `calibrateCapacity`): the difficulty.
+         * A swarm on one machine, as `apiary up` runs, passes only with tasks short enough to share its cores.
+         */
+        taskSeconds: number
       }
     | undefined
 }
@@ -61,12 +65,12 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
   const { logger, contract, runner, pollMs = 1_000 } = options
   const { chain, client } = await connectChain(options.rpcUrl)
   const index = createChallengeIndex({ client, address: contract, fromBlock: options.fromBlock ?? 0n })
-  const crypto = createEngineCrypto()
-  const engine = { rpc: createRpcClient(options.rpcUrl), crypto, vms: createVmPool(crypto) }
   const wallet =
     runner === undefined
       ? undefined
       : createWalletClient({ account: runner.creator, chain, transport: rpcTransport(options.rpcUrl) })
+  let calibration: Calibration | undefined
+  const closing = new AbortController()
   let lastOpened = 0
   let stopped = false
   let timer: NodeJS.Timeout | undefined
@@ -94,17 +98,13 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
       )
         continue
       try {
-        const answers = await expectedAnswers(engine, {
-          record,
-          chainId: BigInt(chain.id),
-          fork: options.fork,
-        })
+        const answers = await expectedAnswers(record, { signal: closing.signal, threads: 1 })
         const result = await finalizeChallenge({ client, wallet, contract, id: record.id, answers })
         logger.info(
           {
             challenge: record.id.toString(),
             score: result.score,
-            correct: result.correct,
+            answered: result.answered,
             passed: result.passed,
           },
           'challenge finalized',
@@ -118,19 +118,18 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
     if (open || Date.now() - lastOpened < runner.everyMs) return
     lastOpened = Date.now()
     const invitees = await registeredWallets(client, { contract, exclude: [wallet.account.address] })
-    const traffic = (await windowTransactions(client)) > 0
-    if (invitees.length === 0 || !traffic) {
-      logger.info(
-        { agents: invitees.length, traffic },
-        'no challenge this time: no registered agent or no recent transaction',
-      )
+    if (invitees.length === 0) {
+      logger.info('no challenge this time: no registered agent')
       return
     }
+    calibration ??= await calibrateCapacity({ seconds: 0.5 })
     const opened = await openChallenge({
       client,
       wallet,
       contract,
       invitees,
+      difficulty: BigInt(Math.ceil(calibration.gasPerSecond * runner.taskSeconds)),
+      machineClass: calibration,
       commitBlocks: runner.commitBlocks,
       revealBlocks: runner.revealBlocks,
     })
@@ -179,6 +178,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
     },
     async close() {
       stopped = true
+      closing.abort()
       if (timer !== undefined) clearTimeout(timer)
       await running
     },
