@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { formatTable } from '../src/internal/table.ts'
+import { benchCapacity } from './capacity.bench.ts'
 import { benchDispatch } from './dispatch.bench.ts'
 import { benchL1 } from './l1.bench.ts'
 import { benchL3 } from './l3.bench.ts'
@@ -11,7 +12,7 @@ import { benchCanaryCost, benchPreconfirmation } from './preconfirmation.bench.t
 import { benchSealing } from './sealing.bench.ts'
 
 /**
- * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
  * Figures go to BENCHMARKS.md by hand, with the machine they came from.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -27,6 +28,7 @@ const benches = {
   messaging: () => benchMessaging(),
   preconfirmation: () => benchPreconfirmation(),
   canaries: () => benchCanaryCost(),
+  capacity: () => benchCapacity(),
 }
 mkdirSync(join(here, 'results'), { recursive: true })
 for (const [name, run] of Object.entries(benches)) {

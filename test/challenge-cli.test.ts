@@ -113,7 +113,7 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
     '--private-key-file',
     keyFile(0),
     '--commit-blocks',
-    '4',
+    '8',
     '--reveal-blocks',
     '4',
     '--difficulty',

@@ -150,16 +150,15 @@ async function fake(
   }: { silent?: number[]; skipReveal?: number[]; wrong?: number[] },
 ) {
   const salt = (i: number) => toHex(7000 + i, { size: 32 })
+  const seed = await seedOf(opened.id)
   const answers = new Map<number, Hex>()
-  for (const i of wallets) {
-    const { answer } = await computeAnswer({
-      seed: (await seedOf(opened.id)) as Hex,
-      openHash: opened.openHash,
-      agent: addressOf(i),
-      difficulty: DIFFICULTY,
-    })
-    answers.set(i, wrong.includes(i) ? toHex(BigInt(answer) ^ 1n, { size: 32 }) : answer)
-  }
+  await Promise.all(
+    wallets.map(async (i) => {
+      const task = { seed, openHash: opened.openHash, agent: addressOf(i), difficulty: DIFFICULTY }
+      const { answer } = await computeAnswer(task)
+      answers.set(i, wrong.includes(i) ? toHex(BigInt(answer) ^ 1n, { size: 32 }) : answer)
+    }),
+  )
   const send = (i: number, functionName: 'commit' | 'reveal', args: unknown[]) =>
     sendCall({ client, wallet: walletOf(i), address: contract, abi: SwarmChallenge.abi, functionName, args })
   const committing = wallets.filter((i) => !silent.includes(i))
@@ -197,7 +196,8 @@ async function seedOf(id: bigint): Promise<Hex> {
 }
 
 test('a silent, unrevealed or wrong minority lowers the score in proportion, and each gets its verdict', async () => {
-  const opened = await open(FAKER.map(addressOf))
+  // 10 blocks to commit: one process computing five light tasks and committing them, on a loaded machine.
+  const opened = await open(FAKER.map(addressOf), { commitBlocks: 10 })
   const [silent, unrevealed, wrong] = FAKER as [number, number, number]
   await fake(opened, FAKER, { silent: [silent], skipReveal: [unrevealed], wrong: [wrong] })
   const { attested, metrics } = await finalizeAndIndex(opened)
@@ -227,7 +227,7 @@ test('a silent, unrevealed or wrong minority lowers the score in proportion, and
   })
   // With 9 of 10 answering, one silent invitee costs 10 %, not the pass.
   const ten = [...FAKER, ...HONEST]
-  const tenth = await open(ten.map(addressOf), { minAgents: 7 })
+  const tenth = await open(ten.map(addressOf), { minAgents: 7, commitBlocks: 10 })
   await fake(tenth, FAKER, { silent: [silent] })
   const { attested: nine } = await finalizeAndIndex(tenth)
   assert.deepEqual([nine.answered, nine.score, nine.passed], [9, 9000, true])

@@ -238,6 +238,10 @@ test('SwarmChallenge: commit, reveal and finalize, every refusal with its error,
   const created = await open(6, 6)
   const createdReceipt = await client.getTransactionReceipt({ hash: created.txHash })
   gas['SwarmChallenge.createChallenge(5 invitees)'] = Number(createdReceipt.gasUsed)
+  const single = await open(6, 6, invitees.slice(0, 1))
+  gas['SwarmChallenge.createChallenge(1 invitee)'] = Number(
+    (await client.getTransactionReceipt({ hash: single.txHash })).gasUsed,
+  )
   assert.equal(created.commitDeadline, created.startBlock + 6n)
   assert.deepEqual(parseChallengeId(created.id).commitDeadline, created.commitDeadline)
   const id = created.id

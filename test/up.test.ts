@@ -92,6 +92,7 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       finalized: { score: number; passed: boolean }
       metrics: { phase: string; agrees: boolean; commits: number; reveals: number }
       validation: { response: number; tag: string } | undefined
+      capacity: { units: number; answered: number; machineClass: { name: string } }
     }
     assert.equal(challenge.metrics.phase, 'finalized')
     assert.equal(challenge.invitees.length, 2)
@@ -100,6 +101,10 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       [2, 2, true],
     )
     assert.ok(challenge.finalized.score >= 7000 && challenge.finalized.passed, status.stdout)
+    // One machine runs the swarm, with short tasks: the bound it supports is small, and it says what it counts.
+    assert.equal(challenge.capacity.answered, 2)
+    assert.ok(challenge.capacity.units >= 1 && challenge.capacity.units <= 2, status.stdout)
+    assert.match(challenge.capacity.machineClass.name, /^one core of .*SHA-256 on OpenSSL/)
     // Published as the swarm's ERC-8004 validation, by the SwarmChallenge contract.
     assert.deepEqual(challenge.validation, {
       ...challenge.validation,
@@ -107,13 +112,17 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       tag: 'apiary/proof-of-swarm',
     })
     await waitFor(
-      'the validation in /v1/challenges/:id',
-      async () =>
-        (
-          (await (await fetch(`${api}/v1/challenges/${challenge.id}`)).json()) as {
-            validation: { response: number } | null
-          }
-        ).validation?.response === Math.floor(challenge.finalized.score / 100),
+      'the validation and the capacity bound in /v1/challenges/:id',
+      async () => {
+        const served = (await (await fetch(`${api}/v1/challenges/${challenge.id}`)).json()) as {
+          validation: { response: number } | null
+          capacity: { units: number } | null
+        }
+        return (
+          served.validation?.response === Math.floor(challenge.finalized.score / 100) &&
+          served.capacity?.units === challenge.capacity.units
+        )
+      },
       10_000,
     )
     const listed = (await (await fetch(`${api}/v1/challenges`)).json()) as {

@@ -1,5 +1,4 @@
-import { hash } from 'node:crypto'
-import { type Address, concat, encodeAbiParameters, type Hex, hexToBytes, keccak256, toHex } from 'viem'
+import { type Address, concat, encodeAbiParameters, type Hex, keccak256 } from 'viem'
 import { CapacityTask } from '../chain/contracts.generated.ts'
 import { ApiaryError } from '../internal/errors.ts'
 
@@ -7,8 +6,6 @@ import { ApiaryError } from '../internal/errors.ts'
 export const CAPACITY_V1 = 'apiary/capacity-v1'
 /** Gas of one iteration of CapacityTask's loop (a SHA-256 precompile call over 65,568 bytes). */
 export const ITERATION_GAS = 24_821n
-/** Words of the pad after x. */
-export const PAD_WORDS = 2048
 /** The largest prompt an agent reads: a longer one is not a task of this version. */
 const MAX_PROMPT_BYTES = 1024
 
@@ -86,23 +83,4 @@ export function capacityTaskCall(taskSeed: Hex, iterations: number): Hex {
     CapacityTask.bytecode,
     encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256' }], [taskSeed, BigInt(iterations)]),
   ])
-}
-
-/**
- * The answer of a task (x after `iterations` steps), computed directly: the pad by keccak256, then SHA-256 on
- * OpenSSL (SHA extensions where the CPU has them). Twice as fast as the same code in an EVM interpreter
- * (BENCHMARKS.md), and what a faker would use, so it is what the class is measured with. Synchronous and
- * CPU-bound for as long as the difficulty says: run it on a worker thread (`solveCapacityTaskInWorker`).
- */
-export function solveCapacityTask(
-  keccak256Bytes: (data: Uint8Array) => Uint8Array,
-  { taskSeed, iterations }: { taskSeed: Hex; iterations: number },
-): Hex {
-  const memory = Buffer.alloc(32 * (PAD_WORDS + 1))
-  memory.set(hexToBytes(taskSeed), 0)
-  for (let j = 1; j <= PAD_WORDS; j++)
-    memory.set(keccak256Bytes(memory.subarray(32 * (j - 1), 32 * j)), 32 * j)
-  memory.set(hexToBytes(taskSeed), 0)
-  for (let i = 0; i < iterations; i++) hash('sha256', memory, 'buffer').copy(memory, 0)
-  return toHex(memory.subarray(0, 32))
 }

@@ -1,11 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads'
-import type { Hex } from 'viem'
-import { createEngineCrypto } from '../validation/index.ts'
-import { solveCapacityTask } from './capacityTask.ts'
+import { keccak_256 } from '@noble/hashes/sha3.js'
+import { solveCapacityTask } from './solveCapacityTask.ts'
 
 /** Worker thread of solveCapacityTaskInWorker: solves one task and posts its answer and the time it took. */
-const { taskSeed, iterations } = workerData as { taskSeed: Hex; iterations: number }
-const crypto = createEngineCrypto()
+const { taskSeed, iterations } = workerData as { taskSeed: `0x${string}`; iterations: number }
 const started = performance.now()
-const answer = solveCapacityTask(crypto.keccak256, { taskSeed, iterations })
+const answer = solveCapacityTask(keccak_256, { taskSeed, iterations })
 parentPort?.postMessage({ answer, ms: performance.now() - started })

@@ -11,7 +11,6 @@ export {
   ITERATION_GAS,
   type MachineClass,
   parseCapacityPrompt,
-  solveCapacityTask,
 } from './capacityTask.ts'
 export { type ChallengeWindow, parseChallengeId } from './challengeId.ts'
 export { type ChallengeMetrics, type ChallengeRecord, challengeMetrics } from './challengeRecord.ts'
@@ -48,4 +47,5 @@ export {
 export { type OpenChallengeParameters, type OpenChallengeReturnType, openChallenge } from './openChallenge.ts'
 export { type ChallengeCapacity, readCapacityBound } from './readCapacityBound.ts'
 export { registeredWallets } from './registeredWallets.ts'
+export { solveCapacityTask } from './solveCapacityTask.ts'
 export { solveCapacityTaskInWorker } from './solveCapacityTaskInWorker.ts'

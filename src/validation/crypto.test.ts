@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { toHex } from './bytes.ts'
 import { createEngineCrypto } from './crypto.ts'
@@ -17,7 +18,9 @@ test('the native and pure-JS backends hash alike, for plain Uint8Arrays and suba
     const slice = data.subarray(3, 3 + length)
     assert.equal(toHex(native.keccak256(slice)), toHex(keccak_256(slice)), `length ${length}`)
     assert.equal(toHex(js.keccak256(slice)), toHex(keccak_256(slice)))
+    assert.equal(toHex(native.sha256(slice)), toHex(sha256(slice)), `sha256, length ${length}`)
   }
+  assert.equal(Object.getPrototypeOf(native.sha256(data)), Uint8Array.prototype, 'a plain Uint8Array')
   // results are not views of a shared buffer
   const a = native.keccak256(Uint8Array.of(1))
   native.keccak256(Uint8Array.of(2))

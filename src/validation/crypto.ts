@@ -1,7 +1,7 @@
+import { hash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { secp256k1 as nobleSecp } from '@noble/curves/secp256k1.js'
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 
 /**
@@ -60,7 +60,11 @@ export function createEngineCrypto({ backend = 'auto' }: CreateEngineCryptoParam
   if (backend === 'native' && native === undefined) {
     throw new Error('native libsecp256k1 (npm secp256k1) could not be loaded')
   }
-  const sha256 = (data: Uint8Array) => nobleSha256(data)
+  // OpenSSL's SHA-256 (SHA extensions where the CPU has them): 5× @noble/hashes on large inputs.
+  const sha256 = (data: Uint8Array) => {
+    const digest = hash('sha256', data, 'buffer')
+    return new Uint8Array(digest.buffer, digest.byteOffset, digest.length)
+  }
   let kzgInstance: Kzg | undefined
   const kzg = (): Kzg => {
     kzgInstance ??= loadKzg()

@@ -54,8 +54,8 @@ type Open = {
   commitDeadline: bigint
   revealDeadline: bigint
   answer?: Hex
-  /** The task, running on a worker thread; `stop` ends it (the window closed, or the responder did). */
-  computing?: { done: Promise<void>; stop: AbortController } | undefined
+  /** Stops the task while it runs on its worker thread (the window closed). */
+  computing?: AbortController | undefined
   pending?:
     | { hash: Hex; nonce: number; sentAt: bigint; step: 'commit' | 'reveal'; maxFeePerGas: bigint }
     | undefined
@@ -248,7 +248,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
       return
     }
     if (head > c.revealDeadline || (word === ENTRY_INVITED && head > c.commitDeadline)) {
-      c.computing?.stop.abort()
+      c.computing?.abort()
       status.challenges.set(key, 'missed')
       open.delete(key)
       logger.warn({ challenge: key.toString(), entry: word.toString() }, 'missed a challenge window')
@@ -257,7 +257,8 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
     if (c.answer === undefined) {
       if (c.computing !== undefined) return
       const stop = new AbortController()
-      const done = computeAnswer(
+      c.computing = stop
+      void computeAnswer(
         { seed: c.seed, openHash: c.openHash, agent: me, difficulty: c.difficulty },
         AbortSignal.any([stop.signal, closing.signal]),
       ).then(
@@ -274,7 +275,6 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
             logger.warn({ challenge: key.toString(), err: error }, 'challenge task failed; retrying')
         },
       )
-      c.computing = { done, stop }
       return
     }
     const stale = c.pending !== undefined && head - c.pending.sentAt >= BigInt(resendAfterBlocks)

@@ -57,7 +57,6 @@ const schema = z.object({
     )
     .pipe(z.array(z.string().regex(/^0x[0-9a-f]{40}$/, 'expected 0x addresses')).optional()),
   maxChallengesPerDay: z.coerce.number().int().min(0).max(10_000).default(48),
-  fork: z.string().default('prague'),
   messenger: booleanOption.default(true),
   metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
   ...messengerSchema,
@@ -125,10 +124,6 @@ export function registerAgent(
     .option(
       '--metrics-port <port>',
       "serve the agent's Prometheus metrics on 127.0.0.1:PORT/metrics, 0 for any (APIARY_METRICS_PORT; off by default)",
-    )
-    .option(
-      '--fork <name>',
-      'rules of the chain, for re-executing challenge tasks (APIARY_FORK; default prague)',
     )
     .addHelpText(
       'after',

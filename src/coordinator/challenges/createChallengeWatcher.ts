@@ -2,6 +2,7 @@ import { type Address, createWalletClient, type LocalAccount } from 'viem'
 import { connectChain, rpcTransport } from '../../chain/index.ts'
 import {
   type Calibration,
+  type ChallengeCapacity,
   type ChallengeIndex,
   type ChallengeRecord,
   type ChallengeValidation,
@@ -11,6 +12,7 @@ import {
   expectedAnswers,
   finalizeChallenge,
   openChallenge,
+  readCapacityBound,
   readChallengeValidation,
   registeredWallets,
   requestChallengeValidation,
@@ -54,6 +56,8 @@ export interface ChallengeWatcher {
   last(): LastChallenge | undefined
   /** A finalized challenge's ERC-8004 validation, read once after its finalization (undefined: none). */
   validation(id: bigint): ChallengeValidation | undefined
+  /** A finalized challenge's capacity bound, computed once after its finalization (undefined: none). */
+  capacity(id: bigint): ChallengeCapacity | undefined
   close(): Promise<void>
 }
 
@@ -76,12 +80,16 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
   const failed = new Set<bigint>()
-  /** Validations of finalized challenges (null: nobody asked for one), read once each. */
+  /** What each finalized challenge established beyond its events (null: nothing), read once each. */
   const validations = new Map<bigint, ChallengeValidation | null>()
-  const readValidations = async () => {
-    for (const record of index.list())
-      if (record.finalized !== undefined && !validations.has(record.id))
-        validations.set(record.id, (await readChallengeValidation(client, contract, record.id)) ?? null)
+  const capacities = new Map<bigint, ChallengeCapacity | null>()
+  const readFinalized = async () => {
+    for (const record of index.list()) {
+      if (record.finalized === undefined || validations.has(record.id)) continue
+      const { verdicts } = challengeMetrics(record, index.head())
+      capacities.set(record.id, (await readCapacityBound(client, record, verdicts)) ?? null)
+      validations.set(record.id, (await readChallengeValidation(client, contract, record.id)) ?? null)
+    }
   }
 
   const mine = (r: ChallengeRecord) =>
@@ -149,7 +157,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
     running = (async () => {
       const head = await index.sync()
       await run(head)
-      await readValidations()
+      await readFinalized()
     })()
       .catch((error) =>
         logger.warn({ err: error }, 'challenges: reading or writing the chain failed; retrying'),
@@ -163,6 +171,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
   return {
     index,
     validation: (id) => validations.get(id) ?? undefined,
+    capacity: (id) => capacities.get(id) ?? undefined,
     last() {
       const newest = index.list()[0]
       if (newest === undefined) return undefined

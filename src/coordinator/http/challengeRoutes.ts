@@ -18,6 +18,7 @@ const summary = (record: ChallengeRecord, head: bigint) => {
     creator: record.creator,
     prompt: record.prompt,
     startBlock: record.startBlock,
+    difficulty: record.difficulty,
     commitDeadline: record.commitDeadline,
     revealDeadline: record.revealDeadline,
     minAgents: record.minAgents,
@@ -62,6 +63,7 @@ export function registerChallengeRoutes(
       ...record,
       metrics: challengeMetrics(record, head),
       validation: watcher.validation(record.id) ?? null,
+      capacity: watcher.capacity(record.id) ?? null,
       indexedTo: head,
     })
   })

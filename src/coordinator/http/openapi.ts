@@ -476,7 +476,7 @@ const DOCUMENT = {
     '/v1/challenges/{id}': {
       get: {
         summary:
-          'One challenge: creation, commits with their blocks, reveals, finalization, the off-chain metrics (participation, reveal rate, spread, each invitee verdict, answered, score, agrees) and its ERC-8004 validation (null: none)',
+          'One challenge: creation (with its difficulty and opening hash), commits with their blocks, reveals, finalization, the off-chain metrics (participation, reveal rate, spread, each invitee verdict, answered, score, agrees), its capacity bound once finalized (units, taskSeconds, elapsedSeconds, tasksPerUnit, machineClass; null: none) and its ERC-8004 validation (null: none)',
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
         responses: {
           200: json({ type: 'object' }),
