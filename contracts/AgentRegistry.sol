@@ -11,9 +11,9 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 /// IdentityRegistry, version 2.0.0): each agent is an ERC-721 token whose URI points at its registration file
 /// (endpoints, public key), with an operating wallet that defaults to the registering account, is changed only
 /// with the new wallet's EIP-712 signature and is cleared when the agent is transferred. An owner may register
-/// several agents. Beyond ERC-8004: `agentOf(wallet)` maps a wallet back to the agent it operates (the one it
-/// was set for last), which is how SwarmChallenge knows who may take part. Ids start at 1 (the official
-/// contract starts at 0). docs/spec/challenge.md#identity
+/// several agents. Ids start at 0, as in the official contract. Beyond ERC-8004: `agentOf(wallet)` maps a wallet
+/// back to the agent it operates (the one it was set for last), for tools that start from a wallet; SwarmChallenge
+/// uses only the standard's calls. docs/spec/challenge.md#identity
 contract AgentRegistry is ERC721URIStorage, EIP712 {
     /// @notice One on-chain metadata entry given at registration (ERC-8004).
     struct MetadataEntry {
@@ -28,8 +28,8 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
 
     uint256 private _lastId;
     mapping(uint256 agentId => address) private _wallets;
-    /// @notice The agent a wallet operates (0: none).
-    mapping(address wallet => uint256 agentId) public agentOf;
+    /// The agent a wallet operates, plus one (0: none).
+    mapping(address wallet => uint256 agentIdPlusOne) private _operated;
     mapping(uint256 agentId => mapping(string metadataKey => bytes)) private _metadata;
 
     event Registered(uint256 indexed agentId, string agentURI, address indexed owner);
@@ -126,18 +126,27 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
         _clearWallet(agentId);
     }
 
+    /// @notice The agent's operating wallet (0 when cleared); reverts for an agent that does not exist, as the
+    /// official contract does.
     function getAgentWallet(uint256 agentId) external view returns (address) {
+        _requireOwned(agentId);
         return _wallets[agentId];
     }
 
-    /// @notice How many agents were registered (the highest id).
+    /// @notice The agent `wallet` operates (the one it was made the operating wallet of last), if any.
+    function agentOf(address wallet) external view returns (bool operates, uint256 agentId) {
+        uint256 plusOne = _operated[wallet];
+        return (plusOne != 0, plusOne == 0 ? 0 : plusOne - 1);
+    }
+
+    /// @notice How many agents were registered (ids 0 to agentCount() - 1).
     function agentCount() external view returns (uint256) {
         return _lastId;
     }
 
     /// Mints the next id to the caller; a contract caller must accept ERC-721 tokens (as in the official one).
     function _register() private returns (uint256 agentId) {
-        agentId = ++_lastId;
+        agentId = _lastId++;
         _safeMint(msg.sender, agentId);
     }
 
@@ -157,16 +166,16 @@ contract AgentRegistry is ERC721URIStorage, EIP712 {
     /// A wallet may operate several agents (ERC-8004 does not forbid it); `agentOf` names the latest.
     function _setWallet(uint256 agentId, address wallet) private {
         address previous = _wallets[agentId];
-        if (previous != address(0) && agentOf[previous] == agentId) delete agentOf[previous];
+        if (previous != address(0) && _operated[previous] == agentId + 1) delete _operated[previous];
         _wallets[agentId] = wallet;
-        agentOf[wallet] = agentId;
+        _operated[wallet] = agentId + 1;
         emit MetadataSet(agentId, AGENT_WALLET_KEY, AGENT_WALLET_KEY, abi.encodePacked(wallet));
     }
 
     function _clearWallet(uint256 agentId) private {
         address previous = _wallets[agentId];
         if (previous == address(0)) return;
-        if (agentOf[previous] == agentId) delete agentOf[previous];
+        if (_operated[previous] == agentId + 1) delete _operated[previous];
         delete _wallets[agentId];
         emit MetadataSet(agentId, AGENT_WALLET_KEY, AGENT_WALLET_KEY, "");
     }

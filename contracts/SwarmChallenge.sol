@@ -3,9 +3,10 @@ pragma solidity 0.8.30;
 
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
-/// The slice of AgentRegistry that SwarmChallenge reads.
+/// The slice of an ERC-8004 IdentityRegistry that SwarmChallenge reads: the standard's own call, so the
+/// canonical deployed registries serve as well as ours.
 interface IAgentWallets {
-    function agentOf(address wallet) external view returns (uint256 agentId);
+    function getAgentWallet(uint256 agentId) external view returns (address wallet);
 }
 
 /// The slice of an ERC-8004 ValidationRegistry SwarmChallenge answers in, as the validator of its challenges.
@@ -91,7 +92,8 @@ contract SwarmChallenge {
         uint64 commitDeadline,
         uint64 revealDeadline,
         uint16 minAgents,
-        address[] invitees
+        address[] invitees,
+        uint256[] agentIds
     );
     event Committed(uint256 indexed id, address indexed agent, bytes32 commitment);
     event Revealed(uint256 indexed id, address indexed agent, bytes32 answer);
@@ -110,7 +112,9 @@ contract SwarmChallenge {
     error InvalidInvitees(uint256 count);
     error InvalidMinAgents(uint16 minAgents, uint256 invitees);
     error InviteesNotSorted(uint256 index);
-    error NotRegistered(address agent);
+    error NotRegistered(uint256 agentId);
+    error NoAgentWallet(uint256 agentId);
+    error DuplicateWallet(address wallet);
     error NotInvited(uint256 id, address agent);
     error CommitClosed(uint256 id, uint256 blockNumber, uint64 commitDeadline);
     error AlreadyCommitted(uint256 id, address agent);
@@ -136,7 +140,8 @@ contract SwarmChallenge {
         return keccak256(abi.encode(block.chainid, address(this), id));
     }
 
-    /// @notice Opens a challenge for `invitees` (registered agent wallets, strictly ascending): commits until
+    /// @notice Opens a challenge for the agents `agentIds` (ERC-8004 ids, strictly ascending), each answering from
+    /// its operating wallet (`getAgentWallet`) as it is now — the invitees, in the same order: commits until
     /// block.number + commitBlocks, reveals for revealBlocks after that. Returns the id, which carries both
     /// deadlines. `promptOrCid` says what task to answer (docs/spec/challenge.md#tasks); it is only emitted.
     /// `difficulty` (gas) is how much work that task is; recorded, so anyone can read the bound a pass supports.
@@ -147,13 +152,13 @@ contract SwarmChallenge {
         uint64 commitBlocks,
         uint64 revealBlocks,
         uint16 minAgents,
-        address[] calldata invitees
+        uint256[] calldata agentIds
     ) external returns (uint256 id) {
         if (commitBlocks == 0 || revealBlocks == 0 || commitBlocks > type(uint32).max || revealBlocks > type(uint32).max)
         {
             revert InvalidWindow(commitBlocks, revealBlocks);
         }
-        uint256 count = invitees.length;
+        uint256 count = agentIds.length;
         if (count == 0 || count > MAX_INVITEES) revert InvalidInvitees(count);
         if (minAgents == 0 || minAgents > count) revert InvalidMinAgents(minAgents, count);
         uint64 start = uint64(block.number);
@@ -163,17 +168,34 @@ contract SwarmChallenge {
         id = (uint256(sequence) << 128) | (uint256(commitDeadline) << 64) | uint256(revealDeadline);
         _challenges[id] = Challenge({creator: msg.sender, minAgents: minAgents, startBlock: start, difficulty: difficulty});
         _progress[id] = Progress({firstCommitBlock: 0, lastCommitBlock: 0, commits: 0, invitees: uint16(count)});
-        address previous = address(0);
+        address[] memory invitees = new address[](count);
         for (uint256 i = 0; i < count; ++i) {
-            address agent = invitees[i];
-            if (agent <= previous) revert InviteesNotSorted(i);
-            if (registry.agentOf(agent) == 0) revert NotRegistered(agent);
-            _entries[id][agent] = INVITED;
-            previous = agent;
+            uint256 agentId = agentIds[i];
+            if (i > 0 && agentId <= agentIds[i - 1]) revert InviteesNotSorted(i);
+            address wallet;
+            try registry.getAgentWallet(agentId) returns (address operating) {
+                wallet = operating;
+            } catch {
+                revert NotRegistered(agentId);
+            }
+            if (wallet == address(0)) revert NoAgentWallet(agentId);
+            if (_entries[id][wallet] != 0) revert DuplicateWallet(wallet);
+            _entries[id][wallet] = INVITED;
+            invitees[i] = wallet;
         }
         _invitees[id] = invitees;
         emit ChallengeCreated(
-            id, msg.sender, seed, promptOrCid, start, difficulty, commitDeadline, revealDeadline, minAgents, invitees
+            id,
+            msg.sender,
+            seed,
+            promptOrCid,
+            start,
+            difficulty,
+            commitDeadline,
+            revealDeadline,
+            minAgents,
+            invitees,
+            agentIds
         );
     }
 

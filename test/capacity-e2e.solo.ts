@@ -51,6 +51,8 @@ let contract: Address
 let calibration: Calibration
 let difficulty: bigint
 const children: ChildProcess[] = []
+/** ERC-8004 agent id of each dev account registered. */
+const agentIds = new Map<number, bigint>()
 
 const keyOf = (i: number) => (devnet.accounts[i] as { privateKey: Hex }).privateKey
 const walletOf = (i: number) =>
@@ -76,14 +78,18 @@ before(async () => {
   client = createPublicClient({ chain: devnet.chain, pollingInterval: 250, transport: http(devnet.url) })
   const deployed = await deploySwarmContracts({ rpcUrl: devnet.url, deployer: privateKeyToAccount(keyOf(0)) })
   contract = deployed.challenge
-  for (const i of [...HONEST, ...FAKER])
-    await registerAgent({
+  for (const i of [...HONEST, ...FAKER]) {
+    const account = privateKeyToAccount(keyOf(i))
+    const registry = deployed.registry
+    const { agentId } = await registerAgent({
       client,
       chain: devnet.chain,
       rpcUrl: devnet.url,
-      registry: deployed.registry,
-      account: privateKeyToAccount(keyOf(i)),
+      registry,
+      account,
     })
+    agentIds.set(i, agentId)
+  }
   // Each honest agent: an Apiary challenge responder in a process of its own.
   for (const i of HONEST) {
     const child = spawn(
@@ -110,7 +116,7 @@ const open = (invitees: number[]) =>
     client,
     wallet: walletOf(0),
     contract,
-    invitees: invitees.map(addressOf),
+    agents: invitees.map((i) => agentIds.get(i) as bigint),
     difficulty,
     machineClass: calibration,
     commitBlocks: COMMIT_BLOCKS,

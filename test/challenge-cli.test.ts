@@ -63,7 +63,7 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
     assert.match(
       registered.stdout,
       new RegExp(
-        `^registered agent ${i} \\(wallet 0x[0-9a-f]{40}\\) in 0x[0-9a-f]{64}\\npublished messaging key 0x0[23][0-9a-f]{64} in 0x[0-9a-f]{64}\\n$`,
+        `^registered agent ${i - 1} \\(wallet 0x[0-9a-f]{40}\\) in 0x[0-9a-f]{64}\\npublished messaging key 0x0[23][0-9a-f]{64} in 0x[0-9a-f]{64}\\n$`,
       ),
     )
   }
@@ -80,7 +80,7 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
   assert.equal(again.code, 0, again.stderr)
   assert.match(
     again.stdout,
-    /already operates agent 1; nothing sent\nmessaging key 0x0[23][0-9a-f]{64} already published\n/,
+    /already operates agent 0; nothing sent\nmessaging key 0x0[23][0-9a-f]{64} already published\n/,
   )
 
   const client = createPublicClient({

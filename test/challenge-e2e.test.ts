@@ -56,12 +56,14 @@ const addressOf = (i: number) => account(i).address.toLowerCase() as Address
 const head = () => client.getBlockNumber({ cacheTime: 0 })
 const untilBlock = (n: bigint) => waitFor(`block ${n}`, async () => (await head()) >= n, 120_000)
 /** Opens a light challenge from the creator (dev account 0). */
+/** ERC-8004 agent id of each registered wallet. */
+const agentIds = new Map<Address, bigint>()
 const open = (invitees: Address[], options: { commitBlocks?: number; minAgents?: number } = {}) =>
   openChallenge({
     client,
     wallet: walletOf(0),
     contract,
-    invitees,
+    agents: invitees.map((a) => agentIds.get(a) as bigint),
     difficulty: DIFFICULTY,
     machineClass: CLASS,
     commitBlocks: options.commitBlocks ?? 6,
@@ -75,15 +77,16 @@ before(async () => {
   const deployed = await deploySwarmContracts({ rpcUrl: devnet.url, deployer: account(0) })
   contract = deployed.challenge
   await Promise.all(
-    [...HONEST, ...FAKER, COPIER].map((i) =>
-      registerAgent({
+    [...HONEST, ...FAKER, COPIER].map(async (i) => {
+      const { agentId } = await registerAgent({
         client,
         chain: devnet.chain,
         rpcUrl: devnet.url,
         registry: deployed.registry,
         account: account(i),
-      }),
-    ),
+      })
+      agentIds.set(addressOf(i), agentId)
+    }),
   )
 })
 

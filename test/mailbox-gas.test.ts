@@ -80,7 +80,7 @@ test('AgentRegistry metadata: the owner sets messagingKey; agentWallet is reserv
     address: registry,
     abi: AgentRegistry.abi,
     functionName: 'setMetadata',
-    args: [1n, 'messagingKey', key],
+    args: [0n, 'messagingKey', key],
   })
   assert.equal(set.status, 'success')
   const [event] = parseEventLogs({ abi: AgentRegistry.abi, logs: set.logs, eventName: 'MetadataSet' })
@@ -91,7 +91,7 @@ test('AgentRegistry metadata: the owner sets messagingKey; agentWallet is reserv
       address: registry,
       abi: AgentRegistry.abi,
       functionName: 'getMetadata',
-      args: [1n, k],
+      args: [0n, k],
     })
   assert.equal(await read('messagingKey'), key)
   assert.equal((await read('agentWallet')).toLowerCase(), chain.accounts[3]?.address.toLowerCase())
@@ -104,7 +104,7 @@ test('AgentRegistry metadata: the owner sets messagingKey; agentWallet is reserv
       address: registry,
       abi: AgentRegistry.abi,
       functionName: 'setMetadata',
-      args: [1n, k, key],
+      args: [0n, k, key],
       gas: 200_000n,
     })
     assert.equal(refused.status, 'reverted', `setMetadata(${k}) from account ${from}`)

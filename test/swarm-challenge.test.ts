@@ -133,24 +133,24 @@ test('AgentRegistry: register, several agents per owner, URI updates by the owne
     } as never) as Promise<unknown>
   const receipt = await call(1, registry, abi, 'register', ['ipfs://agent-one'])
   const [registered] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Registered', strict: true })
-  assert.equal(registered?.args.agentId, 1n)
+  assert.equal(registered?.args.agentId, 0n)
   assert.equal(registered?.args.owner.toLowerCase(), address(1))
-  assert.equal(await read('agentOf', [address(1)]), 1n)
-  assert.equal(((await read('getAgentWallet', [1n])) as string).toLowerCase(), address(1))
-  assert.equal(await read('tokenURI', [1n]), 'ipfs://agent-one')
+  assert.deepEqual(await read('agentOf', [address(1)]), [true, 0n])
+  assert.equal(((await read('getAgentWallet', [0n])) as string).toLowerCase(), address(1))
+  assert.equal(await read('tokenURI', [0n]), 'ipfs://agent-one')
   // An owner may register several agents (ERC-8004); its wallet then names the latest.
   const again = await call(1, registry, abi, 'register', ['ipfs://again'])
   assert.equal(
     parseEventLogs({ abi, logs: again.logs, eventName: 'Registered', strict: true })[0]?.args.agentId,
-    2n,
+    1n,
   )
-  assert.equal(await read('agentOf', [address(1)]), 2n)
-  // Clearing agent 2's wallet clears the reverse entry: agentOf does not look for the wallet's other agents.
-  await call(1, registry, abi, 'unsetAgentWallet', [2n])
-  assert.equal(await read('agentOf', [address(1)]), 0n)
-  await call(1, registry, abi, 'transferFrom', [address(1), address(3), 2n])
-  await assert.rejects(call(2, registry, abi, 'setAgentURI', [1n, 'ipfs://hijack']), /NotAuthorized\(1, /)
-  const updated = await call(1, registry, abi, 'setAgentURI', [1n, 'ipfs://agent-one-v2'])
+  assert.deepEqual(await read('agentOf', [address(1)]), [true, 1n])
+  // Clearing the second agent's wallet clears the reverse entry: agentOf does not look for the wallet's other agents.
+  await call(1, registry, abi, 'unsetAgentWallet', [1n])
+  assert.deepEqual(await read('agentOf', [address(1)]), [false, 0n])
+  await call(1, registry, abi, 'transferFrom', [address(1), address(3), 1n])
+  await assert.rejects(call(2, registry, abi, 'setAgentURI', [0n, 'ipfs://hijack']), /NotAuthorized\(0, /)
+  const updated = await call(1, registry, abi, 'setAgentURI', [0n, 'ipfs://agent-one-v2'])
   assert.equal(parseEventLogs({ abi, logs: updated.logs, eventName: 'URIUpdated' }).length, 1)
 
   // Move the operating wallet to account 7: account 7 signs AgentWalletSet.
@@ -173,42 +173,45 @@ test('AgentRegistry: register, several agents per owner, URI updates by the owne
         ],
       },
       primaryType: 'AgentWalletSet',
-      message: { agentId: 1n, newWallet: address(7), owner: address(1), deadline },
+      message: { agentId: 0n, newWallet: address(7), owner: address(1), deadline },
     })
   await assert.rejects(
-    call(1, registry, abi, 'setAgentWallet', [1n, address(7), deadline, await typed(6)]),
+    call(1, registry, abi, 'setAgentWallet', [0n, address(7), deadline, await typed(6)]),
     /InvalidWalletSignature/,
   )
   await assert.rejects(
-    call(1, registry, abi, 'setAgentWallet', [1n, address(7), block.timestamp + 3600n, await typed(7)]),
+    call(1, registry, abi, 'setAgentWallet', [0n, address(7), block.timestamp + 3600n, await typed(7)]),
     /DeadlineTooFar/,
   )
-  await call(1, registry, abi, 'setAgentWallet', [1n, address(7), deadline, await typed(7)])
-  assert.equal(await read('agentOf', [address(7)]), 1n)
+  await call(1, registry, abi, 'setAgentWallet', [0n, address(7), deadline, await typed(7)])
+  assert.deepEqual(await read('agentOf', [address(7)]), [true, 0n])
 
   // A transfer clears the wallet: the new owner sets its own.
-  const transfer = await call(1, registry, abi, 'transferFrom', [address(1), address(2), 1n])
+  const transfer = await call(1, registry, abi, 'transferFrom', [address(1), address(2), 0n])
   const cleared = parseEventLogs({ abi, logs: transfer.logs, eventName: 'MetadataSet', strict: true })
   assert.equal(cleared[0]?.args.metadataValue, '0x')
-  assert.equal(await read('agentOf', [address(7)]), 0n)
-  assert.equal(await read('getAgentWallet', [1n]), '0x0000000000000000000000000000000000000000')
+  assert.deepEqual(await read('agentOf', [address(7)]), [false, 0n])
+  assert.equal(await read('getAgentWallet', [0n]), '0x0000000000000000000000000000000000000000')
+  // As in the official registry, an agent that does not exist has no wallet to read: the call reverts.
+  await assert.rejects(read('getAgentWallet', [5n]), /ERC721NonexistentToken/)
 })
 
 test('SwarmChallenge: commit, reveal and finalize, every refusal with its error, and the gas of each step', async () => {
   const { registry, validations, challenge } = await deploySwarm()
   const abi = SwarmChallenge.abi
-  // Account indexes in invitee (address) order: agent k below is invitees[k].
-  const order = [...AGENTS].sort((a, b) => (BigInt(address(a)) < BigInt(address(b)) ? -1 : 1))
-  const invitees = order.map(address)
-  const [a1, a2, a3, a4, a5] = order as [number, number, number, number, number]
+  // The agents were registered in AGENTS order, so their ERC-8004 ids are 0…4 (ids start at 0, as in the
+  // official registry), and invitee k (in id order) is AGENTS[k].
+  const ids = AGENTS.map((_, k) => BigInt(k))
+  const invitees = AGENTS.map(address)
+  const [a1, a2, a3, a4, a5] = AGENTS as [number, number, number, number, number]
   const wallet = walletOf(CREATOR)
   const client = context.chain.client
-  const open = (commitBlocks: number, revealBlocks: number, who = invitees) =>
+  const open = (commitBlocks: number, revealBlocks: number, who = ids) =>
     openChallenge({
       client,
       wallet,
       contract: challenge,
-      invitees: who,
+      agents: who,
       seed: SEED,
       difficulty: DIFFICULTY,
       machineClass: { gasPerSecond: 600_000_000, name: 'test class' },
@@ -216,29 +219,34 @@ test('SwarmChallenge: commit, reveal and finalize, every refusal with its error,
       revealBlocks,
     })
 
-  // Creation: invitees must be registered and sorted; windows and minAgents bounded.
-  await assert.rejects(
-    open(5, 5, [...invitees, address(STRANGER)]),
-    /createChallenge reverted: NotRegistered\(0x/i,
-  )
-  const sortedDesc = [...invitees].sort((a, b) => (BigInt(a) < BigInt(b) ? 1 : -1))
+  // Creation: invitees must be registered agents with a wallet, ids ascending, wallets distinct; windows and
+  // minAgents bounded.
+  await assert.rejects(open(5, 5, [...ids, 99n]), /createChallenge reverted: NotRegistered\(99\)/)
+  const sortedDesc = [...ids].reverse()
   await assert.rejects(
     call(CREATOR, challenge, abi, 'createChallenge', [SEED, '0x', DIFFICULTY, 5n, 5n, 1, sortedDesc]),
     /InviteesNotSorted\(1\)/,
   )
   await assert.rejects(
-    call(CREATOR, challenge, abi, 'createChallenge', [SEED, '0x', DIFFICULTY, 0n, 5n, 1, invitees]),
+    call(CREATOR, challenge, abi, 'createChallenge', [SEED, '0x', DIFFICULTY, 0n, 5n, 1, ids]),
     /InvalidWindow/,
   )
   await assert.rejects(
-    call(CREATOR, challenge, abi, 'createChallenge', [SEED, '0x', DIFFICULTY, 5n, 5n, 6, invitees]),
+    call(CREATOR, challenge, abi, 'createChallenge', [SEED, '0x', DIFFICULTY, 5n, 5n, 6, ids]),
     /InvalidMinAgents\(6, 5\)/,
   )
+
+  // One wallet operating two agents is one invitee, not two; an agent whose wallet was cleared has none.
+  await call(STRANGER, registry, AgentRegistry.abi, 'register', ['ipfs://stranger-1'])
+  await call(STRANGER, registry, AgentRegistry.abi, 'register', ['ipfs://stranger-2'])
+  await assert.rejects(open(5, 5, [5n, 6n]), /DuplicateWallet\(0x/i)
+  await call(STRANGER, registry, AgentRegistry.abi, 'unsetAgentWallet', [6n])
+  await assert.rejects(open(5, 5, [6n]), /NoAgentWallet\(6\)/)
 
   const created = await open(6, 6)
   const createdReceipt = await client.getTransactionReceipt({ hash: created.txHash })
   gas['SwarmChallenge.createChallenge(5 invitees)'] = Number(createdReceipt.gasUsed)
-  const single = await open(6, 6, invitees.slice(0, 1))
+  const single = await open(6, 6, ids.slice(0, 1))
   gas['SwarmChallenge.createChallenge(1 invitee)'] = Number(
     (await client.getTransactionReceipt({ hash: single.txHash })).gasUsed,
   )
@@ -309,7 +317,7 @@ test('SwarmChallenge: commit, reveal and finalize, every refusal with its error,
   // The creator's swarm is an ERC-8004 agent: its owner asks for the challenge's validation, naming the
   // contract as validator, so that finalize publishes the score.
   await call(CREATOR, registry, AgentRegistry.abi, 'register', ['ipfs://the-swarm'])
-  const swarmAgent = await client.readContract({
+  const [, swarmAgent] = await client.readContract({
     address: registry,
     abi: AgentRegistry.abi,
     functionName: 'agentOf',

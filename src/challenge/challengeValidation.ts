@@ -61,13 +61,13 @@ export async function requestChallengeValidation({
     abi: SwarmChallenge.abi,
     functionName: 'registry',
   })
-  const agentId = await client.readContract({
+  const [operates, agentId] = await client.readContract({
     address: identity,
     abi: AgentRegistry.abi,
     functionName: 'agentOf',
     args: [wallet.account.address],
   })
-  if (agentId === 0n) return undefined
+  if (!operates) return undefined
   const receipt = await sendCall({
     client,
     wallet,

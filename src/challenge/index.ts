@@ -46,6 +46,6 @@ export {
 } from './finalizeChallenge.ts'
 export { type OpenChallengeParameters, type OpenChallengeReturnType, openChallenge } from './openChallenge.ts'
 export { type ChallengeCapacity, readCapacityBound } from './readCapacityBound.ts'
-export { registeredWallets } from './registeredWallets.ts'
+export { type RegisteredAgent, registeredAgents } from './registeredAgents.ts'
 export { solveCapacityTask } from './solveCapacityTask.ts'
 export { solveCapacityTaskInWorker } from './solveCapacityTaskInWorker.ts'

@@ -17,7 +17,8 @@ export interface OpenChallengeParameters {
   client: PublicClient
   wallet: WalletClient<Transport, Chain, Account>
   contract: Address
-  invitees: readonly Address[]
+  /** The ERC-8004 ids of the agents to invite; each answers from its operating wallet. */
+  agents: readonly bigint[]
   /** Random when not given. */
   seed?: Hex | undefined
   /** Gas of each invitee's task (`suggestDifficulty`). */
@@ -37,15 +38,17 @@ export interface OpenChallengeReturnType {
   openHash: Hex
   commitDeadline: bigint
   revealDeadline: bigint
+  /** The invitees' wallets, in agent id order: the order of verdicts and expected answers. */
   invitees: Address[]
+  agentIds: bigint[]
 }
 
-/** Creates a capacity challenge for `invitees` (sorted here, as the contract requires) and returns its id. */
+/** Creates a capacity challenge for the agents `agents` (sorted here, as the contract requires) and returns its id. */
 export async function openChallenge({
   client,
   wallet,
   contract,
-  invitees,
+  agents,
   seed = toHex(crypto.getRandomValues(new Uint8Array(32))),
   difficulty,
   machineClass,
@@ -53,9 +56,7 @@ export async function openChallenge({
   revealBlocks,
   minAgents,
 }: OpenChallengeParameters): Promise<OpenChallengeReturnType> {
-  const sorted = [...new Set(invitees.map((a) => a.toLowerCase() as Address))].sort((a, b) =>
-    BigInt(a) < BigInt(b) ? -1 : 1,
-  )
+  const sorted = [...new Set(agents)].sort((a, b) => (a < b ? -1 : 1))
   const abi = SwarmChallenge.abi
   const receipt = await sendCall({
     client,
@@ -82,6 +83,7 @@ export async function openChallenge({
     openHash: receipt.blockHash,
     commitDeadline: event.args.commitDeadline,
     revealDeadline: event.args.revealDeadline,
-    invitees: sorted,
+    invitees: event.args.invitees.map((a) => a.toLowerCase() as Address),
+    agentIds: [...event.args.agentIds],
   }
 }

@@ -32,7 +32,7 @@ export async function listAgents({
     } as never) as Promise<T>
   const count = await read<bigint>('agentCount', [])
   const agents: ListedAgent[] = []
-  const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1))
+  const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i))
   for (let i = 0; i < ids.length; i += 16) {
     const batch = await Promise.all(
       ids.slice(i, i + 16).map(async (agentId): Promise<ListedAgent | undefined> => {

@@ -17,8 +17,8 @@ import { ApiaryError } from '../internal/errors.ts'
 import { MESSAGING_KEY } from './envelope.ts'
 
 export interface MessagingKey {
-  /** 0 when the address is not a registered agent wallet. */
-  agentId: bigint
+  /** Undefined when the address is not a registered agent wallet. */
+  agentId: bigint | undefined
   /** The verified 33-byte compressed key, or undefined with the reason. */
   publicKey: Hex | undefined
   reason: string | undefined
@@ -37,13 +37,13 @@ export async function lookupMessagingKey({
   registry: Address
   address: Address
 }): Promise<MessagingKey> {
-  const agentId = await client.readContract({
+  const [operates, agentId] = await client.readContract({
     address: registry,
     abi: AgentRegistry.abi,
     functionName: 'agentOf',
     args: [address],
   })
-  if (agentId === 0n) return { agentId, publicKey: undefined, reason: 'not a registered agent wallet' }
+  if (!operates) return { agentId: undefined, publicKey: undefined, reason: 'not a registered agent wallet' }
   const value = await client.readContract({
     address: registry,
     abi: AgentRegistry.abi,
@@ -95,7 +95,8 @@ export async function publishMessagingKey({
   const me = wallet.account.address
   const publicKey = messagingPublicKey(privateKey)
   const current = await lookupMessagingKey({ client, registry, address: me })
-  if (current.agentId === 0n)
+  const agentId = current.agentId
+  if (agentId === undefined)
     throw new ApiaryError(
       'APIARY_AGENT_NOT_REGISTERED',
       `${me.toLowerCase()} is not a registered agent wallet`,
@@ -104,16 +105,16 @@ export async function publishMessagingKey({
         hints: ['register it first: apiary register'],
       },
     )
-  if (current.publicKey === publicKey) return { agentId: current.agentId, publicKey, txHash: undefined }
+  if (current.publicKey === publicKey) return { agentId, publicKey, txHash: undefined }
   const receipt = await sendCall({
     client,
     wallet,
     address: registry,
     abi: AgentRegistry.abi,
     functionName: 'setMetadata',
-    args: [current.agentId, MESSAGING_KEY, publicKey],
+    args: [agentId, MESSAGING_KEY, publicKey],
   })
-  return { agentId: current.agentId, publicKey, txHash: receipt.transactionHash }
+  return { agentId, publicKey, txHash: receipt.transactionHash }
 }
 
 /** The AgentRegistry a Mailbox was deployed with: where its recipients publish their keys. */

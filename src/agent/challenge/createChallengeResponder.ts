@@ -100,13 +100,13 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
       abi: SwarmChallenge.abi,
       functionName: 'registry',
     })
-    const agentId = await client.readContract({
+    const [operates, agentId] = await client.readContract({
       address: registry,
       abi: AgentRegistry.abi,
       functionName: 'agentOf',
       args: [me],
     })
-    status.registered = agentId !== 0n
+    status.registered = operates
     if (status.registered)
       logger.info({ wallet: me, agentId: agentId.toString(), contract }, 'answering swarm challenges')
     else

@@ -247,14 +247,14 @@ export function createMessenger(options: MessengerOptions): Messenger {
   async function isRegistered(from: Address) {
     if (registeredSenders.has(from.toLowerCase())) return true
     registry ??= await mailboxRegistry({ client, mailbox })
-    const id = await client.readContract({
+    const [operates] = await client.readContract({
       address: registry,
       abi: AgentRegistry.abi,
       functionName: 'agentOf',
       args: [from],
     })
-    if (id !== 0n) registeredSenders.add(from.toLowerCase())
-    return id !== 0n
+    if (operates) registeredSenders.add(from.toLowerCase())
+    return operates
   }
 
   async function senderKey(from: Address) {

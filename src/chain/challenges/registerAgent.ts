@@ -42,13 +42,13 @@ export async function registerAgent({
   name,
 }: RegisterAgentParameters): Promise<RegisterAgentReturnType> {
   const abi = AgentRegistry.abi
-  const existing = await client.readContract({
+  const [operates, existing] = await client.readContract({
     address: registry,
     abi,
     functionName: 'agentOf',
     args: [account.address],
   })
-  if (existing !== 0n) return { agentId: existing, registered: false, txHash: undefined, uri: undefined }
+  if (operates) return { agentId: existing, registered: false, txHash: undefined, uri: undefined }
   const agentURI = uri ?? registrationDataUri(name ?? account.address, account.address)
   const wallet = createWalletClient({ account, chain, transport: rpcTransport(rpcUrl) })
   const receipt = await sendCall({
@@ -59,9 +59,10 @@ export async function registerAgent({
     functionName: 'register',
     args: [agentURI],
   })
-  const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Registered' })
+  const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Registered', strict: true })
+  if (event === undefined) throw new Error('register emitted no Registered')
   return {
-    agentId: event?.args.agentId ?? 0n,
+    agentId: event.args.agentId,
     registered: true,
     txHash: receipt.transactionHash,
     uri: agentURI,

@@ -19,7 +19,7 @@ import {
   parseCapacityPrompt,
   readCapacityBound,
   readChallengeValidation,
-  registeredWallets,
+  registeredAgents,
   requestChallengeValidation,
   suggestDifficulty,
 } from '../../challenge/index.ts'
@@ -49,7 +49,13 @@ const createSchema = z.object({
         .map((x) => x.trim())
         .filter((x) => x !== ''),
     )
-    .pipe(z.array(addressOption).min(1).max(256))
+    .pipe(
+      z
+        .array(z.string().regex(/^[0-9]{1,78}$/, 'an agent id is a decimal number'))
+        .min(1)
+        .max(256)
+        .transform((ids) => ids.map(BigInt)),
+    )
     .optional(),
   minAgents: z.coerce.number().int().min(1).max(256).optional(),
   commitBlocks: z.coerce.number().int().min(1).max(100_000).default(5),
@@ -176,7 +182,10 @@ Example:
       '--agents <n>',
       'invite the n most recently registered agents (APIARY_AGENTS; default all, at most 256)',
     )
-    .option('--invite <address,...>', 'invite exactly these agent wallets instead (APIARY_INVITE)')
+    .option(
+      '--invite <agentId,...>',
+      'invite exactly these agents (ERC-8004 ids) instead; each answers from its operating wallet (APIARY_INVITE)',
+    )
     .option('--min-agents <n>', 'correct answers needed to pass (APIARY_MIN_AGENTS; default every invitee)')
     .option('--commit-blocks <n>', 'blocks to commit in (APIARY_COMMIT_BLOCKS; default 5)')
     .option('--reveal-blocks <n>', 'blocks to reveal in, after the commits (APIARY_REVEAL_BLOCKS; default 5)')
@@ -213,14 +222,16 @@ Example:
       const options = resolveOptions(createSchema, { flags, configFile: context.configFile() })
       const { chain, client } = await connectChain(options.rpc)
       const account = await loadSigner(options)
-      const invitees =
+      const agents =
         options.invite ??
-        (await registeredWallets(client, {
-          contract: options.swarmChallenge,
-          limit: options.agents,
-          exclude: [account.address],
-        }))
-      if (invitees.length === 0)
+        (
+          await registeredAgents(client, {
+            contract: options.swarmChallenge,
+            limit: options.agents,
+            exclude: [account.address],
+          })
+        ).map((a) => a.agentId)
+      if (agents.length === 0)
         throw new ApiaryError('APIARY_NO_AGENTS', 'no registered agent to invite', {
           usage: true,
           hints: ['agents register with: apiary register --registry <AgentRegistry> …'],
@@ -245,7 +256,7 @@ Example:
         client,
         wallet,
         contract: options.swarmChallenge,
-        invitees,
+        agents,
         seed: options.seed as Hex | undefined,
         difficulty,
         machineClass,

@@ -14,7 +14,7 @@ import {
   openChallenge,
   readCapacityBound,
   readChallengeValidation,
-  registeredWallets,
+  registeredAgents,
   requestChallengeValidation,
 } from '../../challenge/index.ts'
 import type { Logger } from '../../internal/logger.ts'
@@ -125,7 +125,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
     const open = index.list().some((r) => mine(r) && r.finalized === undefined && !failed.has(r.id))
     if (open || Date.now() - lastOpened < runner.everyMs) return
     lastOpened = Date.now()
-    const invitees = await registeredWallets(client, { contract, exclude: [wallet.account.address] })
+    const invitees = await registeredAgents(client, { contract, exclude: [wallet.account.address] })
     if (invitees.length === 0) {
       logger.info('no challenge this time: no registered agent')
       return
@@ -135,7 +135,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
       client,
       wallet,
       contract,
-      invitees,
+      agents: invitees.map((a) => a.agentId),
       difficulty: BigInt(Math.ceil(calibration.gasPerSecond * runner.taskSeconds)),
       machineClass: calibration,
       commitBlocks: runner.commitBlocks,
