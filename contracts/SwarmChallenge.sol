@@ -7,6 +7,7 @@ import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 /// canonical deployed registries serve as well as ours.
 interface IAgentWallets {
     function getAgentWallet(uint256 agentId) external view returns (address wallet);
+    function getMetadata(uint256 agentId, string memory metadataKey) external view returns (bytes memory);
 }
 
 /// The slice of an ERC-8004 ValidationRegistry SwarmChallenge answers in, as the validator of its challenges.
@@ -75,6 +76,10 @@ contract SwarmChallenge {
     IValidationResponses public immutable validations;
     /// @notice The tag of every validation response this contract gives.
     string public constant VALIDATION_TAG = "apiary/proof-of-swarm";
+    /// @notice The registry metadata key under which an agent consents to challenges
+    /// (docs/spec/challenge.md#consent): 4 bytes of challenges a day (0: none), then the 20-byte creators it
+    /// accepts (none: any).
+    string public constant CONSENT_KEY = "apiary.challenges";
     uint64 private _lastSequence;
     mapping(uint256 id => Challenge) private _challenges;
     mapping(uint256 id => Progress) private _progress;
@@ -115,6 +120,7 @@ contract SwarmChallenge {
     error NotRegistered(uint256 agentId);
     error NoAgentWallet(uint256 agentId);
     error DuplicateWallet(address wallet);
+    error NoConsent(uint256 agentId);
     error NotInvited(uint256 id, address agent);
     error CommitClosed(uint256 id, uint256 blockNumber, uint64 commitDeadline);
     error AlreadyCommitted(uint256 id, address agent);
@@ -180,6 +186,7 @@ contract SwarmChallenge {
             }
             if (wallet == address(0)) revert NoAgentWallet(agentId);
             if (_entries[id][wallet] != 0) revert DuplicateWallet(wallet);
+            if (!_consents(registry.getMetadata(agentId, CONSENT_KEY))) revert NoConsent(agentId);
             _entries[id][wallet] = INVITED;
             invitees[i] = wallet;
         }
@@ -332,6 +339,26 @@ contract SwarmChallenge {
 
     function attestation(uint256 id) external view returns (Attestation memory) {
         return _attestations[id];
+    }
+
+    /// Whether an agent's published consent lets the caller invite it.
+    function _consents(bytes memory consent) private view returns (bool) {
+        uint256 length = consent.length;
+        if (length < 4 || (length - 4) % 20 != 0) return false;
+        uint256 head;
+        assembly ("memory-safe") {
+            head := mload(add(consent, 32))
+        }
+        if (head >> 224 == 0) return false;
+        if (length == 4) return true;
+        for (uint256 at = 4; at < length; at += 20) {
+            address creator;
+            assembly ("memory-safe") {
+                creator := shr(96, mload(add(add(consent, 32), at)))
+            }
+            if (creator == msg.sender) return true;
+        }
+        return false;
     }
 
     /// @notice An invitee's entry word: 0 not invited, 2 invited, even > 2 committed, odd revealed

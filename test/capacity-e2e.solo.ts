@@ -24,11 +24,13 @@ import {
 import {
   type Calibration,
   type ChallengeRecord,
+  CONSENT_KEY,
   calibrateCapacity,
   challengeCommitment,
   challengeMetrics,
   computeAnswer,
   createChallengeIndex,
+  encodeConsent,
   expectedAnswers,
   finalizeChallenge,
   type OpenChallengeReturnType,
@@ -87,6 +89,9 @@ before(async () => {
       rpcUrl: devnet.url,
       registry,
       account,
+      metadata: [
+        { metadataKey: CONSENT_KEY, metadataValue: encodeConsent({ maxPerDay: 48, creators: undefined }) },
+      ],
     })
     agentIds.set(i, agentId)
   }

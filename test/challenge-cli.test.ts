@@ -58,12 +58,14 @@ test('apiary deploy swarm-challenge, register, challenge create/finalize/status 
       registry,
       '--name',
       `agent-${i}`,
+      '--accept-challenges',
+      'any',
     ])
     assert.equal(registered.code, 0, registered.stderr)
     assert.match(
       registered.stdout,
       new RegExp(
-        `^registered agent ${i - 1} \\(wallet 0x[0-9a-f]{40}\\) in 0x[0-9a-f]{64}\\npublished messaging key 0x0[23][0-9a-f]{64} in 0x[0-9a-f]{64}\\n$`,
+        `^registered agent ${i - 1} \\(wallet 0x[0-9a-f]{40}\\) in 0x[0-9a-f]{64}\\npublished messaging key 0x0[23][0-9a-f]{64} in 0x[0-9a-f]{64}\\naccepts up to 48 challenges a day from any creator \\(published in 0x[0-9a-f]{64}\\)\\n$`,
       ),
     )
   }

@@ -27,10 +27,12 @@ import {
   startDevnet,
 } from '../src/chain/index.ts'
 import {
+  CONSENT_KEY,
   challengeCommitment,
   challengeMetrics,
   computeAnswer,
   createChallengeIndex,
+  encodeConsent,
   expectedAnswers,
   finalizeChallenge,
   ITERATION_GAS,
@@ -84,6 +86,9 @@ before(async () => {
         rpcUrl: devnet.url,
         registry: deployed.registry,
         account: account(i),
+        metadata: [
+          { metadataKey: CONSENT_KEY, metadataValue: encodeConsent({ maxPerDay: 48, creators: undefined }) },
+        ],
       })
       agentIds.set(addressOf(i), agentId)
     }),

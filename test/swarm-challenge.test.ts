@@ -19,14 +19,17 @@ import {
 import { AgentRegistry, SwarmChallenge, ValidationRegistry } from '../src/chain/contracts.generated.ts'
 import { sendCall } from '../src/chain/index.ts'
 import {
+  CONSENT_KEY,
   challengeCommitment,
   challengeMetrics,
   computeScore,
   createChallengeIndex,
   deriveSalt,
+  encodeConsent,
   inviteeVerdicts,
   openChallenge,
   parseChallengeId,
+  parseConsent,
 } from '../src/challenge/index.ts'
 import { useDevnet } from './_harness/chain.ts'
 import { REPO_ROOT } from './_harness/fixtures.ts'
@@ -40,6 +43,10 @@ const STRANGER = 6
 const gas: Record<string, number> = {}
 const SEED = `0x${'ab'.repeat(32)}` as Hex
 const DIFFICULTY = 24_821_000n
+/** Registration metadata consenting to challenges from any creator, 48 a day. */
+const ANY = [
+  { metadataKey: CONSENT_KEY, metadataValue: encodeConsent({ maxPerDay: 48, creators: undefined }) },
+]
 
 const address = (i: number) => (context.chain.accounts[i] as Account).address.toLowerCase() as Address
 const walletOf = (i: number) =>
@@ -75,7 +82,7 @@ async function deploySwarm(): Promise<{ registry: Address; validations: Address;
   const validations = (await context.chain.deploy(CREATOR, ValidationRegistry, [registry])) as Address
   const challenge = (await context.chain.deploy(CREATOR, SwarmChallenge, [registry, validations])) as Address
   for (const i of AGENTS)
-    await call(i, registry, AgentRegistry.abi, 'register', [`https://agent${i}.example/agent.json`])
+    await call(i, registry, AgentRegistry.abi, 'register', [`https://agent${i}.example/agent.json`, ANY])
   return { registry, validations, challenge }
 }
 
@@ -114,6 +121,16 @@ test('the challenge vectors hold for the TypeScript code and for SwarmChallenge.
   ])
   const c = vectors.commitment
   assert.equal(challengeCommitment({ answer: c.answer, salt: c.salt, agent: c.agent }), c.commitment)
+  for (const v of vectors.consent as {
+    note: string
+    maxPerDay: number
+    creators: Address[] | null
+    value: Hex
+  }[]) {
+    const consent = { maxPerDay: v.maxPerDay, creators: v.creators ?? undefined }
+    assert.equal(encodeConsent(consent), v.value, v.note)
+    assert.deepEqual(parseConsent(v.value), v.maxPerDay === 0 ? undefined : consent, v.note)
+  }
   const s = vectors.salt
   assert.equal(
     deriveSalt({ privateKey: s.privateKey, chainId: s.chainId, contract: s.contract, id: BigInt(s.id) }),
@@ -237,11 +254,28 @@ test('SwarmChallenge: commit, reveal and finalize, every refusal with its error,
   )
 
   // One wallet operating two agents is one invitee, not two; an agent whose wallet was cleared has none.
-  await call(STRANGER, registry, AgentRegistry.abi, 'register', ['ipfs://stranger-1'])
-  await call(STRANGER, registry, AgentRegistry.abi, 'register', ['ipfs://stranger-2'])
+  await call(STRANGER, registry, AgentRegistry.abi, 'register', ['ipfs://stranger-1', ANY])
+  await call(STRANGER, registry, AgentRegistry.abi, 'register', ['ipfs://stranger-2', ANY])
   await assert.rejects(open(5, 5, [5n, 6n]), /DuplicateWallet\(0x/i)
   await call(STRANGER, registry, AgentRegistry.abi, 'unsetAgentWallet', [6n])
   await assert.rejects(open(5, 5, [6n]), /NoAgentWallet\(6\)/)
+  // Consent: an agent is invited only if its entry says it accepts challenges from this creator.
+  const unwilling = 7
+  await call(unwilling, registry, AgentRegistry.abi, 'register', ['ipfs://unwilling'])
+  await assert.rejects(open(5, 5, [7n]), /NoConsent\(7\)/, 'nothing published')
+  const consent = (value: Hex) =>
+    call(unwilling, registry, AgentRegistry.abi, 'setMetadata', [7n, CONSENT_KEY, value])
+  for (const value of [
+    encodeConsent({ maxPerDay: 0, creators: undefined }), // withdrawn
+    encodeConsent({ maxPerDay: 5, creators: [address(1), address(2)] }), // other creators only
+    '0x000001' as Hex, // malformed
+    `${encodeConsent({ maxPerDay: 5, creators: undefined })}00` as Hex, // malformed
+  ]) {
+    await consent(value)
+    await assert.rejects(open(5, 5, [7n]), /NoConsent\(7\)/, value)
+  }
+  await consent(encodeConsent({ maxPerDay: 5, creators: [address(1), address(CREATOR)] }))
+  await open(5, 5, [7n])
 
   const created = await open(6, 6)
   const createdReceipt = await client.getTransactionReceipt({ hash: created.txHash })

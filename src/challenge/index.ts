@@ -34,6 +34,15 @@ export {
   passes,
 } from './computeScore.ts'
 export {
+  type ChallengeConsent,
+  CONSENT_KEY,
+  consentsTo,
+  encodeConsent,
+  parseConsent,
+  publishConsent,
+  readConsent,
+} from './consent.ts'
+export {
   type ChallengeIndex,
   type CreateChallengeIndexParameters,
   createChallengeIndex,

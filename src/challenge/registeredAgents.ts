@@ -1,5 +1,6 @@
 import type { Address, PublicClient } from 'viem'
 import { AgentRegistry, SwarmChallenge } from '../chain/contracts.generated.ts'
+import { consentsTo, readConsent } from './consent.ts'
 
 export interface RegisteredAgent {
   agentId: bigint
@@ -8,20 +9,16 @@ export interface RegisteredAgent {
 }
 
 /**
- * The `limit` most recently registered agents of a SwarmChallenge's registry that have an operating wallet (all
- * when no limit; at most 256, what a challenge can invite), newest first, one per wallet; agents whose wallet is
- * in `exclude` (the creator's own, when its swarm is registered as an agent) are skipped. Reads the standard's
- * `getAgentWallet` and our `agentCount`.
+ * The `limit` most recently registered agents of a SwarmChallenge's registry that `creator` may invite (all
+ * when no limit; at most 256, what a challenge can invite): with an operating wallet and the consent to
+ * challenges from `creator` published in their entry; newest first, one per wallet; the creator's own wallet
+ * (when its swarm is registered as an agent) is skipped. Reads the standard's `getAgentWallet` and `getMetadata`,
+ * and our `agentCount`.
  */
 export async function registeredAgents(
   client: PublicClient,
-  {
-    contract,
-    limit = 256,
-    exclude = [],
-  }: { contract: Address; limit?: number | undefined; exclude?: readonly Address[] },
+  { contract, creator, limit = 256 }: { contract: Address; creator: Address; limit?: number | undefined },
 ): Promise<RegisteredAgent[]> {
-  const skip = new Set(exclude.map((a) => a.toLowerCase()))
   const registry = await client.readContract({
     address: contract,
     abi: SwarmChallenge.abi,
@@ -42,7 +39,9 @@ export async function registeredAgents(
         args: [agentId],
       })
     ).toLowerCase() as Address
-    if (BigInt(wallet) === 0n || skip.has(wallet) || agents.some((a) => a.wallet === wallet)) continue
+    if (BigInt(wallet) === 0n || wallet === creator.toLowerCase() || agents.some((a) => a.wallet === wallet))
+      continue
+    if (!consentsTo(await readConsent(client, { registry, agentId }), creator)) continue
     agents.push({ agentId, wallet })
   }
   return agents

@@ -10,7 +10,13 @@ import {
 } from 'viem'
 import { AgentRegistry, SwarmChallenge } from '../../chain/contracts.generated.ts'
 import { revertError } from '../../chain/sendCall.ts'
-import { challengeCommitment, computeAnswer, deriveSalt, parseCapacityPrompt } from '../../challenge/index.ts'
+import {
+  challengeCommitment,
+  computeAnswer,
+  deriveSalt,
+  parseCapacityPrompt,
+  readConsent,
+} from '../../challenge/index.ts'
 import type { Logger } from '../../internal/logger.ts'
 
 export interface ChallengeResponderOptions {
@@ -107,9 +113,19 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
       args: [me],
     })
     status.registered = operates
-    if (status.registered)
-      logger.info({ wallet: me, agentId: agentId.toString(), contract }, 'answering swarm challenges')
-    else
+    if (status.registered) {
+      const consent = await readConsent(client, { registry, agentId })
+      if (consent === undefined)
+        logger.warn(
+          { wallet: me, agentId: agentId.toString(), registry },
+          "this agent's registry entry accepts no challenges, so none can invite it (apiary register --accept-challenges any)",
+        )
+      else
+        logger.info(
+          { wallet: me, agentId: agentId.toString(), contract, consent },
+          'answering swarm challenges',
+        )
+    } else
       logger.warn(
         { wallet: me, registry },
         'this wallet is not a registered agent, so no challenge can invite it (apiary register)',

@@ -21,6 +21,8 @@ export interface RegisterAgentParameters {
   /** The registration file's URI; by default a data: URI naming the agent and its wallet. */
   uri?: string | undefined
   name?: string | undefined
+  /** On-chain metadata entries to register with (ERC-8004's third `register`), such as challenge consent. */
+  metadata?: readonly { metadataKey: string; metadataValue: Hex }[] | undefined
 }
 
 export interface RegisterAgentReturnType {
@@ -40,6 +42,7 @@ export async function registerAgent({
   account,
   uri,
   name,
+  metadata,
 }: RegisterAgentParameters): Promise<RegisterAgentReturnType> {
   const abi = AgentRegistry.abi
   const [operates, existing] = await client.readContract({
@@ -57,7 +60,7 @@ export async function registerAgent({
     address: registry,
     abi,
     functionName: 'register',
-    args: [agentURI],
+    args: metadata === undefined ? [agentURI] : [agentURI, metadata],
   })
   const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Registered', strict: true })
   if (event === undefined) throw new Error('register emitted no Registered')

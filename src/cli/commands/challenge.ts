@@ -228,14 +228,20 @@ Example:
           await registeredAgents(client, {
             contract: options.swarmChallenge,
             limit: options.agents,
-            exclude: [account.address],
+            creator: account.address,
           })
         ).map((a) => a.agentId)
       if (agents.length === 0)
-        throw new ApiaryError('APIARY_NO_AGENTS', 'no registered agent to invite', {
-          usage: true,
-          hints: ['agents register with: apiary register --registry <AgentRegistry> …'],
-        })
+        throw new ApiaryError(
+          'APIARY_NO_AGENTS',
+          'no registered agent consents to challenges from this wallet',
+          {
+            usage: true,
+            hints: [
+              'agents register, and consent to challenges, with: apiary register --registry <AgentRegistry> --accept-challenges any …',
+            ],
+          },
+        )
       const measured =
         options.difficulty !== undefined && options.classGasPerSecond !== undefined
           ? undefined

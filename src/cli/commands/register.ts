@@ -3,6 +3,7 @@ import { createWalletClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { connectChain, registerAgent as registerAgentOnChain, rpcTransport } from '../../chain/index.ts'
+import { publishConsent } from '../../challenge/index.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { publishMessagingKey } from '../../messaging/index.ts'
@@ -16,6 +17,20 @@ const schema = z.object({
   uri: z.string().min(1).max(8192).optional(),
   name: z.string().min(1).max(64).optional(),
   messagingKey: booleanOption.default(true),
+  acceptChallenges: z
+    .string()
+    .transform((s) => s.trim().toLowerCase())
+    .pipe(
+      z.union([
+        z.enum(['any', 'none']),
+        z
+          .string()
+          .transform((s) => s.split(',').map((x) => x.trim()))
+          .pipe(z.array(addressOption).min(1).max(64)),
+      ]),
+    )
+    .optional(),
+  maxChallengesPerDay: z.coerce.number().int().min(1).max(4_294_967_295).default(48),
   json: booleanOption.default(false),
 })
 
@@ -48,6 +63,14 @@ export function registerRegister(
       '--no-messaging-key',
       "do not publish the wallet's public key (without it, others cannot send you encrypted messages)",
     )
+    .option(
+      '--accept-challenges <any|none|address,...>',
+      'publish in the entry which creators may invite this agent to swarm challenges: any, none, or these (APIARY_ACCEPT_CHALLENGES; default: leave it as it is, none at first)',
+    )
+    .option(
+      '--max-challenges-per-day <n>',
+      'with --accept-challenges: how many a day it answers, published beside it (APIARY_MAX_CHALLENGES_PER_DAY; default 48)',
+    )
     .option('--json', 'print agentId, wallet and transaction as JSON (APIARY_JSON)')
     .addHelpText(
       'after',
@@ -55,7 +78,8 @@ export function registerRegister(
 A wallet that already operates an agent is not registered again: the agent it has is printed, nothing is sent
 (the registry lets an owner register several agents, as ERC-8004 does; this command registers one per wallet).
 Then the wallet's public key is published as the agent's "messagingKey" (once), so that others can send it
-encrypted messages (docs/spec/message.md).
+encrypted messages (docs/spec/message.md). Swarm challenges are opt-in: no challenge can invite an agent until
+its entry says whom it accepts them from (--accept-challenges; docs/challenges.md#consent).
 
 Example:
   apiary register --rpc http://127.0.0.1:8545 --keystore wallet.json --password-file wallet.pass \\
@@ -83,10 +107,27 @@ Example:
             privateKey,
           })
         : undefined
+      const consent =
+        options.acceptChallenges === undefined
+          ? undefined
+          : {
+              maxPerDay: options.acceptChallenges === 'none' ? 0 : options.maxChallengesPerDay,
+              creators: Array.isArray(options.acceptChallenges) ? options.acceptChallenges : undefined,
+            }
+      const consentTx =
+        consent === undefined
+          ? undefined
+          : await publishConsent({
+              client,
+              wallet: createWalletClient({ account, chain, transport: rpcTransport(options.rpc) }),
+              registry: options.registry,
+              agentId: result.agentId,
+              consent,
+            })
       const wallet = account.address.toLowerCase()
       process.stdout.write(
         options.json
-          ? `${stringifyJson({ ...result, wallet, registry: options.registry, messagingKey: published?.publicKey, messagingKeyTxHash: published?.txHash })}\n`
+          ? `${stringifyJson({ ...result, wallet, registry: options.registry, messagingKey: published?.publicKey, messagingKeyTxHash: published?.txHash, challengeConsent: consent, challengeConsentTxHash: consentTx })}\n`
           : `${
               result.registered
                 ? `registered agent ${result.agentId} (wallet ${wallet}) in ${result.txHash}`
@@ -97,6 +138,10 @@ Example:
                 : published.txHash === undefined
                   ? `messaging key ${published.publicKey} already published\n`
                   : `published messaging key ${published.publicKey} in ${published.txHash}\n`
+            }${
+              consent === undefined
+                ? ''
+                : `${consent.maxPerDay === 0 ? 'accepts no challenges' : `accepts up to ${consent.maxPerDay} challenges a day from ${consent.creators === undefined ? 'any creator' : consent.creators.join(', ')}`}${consentTx === undefined ? ' (already published)' : ` (published in ${consentTx})`}\n`
             }`,
       )
     })

@@ -20,7 +20,7 @@ import {
   sendFunds,
   startDevnet,
 } from '../../chain/index.ts'
-import { parseChallengeId } from '../../challenge/index.ts'
+import { CONSENT_KEY, encodeConsent, parseChallengeId } from '../../challenge/index.ts'
 import { deriveApiKey } from '../../coordinator/identity/index.ts'
 import { type Coordinator, createCoordinator, type RewardOptions } from '../../coordinator/index.ts'
 import { epochDirName } from '../../epoch/index.ts'
@@ -65,6 +65,8 @@ const UP_SEALING_FLAGS = SEALING_FLAGS.filter(
 
 /** `up` opens a Proof of Swarm challenge this often (in epochs). */
 const CHALLENGE_EVERY_EPOCHS = 3
+/** What up's agents consent to: every challenge of the local swarm, however long it runs. */
+const UP_CONSENT = { maxPerDay: 100_000, creators: undefined }
 
 /** Levels of the agents `up` starts, in order: L3 twice first so L3 tasks get two opinions. */
 const MIX = [Level.L3, Level.L3, Level.L1, Level.L2] as const
@@ -197,6 +199,7 @@ Examples:
               registry: registryAddress,
               account,
               name: agentIds[i],
+              metadata: [{ metadataKey: CONSENT_KEY, metadataValue: encodeConsent(UP_CONSENT) }],
             })
             await publishMessagingKey({
               client,
@@ -287,7 +290,11 @@ Examples:
               ? undefined
               : challengeResponderOptions(
                   { ...connected, rpcUrl },
-                  { contract: swarm.challenge, privateKey: agentKeys[i] as Hex },
+                  {
+                    contract: swarm.challenge,
+                    privateKey: agentKeys[i] as Hex,
+                    maxPerDay: UP_CONSENT.maxPerDay,
+                  },
                 ),
           messenger:
             swarm === undefined || connected === undefined

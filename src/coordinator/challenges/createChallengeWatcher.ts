@@ -125,9 +125,9 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
     const open = index.list().some((r) => mine(r) && r.finalized === undefined && !failed.has(r.id))
     if (open || Date.now() - lastOpened < runner.everyMs) return
     lastOpened = Date.now()
-    const invitees = await registeredAgents(client, { contract, exclude: [wallet.account.address] })
+    const invitees = await registeredAgents(client, { contract, creator: wallet.account.address })
     if (invitees.length === 0) {
-      logger.info('no challenge this time: no registered agent')
+      logger.info('no challenge this time: no registered agent consents to challenges from this creator')
       return
     }
     calibration ??= await calibrateCapacity({ seconds: 0.5 })
