@@ -60,13 +60,16 @@ const untilBlock = (n: bigint) => waitFor(`block ${n}`, async () => (await head(
 /** Opens a light challenge from the creator (dev account 0). */
 /** ERC-8004 agent id of each registered wallet. */
 const agentIds = new Map<Address, bigint>()
-const open = (invitees: Address[], options: { commitBlocks?: number; minAgents?: number } = {}) =>
+const open = (
+  invitees: Address[],
+  options: { commitBlocks?: number; minAgents?: number; difficulty?: bigint } = {},
+) =>
   openChallenge({
     client,
     wallet: walletOf(0),
     contract,
     agents: invitees.map((a) => agentIds.get(a) as bigint),
-    difficulty: DIFFICULTY,
+    difficulty: options.difficulty ?? DIFFICULTY,
     machineClass: CLASS,
     commitBlocks: options.commitBlocks ?? 6,
     revealBlocks: 6,
@@ -125,7 +128,10 @@ async function finalizeAndIndex(opened: Awaited<ReturnType<typeof openChallenge>
 }
 
 /** An Apiary agent's challenge responder for dev account `i`, with its consent options. */
-const responderFor = (i: number, consent: { creators?: Address[]; maxPerDay?: number } = {}) =>
+const responderFor = (
+  i: number,
+  consent: { creators?: Address[]; maxPerDay?: number; maxTaskSeconds?: number } = {},
+) =>
   createChallengeResponder({
     logger,
     client,
@@ -323,5 +329,28 @@ test('consent: an agent declines, at no gas, challenges from creators it does no
     )
   } finally {
     await Promise.all(mine.map((r) => r.close()))
+  }
+})
+
+test('a task still computing after --max-challenge-seconds is given up: the core is freed, no gas spent', async () => {
+  const slow = FAKER[2] as number
+  const nonceBefore = await client.getTransactionCount({ address: addressOf(slow) })
+  const responder = responderFor(slow, { maxTaskSeconds: 1 })
+  try {
+    // About 20 minutes of work for one core, in a window of 60 blocks.
+    const opened = await open([addressOf(slow)], {
+      commitBlocks: 60,
+      difficulty: 30_000_000n * ITERATION_GAS,
+    })
+    const started = Date.now()
+    await waitFor(
+      'the task given up',
+      () => responder.status().challenges.get(opened.id) === 'declined',
+      20_000,
+    )
+    assert.ok(Date.now() - started < 15_000, 'given up long before its window closes')
+    assert.equal(await client.getTransactionCount({ address: addressOf(slow) }), nonceBefore, 'nothing sent')
+  } finally {
+    await responder.close()
   }
 })

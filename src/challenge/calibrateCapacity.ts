@@ -4,8 +4,9 @@ import { ITERATION_GAS, type MachineClass } from './capacityTask.ts'
 import { solveCapacityTaskInWorker } from './solveCapacityTaskInWorker.ts'
 
 export interface Calibration extends MachineClass {
-  /** Seconds one task of `difficulty` gas takes at this rate. */
+  /** Task iterations per second on one core (gasPerSecond / ITERATION_GAS). */
   iterationsPerSecond: number
+  /** Cores of this machine. */
   cores: number
 }
 

@@ -93,11 +93,13 @@ export function challengeResponderOptions(
     privateKey,
     creators,
     maxPerDay,
+    maxTaskSeconds,
   }: {
     contract: Hex
     privateKey: Hex
     creators?: readonly Hex[] | undefined
     maxPerDay?: number | undefined
+    maxTaskSeconds?: number | undefined
   },
 ) {
   const wallet = createWalletClient({
@@ -105,7 +107,7 @@ export function challengeResponderOptions(
     chain,
     transport: rpcTransport(rpcUrl),
   })
-  return { client, wallet, privateKey, contract, creators, maxPerDay }
+  return { client, wallet, privateKey, contract, creators, maxPerDay, maxTaskSeconds }
 }
 
 /** Never pay more per gas than this unless told (--max-fee-per-gas): settlement, anchoring, message replies. */

@@ -38,6 +38,8 @@ export interface ChallengeResponderOptions {
   creators?: readonly Address[] | undefined
   /** Consent: answer at most this many challenges in any 24 hours (default 48); the rest are declined. */
   maxPerDay?: number | undefined
+  /** A task still computing after this many seconds is given up (default 120), whatever its window says. */
+  maxTaskSeconds?: number | undefined
 }
 
 export interface ChallengeResponderStatus {
@@ -85,6 +87,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
     resendAfterBlocks = 3,
     lookbackBlocks = 256,
     maxPerDay = 48,
+    maxTaskSeconds = 120,
   } = options
   const creators =
     options.creators === undefined ? undefined : new Set(options.creators.map((a) => a.toLowerCase()))
@@ -276,7 +279,7 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
       c.computing = stop
       void computeAnswer(
         { seed: c.seed, openHash: c.openHash, agent: me, difficulty: c.difficulty },
-        AbortSignal.any([stop.signal, closing.signal]),
+        AbortSignal.any([stop.signal, closing.signal, AbortSignal.timeout(maxTaskSeconds * 1000)]),
       ).then(
         ({ answer, iterations, ms }) => {
           c.answer = answer
@@ -287,8 +290,13 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
         },
         (error) => {
           c.computing = undefined
-          if (!stop.signal.aborted && !closing.signal.aborted)
-            logger.warn({ challenge: key.toString(), err: error }, 'challenge task failed; retrying')
+          if (stop.signal.aborted || closing.signal.aborted) return
+          logger.warn(
+            { challenge: key.toString(), err: error },
+            'challenge task failed or ran too long; declined',
+          )
+          status.challenges.set(key, 'declined')
+          open.delete(key)
         },
       )
       return

@@ -57,6 +57,7 @@ const schema = z.object({
     )
     .pipe(z.array(z.string().regex(/^0x[0-9a-f]{40}$/, 'expected 0x addresses')).optional()),
   maxChallengesPerDay: z.coerce.number().int().min(0).max(10_000).default(48),
+  maxChallengeSeconds: z.coerce.number().int().min(1).max(86_400).default(120),
   messenger: booleanOption.default(true),
   metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
   ...messengerSchema,
@@ -103,6 +104,10 @@ export function registerAgent(
     .option(
       '--max-challenges-per-day <n>',
       'answer at most this many challenges in any 24 hours; the rest are declined (APIARY_MAX_CHALLENGES_PER_DAY; default 48)',
+    )
+    .option(
+      '--max-challenge-seconds <s>',
+      'give up a challenge task still computing after this long (APIARY_MAX_CHALLENGE_SECONDS; default 120)',
     )
     .option(
       '--mailbox <address>',
@@ -194,6 +199,7 @@ Example:
                 privateKey,
                 creators: options.challengeCreators as `0x${string}`[] | undefined,
                 maxPerDay: options.maxChallengesPerDay,
+                maxTaskSeconds: options.maxChallengeSeconds,
               })
             : undefined,
         messenger:
