@@ -25,6 +25,14 @@ const mgas = (rate: number) => `${(rate / 1e6).toFixed(0)} Mgas/s`
 export async function benchCapacity() {
   const crypto = createEngineCrypto()
   const rows: Record<string, string | number>[] = []
+  const row = (engine: string, iterations: number, ms: number, versus: string) =>
+    rows.push({
+      engine,
+      iterations,
+      ms: ms.toFixed(0),
+      rate: mgas(gasPerSecond(iterations, ms)),
+      'vs solver': versus,
+    })
   const best = async (run: (i: number) => Promise<number> | number) => {
     let ms = Number.POSITIVE_INFINITY
     for (let i = 0; i < 3; i++) ms = Math.min(ms, await run(i))
@@ -39,26 +47,14 @@ export async function benchCapacity() {
   const solver = await best((i) =>
     time(() => solveCapacityTask(crypto.keccak256, { taskSeed: seed(i), iterations: N })),
   )
-  rows.push({
-    engine: 'solver: SHA-256 on OpenSSL (the class)',
-    iterations: N,
-    ms: solver.toFixed(0),
-    rate: mgas(gasPerSecond(N, solver)),
-    'vs solver': '1.00',
-  })
+  row('solver: SHA-256 on OpenSSL (the class)', N, solver, '1.00')
   const evm = await createEVM({ common: evmCommon(crypto, 1n, 'prague') })
   const interpreted = await best(async (i) => {
     const started = performance.now()
     await evm.runCall({ data: hexToBytes(capacityTaskCall(seed(i), N)), gasLimit: 10n ** 12n })
     return performance.now() - started
   })
-  rows.push({
-    engine: 'EVM: @ethereumjs interpreter',
-    iterations: N,
-    ms: interpreted.toFixed(0),
-    rate: mgas(gasPerSecond(N, interpreted)),
-    'vs solver': (interpreted / solver).toFixed(2),
-  })
+  row('EVM: @ethereumjs interpreter', N, interpreted, (interpreted / solver).toFixed(2))
   const devnet = await startDevnet({ logger: createLogger({ level: 'silent' }) }, { port: 0, accounts: 1 })
   try {
     const client = createPublicClient({ chain: devnet.chain, transport: http(devnet.url) })
@@ -71,13 +67,7 @@ export async function benchCapacity() {
       await client.call({ data: capacityTaskCall(seed(i), M), gas: 45_000_000n })
       return performance.now() - started
     })
-    rows.push({
-      engine: 'EVM: eth_call to EDR (revm), incl. JSON-RPC',
-      iterations: M,
-      ms: edr.toFixed(0),
-      rate: mgas(gasPerSecond(M, edr)),
-      'vs solver': (edr / solverM).toFixed(2),
-    })
+    row('EVM: eth_call to EDR (revm), incl. JSON-RPC', M, edr, (edr / solverM).toFixed(2))
   } finally {
     await devnet.close()
   }
@@ -92,13 +82,7 @@ export async function benchCapacity() {
       ),
     )
     const ms = performance.now() - started
-    rows.push({
-      engine: `${k} tasks at once on ${k} worker threads`,
-      iterations: N * k,
-      ms: ms.toFixed(0),
-      rate: mgas(gasPerSecond(N * k, ms)),
-      'vs solver': `${(ms / one).toFixed(2)} × one task`,
-    })
+    row(`${k} tasks at once on ${k} worker threads`, N * k, ms, `${(ms / one).toFixed(2)} × one task`)
   }
   return { unit: 'one capacity task: time and rate per engine; k tasks at once', machine: machine(), rows }
 }

@@ -9,8 +9,8 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem'
+import { setAgentMetadata } from '../chain/challenges/setAgentMetadata.ts'
 import { AgentRegistry } from '../chain/contracts.generated.ts'
-import { sendCall } from '../chain/sendCall.ts'
 
 /** The registry metadata key an agent publishes its consent to challenges under (docs/spec/challenge.md#consent). */
 export const CONSENT_KEY = 'apiary.challenges'
@@ -59,16 +59,10 @@ export async function readConsent(
   return parseConsent(value)
 }
 
-/**
- * Publishes an agent's consent in its registry entry (setMetadata, by its owner), unless it is already there.
- * Returns the transaction, or undefined when nothing was sent.
- */
-export async function publishConsent({
-  client,
-  wallet,
-  registry,
-  agentId,
+/** Publishes an agent's consent in its registry entry (by its owner), unless it is already there. */
+export function publishConsent({
   consent,
+  ...rest
 }: {
   client: PublicClient
   wallet: WalletClient<Transport, Chain, Account>
@@ -76,21 +70,5 @@ export async function publishConsent({
   agentId: bigint
   consent: ChallengeConsent
 }): Promise<Hex | undefined> {
-  const value = encodeConsent(consent)
-  const current = await client.readContract({
-    address: registry,
-    abi: AgentRegistry.abi,
-    functionName: 'getMetadata',
-    args: [agentId, CONSENT_KEY],
-  })
-  if (current.toLowerCase() === value.toLowerCase()) return undefined
-  const receipt = await sendCall({
-    client,
-    wallet,
-    address: registry,
-    abi: AgentRegistry.abi,
-    functionName: 'setMetadata',
-    args: [agentId, CONSENT_KEY, value],
-  })
-  return receipt.transactionHash
+  return setAgentMetadata({ ...rest, key: CONSENT_KEY, value: encodeConsent(consent) })
 }

@@ -11,8 +11,8 @@ import {
   type WalletClient,
 } from 'viem'
 import { publicKeyToAddress } from 'viem/accounts'
+import { setAgentMetadata } from '../chain/challenges/setAgentMetadata.ts'
 import { AgentRegistry, Mailbox } from '../chain/contracts.generated.ts'
-import { sendCall } from '../chain/sendCall.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import { MESSAGING_KEY } from './envelope.ts'
 
@@ -106,15 +106,15 @@ export async function publishMessagingKey({
       },
     )
   if (current.publicKey === publicKey) return { agentId, publicKey, txHash: undefined }
-  const receipt = await sendCall({
+  const txHash = await setAgentMetadata({
     client,
     wallet,
-    address: registry,
-    abi: AgentRegistry.abi,
-    functionName: 'setMetadata',
-    args: [agentId, MESSAGING_KEY, publicKey],
+    registry,
+    agentId,
+    key: MESSAGING_KEY,
+    value: publicKey,
   })
-  return { agentId, publicKey, txHash: receipt.transactionHash }
+  return { agentId, publicKey, txHash }
 }
 
 /** The AgentRegistry a Mailbox was deployed with: where its recipients publish their keys. */

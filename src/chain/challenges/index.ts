@@ -9,3 +9,4 @@ export {
   registerAgent,
   registrationDataUri,
 } from './registerAgent.ts'
+export { setAgentMetadata } from './setAgentMetadata.ts'
