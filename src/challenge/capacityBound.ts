@@ -38,7 +38,7 @@ export function capacityBound({
   const elapsedSeconds = Number(last - openTimestamp) + TIMESTAMP_SLACK_SECONDS
   const tasksPerUnit = taskSeconds <= 0 ? answered : Math.max(1, Math.floor(elapsedSeconds / taskSeconds))
   return {
-    units: answered === 0 ? 0 : Math.ceil(answered / Math.max(1, tasksPerUnit)),
+    units: answered === 0 ? 0 : Math.ceil(answered / tasksPerUnit),
     taskSeconds,
     elapsedSeconds,
     tasksPerUnit,

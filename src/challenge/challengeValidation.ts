@@ -8,7 +8,8 @@ import {
   type WalletClient,
   zeroAddress,
 } from 'viem'
-import { AgentRegistry, SwarmChallenge, ValidationRegistry } from '../chain/contracts.generated.ts'
+import { operatedAgent } from '../chain/challenges/operatedAgent.ts'
+import { SwarmChallenge, ValidationRegistry } from '../chain/contracts.generated.ts'
 import { sendCall } from '../chain/sendCall.ts'
 
 /** A challenge's ERC-8004 validation (docs/spec/challenge.md#erc-8004-validation). */
@@ -61,13 +62,8 @@ export async function requestChallengeValidation({
     abi: SwarmChallenge.abi,
     functionName: 'registry',
   })
-  const [operates, agentId] = await client.readContract({
-    address: identity,
-    abi: AgentRegistry.abi,
-    functionName: 'agentOf',
-    args: [wallet.account.address],
-  })
-  if (!operates) return undefined
+  const agentId = await operatedAgent(client, { registry: identity, wallet: wallet.account.address })
+  if (agentId === undefined) return undefined
   const receipt = await sendCall({
     client,
     wallet,

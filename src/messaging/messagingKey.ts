@@ -11,6 +11,7 @@ import {
   type WalletClient,
 } from 'viem'
 import { publicKeyToAddress } from 'viem/accounts'
+import { operatedAgent } from '../chain/challenges/operatedAgent.ts'
 import { setAgentMetadata } from '../chain/challenges/setAgentMetadata.ts'
 import { AgentRegistry, Mailbox } from '../chain/contracts.generated.ts'
 import { ApiaryError } from '../internal/errors.ts'
@@ -37,13 +38,9 @@ export async function lookupMessagingKey({
   registry: Address
   address: Address
 }): Promise<MessagingKey> {
-  const [operates, agentId] = await client.readContract({
-    address: registry,
-    abi: AgentRegistry.abi,
-    functionName: 'agentOf',
-    args: [address],
-  })
-  if (!operates) return { agentId: undefined, publicKey: undefined, reason: 'not a registered agent wallet' }
+  const agentId = await operatedAgent(client, { registry, wallet: address })
+  if (agentId === undefined)
+    return { agentId: undefined, publicKey: undefined, reason: 'not a registered agent wallet' }
   const value = await client.readContract({
     address: registry,
     abi: AgentRegistry.abi,

@@ -8,7 +8,8 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem'
-import { AgentRegistry, SwarmChallenge } from '../../chain/contracts.generated.ts'
+import { operatedAgent } from '../../chain/challenges/operatedAgent.ts'
+import { SwarmChallenge } from '../../chain/contracts.generated.ts'
 import { revertError } from '../../chain/sendCall.ts'
 import {
   challengeCommitment,
@@ -109,14 +110,9 @@ export function createChallengeResponder(options: ChallengeResponderOptions): Ch
       abi: SwarmChallenge.abi,
       functionName: 'registry',
     })
-    const [operates, agentId] = await client.readContract({
-      address: registry,
-      abi: AgentRegistry.abi,
-      functionName: 'agentOf',
-      args: [me],
-    })
-    status.registered = operates
-    if (status.registered) {
+    const agentId = await operatedAgent(client, { registry, wallet: me })
+    status.registered = agentId !== undefined
+    if (agentId !== undefined) {
       const consent = await readConsent(client, { registry, agentId })
       if (consent === undefined)
         logger.warn(

@@ -7,7 +7,8 @@ import {
   type PublicClient,
   parseEventLogs,
 } from 'viem'
-import { AgentRegistry, Mailbox } from '../../chain/contracts.generated.ts'
+import { operatedAgent } from '../../chain/challenges/operatedAgent.ts'
+import { Mailbox } from '../../chain/contracts.generated.ts'
 import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
 import type { Logger } from '../../internal/logger.ts'
 import {
@@ -247,12 +248,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   async function isRegistered(from: Address) {
     if (registeredSenders.has(from.toLowerCase())) return true
     registry ??= await mailboxRegistry({ client, mailbox })
-    const [operates] = await client.readContract({
-      address: registry,
-      abi: AgentRegistry.abi,
-      functionName: 'agentOf',
-      args: [from],
-    })
+    const operates = (await operatedAgent(client, { registry, wallet: from })) !== undefined
     if (operates) registeredSenders.add(from.toLowerCase())
     return operates
   }

@@ -3,6 +3,7 @@ export {
   type DeploySwarmContractsReturnType,
   deploySwarmContracts,
 } from './deploySwarmContracts.ts'
+export { operatedAgent } from './operatedAgent.ts'
 export {
   type RegisterAgentParameters,
   type RegisterAgentReturnType,

@@ -10,6 +10,7 @@ import {
 import { AgentRegistry } from '../contracts.generated.ts'
 import { rpcTransport } from '../rpcTransport.ts'
 import { sendCall } from '../sendCall.ts'
+import { operatedAgent } from './operatedAgent.ts'
 
 export interface RegisterAgentParameters {
   client: PublicClient
@@ -45,13 +46,9 @@ export async function registerAgent({
   metadata,
 }: RegisterAgentParameters): Promise<RegisterAgentReturnType> {
   const abi = AgentRegistry.abi
-  const [operates, existing] = await client.readContract({
-    address: registry,
-    abi,
-    functionName: 'agentOf',
-    args: [account.address],
-  })
-  if (operates) return { agentId: existing, registered: false, txHash: undefined, uri: undefined }
+  const existing = await operatedAgent(client, { registry, wallet: account.address })
+  if (existing !== undefined)
+    return { agentId: existing, registered: false, txHash: undefined, uri: undefined }
   const agentURI = uri ?? registrationDataUri(name ?? account.address, account.address)
   const wallet = createWalletClient({ account, chain, transport: rpcTransport(rpcUrl) })
   const receipt = await sendCall({
