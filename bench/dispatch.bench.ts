@@ -144,7 +144,7 @@ async function withSwarm<T>(
       return out
     },
   }
-  const hubInner = createTaskHub({ store, dispatcher, accuracy: createAccuracy(), logger })
+  const hubInner = await createTaskHub({ store, dispatcher, accuracy: createAccuracy(), logger })
   let latencies: number[] = []
   let accepted = 0
   const hub: TaskHub = {
@@ -165,20 +165,24 @@ async function withSwarm<T>(
   const server = createServer(buildSwarmRpc({ store, hub, logger, masterSecret: SECRET, chainId: 1n }))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const insert = store.sqlite.prepare(
-    "INSERT INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, truth, created_at) VALUES (?, 'bench', 0, '', 0, '', ?, 'pending', NULL, 0)",
-  )
   const encoded = witnesses.map((w) => toBinary(WitnessSchema, w))
   let sequence = 0
-  const feed = (count: number) => {
+  const feed = async (count: number) => {
     const keys: number[] = []
-    store.sqlite.transaction(() => {
-      for (let i = 0; i < count; i++) {
-        const n = sequence++
-        insert.run(`b:${n}`, encoded[n % POOL])
-        keys.push(n)
-      }
-    })()
+    for (let i = 0; i < count; i++) keys.push(sequence++)
+    await store.work.addInclusions(
+      keys.map((n) => ({
+        key: `b:${n}`,
+        source: 'bench',
+        block_number: 0,
+        block_hash: '',
+        tx_index: 0,
+        tx_hash: '',
+        witness: encoded[n % POOL] as Uint8Array,
+        state: 'pending',
+        created_at: 0,
+      })),
+    )
     for (const n of keys)
       hub.enqueue(`b:${n}`, { witness: witnesses[n % POOL] as Witness, levels: [Level.L1], pending: true })
   }
@@ -196,10 +200,18 @@ async function withSwarm<T>(
   const run = (seconds: number, rate: number | undefined, onTick?: () => void) =>
     new Promise<void>((resolve) => {
       const every = 10
+      let feeding = false
+      const feedOnce = (count: number) => {
+        if (feeding) return
+        feeding = true
+        feed(count).finally(() => {
+          feeding = false
+        })
+      }
       const timer = setInterval(() => {
         if (rate === undefined) {
-          if (inner.stats().queued < 8000) feed(2000)
-        } else feed(Math.round((rate * every) / 1000))
+          if (inner.stats().queued < 8000) feedOnce(2000)
+        } else feedOnce(Math.round((rate * every) / 1000))
         onTick?.()
       }, every)
       setTimeout(() => {

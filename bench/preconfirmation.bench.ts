@@ -21,6 +21,7 @@ import { Level } from '../src/gen/apiary/v1/swarm_pb.js'
 import { createLogger } from '../src/internal/logger.ts'
 import { witnessToMessage } from '../src/protocol/index.ts'
 import { createEngineCrypto, createVmPool, parseWitness } from '../src/validation/index.ts'
+import { storeSql } from '../test/_harness/storeSql.ts'
 import { machine } from './_lib/machine.ts'
 
 const SECRET = 'the pre-confirmation benchmark master secret'
@@ -112,7 +113,8 @@ async function run(tps: number, canaryRate: number, seconds: number) {
     await stop_(coordinator)
     const store = await openStore({ path: join(datadir, 'coordinator.db') })
     try {
-      const q = <T>(sql: string, ...params: unknown[]) => store.sqlite.prepare(sql).get(...params) as T
+      const q = async <T>(sql: string, ...params: unknown[]) =>
+        (await storeSql(store).get(sql, ...params)) as T
       const mined = Number(
         (
           await Promise.all(
@@ -123,33 +125,43 @@ async function run(tps: number, canaryRate: number, seconds: number) {
         ).reduce((sum: number, n) => sum + Number(BigInt(n as string)), 0),
       )
       const inWindow = `i.source = 'pending' AND i.block_number BETWEEN ${from} AND ${to}`
-      const early = q<{ n: number }>(
-        `SELECT COUNT(DISTINCT i.key) AS n FROM inclusions i JOIN results r ON r.inclusion = i.key
+      const early = (
+        await q<{ n: number }>(
+          `SELECT COUNT(DISTINCT i.key) AS n FROM inclusions i JOIN results r ON r.inclusion = i.key
          WHERE ${inWindow} AND i.block_hash != '' AND r.level = 3 AND r.received_at <= i.absent_at`,
+        )
       ).n
-      const earned = q<{ n: number }>(
-        `SELECT COUNT(DISTINCT i.key) AS n FROM inclusions i JOIN results r ON r.inclusion = i.key
+      const earned = (
+        await q<{ n: number }>(
+          `SELECT COUNT(DISTINCT i.key) AS n FROM inclusions i JOIN results r ON r.inclusion = i.key
          WHERE ${inWindow} AND i.state = 'final' AND r.level = 3 AND r.matched = 1 AND r.received_at <= i.absent_at`,
+        )
       ).n
-      const landed = q<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM inclusions i WHERE ${inWindow} AND i.state = 'final'`,
+      const landed = (
+        await q<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM inclusions i WHERE ${inWindow} AND i.state = 'final'`,
+        )
       ).n
-      const voided = q<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM inclusions i WHERE ${inWindow} AND i.state = 'void'`,
+      const voided = (
+        await q<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM inclusions i WHERE ${inWindow} AND i.state = 'void'`,
+        )
       ).n
-      const canaries = q<{ n: number }>(
-        "SELECT COUNT(DISTINCT tx_hash) AS n FROM inclusions WHERE source = 'canary'",
+      const canaries = (
+        await q<{ n: number }>("SELECT COUNT(DISTINCT tx_hash) AS n FROM inclusions WHERE source = 'canary'")
       ).n
       // First sight (the pending inclusion's creation) to the K-th acknowledged L3 answer.
       const latencies: number[] = []
       let key = ''
       let n = 0
-      for (const row of store.sqlite
-        .prepare(
-          `SELECT i.key, i.created_at AS seen, r.received_at AS at FROM inclusions i JOIN results r ON r.inclusion = i.key
-           WHERE i.source = 'pending' AND r.level = 3 ORDER BY i.key, r.received_at`,
-        )
-        .iterate() as Iterable<{ key: string; seen: number; at: number }>) {
+      for (const row of (await storeSql(
+        store,
+      ).all(`SELECT i.key, i.created_at AS seen, r.received_at AS at FROM inclusions i JOIN results r ON r.inclusion = i.key
+           WHERE i.source = 'pending' AND r.level = 3 ORDER BY i.key, r.received_at`)) as Iterable<{
+        key: string
+        seen: number
+        at: number
+      }>) {
         n = row.key === key ? n + 1 : 1
         key = row.key
         if (n === K) latencies.push(row.at - row.seen)

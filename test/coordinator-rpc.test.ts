@@ -25,7 +25,12 @@ const wallet = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae8
 async function startCoordinator(path: string) {
   const store = await openStore({ path })
   const logger = createLogger({ level: 'silent' })
-  const hub = createTaskHub({ store, dispatcher: createDispatcher(), accuracy: createAccuracy(), logger })
+  const hub = await createTaskHub({
+    store,
+    dispatcher: createDispatcher(),
+    accuracy: createAccuracy(),
+    logger,
+  })
   const server: Http2Server = createServer(
     buildSwarmRpc({
       store,

@@ -11,6 +11,7 @@ import { type ApiaryError, isApiaryError } from '../src/internal/errors.ts'
 import { createLogger } from '../src/internal/logger.ts'
 import { prepareSealableStore } from './_harness/epochStore.ts'
 import { startKuboRpc } from './_harness/kuboRpc.ts'
+import { storeSql } from './_harness/storeSql.ts'
 import { freePort } from './_harness/swarm.ts'
 
 /** The coordinator's sealer over DATADIR's store, pinning to `ipfsApi` (a failed pin retried at once). */
@@ -33,26 +34,24 @@ test('--ipfs-api: a sealed epoch is imported and pinned through the Kubo RPC, af
   const store = await openStore({ path: join(datadir, 'coordinator.db') })
   const down = `http://127.0.0.1:${await freePort()}`
   const sealer = (ipfsApi: string) => sealerOf(store, datadir, ipfsApi)
-  const pinnedAt = () =>
-    store.sqlite
-      .prepare<[], { cid: string; pinned_at: number | null }>('SELECT cid, pinned_at FROM seals')
-      .get()
+  const pinnedAt = async () =>
+    await storeSql(store).get<{ cid: string; pinned_at: number | null }>('SELECT cid, pinned_at FROM seals')
   // The node is down: the epoch is sealed all the same, the pin waits.
-  const offline = sealer(down)
+  const offline = await sealer(down)
   await offline.tick()
   assert.equal(offline.status().sealed, 1)
-  assert.equal(pinnedAt()?.pinned_at, null)
+  assert.equal((await pinnedAt())?.pinned_at, null)
   assert.match(offline.status().pinError ?? '', /cannot reach the IPFS node/)
 
   const kubo = await startKuboRpc()
   try {
-    const online = sealer(kubo.url)
+    const online = await sealer(kubo.url)
     kubo.failNext({ status: 500 })
     await online.tick()
-    assert.equal(pinnedAt()?.pinned_at, null, 'a refused import is not recorded as pinned')
+    assert.equal((await pinnedAt())?.pinned_at, null, 'a refused import is not recorded as pinned')
     assert.match(online.status().pinError ?? '', /refused the CAR \(500\)/)
     await online.tick()
-    const seal = pinnedAt()
+    const seal = await pinnedAt()
     assert.ok(seal?.pinned_at != null)
     assert.equal(online.status().pinError, undefined)
     assert.ok(kubo.pins.has(seal.cid))
@@ -78,8 +77,8 @@ test('pinCar names what went wrong: unreachable, refused (retryable or not), ano
   const datadir = mkdtempSync(join(tmpdir(), 'apiary-pin-'))
   await prepareSealableStore(datadir, 20)
   const store = await openStore({ path: join(datadir, 'coordinator.db') })
-  await sealerOf(store, datadir).tick()
-  const { cid } = store.sqlite.prepare<[], { cid: string }>('SELECT cid FROM seals').get() as { cid: string }
+  await (await sealerOf(store, datadir)).tick()
+  const { cid } = (await storeSql(store).get<{ cid: string }>('SELECT cid FROM seals')) as { cid: string }
   store.close()
   const car = readFileSync(join(datadir, 'epochs', 'epoch-000001.car'))
   const kubo = await startKuboRpc()

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import { createRpcClient, createTraffic, startDevnet } from '../src/chain/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { startApiary, stopProcess } from './_harness/cli.ts'
+import { storeSql } from './_harness/storeSql.ts'
 import { freePort, Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
 const startCoordinator = (args: string[]) =>
@@ -80,34 +81,29 @@ test('a coordinator SIGKILLed between dispatching pending transactions and their
     coordinator = await startCoordinator(args)
     const store = await openStore({ path: join(datadir, 'coordinator.db') })
     try {
-      const waiting = store.sqlite.prepare<[], { n: number }>(
-        "SELECT COUNT(*) AS n FROM inclusions WHERE source = 'pending' AND state = 'pending'",
-      )
-      await waitFor('every pending transaction landed or void', () => (waiting.get()?.n ?? 1) === 0, 30_000)
-      const rows = store.sqlite
-        .prepare<
-          [],
-          {
-            task_id: string
-            received_at: number
-            scored_at: number | null
-            matched: number
-            absent_at: number | null
-            block_number: number
-            state: string
-          }
-        >(
-          `SELECT r.task_id, r.received_at, r.scored_at, r.matched, i.absent_at, i.state, i.block_number
-           FROM results r JOIN inclusions i ON i.key = r.inclusion WHERE i.source = 'pending'`,
+      const waiting = async () =>
+        Number(
+          (
+            await storeSql(store).get<{ n: number }>(
+              "SELECT COUNT(*) AS n FROM inclusions WHERE source = 'pending' AND state = 'pending'",
+            )
+          )?.n ?? 1,
         )
-        .all()
+      await waitFor('every pending transaction landed or void', async () => (await waiting()) === 0, 30_000)
+      const rows = await storeSql(store).all<{
+        task_id: string
+        received_at: number
+        scored_at: number | null
+        matched: number
+        absent_at: number | null
+        block_number: number
+        state: string
+      }>(`SELECT r.task_id, r.received_at, r.scored_at, r.matched, i.absent_at, i.state, i.block_number
+           FROM results r JOIN inclusions i ON i.key = r.inclusion WHERE i.source = 'pending'`)
       const byTask = new Map(rows.map((r) => [r.task_id, r]))
       assert.equal(byTask.size, rows.length, 'one result per task')
       const stored = new Set(
-        store.sqlite
-          .prepare<[], { task_id: string }>('SELECT task_id FROM results')
-          .all()
-          .map((r) => r.task_id),
+        (await storeSql(store).all<{ task_id: string }>('SELECT task_id FROM results')).map((r) => r.task_id),
       )
       const lost = [...beforeKill].filter((id) => !stored.has(id))
       assert.deepEqual(lost, [], 'no acknowledged commitment lost')
@@ -136,9 +132,7 @@ test('a coordinator SIGKILLed between dispatching pending transactions and their
       const status = (await (await fetch(`http://127.0.0.1:${httpPort}/swarm/status`)).json()) as {
         tasks: { scored: number }
       }
-      const scored = store.sqlite
-        .prepare<[], { n: number }>('SELECT COUNT(scored_at) AS n FROM results')
-        .get()
+      const scored = await storeSql(store).get<{ n: number }>('SELECT COUNT(scored_at) AS n FROM results')
       assert.equal(status.tasks.scored, scored?.n)
     } finally {
       store.close()

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { useDevnet } from './_harness/chain.ts'
 import { REWARD, rewardScenario, type Work } from './_harness/rewards.ts'
+import { storeSql } from './_harness/storeSql.ts'
 
 // ioSwarm's published reward table, replayed through the coordinator's reward path (weights from scored
 // results, closeEpoch, the settler, the AgentRewardPool on the devnet, claims from the agents' wallets).
@@ -12,9 +13,9 @@ const sum = (values: Iterable<bigint>) => [...values].reduce((s, v) => s + v, 0n
 test('a single agent is paid the whole deposit and claims all of it', { timeout: 60_000 }, async () => {
   const s = await rewardScenario(context, { agents: ['solo'] })
   try {
-    const epoch = s.close({ solo: { scored: 5, matched: 5 } })
+    const epoch = await s.close({ solo: { scored: 5, matched: 5 } })
     assert.equal((await s.settle()).owed, 0)
-    assert.equal(s.amounts(epoch).get('solo'), (9n * ETH) / 10n)
+    assert.equal((await s.amounts(epoch)).get('solo'), (9n * ETH) / 10n)
     assert.deepEqual(await s.claimAll(), new Map([['solo', (9n * ETH) / 10n]]))
     assert.equal(await s.balanceOfPool(), 0n)
   } finally {
@@ -25,11 +26,11 @@ test('a single agent is paid the whole deposit and claims all of it', { timeout:
 test('two equal agents split exactly 50/50', { timeout: 60_000 }, async () => {
   const s = await rewardScenario(context, { agents: ['left', 'right'] })
   try {
-    const epoch = s.close({ left: { scored: 10, matched: 10 }, right: { scored: 10, matched: 10 } })
+    const epoch = await s.close({ left: { scored: 10, matched: 10 }, right: { scored: 10, matched: 10 } })
     await s.settle()
     const half = (9n * ETH) / 20n
     assert.deepEqual(
-      s.amounts(epoch),
+      await s.amounts(epoch),
       new Map([
         ['left', half],
         ['right', half],
@@ -62,10 +63,10 @@ test('10 agents × 5 epochs: everything credited is claimed and the pool keeps o
         const matched = ((i * 7 + e * 3) % 11) + 1
         work[id] = { matched, scored: matched + (i % 3 === 0 ? 1 : 0) } // every third agent misses the bonus
       }
-      const epoch = s.close(work)
+      const epoch = await s.close(work)
       const before = await s.read('carried')
       await s.settle()
-      const amounts = s.amounts(epoch)
+      const amounts = await s.amounts(epoch)
       const deposit = ETH + 7n - (ETH + 7n) / 10n
       deposited += deposit
       // What the pool credited plus what it carries on is the deposit plus what it carried in.
@@ -92,26 +93,26 @@ test('join and leave: a leaver stops earning from the next epoch, a joiner earns
   const s = await rewardScenario(context, { agents: ['stays', 'leaves', 'joins'] })
   try {
     const even = { scored: 4, matched: 4 }
-    const e1 = s.close({ stays: even, leaves: even })
-    const e2 = s.close({ stays: even, joins: even })
-    const e3 = s.close({ joins: even })
+    const e1 = await s.close({ stays: even, leaves: even })
+    const e2 = await s.close({ stays: even, joins: even })
+    const e3 = await s.close({ joins: even })
     await s.settle()
     const half = (9n * ETH) / 20n
     assert.deepEqual(
-      s.amounts(e1),
+      await s.amounts(e1),
       new Map([
         ['stays', half],
         ['leaves', half],
       ]),
     )
     assert.deepEqual(
-      s.amounts(e2),
+      await s.amounts(e2),
       new Map([
         ['stays', half],
         ['joins', half],
       ]),
     )
-    assert.deepEqual(s.amounts(e3), new Map([['joins', (9n * ETH) / 10n]]))
+    assert.deepEqual(await s.amounts(e3), new Map([['joins', (9n * ETH) / 10n]]))
     assert.equal(await s.read('weightOf', [s.wallets.get('leaves')?.address]), 0n)
     assert.equal(await s.read('weightOf', [s.wallets.get('stays')?.address]), 0n)
     assert.deepEqual(
@@ -131,10 +132,10 @@ test('the min-tasks threshold pays 0 below it', { timeout: 60_000 }, async () =>
   const params = { ...REWARD, minTasks: 5 }
   const s = await rewardScenario(context, { agents: ['below', 'at'], params })
   try {
-    const epoch = s.close({ below: { scored: 4, matched: 4 }, at: { scored: 5, matched: 5 } })
+    const epoch = await s.close({ below: { scored: 4, matched: 4 }, at: { scored: 5, matched: 5 } })
     await s.settle()
     assert.deepEqual(
-      s.amounts(epoch),
+      await s.amounts(epoch),
       new Map([
         ['below', 0n],
         ['at', (9n * ETH) / 10n],
@@ -161,17 +162,17 @@ test('the delegate cut stays with the delegate exactly: the hot wallet spends de
   try {
     const hot = s.hotWallet.address
     const start = await context.chain.client.getBalance({ address: hot })
-    s.close({ x: { scored: 3, matched: 3 }, y: { scored: 1, matched: 1 } })
-    s.close({ x: { scored: 2, matched: 2 } })
+    await s.close({ x: { scored: 3, matched: 3 }, y: { scored: 1, matched: 1 } })
+    await s.close({ x: { scored: 2, matched: 2 } })
     await s.settle()
     const cut = ((3n * ETH + 1n) * 1234n) / 10_000n
     const deposit = 3n * ETH + 1n - cut
     let fees = 0n
-    for (const row of s.store.sqlite
-      .prepare<[], { tx_hash: `0x${string}`; deposit_wei: string; delegate_cut_wei: string }>(
-        'SELECT tx_hash, deposit_wei, delegate_cut_wei FROM epochs WHERE tx_hash IS NOT NULL',
-      )
-      .all()) {
+    for (const row of await storeSql(s.store).all<{
+      tx_hash: `0x${string}`
+      deposit_wei: string
+      delegate_cut_wei: string
+    }>('SELECT tx_hash, deposit_wei, delegate_cut_wei FROM epochs WHERE tx_hash IS NOT NULL')) {
       assert.equal(BigInt(row.deposit_wei), deposit)
       assert.equal(BigInt(row.delegate_cut_wei), cut)
       const receipt = await context.chain.client.getTransactionReceipt({ hash: row.tx_hash })
@@ -190,20 +191,18 @@ test('an outage costs the agents nothing: epochs in which nothing could be score
   const s = await rewardScenario(context, { agents: ['a', 'b'] })
   try {
     // The node is down for three epochs: nothing is scored, nothing earned, every reward carried.
-    const down = [s.close({}), s.close({}), s.close({})]
-    const states = s.store.sqlite
-      .prepare<[], { number: number; settlement: string }>(
-        'SELECT number, settlement FROM epochs ORDER BY number',
-      )
-      .all()
+    const down = [await s.close({}), await s.close({}), await s.close({})]
+    const states = await storeSql(s.store).all<{ number: number; settlement: string }>(
+      'SELECT number, settlement FROM epochs ORDER BY number',
+    )
     assert.deepEqual(
       states.filter((e) => down.includes(e.number)).map((e) => e.settlement),
       ['carried', 'carried', 'carried'],
     )
     // It comes back: the work done meanwhile is scored now, in the fourth epoch, which pays four rewards.
-    const back = s.close({ a: { scored: 30, matched: 30 }, b: { scored: 10, matched: 10 } })
+    const back = await s.close({ a: { scored: 30, matched: 30 }, b: { scored: 10, matched: 10 } })
     assert.equal((await s.settle()).owed, 0)
-    const paid = sum(s.amounts(back).values())
+    const paid = sum((await s.amounts(back)).values())
     assert.ok(4n * ((9n * ETH) / 10n) - paid < 10n, `paid ${paid}: four deposits, less rounding dust`)
     const claimed = await s.claimAll()
     assert.equal(sum(claimed.values()), paid)

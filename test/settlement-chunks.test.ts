@@ -20,7 +20,7 @@ test('2,000 new agents in one epoch are settled in chunks, each under the 2^24-g
     const work: Work = Object.fromEntries(
       agents.map((id, i) => [id, { scored: 5 + (i % 3), matched: 5 + (i % 3) }]),
     )
-    const epoch = s.close(work)
+    const epoch = await s.close(work)
 
     // The cap is real on this chain, and one transaction listing all 2,000 runs out of gas within it.
     const over = await fetch(context.devnet.url, {
@@ -84,7 +84,7 @@ test('2,000 new agents in one epoch are settled in chunks, each under the 2^24-g
     const sum = credited.flatMap((log) => log.args.amounts ?? []).reduce((a, b) => a + b, 0n)
     assert.equal(sum, settled?.args.distributed)
     // What the store recorded per agent is what the pool credits.
-    const amounts = s.amounts(epoch)
+    const amounts = await s.amounts(epoch)
     for (const id of ['bee-0000', 'bee-1001', 'bee-1999']) {
       const wallet = s.wallets.get(id)?.address as Hex
       assert.equal(await s.read('claimable', [wallet]), amounts.get(id))

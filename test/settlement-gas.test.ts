@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { useDevnet } from './_harness/chain.ts'
 import { checkGasSnapshot } from './_harness/gasSnapshot.ts'
 import { rewardScenario, type Work } from './_harness/rewards.ts'
+import { storeSql } from './_harness/storeSql.ts'
 
 const context = useDevnet()
 
@@ -16,17 +17,15 @@ test('100 agents × 3 epochs settled by the coordinator: gas per settlement agai
       agents.map((id, i) => [id, { scored: 10 + (i % 7), matched: 10 + (i % 7) }]),
     )
     const half: Work = Object.fromEntries(agents.slice(0, 50).map((id) => [id, { scored: 12, matched: 12 }]))
-    s.close(all)
-    s.close(all)
-    s.close(half) // the other 50 leave: not listed at all
+    await s.close(all)
+    await s.close(all)
+    await s.close(half) // the other 50 leave: not listed at all
     assert.equal((await s.settle()).owed, 0)
     const gas: Record<string, number> = {}
     const names = ['100 agents, all new', '100 agents, all known', '50 stay, 50 left (not listed)']
-    for (const row of s.store.sqlite
-      .prepare<[], { number: number; tx_hash: `0x${string}` }>(
-        'SELECT number, tx_hash FROM epochs WHERE tx_hash IS NOT NULL ORDER BY number',
-      )
-      .all()) {
+    for (const row of await storeSql(s.store).all<{ number: number; tx_hash: `0x${string}` }>(
+      'SELECT number, tx_hash FROM epochs WHERE tx_hash IS NOT NULL ORDER BY number',
+    )) {
       const receipt = await context.chain.client.getTransactionReceipt({ hash: row.tx_hash })
       gas[`settler: epoch ${row.number}, ${names[row.number - 1]}`] = Number(receipt.gasUsed)
     }

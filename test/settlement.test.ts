@@ -6,6 +6,7 @@ import { sendFunds } from '../src/chain/index.ts'
 import { useDevnet } from './_harness/chain.ts'
 import { rewardScenario } from './_harness/rewards.ts'
 import { startRpcProxy } from './_harness/rpcProxy.ts'
+import { storeSql } from './_harness/storeSql.ts'
 
 const context = useDevnet()
 const ETH = 10n ** 18n
@@ -16,8 +17,8 @@ test('settlement: owed while the hot wallet is empty, then every epoch paid once
   const s = await rewardScenario(context, { agents: ['agent-0', 'agent-1'], hotWalletWei: 0n })
   try {
     const even = { scored: 10, matched: 10 }
-    s.close({ 'agent-0': even, 'agent-1': even })
-    s.close({ 'agent-0': { scored: 5, matched: 5 } }) // epoch 2: only the first agent works
+    await s.close({ 'agent-0': even, 'agent-1': even })
+    await s.close({ 'agent-0': { scored: 5, matched: 5 } }) // epoch 2: only the first agent works
 
     // Two epochs with an empty hot wallet: both stay owed.
     await s.settle(2)
@@ -36,16 +37,16 @@ test('settlement: owed while the hot wallet is empty, then every epoch paid once
     assert.equal(await s.read('claimable', [second]), (45n * ETH) / 100n)
     assert.equal(await s.read('weightOf', [second]), 0n)
     assert.deepEqual(
-      s.amounts(1),
+      await s.amounts(1),
       new Map([
         ['agent-0', (45n * ETH) / 100n],
         ['agent-1', (45n * ETH) / 100n],
       ]),
     )
-    assert.deepEqual(s.amounts(2), new Map([['agent-0', (9n * ETH) / 10n]]))
+    assert.deepEqual(await s.amounts(2), new Map([['agent-0', (9n * ETH) / 10n]]))
 
     // A settlement the store lost track of (a crash between broadcast and record) is found, not paid twice.
-    s.store.sqlite.prepare("UPDATE epochs SET settlement = 'owed', tx_hash = NULL WHERE number = 2").run()
+    await storeSql(s.store).run("UPDATE epochs SET settlement = 'owed', tx_hash = NULL WHERE number = 2")
     const spent = await context.chain.client.getBalance({ address: s.hotWallet.address })
     assert.equal((await s.settle()).owed, 0)
     assert.equal(
@@ -54,7 +55,7 @@ test('settlement: owed while the hot wallet is empty, then every epoch paid once
       'nothing sent again',
     )
     assert.match(
-      s.store.sqlite.prepare<[], { tx_hash: string }>('SELECT tx_hash FROM epochs WHERE number = 2').get()
+      (await storeSql(s.store).get<{ tx_hash: string }>('SELECT tx_hash FROM epochs WHERE number = 2'))
         ?.tx_hash ?? '',
       /^0x[0-9a-f]{64}$/,
     )
@@ -69,18 +70,16 @@ test('settlement: the node down, then refusing the broadcast of a stored transac
   const proxy = await startRpcProxy(context.devnet.url, { refuse: /./ })
   const s = await rewardScenario(context, { agents: ['agent-0'], settlerRpcUrl: proxy.url })
   try {
-    s.close({ 'agent-0': { scored: 3, matched: 3 } })
+    await s.close({ 'agent-0': { scored: 3, matched: 3 } })
     await s.settle(2)
     assert.equal(s.settler.status().owed, 1)
     assert.match(s.settler.status().lastError ?? '', /does not exist/)
     // The node answers again, except for broadcasts: the epoch's transaction is signed and stored, not sent.
     proxy.refuse = /^eth_sendRawTransaction$/
     await s.settle(2)
-    const stored = s.store.sqlite
-      .prepare<[], { settlement: string; tx_hash: string }>(
-        'SELECT settlement, tx_hash FROM epochs WHERE number = 1',
-      )
-      .get()
+    const stored = await storeSql(s.store).get<{ settlement: string; tx_hash: string }>(
+      'SELECT settlement, tx_hash FROM epochs WHERE number = 1',
+    )
     assert.equal(stored?.settlement, 'sending')
     assert.equal(await s.read('lastEpoch'), 0n)
     // Broadcasts go through: that very transaction is re-broadcast and recorded; nothing is signed twice.
@@ -88,7 +87,7 @@ test('settlement: the node down, then refusing the broadcast of a stored transac
     assert.equal((await s.settle()).owed, 0, s.settler.status().lastError)
     assert.equal(s.settler.status().lastSettled?.txHash, stored?.tx_hash)
     assert.equal(await context.chain.client.getTransactionCount({ address: s.hotWallet.address }), 1)
-    assert.deepEqual(s.amounts(1), new Map([['agent-0', (9n * ETH) / 10n]]))
+    assert.deepEqual(await s.amounts(1), new Map([['agent-0', (9n * ETH) / 10n]]))
   } finally {
     await s.dispose()
     await proxy.close()

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import { createTraffic, startDevnet } from '../src/chain/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { startApiary, stopProcess } from './_harness/cli.ts'
+import { storeSql } from './_harness/storeSql.ts'
 import { freePort, Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
 const startCoordinator = (args: string[]) =>
@@ -68,14 +69,11 @@ test('a coordinator killed with SIGKILL and restarted loses no acknowledged resu
     const store = await openStore({ path: join(datadir, 'coordinator.db') })
     try {
       const stored = new Set(
-        store.sqlite
-          .prepare<[], { task_id: string }>('SELECT task_id FROM results')
-          .all()
-          .map((r) => r.task_id),
+        (await storeSql(store).all<{ task_id: string }>('SELECT task_id FROM results')).map((r) => r.task_id),
       )
       const lost = [...acked].filter((id) => !stored.has(id))
       assert.deepEqual(lost, [], `${lost.length} of ${acked.size} acknowledged results missing`)
-      const scored = store.sqlite.prepare('SELECT COUNT(*) AS n FROM results WHERE matched = 1').get() as {
+      const scored = (await storeSql(store).get('SELECT COUNT(*) AS n FROM results WHERE matched = 1')) as {
         n: number
       }
       assert.ok(scored.n > 100, 'work continued and was scored after the restart')

@@ -13,6 +13,7 @@ import { openStore } from '../src/coordinator/store/index.ts'
 import { SwarmService } from '../src/gen/apiary/v1/swarm_pb.js'
 import { signRegistration } from '../src/protocol/index.ts'
 import { assertPromtoolClean } from './_harness/promtool.ts'
+import { storeSql } from './_harness/storeSql.ts'
 import { Level, lie, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
 let devnet: Devnet
@@ -97,25 +98,25 @@ test('a swarm validates 200+ devnet transactions: honest agents score 100%, a li
     assert.equal(sent.length, 210)
 
     const store = await openStore({ path: join(datadir, 'coordinator.db') })
-    const count = (sql: string) => (store.sqlite.prepare(sql).get() as { n: number }).n
+    const count = async (sql: string) => Number(((await storeSql(store).get(sql)) as { n: number }).n)
     try {
       // Every inclusion answered at L1 and L2 once (one agent each) and at L3 twice (two of three agents).
       let progress = ''
       await waitFor(
         'every transaction scored at every level',
-        () => {
-          const inclusions = count("SELECT COUNT(*) AS n FROM inclusions WHERE state = 'final'")
-          const scored = count('SELECT COUNT(*) AS n FROM results WHERE scored_at IS NOT NULL')
+        async () => {
+          const inclusions = await count("SELECT COUNT(*) AS n FROM inclusions WHERE state = 'final'")
+          const scored = await count('SELECT COUNT(*) AS n FROM results WHERE scored_at IS NOT NULL')
           const last = sent.at(-1)?.hash
-          const lastFinal = count(
+          const lastFinal = await count(
             `SELECT COUNT(*) AS n FROM inclusions WHERE tx_hash = '${last}' AND state = 'final'`,
           )
           progress = JSON.stringify({
             inclusions,
             scored,
             lastFinal,
-            byLevel: store.sqlite.prepare('SELECT level, COUNT(*) AS n FROM results GROUP BY level').all(),
-            pending: count("SELECT COUNT(*) AS n FROM inclusions WHERE state = 'pending'"),
+            byLevel: await storeSql(store).all('SELECT level, COUNT(*) AS n FROM results GROUP BY level'),
+            pending: await count("SELECT COUNT(*) AS n FROM inclusions WHERE state = 'pending'"),
             hub: coordinator.status().counters,
             live: coordinator.status().agentsLive,
           })
@@ -125,22 +126,21 @@ test('a swarm validates 200+ devnet transactions: honest agents score 100%, a li
       ).catch((error) => {
         throw new Error(`${(error as Error).message}: ${progress}`)
       })
-      const inclusions = count("SELECT COUNT(*) AS n FROM inclusions WHERE state = 'final'")
+      const inclusions = await count("SELECT COUNT(*) AS n FROM inclusions WHERE state = 'final'")
       assert.ok(inclusions >= 210, `${inclusions} transactions followed`)
       for (const hash of sent.map((s) => s.hash))
         assert.equal(
-          count(`SELECT COUNT(*) AS n FROM inclusions WHERE tx_hash = '${hash}'`),
+          await count(`SELECT COUNT(*) AS n FROM inclusions WHERE tx_hash = '${hash}'`),
           1,
           'each transaction dispatched once per inclusion',
         )
       // The vanished agent's tasks went to the honest L1 agent.
       for (const taskId of held) {
-        const row = store.sqlite
-          .prepare<[string], { agent_id: string }>(
-            `SELECT r.agent_id FROM assignments a JOIN results r ON r.inclusion = a.inclusion AND r.level = a.level
+        const row = await storeSql(store).get<{ agent_id: string }>(
+          `SELECT r.agent_id FROM assignments a JOIN results r ON r.inclusion = a.inclusion AND r.level = a.level
              WHERE a.task_id = ?`,
-          )
-          .get(taskId)
+          taskId,
+        )
         assert.equal(row?.agent_id, 'honest-l1', `task ${taskId} was reassigned and answered`)
       }
     } finally {

@@ -13,6 +13,7 @@ import { createLogger } from '../src/internal/logger.ts'
 import { witnessToMessage } from '../src/protocol/index.ts'
 import { parseWitness, toHex } from '../src/validation/index.ts'
 import { FIXTURES } from './_harness/fixtures.ts'
+import { storeSql } from './_harness/storeSql.ts'
 
 const witness = parseWitness(
   JSON.parse(readFileSync(join(FIXTURES, 'prestate/go-ethereum/call_tracer/create.json'), 'utf8')),
@@ -27,17 +28,17 @@ const hash = toHex(keccak_256(witness.transaction))
  */
 async function race(order: 'finalize+submit' | 'submit+finalize' | 'finalize;submit' | 'submit;finalize') {
   const store = await openStore({ path: ':memory:' })
-  store.sqlite
-    .prepare(
-      "INSERT INTO agents (id, level, region, max_in_flight, payout_wallet, agent_version, session, registered_at, last_seen_at) VALUES ('bee', 1, '', 8, ?, 't', 1, 0, 0)",
-    )
-    .run(`0x${'b'.repeat(40)}`)
-  store.sqlite
-    .prepare(
-      "INSERT INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, created_at) VALUES ('inc', 'chain', 1, ?, 0, ?, ?, 'pending', 0)",
-    )
-    .run(`0x${'1'.repeat(64)}`, hash, toBinary(WitnessSchema, message))
-  const hub = createTaskHub({
+  await storeSql(store).run(
+    "INSERT INTO agents (id, level, region, max_in_flight, payout_wallet, agent_version, session, registered_at, last_seen_at) VALUES ('bee', 1, '', 8, ?, 't', 1, 0, 0)",
+    `0x${'b'.repeat(40)}`,
+  )
+  await storeSql(store).run(
+    "INSERT INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, created_at) VALUES ('inc', 'chain', 1, ?, 0, ?, ?, 'pending', 0)",
+    `0x${'1'.repeat(64)}`,
+    hash,
+    toBinary(WitnessSchema, message),
+  )
+  const hub = await createTaskHub({
     store,
     dispatcher: createDispatcher(),
     accuracy: createAccuracy(),
@@ -62,7 +63,7 @@ async function race(order: 'finalize+submit' | 'submit+finalize' | 'finalize;sub
   else await submit().then(finalize)
   stop.abort()
   await batches.return(undefined)
-  const row = store.sqlite.prepare('SELECT scored_at, matched FROM results').get() as {
+  const row = (await storeSql(store).get('SELECT scored_at, matched FROM results')) as {
     scored_at: number | null
     matched: number | null
   }

@@ -35,7 +35,7 @@ import { createAccuracy, type ScoredField, type Tally } from './scoring/index.ts
 import type { SealerStatus } from './sealing/index.ts'
 import type { SettlerStatus } from './settlement/index.ts'
 import { startRewards } from './startRewards.ts'
-import { openStore, probeWrite, type Store } from './store/index.ts'
+import { openStore, type Store } from './store/index.ts'
 import { createTaskHub, type HubCounters, TASK_LEVELS, type TaskHub } from './work/index.ts'
 
 export interface CoordinatorOptions {
@@ -193,19 +193,12 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   try {
     if (rpc !== undefined) await checkChain(store, rpc, chainId, options.datadir)
     const accuracy = createAccuracy()
-    for (const row of store.sqlite
-      .prepare<[], { agent_id: string; level: number; scored_fields: string; mismatches: string; n: number }>(
-        'SELECT agent_id, level, scored_fields, mismatches, COUNT(*) AS n FROM results WHERE scored_at IS NOT NULL GROUP BY 1, 2, 3, 4',
-      )
-      .all()) {
+    for (const row of await store.work.scoredGroups()) {
       const list = (text: string) => (text === '' ? [] : text.split(','))
       accuracy.add(
-        row.agent_id,
+        row.agentId,
         row.level,
-        {
-          fields: list(row.scored_fields) as ScoredField[],
-          mismatches: list(row.mismatches) as ScoredField[],
-        },
+        { fields: list(row.fields) as ScoredField[], mismatches: list(row.mismatches) as ScoredField[] },
         row.n,
       )
     }
@@ -218,12 +211,16 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     const exclude = (agentId: string) => {
       // An excluded agent's wrong answers still in flight cost nothing more.
       if (hub.excluded(agentId)) return
-      const exclusion = excludeIfDue(store, agentId, Date.now())
-      if (exclusion === undefined) return
-      logger.warn({ agentId, ...exclusion }, 'agent excluded for canary failures')
-      hub.exclude(agentId)
+      excludeIfDue(store, agentId, Date.now()).then(
+        (exclusion) => {
+          if (exclusion === undefined) return
+          logger.warn({ agentId, ...exclusion }, 'agent excluded for canary failures')
+          hub.exclude(agentId)
+        },
+        (error) => logger.error({ err: error, agentId }, 'cannot record an exclusion'),
+      )
     }
-    const hub = createTaskHub({
+    const hub = await createTaskHub({
       store,
       dispatcher,
       accuracy,
@@ -232,7 +229,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         metrics.dispatchAckDuration.observe({ level: Level[level] ?? String(level) }, seconds),
       onCanaryFailed: (agentId) => exclude(agentId),
     })
-    const requeued = requeue(store, hub, options.redundancy, Date.now() - taskTtlMs)
+    const requeued = await requeue(store, hub, options.redundancy, Date.now() - taskTtlMs)
     if (requeued > 0) logger.info({ inclusions: requeued }, 're-queued unfinished work from the store')
 
     const ticker = setInterval(() => hub.tick(), 100)
@@ -243,11 +240,11 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     let canaries: CanaryMaker | undefined
     let ready = false
     if (options.replay !== undefined) {
-      const { loaded, skipped } = loadReplay({ dir: options.replay, store, hub, logger })
+      const { loaded, skipped } = await loadReplay({ dir: options.replay, store, hub, logger })
       logger.info({ loaded, skipped, dir: options.replay }, 'replaying tracer fixtures')
       ready = true
     } else if (rpc !== undefined) {
-      const clock = createBlockClock({ store })
+      const clock = await createBlockClock({ store })
       if (options.pending !== false) {
         const crypto = createEngineCrypto()
         const vms = createVmPool(crypto)
@@ -319,7 +316,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       chainId,
       revoked,
       heartbeatIntervalMs,
-      payout: rewards === undefined ? undefined : latestPayout(store),
+      payout: rewards === undefined ? undefined : (agentId: string) => latestPayout(store, agentId),
       pool: options.rewards?.settlement?.pool,
     })
     await listen(grpc, options.grpcPort, options.host)
@@ -343,11 +340,16 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
 
     // Ready: the store writes (probed at most every 5 s), and with a chain: the last poll succeeded, and the
     // follower is at the head or has moved within the last minute.
-    let probe = { at: 0, error: undefined as string | undefined }
+    const probe = { at: Date.now(), error: await store.probeWrite() }
     const readiness = () => {
       const reasons: string[] = []
       const now = Date.now()
-      if (now - probe.at > 5000) probe = { at: now, error: probeWrite(store) }
+      if (now - probe.at > 5000) {
+        probe.at = now
+        store.probeWrite().then((error) => {
+          probe.error = error
+        })
+      }
       if (probe.error !== undefined) reasons.push(`the store cannot write (${probe.error})`)
       const f = follower?.status()
       if (f !== undefined) {
@@ -458,13 +460,8 @@ function listen(server: Http2Server, port: number, host: string) {
 }
 
 /** Queues again what the store holds unfinished; returns how many inclusions. */
-function requeue(store: Store, hub: TaskHub, redundancy: number, since: number) {
-  const rows = store.sqlite
-    .prepare<[number], { key: string; level: number | null; agent_id: string | null }>(
-      `SELECT i.key, r.level, r.agent_id FROM inclusions i LEFT JOIN results r ON r.inclusion = i.key
-       WHERE i.state NOT IN ('orphaned', 'void') AND i.created_at >= ? ORDER BY i.created_at, i.key`,
-    )
-    .all(since)
+async function requeue(store: Store, hub: TaskHub, redundancy: number, since: number) {
+  const rows = await store.work.unfinished(since)
   const answered = new Map<string, Map<number, string[]>>()
   for (const row of rows) {
     const byLevel = answered.get(row.key) ?? new Map<number, string[]>()
@@ -488,20 +485,14 @@ function requeue(store: Store, hub: TaskHub, redundancy: number, since: number) 
 async function checkChain(store: Store, rpc: RpcRequest, chainId: bigint, datadir: string) {
   const genesis = (await rpc('eth_getBlockByNumber', ['0x0', false])) as { hash: string } | null
   const identity = `${chainId}:${genesis?.hash ?? 'unknown'}`
-  const known = store.sqlite
-    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'chain'")
-    .get()
-  if (known === undefined) {
-    store.sqlite.prepare("INSERT INTO meta (key, value) VALUES ('chain', ?)").run(identity)
-    return
-  }
-  if (known.value !== identity)
+  const known = await store.meta.bind('chain', identity)
+  if (known !== identity)
     throw new ApiaryError(
       'APIARY_STORE_OTHER_CHAIN',
       `the datadir ${datadir} holds the state of another chain`,
       {
         usage: true,
-        details: { stored: known.value, node: identity },
+        details: { stored: known, node: identity },
         hints: ['use another --datadir for this chain'],
       },
     )

@@ -37,7 +37,7 @@ export interface Rewards {
  */
 export async function startRewards(options: RewardOptions, deps: StartRewardsDependencies): Promise<Rewards> {
   const { store, logger } = deps
-  const clock = createEpochClock({
+  const clock = await createEpochClock({
     store,
     logger,
     params: options.params,
@@ -53,7 +53,7 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
   let settler: Settler | undefined
   if (settlement?.pool !== undefined && deps.rpcUrl !== undefined) {
     await checkPool(store, deps.rpcUrl, settlement.pool, settlement.hotWallet.address)
-    settler = createSettler({
+    settler = await createSettler({
       store,
       logger,
       rpcUrl: deps.rpcUrl,
@@ -77,7 +77,7 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
           },
         )
       await checkRegistry(store, deps.rpcUrl, sealing.registry, settlement.hotWallet.address)
-      anchorer = createAnchorer({
+      anchorer = await createAnchorer({
         store,
         logger,
         rpcUrl: deps.rpcUrl,
@@ -88,7 +88,7 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
         retry: settlement.retry,
       })
     }
-    sealer = createSealer({
+    sealer = await createSealer({
       store,
       logger,
       dir: deps.epochsDir,
@@ -114,15 +114,20 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
         settling = undefined
       })
   }
+  let ticking: Promise<void> | undefined
   const epochTimer = setInterval(() => {
-    try {
-      const closed = clock.tick()
-      if (closed === undefined) return
-      deps.onClose?.(closed)
-      settle()
-    } catch (error) {
-      logger.error({ err: error }, 'closing the epoch failed')
-    }
+    if (ticking !== undefined) return // one close at a time
+    ticking = clock
+      .tick()
+      .then((closed) => {
+        if (closed === undefined) return
+        deps.onClose?.(closed)
+        settle()
+      })
+      .catch((error) => logger.error({ err: error }, 'closing the epoch failed'))
+      .finally(() => {
+        ticking = undefined
+      })
   }, 250)
   const settleTimer = setInterval(settle, 1000)
   settle()
@@ -133,6 +138,7 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
     async close() {
       clearInterval(epochTimer)
       clearInterval(settleTimer)
+      await ticking
       await settling
     },
   }
@@ -160,15 +166,11 @@ async function checkPool(store: Store, rpcUrl: string, pool: Hex, hotWallet: Hex
       `the pool ${pool} is settled by ${coordinator}, not by the hot wallet ${hotWallet}`,
       { usage: true, hints: ['give the keystore of the pool coordinator, or transfer the role to it'] },
     )
-  const bound = store.sqlite
-    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'reward_pool'")
-    .get()
-  if (bound === undefined)
-    store.sqlite.prepare("INSERT INTO meta (key, value) VALUES ('reward_pool', ?)").run(pool.toLowerCase())
-  else if (bound.value !== pool.toLowerCase())
+  const bound = await store.meta.bind('reward_pool', pool.toLowerCase())
+  if (bound !== pool.toLowerCase())
     throw new ApiaryError(
       'APIARY_STORE_OTHER_POOL',
-      `this datadir settles into the pool ${bound.value}, not ${pool}`,
+      `this datadir settles into the pool ${bound}, not ${pool}`,
       { usage: true, hints: ['use a new --datadir for another pool'] },
     )
 }
@@ -193,17 +195,11 @@ async function checkRegistry(store: Store, rpcUrl: string, registry: Hex, hotWal
       `the registry ${registry} is sealed by ${owner}, not by the hot wallet ${hotWallet}`,
       { usage: true },
     )
-  const bound = store.sqlite
-    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'epoch_registry'")
-    .get()
-  if (bound === undefined)
-    store.sqlite
-      .prepare("INSERT INTO meta (key, value) VALUES ('epoch_registry', ?)")
-      .run(registry.toLowerCase())
-  else if (bound.value !== registry.toLowerCase())
+  const bound = await store.meta.bind('epoch_registry', registry.toLowerCase())
+  if (bound !== registry.toLowerCase())
     throw new ApiaryError(
       'APIARY_STORE_OTHER_REGISTRY',
-      `this datadir anchors into the registry ${bound.value}, not ${registry}`,
+      `this datadir anchors into the registry ${bound}, not ${registry}`,
       { usage: true, hints: ['use a new --datadir for another registry'] },
     )
 }

@@ -7,6 +7,7 @@ import { createSettler, type Settler } from '../../src/coordinator/settlement/in
 import { openStore, type Store } from '../../src/coordinator/store/index.ts'
 import { createLogger } from '../../src/internal/logger.ts'
 import type { useDevnet } from './chain.ts'
+import { storeSql } from './storeSql.ts'
 
 export const REWARD: EpochRewardParameters = {
   bonusAccuracyBps: 9950,
@@ -66,21 +67,30 @@ export async function rewardScenario(
       to: [hotWallet.address],
       amount: hotWalletWei - 10n ** 17n,
     })
-  const register = store.sqlite.prepare(
-    "INSERT INTO agents (id, level, region, max_in_flight, payout_wallet, agent_version, session, registered_at, last_seen_at) VALUES (?, 3, '', 8, ?, 't', 1, 0, 0)",
-  )
-  for (const [id, wallet] of wallets) register.run(id, wallet.address.toLowerCase())
-  // The work: L3 answers on one pending transaction, committed (t = 0) before its block existed.
-  store.sqlite
-    .prepare(
-      "INSERT INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, created_at, seen_at, absent_at) VALUES ('i', 'pending', 1, '0xb', 0, '0x1', x'', 'final', 0, 1, 1)",
+  const q = storeSql(store)
+  for (const [id, wallet] of wallets)
+    await q.run(
+      "INSERT INTO agents (id, level, region, max_in_flight, payout_wallet, agent_version, session, registered_at, last_seen_at) VALUES (?, 3, '', 8, ?, 't', 1, 0, 0)",
+      id,
+      wallet.address.toLowerCase(),
     )
-    .run()
-  const result = store.sqlite.prepare(
-    "INSERT INTO results (task_id, inclusion, level, agent_id, received_at, result, scored_at, matched, scored_fields, mismatches) VALUES (?, 'i', 3, ?, 0, x'', ?, ?, 'valid', ?)",
+  // The work: L3 answers on one pending transaction, committed (t = 0) before its block existed.
+  await q.run(
+    "INSERT INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, created_at, seen_at, absent_at) VALUES ('i', 'pending', 1, '0xb', 0, '0x1', ?, 'final', 0, 1, 1)",
+    Buffer.alloc(0),
   )
+  const result = (taskId: string, agentId: string, scoredAt: number, matched: number, mismatches: string) =>
+    q.run(
+      "INSERT INTO results (task_id, inclusion, level, agent_id, received_at, result, scored_at, matched, scored_fields, mismatches) VALUES (?, 'i', 3, ?, 0, ?, ?, ?, 'valid', ?)",
+      taskId,
+      agentId,
+      Buffer.alloc(0),
+      scoredAt,
+      matched,
+      mismatches,
+    )
   let clock = 1_000
-  const settler: Settler = createSettler({
+  const settler: Settler = await createSettler({
     store,
     logger: createLogger({ level: 'silent' }),
     rpcUrl: settlerRpcUrl ?? devnet.url,
@@ -91,7 +101,7 @@ export async function rewardScenario(
     retry: { baseMs: 1, maxMs: 1 },
     now: () => clock,
   })
-  openEpoch(store, { params, now: clock })
+  await openEpoch(store, { params, now: clock })
   const read = (functionName: string, args: unknown[] = []) =>
     chain.client.readContract({
       address: pool,
@@ -109,31 +119,28 @@ export async function rewardScenario(
     read,
     settler,
     /** Writes the epoch's scored work, closes the epoch; returns its number. */
-    close(work: Work, closeParams: EpochRewardParameters = params) {
+    async close(work: Work, closeParams: EpochRewardParameters = params) {
       for (const [id, w] of Object.entries(work))
         for (let k = 0; k < w.scored; k++)
-          result.run(`t${task++}`, id, clock + 1, k < w.matched ? 1 : 0, k < w.matched ? '' : 'valid')
+          await result(`t${task++}`, id, clock + 1, k < w.matched ? 1 : 0, k < w.matched ? '' : 'valid')
       clock += 10
-      return closeEpoch(store, { params: closeParams, now: clock }).epoch
+      return (await closeEpoch(store, { params: closeParams, now: clock })).epoch
     },
     /** Ticks the settler until nothing is owed (or `maxTicks`). */
     async settle(maxTicks = 60) {
-      for (let i = 0; i < maxTicks && settler.status().owed > 0; i++) {
+      for (let i = 0; i < maxTicks && (i === 0 || settler.status().owed > 0); i++) {
         clock += 10
         await settler.tick()
       }
       return settler.status()
     },
     /** What the store says each agent got in an epoch. */
-    amounts(epoch: number) {
-      return new Map(
-        store.sqlite
-          .prepare<[number], { agent_id: string; amount_wei: string }>(
-            'SELECT agent_id, amount_wei FROM epoch_agents WHERE epoch = ?',
-          )
-          .all(epoch)
-          .map((r) => [r.agent_id, BigInt(r.amount_wei)]),
+    async amounts(epoch: number) {
+      const rows = await q.all<{ agent_id: string; amount_wei: string }>(
+        'SELECT agent_id, amount_wei FROM epoch_agents WHERE epoch = ?',
+        epoch,
       )
+      return new Map(rows.map((r) => [r.agent_id, BigInt(r.amount_wei)]))
     },
     /** Every agent claims with `claim()` from its own wallet; returns wei received per agent (gas excluded). */
     async claimAll() {

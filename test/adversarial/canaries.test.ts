@@ -8,6 +8,7 @@ import { deriveApiKey } from '../../src/coordinator/identity/index.ts'
 import { createCoordinator } from '../../src/coordinator/index.ts'
 import { openStore } from '../../src/coordinator/store/index.ts'
 import { canaryDodger, lazyAgent } from '../_harness/cheaters.ts'
+import { storeSql } from '../_harness/storeSql.ts'
 import { Level, logger, SECRET, startAgent, waitFor } from '../_harness/swarm.ts'
 
 type Leader = { agentId: string; amountWei: string }
@@ -101,16 +102,18 @@ test('canaries: lazy agents at L1, L2 and L3 are flagged within 200 tasks, exclu
 
     // Flagged within the bound: the tasks a lazy agent answered up to its first wrong canary.
     const store = await openStore({ path: join(datadir, 'coordinator.db') })
-    const flaggedAfter = (id: string) =>
-      store.sqlite
-        .prepare<[string, string], { n: number }>(
+    const flaggedAfter = async (id: string) =>
+      (
+        await storeSql(store).get<{ n: number }>(
           `SELECT COUNT(*) AS n FROM results WHERE agent_id = ? AND received_at <= (
              SELECT MIN(r.received_at) FROM results r JOIN inclusions i ON i.key = r.inclusion
              WHERE r.agent_id = ? AND i.source = 'canary' AND r.matched = 0)`,
+          id,
+          id,
         )
-        .get(id, id)?.n ?? 0
+      )?.n ?? 0
     for (const id of lazy) {
-      const n = flaggedAfter(id)
+      const n = Number(await flaggedAfter(id))
       assert.ok(n > 0 && n <= FLAG_BOUND, `${id} failed its first canary after ${n} tasks`)
       assert.match((await own(id)).excluded?.reason ?? '', /canary failures: \d+ wrong/)
     }

@@ -7,6 +7,7 @@ import { createTraffic, startDevnet } from '../../src/chain/index.ts'
 import { createCoordinator } from '../../src/coordinator/index.ts'
 import { openStore } from '../../src/coordinator/store/index.ts'
 import { copycat, lateAgent } from '../_harness/cheaters.ts'
+import { storeSql } from '../_harness/storeSql.ts'
 import { Level, logger, SECRET, startAgent, waitFor } from '../_harness/swarm.ts'
 
 type Leader = { agentId: string; amountWei: string; accuracyBps: number; weight: string }
@@ -95,12 +96,12 @@ test('a copycat (receipts and traces from the node) and a late agent (right answ
     await devnet.close()
     // The store says why: every copied and late answer was committed after its block was there.
     const store = await openStore({ path: join(datadir, 'coordinator.db') })
-    const late = store.sqlite
-      .prepare<[], { agent_id: string; early: number; n: number }>(
-        `SELECT r.agent_id, SUM(i.absent_at IS NOT NULL AND r.received_at <= i.absent_at) AS early, COUNT(*) AS n
-         FROM results r JOIN inclusions i ON i.key = r.inclusion WHERE i.source = 'pending' GROUP BY 1 ORDER BY 1`,
-      )
-      .all()
+    const late = await storeSql(store).all<{
+      agent_id: string
+      early: number
+      n: number
+    }>(`SELECT r.agent_id, SUM(i.absent_at IS NOT NULL AND r.received_at <= i.absent_at) AS early, COUNT(*) AS n
+         FROM results r JOIN inclusions i ON i.key = r.inclusion WHERE i.source = 'pending' GROUP BY 1 ORDER BY 1`)
     rmSync(datadir, { recursive: true, force: true })
     store.close()
     const byId = Object.fromEntries(late.map((r) => [r.agent_id, r]))

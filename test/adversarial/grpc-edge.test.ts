@@ -105,7 +105,12 @@ test('a real coordinator: gzip bombs, 100 MB bodies and oversized frames cost it
 async function startServer(limits: Parameters<typeof createGrpcServer>[0]['limits']) {
   const store = await openStore({ path: ':memory:' })
   const logger = createLogger({ level: 'silent' })
-  const hub = createTaskHub({ store, dispatcher: createDispatcher(), accuracy: createAccuracy(), logger })
+  const hub = await createTaskHub({
+    store,
+    dispatcher: createDispatcher(),
+    accuracy: createAccuracy(),
+    logger,
+  })
   const grpc = createGrpcServer({ store, hub, logger, masterSecret: SECRET, chainId: 31337n, limits })
   grpc.server.listen(0, '127.0.0.1')
   await once(grpc.server, 'listening')
@@ -203,7 +208,12 @@ test('one address cannot hold more than maxConnectionsPerIp connections nor more
 test('a failure inside a call answers INTERNAL "internal error" and names nothing of its cause', async () => {
   const store = await openStore({ path: ':memory:' })
   const logger = createLogger({ level: 'silent' })
-  const hub = createTaskHub({ store, dispatcher: createDispatcher(), accuracy: createAccuracy(), logger })
+  const hub = await createTaskHub({
+    store,
+    dispatcher: createDispatcher(),
+    accuracy: createAccuracy(),
+    logger,
+  })
   const grpc = createGrpcServer({ store, hub, logger, masterSecret: SECRET, chainId: 31337n })
   grpc.server.listen(0, '127.0.0.1')
   await once(grpc.server, 'listening')

@@ -28,7 +28,7 @@ async function sealedApi(limits?: HttpApiDependencies['limits']) {
   await prepareSealableStore(datadir, 40)
   const store = await openStore({ path: join(datadir, 'coordinator.db') })
   const dir = join(datadir, 'epochs')
-  const sealer = createSealer({
+  const sealer = await createSealer({
     store,
     logger,
     dir,
@@ -39,8 +39,13 @@ async function sealedApi(limits?: HttpApiDependencies['limits']) {
   })
   await sealer.tick()
   assert.equal(sealer.status().sealed, 1)
-  const hub = createTaskHub({ store, dispatcher: createDispatcher(), accuracy: createAccuracy(), logger })
-  const clock = createEpochClock({
+  const hub = await createTaskHub({
+    store,
+    dispatcher: createDispatcher(),
+    accuracy: createAccuracy(),
+    logger,
+  })
+  const clock = await createEpochClock({
     store,
     logger,
     params: { ...DEFAULT_WEIGHT_PARAMETERS, rewardWei: 10n ** 18n, delegateCutBps: 1000 },

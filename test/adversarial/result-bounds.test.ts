@@ -29,6 +29,7 @@ import { createLogger } from '../../src/internal/logger.ts'
 import { signRegistration, witnessToMessage } from '../../src/protocol/index.ts'
 import { parseWitness, toHex } from '../../src/validation/index.ts'
 import { FIXTURES } from '../_harness/fixtures.ts'
+import { storeSql } from '../_harness/storeSql.ts'
 
 const SECRET = 'the adversarial master secret!!!'
 const wallet = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
@@ -74,13 +75,23 @@ test('an authenticated agent cannot store results larger than its task could pro
 }, async () => {
   const store = await openStore({ path: ':memory:' })
   const logger = createLogger({ level: 'silent' })
-  const hub = createTaskHub({ store, dispatcher: createDispatcher(), accuracy: createAccuracy(), logger })
-  const insert = store.sqlite.prepare(
-    "INSERT INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, created_at) VALUES (?, 'chain', 1, ?, ?, ?, ?, 'pending', ?)",
-  )
+  const hub = await createTaskHub({
+    store,
+    dispatcher: createDispatcher(),
+    accuracy: createAccuracy(),
+    logger,
+  })
   const hash = toHex(keccak_256(witness.transaction))
   for (let i = 0; i <= BLOATS.length; i++)
-    insert.run(`inc-${i}`, `0x${'1'.repeat(64)}`, i, hash, toBinary(WitnessSchema, message), Date.now())
+    await storeSql(store).run(
+      "INSERT INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, created_at) VALUES (?, 'chain', 1, ?, ?, ?, ?, 'pending', ?)",
+      `inc-${i}`,
+      `0x${'1'.repeat(64)}`,
+      i,
+      hash,
+      toBinary(WitnessSchema, message),
+      Date.now(),
+    )
   const grpc = createGrpcServer({ store, hub, logger, masterSecret: SECRET, chainId: 31337n })
   grpc.server.listen(0, '127.0.0.1')
   await once(grpc.server, 'listening')
@@ -144,11 +155,9 @@ test('an authenticated agent cannot store results larger than its task could pro
       assert.match(ack?.rejectDetail ?? '', reason, what)
     })
     assert.equal(acks[BLOATS.length]?.accepted, true, acks[BLOATS.length]?.rejectDetail)
-    const stored = store.sqlite
-      .prepare<[], { n: number; bytes: number }>(
-        'SELECT COUNT(*) AS n, MAX(LENGTH(result)) AS bytes FROM results',
-      )
-      .get()
+    const stored = await storeSql(store).get<{ n: number; bytes: number }>(
+      'SELECT COUNT(*) AS n, MAX(LENGTH(result)) AS bytes FROM results',
+    )
     assert.equal(stored?.n, 1, 'only the plausible answer is stored')
     assert.ok((stored?.bytes ?? 0) < 1024)
   } finally {

@@ -13,7 +13,7 @@ import type { Logger } from '../../internal/logger.ts'
 import { answerTask, witnessToMessage } from '../../protocol/index.ts'
 import { type EngineCrypto, parseWitness, type VmPool } from '../../validation/index.ts'
 import { truthFromResult } from '../scoring/index.ts'
-import type { Store } from '../store/index.ts'
+import type { NewInclusion, Store } from '../store/index.ts'
 import { TASK_LEVELS } from '../work/index.ts'
 import { breakAccount, buildCanaryTransaction, CANARY_DRAW } from './buildCanary.ts'
 
@@ -87,20 +87,13 @@ export function createCanaryMaker({
   random = Math.random,
   now = Date.now,
 }: CanaryMakerDependencies): CanaryMaker {
-  const { sqlite } = store
-  const insert = sqlite.prepare(
-    "INSERT OR IGNORE INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, truth, created_at, canary) VALUES (?, 'canary', ?, '', ?, ?, ?, 'final', ?, ?, ?)",
-  )
-  const openSeed = sqlite.prepare<[], { number: number; canary_seed: string | null }>(
-    'SELECT number, canary_seed FROM epochs WHERE closed_at IS NULL',
-  )
   /** Without epochs (no rewards) the seed is the process's own: nothing is committed or revealed then. */
   const ownSeed = randomBytes(32)
   const status: CanaryStatus = { made: 0, unmade: 0 }
   let proofs = true
 
   const make = async (origin: CanaryOrigin): Promise<CanaryTask[] | undefined> => {
-    const open = openSeed.get()
+    const open = await store.epochs.open()
     const seed = open?.canary_seed == null ? ownSeed : Buffer.from(open.canary_seed.slice(2), 'hex')
     const index = randomInt(2 ** 47)
     const variant = CANARY_DRAW[Math.floor(random() * CANARY_DRAW.length)] as (typeof CANARY_DRAW)[number]
@@ -140,7 +133,7 @@ export function createCanaryMaker({
     const hash = String(built.tx.hash)
     const epoch = open?.canary_seed == null ? null : open.number
     const tasks: CanaryTask[] = []
-    const rows: unknown[][] = []
+    const rows: NewInclusion[] = []
     for (const level of TASK_LEVELS) {
       // From the witness, as an honest agent answers (not from the execution above, whose state is the
       // executor's: the witness is what the answer must follow from).
@@ -149,21 +142,25 @@ export function createCanaryMaker({
         create(TaskSchema, { taskId: 'canary', level, witness }),
       )
       const key = `canary:${level}:${hash}`
-      rows.push([
+      const truth = truthFromResult(answer)
+      rows.push({
         key,
-        Number(BigInt(origin.block.number)),
-        origin.txIndex,
-        hash,
-        bytes,
-        JSON.stringify(truthFromResult(answer)),
-        now(),
-        JSON.stringify({ epoch, index, variant }),
-      ])
+        source: 'canary',
+        block_number: Number(BigInt(origin.block.number)),
+        block_hash: '',
+        tx_index: origin.txIndex,
+        tx_hash: hash,
+        witness: bytes,
+        state: 'final',
+        truth: JSON.stringify(truth),
+        created_at: now(),
+        canary: JSON.stringify({ epoch, index, variant }),
+        canary_epoch: epoch,
+        canary_invalid: truth.valid ? 0 : 1,
+      })
       tasks.push({ key, level, witness })
     }
-    sqlite.transaction(() => {
-      for (const row of rows) insert.run(...row)
-    })()
+    await store.work.addInclusions(rows)
     return tasks
   }
 

@@ -15,23 +15,14 @@ export interface Exclusion {
  * The exclusion is stored with its reason and counts (`agents.excluded_at`, `excluded_reason`); returns it
  * when this call made it. An honest agent's engine gives the canary's expected answer, so it never fails one.
  */
-export function excludeIfDue(store: Store, agentId: string, now: number): Exclusion | undefined {
-  const { sqlite } = store
-  const { wrong } = sqlite
-    .prepare<[string], { wrong: number }>(
-      `SELECT COUNT(*) AS wrong FROM results r JOIN inclusions i ON i.key = r.inclusion
-       WHERE r.agent_id = ? AND r.matched = 0 AND i.source = 'canary'`,
-    )
-    .get(agentId) as { wrong: number }
-  const { skipped } = sqlite
-    .prepare<[string], { skipped: number }>(
-      'SELECT COALESCE(SUM(canaries_skipped), 0) AS skipped FROM epoch_agents WHERE agent_id = ?',
-    )
-    .get(agentId) as { skipped: number }
+export async function excludeIfDue(
+  store: Store,
+  agentId: string,
+  now: number,
+): Promise<Exclusion | undefined> {
+  const wrong = await store.work.wrongCanaries(agentId)
+  const skipped = await store.epochs.skippedCanaries(agentId)
   if (wrong + skipped < EXCLUDE_AFTER_CANARY_FAILURES) return undefined
   const reason = `canary failures: ${wrong} wrong, ${skipped} skipped (docs/rewards.md#canaries)`
-  const changed = sqlite
-    .prepare('UPDATE agents SET excluded_at = ?, excluded_reason = ? WHERE id = ? AND excluded_at IS NULL')
-    .run(now, reason, agentId)
-  return changed.changes === 0 ? undefined : { reason, wrong, skipped }
+  return (await store.agents.exclude(agentId, now, reason)) ? { reason, wrong, skipped } : undefined
 }

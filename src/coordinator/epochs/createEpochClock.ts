@@ -27,7 +27,7 @@ export interface OpenEpoch {
 
 export interface EpochClock {
   /** Closes the open epoch when it is due (time or blocks, whichever comes first); returns what it closed. */
-  tick(): CloseEpochReturnType | undefined
+  tick(): Promise<CloseEpochReturnType | undefined>
   current(): OpenEpoch
 }
 
@@ -35,7 +35,7 @@ export interface EpochClock {
  * Opens the first epoch (or resumes the one the store has open: an epoch survives restarts with its start
  * time) and closes epochs when they are due. At least one of `epochMs` and `epochBlocks` must be given.
  */
-export function createEpochClock({
+export async function createEpochClock({
   store,
   logger,
   params,
@@ -43,43 +43,46 @@ export function createEpochClock({
   epochBlocks,
   followed,
   now = Date.now,
-}: EpochClockDependencies): EpochClock {
-  const { sqlite } = store
-  const sql = {
-    open: sqlite.prepare<[], { number: number; started_at: number; start_block: number | null }>(
-      'SELECT number, started_at, start_block FROM epochs WHERE closed_at IS NULL',
-    ),
-    startBlock: sqlite.prepare('UPDATE epochs SET start_block = ? WHERE number = ? AND start_block IS NULL'),
+}: EpochClockDependencies): Promise<EpochClock> {
+  const load = async () => {
+    const number = await openEpoch(store, { params, now: now(), block: followed() })
+    const row = (await store.epochs.get(number)) as { started_at: number; start_block: number | null }
+    return { number, startedAt: row.started_at, startBlock: row.start_block ?? undefined }
   }
-  openEpoch(store, { params, now: now(), block: followed() })
+  /** The open epoch, as stored (this clock is the only writer of epochs' opening and closing). */
+  let open = await load()
   const current = (): OpenEpoch => {
-    const row = sql.open.get() as { number: number; started_at: number; start_block: number | null }
-    let startBlock = row.start_block ?? undefined
     const block = followed()
-    if (startBlock === undefined && block !== undefined) {
-      sql.startBlock.run(block, row.number)
-      startBlock = block
+    if (open.startBlock === undefined && block !== undefined) {
+      open = { ...open, startBlock: block }
+      const epoch = open.number
+      store.epochs
+        .setStartBlock(epoch, block)
+        .catch((error) => logger.warn({ err: error, epoch }, 'cannot record the first block of the epoch'))
     }
     return {
-      number: row.number,
-      startedAt: row.started_at,
-      startBlock,
-      closesAt: epochMs === undefined ? undefined : row.started_at + epochMs,
+      number: open.number,
+      startedAt: open.startedAt,
+      startBlock: open.startBlock,
+      closesAt: epochMs === undefined ? undefined : open.startedAt + epochMs,
       closesAtBlock:
-        epochBlocks === undefined || startBlock === undefined ? undefined : startBlock + epochBlocks,
+        epochBlocks === undefined || open.startBlock === undefined
+          ? undefined
+          : open.startBlock + epochBlocks,
     }
   }
   return {
     current,
-    tick() {
-      const open = current()
+    async tick() {
+      const epoch = current()
       const at = now()
       const block = followed()
       const due =
-        (open.closesAt !== undefined && at >= open.closesAt) ||
-        (open.closesAtBlock !== undefined && block !== undefined && block >= open.closesAtBlock)
+        (epoch.closesAt !== undefined && at >= epoch.closesAt) ||
+        (epoch.closesAtBlock !== undefined && block !== undefined && block >= epoch.closesAtBlock)
       if (!due) return undefined
-      const closed = closeEpoch(store, { params, now: at, block })
+      const closed = await closeEpoch(store, { params, now: at, block })
+      open = await load()
       logger.info(
         {
           epoch: closed.epoch,

@@ -33,15 +33,21 @@ export interface BlockClockOptions {
  * before its truth existed compares the answer's commit time with `absentAt`, the last moment the
  * coordinator saw the chain without the block.
  */
-export function createBlockClock({ store, saveEveryMs = 1000 }: BlockClockOptions = {}): BlockClock {
+export async function createBlockClock({
+  store,
+  saveEveryMs = 1000,
+}: BlockClockOptions = {}): Promise<BlockClock> {
   const sightings = new Map<number, BlockSighting>()
-  const saved = store?.sqlite
-    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'block_clock'")
-    .get()
-  const save = store?.sqlite.prepare(
-    "INSERT INTO meta (key, value) VALUES ('block_clock', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-  )
-  const last = saved === undefined ? undefined : (JSON.parse(saved.value) as { head: number; sentAt: number })
+  const saved = await store?.meta.get('block_clock')
+  // Saves run one after the other; one that fails is dropped (the next look saves again).
+  let saving = Promise.resolve()
+  const save =
+    store === undefined
+      ? undefined
+      : (value: string) => {
+          saving = saving.then(() => store.meta.set('block_clock', value)).catch(() => {})
+        }
+  const last = saved === undefined ? undefined : (JSON.parse(saved) as { head: number; sentAt: number })
   let head = last?.head
   let lastSentAt = last?.sentAt
   let savedAt = 0
@@ -58,7 +64,7 @@ export function createBlockClock({ store, saveEveryMs = 1000 }: BlockClockOption
       head = newHead
       // A saved look older than the last one only makes absentAt earlier: stricter, never wrong.
       if (save !== undefined && (moved || answeredAt - savedAt >= saveEveryMs)) {
-        save.run(JSON.stringify({ head, sentAt: lastSentAt }))
+        save(JSON.stringify({ head, sentAt: lastSentAt }))
         savedAt = answeredAt
       }
     },

@@ -14,9 +14,9 @@ import {
   type VmPool,
 } from '../../validation/index.ts'
 import { fetchTruth, predictionMismatches, type Truth } from '../scoring/index.ts'
-import type { Store } from '../store/index.ts'
+import type { NewInclusion, Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
-import { type BlockClock, createBlockClock } from './createBlockClock.ts'
+import type { BlockClock } from './createBlockClock.ts'
 
 export interface FollowerDependencies {
   rpc: RpcRequest
@@ -37,7 +37,7 @@ export interface FollowerDependencies {
   /** First block to follow when the store has none; default the chain head at start. */
   fromBlock?: number | undefined
   /** Shared with the pending follower, which looks at the head more often. */
-  clock?: BlockClock | undefined
+  clock: BlockClock
   now?: () => number
 }
 
@@ -96,40 +96,9 @@ export function createFollower({
   pollMs,
   fromBlock,
   witness = 'auto',
-  clock = createBlockClock(),
+  clock,
   now = Date.now,
 }: FollowerDependencies): Follower {
-  const { sqlite } = store
-  const sql = {
-    cursor: sqlite.prepare<[], { number: number | null }>('SELECT MAX(number) AS number FROM blocks'),
-    block: sqlite.prepare<[number], { hash: string }>('SELECT hash FROM blocks WHERE number = ?'),
-    insertBlock: sqlite.prepare(
-      'INSERT INTO blocks (number, hash, parent_hash, transactions, followed_at) VALUES (?, ?, ?, ?, ?)',
-    ),
-    insertInclusion: sqlite.prepare(
-      "INSERT OR IGNORE INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, truth, created_at, seen_at, absent_at) VALUES (?, 'chain', ?, ?, ?, ?, ?, 'pending', NULL, ?, ?, ?)",
-    ),
-    land: sqlite.prepare(
-      "UPDATE inclusions SET block_number = ?, block_hash = ?, tx_index = ?, seen_at = ?, absent_at = ? WHERE key = ? AND state = 'pending' AND block_hash = ''",
-    ),
-    unlanded: sqlite.prepare<[number], { key: string }>(
-      "SELECT key FROM inclusions WHERE source = 'pending' AND state = 'pending' AND block_hash = '' AND block_number <= ?",
-    ),
-    unwind: sqlite.prepare('DELETE FROM blocks WHERE number = ?'),
-    unwindTransactions: sqlite.prepare('DELETE FROM transactions WHERE block_number = ?'),
-    insertTransaction: sqlite.prepare(
-      'INSERT OR REPLACE INTO transactions (block_number, tx_index, tx_hash, sender, recipient, value_wei, nonce) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    due: sqlite.prepare<
-      [number, number],
-      { key: string; tx_hash: string; block_hash: string; predicted: string | null }
-    >(
-      "SELECT key, tx_hash, block_hash, predicted FROM inclusions WHERE state = 'pending' AND source IN ('chain', 'pending') AND block_hash != '' AND block_number <= ? ORDER BY block_number LIMIT ?",
-    ),
-    orphan: sqlite.prepare<[string], { key: string }>(
-      "SELECT key FROM inclusions WHERE block_hash = ? AND state = 'pending'",
-    ),
-  }
   const status: FollowerStatus = {
     head: undefined,
     followed: undefined,
@@ -191,14 +160,11 @@ export function createFollower({
     const block = (await rpc('eth_getBlockByNumber', [`0x${number.toString(16)}`, true])) as FullBlock | null
     if (block === null)
       throw new ApiaryError('APIARY_BLOCK_MISSING', `block ${number} is not there yet`, { retryable: true })
-    const parent = sql.block.get(number - 1)
-    if (parent !== undefined && parent.hash !== block.parentHash) {
-      const orphans = sql.orphan.all(parent.hash)
-      sqlite.transaction(() => {
-        sql.unwind.run(number - 1)
-        sql.unwindTransactions.run(number - 1)
-      })()
-      for (const { key } of orphans) await hub.finalize(key, 'orphaned')
+    const parent = await store.chain.blockHash(number - 1)
+    if (parent !== undefined && parent !== block.parentHash) {
+      const orphans = await store.work.pendingIn(parent)
+      await store.transaction((ops) => ops.chain.unwind(number - 1))
+      for (const key of orphans) await hub.finalize(key, 'orphaned')
       logger.warn({ block: number - 1, orphaned: orphans.length }, 'reorg: unwound a block')
       return 'unwound'
     }
@@ -215,23 +181,22 @@ export function createFollower({
     const absentAt = sighting?.absentAt ?? null
     // Transactions pre-executed while pending land here: their tasks are scored once the block is final.
     const landed = new Set<string>()
-    sqlite.transaction(() => {
+    await store.transaction(async (ops) => {
       for (const tx of block.transactions)
         if (
-          sql.land.run(
-            number,
-            block.hash,
-            Number(tx.transactionIndex),
+          await ops.work.land(tx.hash, {
+            blockNumber: number,
+            blockHash: block.hash,
+            txIndex: Number(tx.transactionIndex),
             seenAt,
             absentAt,
-            `pending:${tx.hash.toLowerCase()}`,
-          ).changes > 0
+          })
         )
           landed.add(tx.hash)
-    })()
+    })
     status.landed += landed.size
     const inclusions: { key: string; witness: ReturnType<typeof witnessToMessage> }[] = []
-    const rows: unknown[][] = []
+    const rows: NewInclusion[] = []
     block.transactions.forEach((tx, i) => {
       if (landed.has(tx.hash)) return
       try {
@@ -241,37 +206,46 @@ export function createFollower({
         )
         const key = `${block.hash}:${Number(tx.transactionIndex)}`
         inclusions.push({ key, witness })
-        rows.push([
+        rows.push({
           key,
-          number,
-          block.hash,
-          Number(tx.transactionIndex),
-          tx.hash,
-          toBinary(WitnessSchema, witness),
-          at,
-          seenAt,
-          absentAt,
-        ])
+          source: 'chain',
+          block_number: number,
+          block_hash: block.hash,
+          tx_index: Number(tx.transactionIndex),
+          tx_hash: tx.hash,
+          witness: toBinary(WitnessSchema, witness),
+          state: 'pending',
+          created_at: at,
+          seen_at: seenAt,
+          absent_at: absentAt,
+        })
       } catch (error) {
         const reason = error instanceof ApiaryError ? error.code : 'WITNESS_INVALID'
         status.skipped[reason] = (status.skipped[reason] ?? 0) + 1
         logger.warn({ tx: tx.hash, reason, err: error }, 'cannot build the witness of a transaction: skipped')
       }
     })
-    sqlite.transaction(() => {
-      sql.insertBlock.run(number, block.hash, block.parentHash, block.transactions.length, at)
-      for (const row of rows) sql.insertInclusion.run(...row)
-      for (const tx of block.transactions)
-        sql.insertTransaction.run(
+    await store.transaction((ops) =>
+      ops.chain.addBlock(
+        {
           number,
-          Number(tx.transactionIndex),
-          tx.hash,
-          String(tx.from).toLowerCase(),
-          typeof tx.to === 'string' ? tx.to.toLowerCase() : null,
-          BigInt(String(tx.value)).toString(),
-          Number(tx.nonce),
-        )
-    })()
+          hash: block.hash,
+          parent_hash: block.parentHash,
+          transactions: block.transactions.length,
+          followed_at: at,
+        },
+        rows,
+        block.transactions.map((tx) => ({
+          block_number: number,
+          tx_index: Number(tx.transactionIndex),
+          tx_hash: tx.hash,
+          sender: String(tx.from).toLowerCase(),
+          recipient: typeof tx.to === 'string' ? tx.to.toLowerCase() : null,
+          value_wei: BigInt(String(tx.value)).toString(),
+          nonce: Number(tx.nonce),
+        })),
+      ),
+    )
     for (const { key, witness } of inclusions) hub.enqueue(key, { witness, pending: true })
     status.history += inclusions.length
     clock.forget(number)
@@ -280,7 +254,7 @@ export function createFollower({
   }
 
   const score = async (head: number) => {
-    const due = sql.due.all(head - confirmations, SCORES_PER_POLL)
+    const due = await store.work.due(head - confirmations, SCORES_PER_POLL)
     for (let i = 0; i < due.length; i += 8) {
       await Promise.all(
         due.slice(i, i + 8).map(async (row) => {
@@ -305,7 +279,7 @@ export function createFollower({
         }),
       )
     }
-    for (const { key } of sql.unlanded.all(head - VOID_AFTER_BLOCKS)) {
+    for (const key of await store.work.unlanded(head - VOID_AFTER_BLOCKS)) {
       status.voided++
       await hub.finalize(key, 'void')
     }
@@ -316,8 +290,7 @@ export function createFollower({
     const head = Number(BigInt((await rpc('eth_blockNumber', [])) as string))
     clock.observe(head, sentAt, now())
     status.head = head
-    let cursor = sql.cursor.get()?.number ?? null
-    if (cursor === null) cursor = (fromBlock ?? head) - 1
+    const cursor = (await store.chain.cursor()) ?? (fromBlock ?? head) - 1
     status.followed ??= cursor
     const last = Math.min(head, cursor + BLOCKS_PER_POLL)
     const before = status.followed

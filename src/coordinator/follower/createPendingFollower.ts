@@ -15,7 +15,7 @@ import { resultFromVerdict, witnessToMessage } from '../../protocol/index.ts'
 import { type EngineCrypto, parseWitness, type VmPool } from '../../validation/index.ts'
 import type { CanaryMaker } from '../canaries/index.ts'
 import { truthFromResult } from '../scoring/index.ts'
-import type { Store } from '../store/index.ts'
+import type { NewInclusion, Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
 import type { BlockClock } from './createBlockClock.ts'
 
@@ -81,11 +81,6 @@ export function createPendingFollower({
   vms,
   now = Date.now,
 }: PendingFollowerDependencies): PendingFollower {
-  const { sqlite } = store
-  const insert = sqlite.prepare(
-    "INSERT OR IGNORE INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, truth, created_at, predicted) VALUES (?, 'pending', ?, '', ?, ?, ?, 'pending', NULL, ?, ?)",
-  )
-  const known = sqlite.prepare<[string], { n: number }>('SELECT 1 AS n FROM inclusions WHERE key = ?')
   const status: PendingStatus = { available: undefined, dispatched: 0, skipped: 0 }
   /** The pending block being followed: its parent, header, the executor and the hashes executed in order. */
   let current:
@@ -142,7 +137,7 @@ export function createPendingFollower({
       run = await start(pending)
     if (run.broken) return
     const fresh: { key: string; witness: WitnessMessage; levels?: number[] }[] = []
-    const rows: unknown[][] = []
+    const rows: NewInclusion[] = []
     for (const [i, tx] of pending.transactions.entries()) {
       if (i < run.order.length) continue
       const hash = tx.hash.toLowerCase()
@@ -158,7 +153,7 @@ export function createPendingFollower({
         break
       }
       run.order.push(tx.hash)
-      if (known.get(key) !== undefined) continue
+      if (await store.work.hasInclusion(key)) continue
       if (proofs)
         proofs = await addStorageRoots(
           rpc,
@@ -171,15 +166,18 @@ export function createPendingFollower({
           { full: true },
         )
         const predicted = truthFromResult(resultFromVerdict('', executed.verdict, 0))
-        rows.push([
+        rows.push({
           key,
-          Number(BigInt(run.block.number)),
-          i,
-          hash,
-          toBinary(WitnessSchema, witness),
-          now(),
-          JSON.stringify(predicted),
-        ])
+          source: 'pending',
+          block_number: Number(BigInt(run.block.number)),
+          block_hash: '',
+          tx_index: i,
+          tx_hash: hash,
+          witness: toBinary(WitnessSchema, witness),
+          state: 'pending',
+          created_at: now(),
+          predicted: JSON.stringify(predicted),
+        })
         fresh.push({ key, witness })
       } catch (error) {
         status.skipped++
@@ -199,9 +197,7 @@ export function createPendingFollower({
         fresh.push({ key: canary.key, witness: canary.witness, levels: [canary.level] })
     }
     if (fresh.length === 0) return
-    sqlite.transaction(() => {
-      for (const row of rows) insert.run(...row)
-    })()
+    await store.work.addInclusions(rows)
     // Canaries and the transactions they are made from are queued in random order, as one batch.
     for (const [i, item] of fresh.entries()) {
       const j = i + Math.floor(Math.random() * (fresh.length - i))

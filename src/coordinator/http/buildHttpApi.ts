@@ -177,10 +177,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
     app.get('/openapi.json', async () => OPENAPI)
 
     app.get('/swarm/status', async () => {
-      const agents = await store.db
-        .selectFrom('agents')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow()
+      const agents = await store.agents.count()
       const c = counters()
       const f = deps.follower()
       return {
@@ -188,7 +185,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
         chainHead: f?.head ?? null,
         followedBlock: f?.followed ?? null,
         witnessSource: f?.tracing ?? null,
-        agents: { total: Number(agents.n), live: hub.connected().size },
+        agents: { total: agents, live: hub.connected().size },
         tasks: {
           dispatched: c.dispatched,
           answered: c.answered,
@@ -202,49 +199,27 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
     })
 
     app.get('/swarm/agents', async () => {
-      const rows = await store.db.selectFrom('agents').selectAll().orderBy('id').execute()
+      const rows = await store.agents.list()
       return { agents: rows.map(agentView) }
     })
 
     app.get<{ Params: { id: string } }>('/swarm/agents/:id', async (request, reply) => {
-      const row = await store.db
-        .selectFrom('agents')
-        .selectAll()
-        .where('id', '=', request.params.id)
-        .executeTakeFirst()
+      const row = await store.agents.get(request.params.id)
       if (row === undefined)
         return reply.code(404).send({ code: 'AGENT_UNKNOWN', message: `no agent ${request.params.id}` })
       const view = agentView(row)
       if (caller(request) !== row.id) return view
-      const rejections = await store.db
-        .selectFrom('rejections')
-        .select(['code', 'count'])
-        .where('agent_id', '=', row.id)
-        .execute()
+      const rejections = await store.agents.rejections(row.id)
       const tally = accuracy.agents().get(row.id)
-      const canaries = store.sqlite
-        .prepare<[string], { passed: number | null; failed: number | null }>(
-          `SELECT SUM(r.matched = 1) AS passed, SUM(r.matched = 0) AS failed
-           FROM inclusions i JOIN results r ON r.inclusion = i.key WHERE i.source = 'canary' AND r.agent_id = ?`,
-        )
-        .get(row.id)
-      const skipped = store.sqlite
-        .prepare<[string], { n: number }>(
-          'SELECT COALESCE(SUM(canaries_skipped), 0) AS n FROM epoch_agents WHERE agent_id = ?',
-        )
-        .get(row.id)
+      const canaries = await store.agents.canaries(row.id)
       return {
         ...view,
         payoutWallet: row.payout_wallet,
         session: row.session,
         maxInFlight: row.max_in_flight,
-        rejections: Object.fromEntries(rejections.map((r) => [r.code, r.count])),
+        rejections,
         fields: tally === undefined ? {} : tallyView(tally).fields,
-        canaries: {
-          passed: canaries?.passed ?? 0,
-          failed: canaries?.failed ?? 0,
-          skipped: skipped?.n ?? 0,
-        },
+        canaries,
         excluded:
           row.excluded_at === null
             ? null
@@ -269,7 +244,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
       registerChainRoutes(app, { store, ...deps.chain, blocksPerMinute: limits.blocksPerMinute })
 
     app.get('/swarm/leaderboard', async () => {
-      const rows = await store.db.selectFrom('agents').selectAll().execute()
+      const rows = await store.agents.list()
       const board = rows
         .map(agentView)
         .sort(
@@ -280,30 +255,10 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
     })
 
     app.get<{ Params: { id: string } }>('/swarm/tasks/:id', async (request, reply) => {
-      const task = await store.db
-        .selectFrom('assignments')
-        .innerJoin('inclusions', 'inclusions.key', 'assignments.inclusion')
-        .select([
-          'task_id',
-          'agent_id',
-          'level',
-          'assigned_at',
-          'deadline',
-          'inclusion',
-          'tx_hash',
-          'block_number',
-          'block_hash',
-          'inclusions.state',
-        ])
-        .where('task_id', '=', request.params.id)
-        .executeTakeFirst()
-      if (task === undefined)
+      const found = await store.work.task(request.params.id)
+      if (found === undefined)
         return reply.code(404).send({ code: 'TASK_UNKNOWN', message: `no task ${request.params.id}` })
-      const result = await store.db
-        .selectFrom('results')
-        .selectAll()
-        .where('task_id', '=', task.task_id)
-        .executeTakeFirst()
+      const { task, result } = found
       const owner = caller(request) === task.agent_id
       return toJsonValue({
         taskId: task.task_id,

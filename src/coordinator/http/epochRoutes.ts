@@ -19,7 +19,7 @@ import {
   verifyReceipt,
 } from '../../epoch/index.ts'
 import type { EpochClock } from '../epochs/index.ts'
-import type { SealRow, Store } from '../store/index.ts'
+import type { EpochWithSeal, Store } from '../store/index.ts'
 
 export interface EpochRoutesDependencies {
   store: Store
@@ -35,35 +35,7 @@ export interface EpochRoutesDependencies {
   verifyPerMinute?: number | undefined
 }
 
-type EpochRow = {
-  number: number
-  started_at: number
-  closed_at: number | null
-  start_block: number | null
-  end_block: number | null
-}
-type Joined = EpochRow & { [K in keyof SealRow as `s_${K}`]: SealRow[K] | null }
-
-const SEAL_COLUMNS = [
-  'epoch',
-  'dir',
-  'cid',
-  'job_root',
-  'payout_root',
-  'jobs',
-  'model',
-  'distributed_wei',
-  'signer',
-  'sealed_at',
-  'anchor',
-  'registry',
-  'anchor_tx_hash',
-  'anchor_block',
-  'pinned_at',
-]
-const SELECT = `SELECT e.number, e.started_at, e.closed_at, e.start_block, e.end_block,
-  ${SEAL_COLUMNS.map((c) => `s.${c} AS s_${c}`).join(', ')}
-  FROM epochs e LEFT JOIN seals s ON s.epoch = e.number`
+type Joined = EpochWithSeal
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 const MAX_PAGE = 1000
@@ -124,22 +96,13 @@ function epochView(r: Joined, damage?: string) {
  * verification. Bundle files are served as written; nothing here changes a seal.
  */
 export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDependencies): void {
-  const { sqlite } = deps.store
-  const sql = {
-    one: sqlite.prepare<[number], Joined>(`${SELECT} WHERE e.number = ?`),
-    page: sqlite.prepare<[number, number], Joined>(
-      `${SELECT} WHERE e.number < ? ORDER BY e.number DESC LIMIT ?`,
-    ),
-    lastSealed: sqlite.prepare<[], Joined>(
-      `${SELECT} WHERE s.epoch IS NOT NULL ORDER BY e.number DESC LIMIT 1`,
-    ),
-  }
+  const { store } = deps
   const bundles = createBundleCache(deps.dir, deps.signer)
 
   /** The epoch named by `:id` (`3` or `epoch-000003`). */
   const find = (id: string) => {
     const match = /^(?:epoch-)?(\d{1,9})$/.exec(id)
-    return match === null ? undefined : sql.one.get(Number(match[1]))
+    return match === null ? undefined : store.seals.epoch(Number(match[1]))
   }
   /**
    * The sealed epoch named by `:id` with its checked files, or undefined after replying 404 (unknown),
@@ -149,7 +112,7 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
     id: string,
     reply: FastifyReply,
   ): Promise<{ row: Joined; bundle: SealedBundle } | undefined> => {
-    const row = find(id)
+    const row = await find(id)
     if (row === undefined) {
       void reply.code(404).send({ code: 'EPOCH_UNKNOWN', message: `no epoch ${id}` })
       return undefined
@@ -179,12 +142,12 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
       return reply
         .code(400)
         .send({ code: 'BAD_REQUEST', message: `before must be an integer and limit 1-${MAX_PAGE}` })
-    const rows = sql.page.all(before, limit)
+    const rows = await store.seals.epochs(before, limit)
     const last = rows[rows.length - 1]
     return {
       chainId: deps.chainId,
       signer: deps.signer,
-      latestSealed: sql.lastSealed.get()?.number ?? null,
+      latestSealed: (await store.seals.lastSealedEpoch())?.number ?? null,
       epochs: await Promise.all(rows.map(async (row) => epochView(row, await damageOf(row)))),
       next: rows.length === limit && last !== undefined && last.number > 1 ? last.number : null,
     }
@@ -192,7 +155,7 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
 
   app.get('/v1/epochs/current', async () => {
     const open = deps.clock.current()
-    const last = sql.lastSealed.get()
+    const last = await store.seals.lastSealedEpoch()
     return {
       epoch: open.number,
       epochId: epochDirName(open.number),
@@ -206,7 +169,7 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
   })
 
   app.get<{ Params: { id: string } }>('/v1/epochs/:id', async (request, reply) => {
-    const row = find(request.params.id)
+    const row = await find(request.params.id)
     if (row === undefined)
       return reply.code(404).send({ code: 'EPOCH_UNKNOWN', message: `no epoch ${request.params.id}` })
     if (row.s_epoch === null) return { ...epochView(row), summary: null }
@@ -342,7 +305,7 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
     r: Receipt,
     signer: string | undefined,
   ): Promise<VerificationCheck> => {
-    const row = r.anchor === null ? undefined : sql.one.get(r.epoch)
+    const row = r.anchor === null ? undefined : await store.seals.epoch(r.epoch)
     if (
       r.anchor === null ||
       row?.s_anchor !== 'anchored' ||

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify'
-import type { Selectable } from 'kysely'
 import { canaryCommitment } from '../../epoch/index.ts'
 import type { EpochClock } from '../epochs/index.ts'
 import type { Settler } from '../settlement/index.ts'
-import type { EpochAgentsTable, EpochsTable, Store } from '../store/index.ts'
+import type { EpochListing, Store } from '../store/index.ts'
 
 export interface RewardRoutesDependencies {
   store: Store
@@ -13,13 +12,7 @@ export interface RewardRoutesDependencies {
   hotWallet: string | undefined
 }
 
-/** An epochs row as selected below (without the signed transaction), with its count of agents paid. */
-type EpochRow = Omit<Selectable<EpochsTable>, 'tx_nonce' | 'raw_tx' | 'canary_seed'> & { paid: number }
-
-const EPOCH_COLUMNS = `e.number, e.started_at, e.start_block, e.closed_at, e.end_block, e.reward_wei, e.delegate_cut_wei,
-  e.deposit_wei, e.total_weight, e.scored, e.matched, e.settlement, e.tx_hash, e.settled_block, e.settled_at,
-  e.attempts, e.last_error,
-  (SELECT COUNT(*) FROM epoch_agents x WHERE x.epoch = e.number AND x.weight != '0') AS paid`
+type EpochRow = EpochListing
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
@@ -55,38 +48,9 @@ const epochView = (row: EpochRow) => ({
  * (an agent's epochs and totals). Wei amounts are decimal strings.
  */
 export function registerRewardRoutes(app: FastifyInstance, deps: RewardRoutesDependencies): void {
-  const { sqlite } = deps.store
-  const sql = {
-    epoch: sqlite.prepare<[number], EpochRow>(`SELECT ${EPOCH_COLUMNS} FROM epochs e WHERE e.number = ?`),
-    seed: sqlite.prepare<[number], { canary_seed: string | null }>(
-      'SELECT canary_seed FROM epochs WHERE number = ?',
-    ),
-    epochs: sqlite.prepare<[number, number], EpochRow>(
-      `SELECT ${EPOCH_COLUMNS} FROM epochs e WHERE e.number < ? ORDER BY e.number DESC LIMIT ?`,
-    ),
-    board: sqlite.prepare<[number], Omit<EpochAgentsTable, 'epoch' | 'wallet'>>(
-      `SELECT agent_id, scored, matched, accuracy_bps, bonus, weight, rank, amount_wei FROM epoch_agents
-       WHERE epoch = ? ORDER BY rank = 0, rank, agent_id`,
-    ),
-    agent: sqlite.prepare<
-      [string],
-      EpochRow & {
-        a_scored: number
-        a_matched: number
-        accuracy_bps: number
-        bonus: number
-        weight: string
-        rank: number
-        amount_wei: string
-      }
-    >(
-      `SELECT ${EPOCH_COLUMNS}, a.scored AS a_scored, a.matched AS a_matched, a.accuracy_bps, a.bonus, a.weight,
-         a.rank, a.amount_wei
-       FROM epoch_agents a JOIN epochs e ON e.number = a.epoch WHERE a.agent_id = ? ORDER BY e.number DESC`,
-    ),
-  }
-  const leaderboard = (epoch: number) =>
-    sql.board.all(epoch).map((r) => ({
+  const { store } = deps
+  const leaderboard = async (epoch: number) =>
+    (await store.epochs.board(epoch)).map((r) => ({
       rank: r.rank,
       agentId: r.agent_id,
       scored: r.scored,
@@ -99,9 +63,9 @@ export function registerRewardRoutes(app: FastifyInstance, deps: RewardRoutesDep
 
   app.get('/swarm/epoch', async () => {
     const open = deps.clock.current()
-    const row = sql.epoch.get(open.number) as EpochRow
+    const row = (await store.epochs.listed(open.number)) as EpochRow
     const settler = deps.settler?.status()
-    const seed = sql.seed.get(open.number)?.canary_seed ?? null
+    const seed = await store.epochs.canarySeed(open.number)
     return {
       epoch: open.number,
       startedAt: iso(open.startedAt),
@@ -127,22 +91,22 @@ export function registerRewardRoutes(app: FastifyInstance, deps: RewardRoutesDep
       return reply
         .code(400)
         .send({ code: 'BAD_REQUEST', message: 'before must be an integer and limit 1-1000' })
-    return { pool: deps.pool ?? null, epochs: sql.epochs.all(before, limit).map(epochView) }
+    return { pool: deps.pool ?? null, epochs: (await store.epochs.page(before, limit)).map(epochView) }
   })
 
   app.get<{ Params: { number: string } }>('/swarm/epochs/:number', async (request, reply) => {
     const number = Number(request.params.number)
-    const row = Number.isSafeInteger(number) ? sql.epoch.get(number) : undefined
+    const row = Number.isSafeInteger(number) ? await store.epochs.listed(number) : undefined
     if (row === undefined)
       return reply.code(404).send({ code: 'EPOCH_UNKNOWN', message: `no epoch ${request.params.number}` })
-    return { ...epochView(row), pool: deps.pool ?? null, leaderboard: leaderboard(number) }
+    return { ...epochView(row), pool: deps.pool ?? null, leaderboard: await leaderboard(number) }
   })
 
   app.get<{ Querystring: { agent?: string } }>('/api/rewards', async (request, reply) => {
     const agentId = request.query.agent
     if (agentId === undefined || agentId === '')
       return reply.code(400).send({ code: 'BAD_REQUEST', message: 'give ?agent=ID' })
-    const rows = sql.agent.all(agentId)
+    const rows = await store.epochs.ofAgent(agentId)
     const sum = (states: string[]) =>
       rows.filter((r) => states.includes(r.settlement)).reduce((s, r) => s + BigInt(r.amount_wei), 0n)
     return {

@@ -19,7 +19,7 @@ type Json = Record<string, unknown>
  * the fixture: always valid and its hash; from a callTracer result also sender, status and gas used; from
  * a diffMode prestateTracer result (code and storage enabled) also the state changes.
  */
-export function loadReplay({
+export async function loadReplay({
   dir,
   store,
   hub,
@@ -31,7 +31,7 @@ export function loadReplay({
   hub: TaskHub
   logger: Logger
   now?: () => number
-}): { loaded: number; skipped: number } {
+}): Promise<{ loaded: number; skipped: number }> {
   let files: string[]
   try {
     files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -43,9 +43,6 @@ export function loadReplay({
       usage: true,
     })
   }
-  const insert = store.sqlite.prepare(
-    "INSERT OR IGNORE INTO inclusions (key, source, block_number, block_hash, tx_index, tx_hash, witness, state, truth, created_at) VALUES (?, 'replay', ?, '', 0, ?, ?, 'final', ?, ?)",
-  )
   let loaded = 0
   let skipped = 0
   for (const file of files) {
@@ -61,17 +58,24 @@ export function loadReplay({
       continue
     }
     const message = witnessToMessage(witness, { full: true })
-    const truth = truthOf(json, toHex(keccak_256(witness.transaction)))
+    const hash = toHex(keccak_256(witness.transaction))
+    const truth = truthOf(json, hash)
     const key = `replay:${relative(dir, path)}`
-    const added = insert.run(
-      key,
-      Number(witness.block.number),
-      truth.hash,
-      toBinary(WitnessSchema, message),
-      JSON.stringify(truth),
-      now(),
-    )
-    if (added.changes > 0) hub.enqueue(key, { witness: message })
+    const added = await store.work.addInclusions([
+      {
+        key,
+        source: 'replay',
+        block_number: Number(witness.block.number),
+        block_hash: '',
+        tx_index: 0,
+        tx_hash: hash,
+        witness: toBinary(WitnessSchema, message),
+        state: 'final',
+        truth: JSON.stringify(truth),
+        created_at: now(),
+      },
+    ])
+    if (added.has(key)) hub.enqueue(key, { witness: message })
     loaded++
   }
   return { loaded, skipped }

@@ -19,7 +19,7 @@ export interface SwarmRpcDependencies {
   revoked?: ReadonlySet<string>
   heartbeatIntervalMs?: number
   /** The agent's latest settled payout and the pool that holds it, for heartbeats. */
-  payout?: ((agentId: string) => Payout | undefined) | undefined
+  payout?: ((agentId: string) => Promise<Payout | undefined>) | undefined
   pool?: string | undefined
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number
@@ -84,14 +84,6 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
     ],
     readMaxBytes: deps.readMaxBytes ?? 8 * 1024 * 1024,
     routes(router) {
-      // The time since the agent's last sign of life counts as uptime of the open epoch, up to two
-      // heartbeat intervals (a longer gap means it was away).
-      const creditUptime = store.sqlite.prepare(
-        `INSERT INTO epoch_uptime (epoch, agent_id, ms)
-         SELECT e.number, a.id, MIN(MAX(? - a.last_seen_at, 0), ?) FROM agents a JOIN epochs e ON e.closed_at IS NULL
-         WHERE a.id = ? AND a.session = ?
-         ON CONFLICT (epoch, agent_id) DO UPDATE SET ms = ms + excluded.ms`,
-      )
       router.service(SwarmService, {
         async register(request, context) {
           const agentId = authenticate(context)
@@ -116,45 +108,34 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
               Code.PermissionDenied,
             )
           const at = now()
-          const session = await store.db.transaction().execute(async (trx) => {
-            const existing = await trx
-              .selectFrom('agents')
-              .select('session')
-              .where('id', '=', agentId)
-              .executeTakeFirst()
-            const next = (existing?.session ?? 0) + 1
-            const row = {
+          const session = await store.agents.register(
+            agentId,
+            {
               level: request.level,
               region: request.region,
-              max_in_flight: request.maxInFlight,
-              payout_wallet: wallet,
-              agent_version: request.agentVersion.slice(0, 64),
-              session: next,
-              last_seen_at: at,
-            }
-            await trx
-              .insertInto('agents')
-              .values({ id: agentId, registered_at: at, ...row })
-              .onConflict((c) => c.column('id').doUpdateSet(row))
-              .execute()
-            return next
-          })
+              maxInFlight: request.maxInFlight,
+              payoutWallet: wallet,
+              agentVersion: request.agentVersion.slice(0, 64),
+            },
+            at,
+          )
           logger.info({ agentId, session, level: Level[request.level], wallet }, 'agent registered')
           return { agentId, chainId, heartbeatIntervalMs, session: BigInt(session) }
         },
 
         async heartbeat(request, context) {
           const agentId = authenticate(context)
-          creditUptime.run(now(), heartbeatIntervalMs * 2, agentId, Number(request.session))
-          const result = await store.db
-            .updateTable('agents')
-            .set({ last_seen_at: now() })
-            .where('id', '=', agentId)
-            .where('session', '=', Number(request.session))
-            .executeTakeFirst()
-          const payout = deps.payout?.(agentId)
+          // The time since the agent's last sign of life counts as uptime of the open epoch, up to two
+          // heartbeat intervals (a longer gap means it was away).
+          const current = await store.agents.heartbeat(
+            agentId,
+            Number(request.session),
+            now(),
+            heartbeatIntervalMs * 2,
+          )
+          const payout = await deps.payout?.(agentId)
           return {
-            reregister: result.numUpdatedRows === 0n,
+            reregister: !current,
             chainId,
             lastPayout:
               payout === undefined
@@ -172,11 +153,7 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
 
         async *streamTasks(request, context) {
           const agentId = authenticate(context)
-          const agent = await store.db
-            .selectFrom('agents')
-            .select(['level', 'max_in_flight', 'region', 'session', 'excluded_reason'])
-            .where('id', '=', agentId)
-            .executeTakeFirst()
+          const agent = await store.agents.get(agentId)
           if (agent === undefined || BigInt(agent.session) !== request.session)
             throw new ConnectError('the session is stale: call Register again', Code.FailedPrecondition)
           const excluded = () =>

@@ -60,7 +60,7 @@ const toAnchor = (seal: SealRow) =>
  * adopted from its `Sealed` event (and refused if that event names other roots); failures back off. In the
  * `pools` model the transaction carries the deposit, so anchoring is also the epoch's settlement.
  */
-export function createAnchorer(deps: AnchorerDependencies): Anchorer {
+export async function createAnchorer(deps: AnchorerDependencies): Promise<Anchorer> {
   const { store, logger, registry, hotWallet, now = Date.now } = deps
   const retry = deps.retry ?? DEFAULT_RETRY
   const client: PublicClient = createPublicClient({
@@ -68,38 +68,23 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
     transport: rpcTransport(deps.rpcUrl, { retryCount: 0 }),
   })
   const tx = { client, wallet: hotWallet, chainId: deps.chainId, maxFeePerGasWei: deps.maxFeePerGasWei }
-  const { sqlite } = store
-  const sql = {
-    next: sqlite.prepare<[], SealRow>(
-      "SELECT * FROM seals WHERE anchor IN ('owed', 'sending') ORDER BY epoch LIMIT 1",
-    ),
-    pending: sqlite.prepare<[], { n: number }>(
-      "SELECT COUNT(*) AS n FROM seals WHERE anchor IN ('owed', 'sending')",
-    ),
-    sending: sqlite.prepare(
-      "UPDATE seals SET anchor = 'sending', anchor_raw_tx = ?, anchor_tx_hash = ?, anchor_nonce = ?, attempts = attempts + 1, last_error = NULL WHERE epoch = ?",
-    ),
-    owe: sqlite.prepare(
-      "UPDATE seals SET anchor = 'owed', anchor_raw_tx = NULL, anchor_tx_hash = NULL, anchor_nonce = NULL, last_error = ? WHERE epoch = ?",
-    ),
-    error: sqlite.prepare('UPDATE seals SET last_error = ?, attempts = attempts + 1 WHERE epoch = ?'),
-    anchored: sqlite.prepare(
-      "UPDATE seals SET anchor = 'anchored', anchor_tx_hash = ?, anchor_block = ?, anchor_raw_tx = NULL, last_error = NULL WHERE epoch = ?",
-    ),
-    settled: sqlite.prepare(
-      "UPDATE epochs SET settlement = 'settled', tx_hash = ?, settled_block = ?, settled_at = ? WHERE number = ? AND settlement IN ('owed', 'sending')",
-    ),
-    startBlock: sqlite.prepare<[number], { end_block: number | null }>(
-      'SELECT end_block FROM epochs WHERE number = ?',
-    ),
-    last: sqlite.prepare<[], { epoch: number; anchor_tx_hash: string; anchor_block: number }>(
-      "SELECT epoch, anchor_tx_hash, anchor_block FROM seals WHERE anchor = 'anchored' ORDER BY epoch DESC LIMIT 1",
-    ),
-  }
   let retryAt = 0
   let lastError: string | undefined
+  /** What status() reports, as of the last step. */
+  let status: Omit<AnchorStatus, 'lastError'> = { pending: 0, lastAnchored: undefined }
+  const refresh = async () => {
+    const last = await store.seals.lastAnchored()
+    status = {
+      pending: await store.seals.unanchoredCount(),
+      lastAnchored:
+        last === undefined
+          ? undefined
+          : { epoch: last.epoch, txHash: last.anchor_tx_hash ?? '', block: last.anchor_block ?? 0 },
+    }
+  }
+  await refresh()
 
-  const record = (
+  const record = async (
     seal: SealRow,
     txHash: Hex,
     block: bigint,
@@ -116,10 +101,15 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
         `the registry ${registry} anchors epoch ${seal.epoch} with other roots or CID than this datadir's seal: is another coordinator sealing into it?`,
         { details: { txHash } },
       )
-    sqlite.transaction(() => {
-      sql.anchored.run(txHash, Number(block), seal.epoch)
-      if (seal.model === 'pools') sql.settled.run(txHash, Number(block), now(), seal.epoch)
-    })()
+    await store.transaction(async (ops) => {
+      await ops.seals.anchored(seal.epoch, { hash: txHash, block: Number(block) })
+      if (seal.model === 'pools')
+        await ops.epochs.settled(
+          seal.epoch,
+          { hash: txHash, block: Number(block), at: now() },
+          { onlyIfOwed: true },
+        )
+    })
     retryAt = 0
     lastError = undefined
     logger.info(
@@ -134,7 +124,7 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
       abi,
       eventName: 'Sealed',
       args: { epoch: BigInt(seal.epoch) },
-      fromBlock: BigInt(sql.startBlock.get(seal.epoch)?.end_block ?? 0),
+      fromBlock: BigInt((await store.epochs.get(seal.epoch))?.end_block ?? 0),
       toBlock: 'latest',
     })
     const log = logs[0]
@@ -143,7 +133,7 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
         'APIARY_ANCHOR_CONFLICT',
         `the registry ${registry} is past epoch ${seal.epoch} but never sealed it: is another coordinator sealing into it?`,
       )
-    record(seal, log.transactionHash, log.blockNumber, log.args as never)
+    await record(seal, log.transactionHash, log.blockNumber, log.args as never)
   }
 
   const send = async (seal: SealRow) => {
@@ -155,7 +145,7 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
       value,
       what: `the seal of epoch ${seal.epoch}`,
     })
-    sql.sending.run(signed.raw, signed.hash, signed.nonce, seal.epoch)
+    await store.seals.anchorSending(seal.epoch, signed) // write-ahead: a crash from here on re-broadcasts it
     logger.info(
       { epoch: seal.epoch, tx: signed.hash, nonce: signed.nonce, value: value.toString() },
       'anchoring an epoch',
@@ -170,23 +160,23 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
       nonce: seal.anchor_nonce ?? 0,
     })
     if (sent.state === 'replaced')
-      sql.owe.run(`nonce ${seal.anchor_nonce} was used by another transaction`, seal.epoch)
+      await store.seals.anchorOwed(seal.epoch, `nonce ${seal.anchor_nonce} was used by another transaction`)
     if (sent.state !== 'mined') return
     const { receipt } = sent
     if (receipt.status !== 'success') {
-      sql.owe.run(`seal ${receipt.transactionHash} reverted`, seal.epoch)
+      await store.seals.anchorOwed(seal.epoch, `seal ${receipt.transactionHash} reverted`)
       throw new ApiaryError('APIARY_ANCHOR_REVERTED', `the seal of epoch ${seal.epoch} reverted`, {
         retryable: true,
       })
     }
     const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Sealed' })
     if (event === undefined) throw new Error(`seal ${receipt.transactionHash} has no Sealed event`)
-    record(seal, receipt.transactionHash, receipt.blockNumber, event.args)
+    await record(seal, receipt.transactionHash, receipt.blockNumber, event.args)
   }
 
   return {
     async tick() {
-      const seal = sql.next.get()
+      const seal = await store.seals.nextUnanchored()
       if (seal === undefined || now() < retryAt) return
       try {
         const onChain = await client.readContract({ address: registry, abi, functionName: 'lastEpoch' })
@@ -200,20 +190,12 @@ export function createAnchorer(deps: AnchorerDependencies): Anchorer {
           rpcUrl: deps.rpcUrl,
           now: now(),
         }))
-        sql.error.run(lastError, seal.epoch)
+        await store.seals.anchorFailed(seal.epoch, lastError)
         logger.warn({ epoch: seal.epoch, err: lastError, retryInMs: retryAt - now() }, 'anchoring postponed')
+      } finally {
+        await refresh()
       }
     },
-    status() {
-      const last = sql.last.get()
-      return {
-        pending: sql.pending.get()?.n ?? 0,
-        lastAnchored:
-          last === undefined
-            ? undefined
-            : { epoch: last.epoch, txHash: last.anchor_tx_hash, block: last.anchor_block },
-        lastError,
-      }
-    },
+    status: () => ({ ...status, lastError }),
   }
 }

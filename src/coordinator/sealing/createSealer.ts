@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Hex, LocalAccount } from 'viem'
 import type { PayoutParameters, WeightParameters } from '../../epoch/index.ts'
 import type { Logger } from '../../internal/logger.ts'
-import type { SealRow, Store } from '../store/index.ts'
+import type { Store } from '../store/index.ts'
 import type { Anchorer, AnchorStatus } from './createAnchorer.ts'
 import { pinCar } from './pinCar.ts'
 import { sealEpoch } from './sealEpoch.ts'
@@ -40,33 +40,25 @@ export interface Sealer {
   status(): SealerStatus
 }
 
-export function createSealer(deps: SealerDependencies): Sealer {
+export async function createSealer(deps: SealerDependencies): Promise<Sealer> {
   const { store, logger } = deps
-  const { sqlite } = store
-  const sql = {
-    unsealed: sqlite.prepare<[], { number: number }>(
-      'SELECT number FROM epochs WHERE closed_at IS NOT NULL AND number NOT IN (SELECT epoch FROM seals) ORDER BY number LIMIT 1',
-    ),
-    unpinned: sqlite.prepare<[], SealRow>(
-      'SELECT * FROM seals WHERE pinned_at IS NULL ORDER BY epoch LIMIT 1',
-    ),
-    pinned: sqlite.prepare('UPDATE seals SET pinned_at = ? WHERE epoch = ?'),
-    count: sqlite.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM seals'),
-    last: sqlite.prepare<[], { epoch: number; cid: string; jobs: number }>(
-      'SELECT epoch, cid, jobs FROM seals ORDER BY epoch DESC LIMIT 1',
-    ),
-  }
   let lastError: string | undefined
+  /** Seals made and the last one, as of the last step. */
+  let counts: Pick<SealerStatus, 'sealed' | 'lastSealed'> = { sealed: 0, lastSealed: undefined }
+  const refresh = async () => {
+    counts = { sealed: await store.seals.count(), lastSealed: await store.seals.last() }
+  }
+  await refresh()
   let pinRetryAt = 0
   let pinError: string | undefined
   const context = { store, logger, dir: deps.dir, signer: deps.signer, chainId: deps.chainId }
   return {
     async tick() {
-      const next = sql.unsealed.get()
+      const next = await store.seals.nextUnsealed()
       if (next !== undefined) {
         try {
           await sealEpoch(context, {
-            epoch: next.number,
+            epoch: next,
             weights: deps.weights,
             payouts: deps.payouts,
             registry: deps.registry,
@@ -74,14 +66,14 @@ export function createSealer(deps: SealerDependencies): Sealer {
           lastError = undefined
         } catch (error) {
           lastError = (error as Error).message
-          logger.error({ err: error, epoch: next.number }, 'sealing failed')
+          logger.error({ err: error, epoch: next }, 'sealing failed')
         }
       }
-      const unpinned = deps.ipfsApi === undefined ? undefined : sql.unpinned.get()
+      const unpinned = deps.ipfsApi === undefined ? undefined : await store.seals.nextUnpinned()
       if (unpinned !== undefined && deps.ipfsApi !== undefined && Date.now() >= pinRetryAt) {
         try {
           await pinCar(deps.ipfsApi, readFileSync(join(deps.dir, `${unpinned.dir}.car`)), unpinned.cid)
-          sql.pinned.run(Date.now(), unpinned.epoch)
+          await store.seals.pinned(unpinned.epoch, Date.now())
           pinError = undefined
           logger.info({ epoch: unpinned.epoch, cid: unpinned.cid }, 'bundle pinned on IPFS')
         } catch (error) {
@@ -91,15 +83,8 @@ export function createSealer(deps: SealerDependencies): Sealer {
         }
       }
       await deps.anchorer?.tick()
+      await refresh()
     },
-    status() {
-      return {
-        sealed: sql.count.get()?.n ?? 0,
-        lastSealed: sql.last.get(),
-        anchor: deps.anchorer?.status(),
-        lastError,
-        pinError,
-      }
-    },
+    status: () => ({ ...counts, anchor: deps.anchorer?.status(), lastError, pinError }),
   }
 }

@@ -10,7 +10,7 @@ import {
 } from '../../epoch/index.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { recordAgentAmounts } from '../epochs/index.ts'
-import type { SealRow, Store } from '../store/index.ts'
+import type { SealRow, Store, StoreOperations } from '../store/index.ts'
 import { collectEpoch } from './collectEpoch.ts'
 
 export interface SealContext {
@@ -38,11 +38,10 @@ export interface SealEpochParameters {
  * epoch's deposit become the bundle's payouts (paid by EpochRegistry claims).
  */
 export async function sealEpoch(ctx: SealContext, p: SealEpochParameters): Promise<SealRow> {
-  const { sqlite } = ctx.store
-  const existing = sqlite.prepare<[number], SealRow>('SELECT * FROM seals WHERE epoch = ?').get(p.epoch)
+  const existing = await ctx.store.seals.get(p.epoch)
   if (existing !== undefined) return existing
   const started = performance.now()
-  const collected = collectEpoch(ctx.store, p.epoch, ctx.chainId)
+  const collected = await collectEpoch(ctx.store, p.epoch, ctx.chainId)
   const bundle = await signBundle(
     buildBundle({
       chainId: ctx.chainId,
@@ -97,17 +96,12 @@ export async function sealEpoch(ctx: SealContext, p: SealEpochParameters): Promi
     last_error: null,
     pinned_at: null,
   }
-  sqlite.transaction(() => {
-    sqlite
-      .prepare(
-        `INSERT INTO seals (epoch, dir, cid, job_root, payout_root, jobs, model, distributed_wei, signer, sealed_at, anchor, registry)
-         VALUES (@epoch, @dir, @cid, @job_root, @payout_root, @jobs, @model, @distributed_wei, @signer, @sealed_at, @anchor, @registry)`,
-      )
-      .run(row)
+  await ctx.store.transaction(async (ops) => {
+    await ops.seals.add(row)
     if (s.params.model === 'pools')
-      recordPoolsPayouts(ctx.store, p.epoch, bundle.files['agents.json'], s.treasury.distributed)
-  })()
-  writeIndex(ctx.store, ctx.dir)
+      await recordPoolsPayouts(ops, p.epoch, bundle.files['agents.json'], s.treasury.distributed)
+  })
+  await writeIndex(ctx.store, ctx.dir)
   ctx.logger.info(
     {
       epoch: p.epoch,
@@ -122,26 +116,22 @@ export async function sealEpoch(ctx: SealContext, p: SealEpochParameters): Promi
 }
 
 /** Pools model: each agent's amount is its address's sealed payout; the epoch deposits what they add up to. */
-function recordPoolsPayouts(store: Store, epoch: number, agentsFile: Uint8Array, distributed: string) {
+async function recordPoolsPayouts(
+  store: StoreOperations,
+  epoch: number,
+  agentsFile: Uint8Array,
+  distributed: string,
+) {
   const { payouts } = JSON.parse(Buffer.from(agentsFile).toString('utf8')) as {
     payouts: { address: string; amount: string }[]
   }
-  recordAgentAmounts(store, epoch, new Map(payouts.map((x) => [x.address, BigInt(x.amount)])))
-  store.sqlite
-    .prepare(
-      "UPDATE epochs SET deposit_wei = ?, settlement = CASE WHEN ? = '0' AND settlement != 'carried' THEN 'skipped' ELSE settlement END WHERE number = ?",
-    )
-    .run(distributed, distributed, epoch)
+  await recordAgentAmounts(store, epoch, new Map(payouts.map((x) => [x.address, BigInt(x.amount)])))
+  await store.epochs.setDeposit(epoch, distributed)
 }
 
 /** `<dir>/index.json` (docs/spec/bundle.md#content-addressing), rewritten from the seals (temp + rename). */
-export function writeIndex(store: Store, dir: string) {
-  const seals = store.sqlite
-    .prepare<
-      [],
-      { dir: string; cid: string; job_root: string; payout_root: string; sealed_at: number; jobs: number }
-    >('SELECT dir, cid, job_root, payout_root, sealed_at, jobs FROM seals ORDER BY epoch')
-    .all()
+export async function writeIndex(store: Store, dir: string) {
+  const seals = await store.seals.all()
   const index = {
     epochs: Object.fromEntries(
       seals.map((s) => [

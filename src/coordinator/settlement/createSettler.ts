@@ -13,7 +13,7 @@ import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { recordAgentAmounts } from '../epochs/index.ts'
-import type { Store } from '../store/index.ts'
+import type { OwedEpoch, Store } from '../store/index.ts'
 import { DEFAULT_RETRY, postponeStep, type RetryPolicy } from './postponeStep.ts'
 
 export interface SettlerDependencies {
@@ -45,16 +45,7 @@ export interface Settler {
   status(): SettlerStatus
 }
 
-type EpochRow = {
-  number: number
-  end_block: number | null
-  deposit_wei: string
-  settlement: 'owed' | 'sending'
-  tx_hash: string | null
-  tx_nonce: number | null
-  raw_tx: string | null
-  attempts: number
-}
+type EpochRow = OwedEpoch
 
 const abi = AgentRewardPool.abi
 
@@ -76,7 +67,7 @@ export const SETTLEMENT_CHUNK_AGENTS = 400
  *   retried with exponential backoff and paid once possible.
  * The agents credited are recorded from the `Settled` event, so the amounts shown are what the pool credits.
  */
-export function createSettler({
+export async function createSettler({
   store,
   logger,
   rpcUrl,
@@ -86,45 +77,33 @@ export function createSettler({
   maxFeePerGasWei,
   retry: retryOption,
   now = Date.now,
-}: SettlerDependencies): Settler {
+}: SettlerDependencies): Promise<Settler> {
   const retry = retryOption ?? DEFAULT_RETRY
   const client: PublicClient = createPublicClient({
     chain: evmChain(chainId, rpcUrl, 'settlement'),
     transport: rpcTransport(rpcUrl, { retryCount: 0 }),
   })
   const tx = { client, wallet: hotWallet, chainId, maxFeePerGasWei }
-  const { sqlite } = store
-  const sql = {
-    next: sqlite.prepare<[], EpochRow>(
-      "SELECT number, end_block, deposit_wei, settlement, tx_hash, tx_nonce, raw_tx, attempts FROM epochs WHERE settlement IN ('owed', 'sending') ORDER BY number LIMIT 1",
-    ),
-    owed: sqlite.prepare<[], { n: number }>(
-      "SELECT COUNT(*) AS n FROM epochs WHERE settlement IN ('owed', 'sending')",
-    ),
-    weights: sqlite.prepare<[number], { agent_id: string; wallet: string; weight: string }>(
-      'SELECT agent_id, wallet, weight FROM epoch_agents WHERE epoch = ? ORDER BY agent_id',
-    ),
-    sending: sqlite.prepare(
-      "UPDATE epochs SET settlement = 'sending', raw_tx = ?, tx_hash = ?, tx_nonce = ?, attempts = attempts + 1, last_error = NULL WHERE number = ?",
-    ),
-    owe: sqlite.prepare(
-      "UPDATE epochs SET settlement = 'owed', raw_tx = NULL, tx_hash = NULL, tx_nonce = NULL, last_error = ? WHERE number = ?",
-    ),
-    error: sqlite.prepare('UPDATE epochs SET last_error = ?, attempts = attempts + 1 WHERE number = ?'),
-    settled: sqlite.prepare(
-      "UPDATE epochs SET settlement = 'settled', tx_hash = ?, settled_block = ?, settled_at = ?, raw_tx = NULL, last_error = NULL WHERE number = ?",
-    ),
-    last: sqlite.prepare<[], { number: number; tx_hash: string; settled_block: number }>(
-      "SELECT number, tx_hash, settled_block FROM epochs WHERE settlement = 'settled' ORDER BY number DESC LIMIT 1",
-    ),
-  }
   let retryAt = 0
   let lastError: string | undefined
+  /** What status() reports, as of the last step. */
+  let status: Omit<SettlerStatus, 'lastError'> = { owed: 0, lastSettled: undefined }
+  const refresh = async () => {
+    const last = await store.epochs.lastSettled()
+    status = {
+      owed: await store.epochs.owedCount(),
+      lastSettled:
+        last === undefined
+          ? undefined
+          : { epoch: last.number, txHash: last.tx_hash ?? '', block: last.settled_block ?? 0 },
+    }
+  }
+  await refresh()
 
   /** Wallet → weight of an epoch (agents sharing a wallet add up); only wallets with weight. */
-  const listing = (epoch: number) => {
+  const listing = async (epoch: number) => {
     const weights = new Map<string, bigint>()
-    for (const row of sql.weights.all(epoch)) {
+    for (const row of await store.epochs.weights(epoch)) {
       const w = BigInt(row.weight)
       if (w > 0n) weights.set(row.wallet, (weights.get(row.wallet) ?? 0n) + w)
     }
@@ -132,11 +111,11 @@ export function createSettler({
   }
 
   /** Records a settlement from its `Settled` event: the epoch is paid and each agent's amount is exact. */
-  const record = (epoch: number, txHash: string, block: bigint, credited: Map<string, bigint>) => {
-    sqlite.transaction(() => {
-      recordAgentAmounts(store, epoch, credited)
-      sql.settled.run(txHash, Number(block), now(), epoch)
-    })()
+  const record = async (epoch: number, txHash: string, block: bigint, credited: Map<string, bigint>) => {
+    await store.transaction(async (ops) => {
+      await recordAgentAmounts(ops, epoch, credited)
+      await ops.epochs.settled(epoch, { hash: txHash, block: Number(block), at: now() })
+    })
     retryAt = 0
     lastError = undefined
     logger.info({ epoch, tx: txHash, block: Number(block) }, 'epoch settled on-chain')
@@ -168,12 +147,12 @@ export function createSettler({
         credited.set(key, (credited.get(key) ?? 0n) + (amounts[i] ?? 0n))
       })
     }
-    record(row.number, settled.transactionHash, settled.blockNumber, credited)
+    await record(row.number, settled.transactionHash, settled.blockNumber, credited)
   }
 
   /** Sends chunk `chunk` of the epoch's settlement: its slice of the listing, the deposit with chunk 0. */
   const send = async (row: EpochRow, chunk: number) => {
-    const weights = listing(row.number)
+    const weights = await listing(row.number)
     const total = [...weights.values()].reduce((a, b) => a + b, 0n)
     const slice = [...weights].slice(chunk * SETTLEMENT_CHUNK_AGENTS, (chunk + 1) * SETTLEMENT_CHUNK_AGENTS)
     const agents = slice.map(([wallet]) => wallet as Hex)
@@ -189,7 +168,7 @@ export function createSettler({
       value,
       what: `epoch ${row.number}`,
     })
-    sql.sending.run(raw, hash, nonce, row.number) // write-ahead: a crash from here on re-broadcasts it
+    await store.epochs.sending(row.number, { raw, hash, nonce }) // write-ahead: a crash from here on re-broadcasts it
     logger.info(
       { epoch: row.number, chunk, tx: hash, nonce, agents: agents.length, value: value.toString() },
       'settling an epoch',
@@ -207,9 +186,9 @@ export function createSettler({
         const [settled] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Settled' })
         // The last chunk settles the epoch; after any other the next chunk is sent from the pool's progress.
         if (settled !== undefined) await adopt(row)
-        else sql.owe.run(null, row.number)
+        else await store.epochs.owe(row.number, null)
       } else {
-        sql.owe.run(`settlement ${hash} reverted`, row.number)
+        await store.epochs.owe(row.number, `settlement ${hash} reverted`)
         throw new ApiaryError(
           'APIARY_SETTLEMENT_REVERTED',
           `the settlement of epoch ${row.number} reverted`,
@@ -222,12 +201,12 @@ export function createSettler({
     }
     // Its nonce went to another transaction and the pool does not have the epoch: sign it again.
     if (sent.state === 'replaced')
-      sql.owe.run(`nonce ${row.tx_nonce} was used by another transaction`, row.number)
+      await store.epochs.owe(row.number, `nonce ${row.tx_nonce} was used by another transaction`)
   }
 
   return {
     async tick() {
-      const row = sql.next.get()
+      const row = await store.epochs.nextOwed()
       if (row === undefined || now() < retryAt) return
       try {
         const onChain = await client.readContract({ address: pool, abi, functionName: 'lastEpoch' })
@@ -253,20 +232,12 @@ export function createSettler({
           rpcUrl,
           now: now(),
         }))
-        sql.error.run(lastError, row.number)
+        await store.epochs.settlementFailed(row.number, lastError)
         logger.warn({ epoch: row.number, err: lastError, retryInMs: retryAt - now() }, 'settlement postponed')
+      } finally {
+        await refresh()
       }
     },
-    status() {
-      const last = sql.last.get()
-      return {
-        owed: sql.owed.get()?.n ?? 0,
-        lastSettled:
-          last === undefined
-            ? undefined
-            : { epoch: last.number, txHash: last.tx_hash, block: last.settled_block },
-        lastError,
-      }
-    },
+    status: () => ({ ...status, lastError }),
   }
 }

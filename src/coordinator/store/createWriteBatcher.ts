@@ -1,25 +1,33 @@
-import type SQLite from 'better-sqlite3'
+import type { Kysely } from 'kysely'
+import { createStoreOperations, type StoreOperations } from './createStoreOperations.ts'
+import type { Database } from './schema.ts'
 
 export interface WriteBatcher {
   /** Runs `write` inside the next group commit; resolves once that commit is durable. */
-  run(write: () => void): Promise<void>
+  run(write: (ops: StoreOperations) => Promise<void>): Promise<void>
 }
 
 /**
- * Group commit: writes queued in the same turn of the event loop share one SQLite transaction, hence one
- * fsync (synchronous=FULL), and every caller learns the outcome of that commit. A failing write rolls back
- * the whole group and every caller in it gets the error.
+ * Group commit: writes queued in the same turn of the event loop share one transaction, hence one fsync
+ * (SQLite synchronous=FULL, PostgreSQL's commit), and every caller learns the outcome of that commit. A
+ * failing write rolls back the whole group and every caller in it gets the error. Writes of one group run in
+ * the order they were queued, one after the other.
  */
-export function createWriteBatcher(sqlite: SQLite.Database): WriteBatcher {
-  let queue: { write: () => void; resolve: () => void; reject: (e: unknown) => void }[] = []
-  const commit = sqlite.transaction((batch: typeof queue) => {
-    for (const item of batch) item.write()
-  })
-  const flush = () => {
+export function createWriteBatcher(db: Kysely<Database>): WriteBatcher {
+  type Item = {
+    write: (ops: StoreOperations) => Promise<void>
+    resolve: () => void
+    reject: (e: unknown) => void
+  }
+  let queue: Item[] = []
+  const flush = async () => {
     const batch = queue
     queue = []
     try {
-      commit(batch)
+      await db.transaction().execute(async (trx) => {
+        const ops = createStoreOperations(trx)
+        for (const item of batch) await item.write(ops)
+      })
     } catch (error) {
       for (const item of batch) item.reject(error)
       return
@@ -29,7 +37,7 @@ export function createWriteBatcher(sqlite: SQLite.Database): WriteBatcher {
   return {
     run(write) {
       return new Promise((resolve, reject) => {
-        if (queue.push({ write, resolve, reject }) === 1) setImmediate(flush)
+        if (queue.push({ write, resolve, reject }) === 1) setImmediate(() => void flush())
       })
     },
   }

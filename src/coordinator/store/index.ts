@@ -1,5 +1,18 @@
-export { createWriteBatcher, type WriteBatcher } from './createWriteBatcher.ts'
-export { openStore, probeWrite, type Store } from './openStore.ts'
+export type { AgentRegistration, AgentStore } from './createAgentStore.ts'
+export type { ChainStore, NewTransaction } from './createChainStore.ts'
+export type {
+  EpochExpiries,
+  EpochListing,
+  EpochStore,
+  EpochWorkGroup,
+  OwedEpoch,
+} from './createEpochStore.ts'
+export type { MetaStore } from './createMetaStore.ts'
+export type { EpochWithSeal, SealStore } from './createSealStore.ts'
+export type { StoreOperations } from './createStoreOperations.ts'
+export type { NewAssignment, NewInclusion, NewResult, WorkStore, WorkTotals } from './createWorkStore.ts'
+export type { StoreDialect } from './migrations.ts'
+export { type OpenStoreParameters, openStore, type Store } from './openStore.ts'
 export type {
   AgentsTable,
   Database,

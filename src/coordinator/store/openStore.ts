@@ -1,34 +1,92 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import { Migrator } from 'kysely/migration'
+import pg from 'pg'
 import { ApiaryError } from '../../internal/errors.ts'
-import { MIGRATIONS } from './migrations.ts'
+import { createStoreOperations, type StoreOperations } from './createStoreOperations.ts'
+import { createWriteBatcher } from './createWriteBatcher.ts'
+import { createMigrations, type StoreDialect } from './migrations.ts'
 import type { Database } from './schema.ts'
 
-export interface Store {
+/**
+ * The coordinator's one store: typed operations per domain (agents, work, chain, epochs, seals, meta), the
+ * same on SQLite and PostgreSQL; nothing else in the coordinator touches the database.
+ */
+export interface Store extends StoreOperations {
+  dialect: StoreDialect
+  /** Runs `work` in one transaction: all its writes or none. */
+  transaction<T>(work: (ops: StoreOperations) => Promise<T>): Promise<T>
+  /**
+   * Group commit: writes queued in the same turn of the event loop share one transaction (one fsync), and
+   * every caller learns that commit's outcome; one failing write rolls back the group and all get the error.
+   */
+  batch(write: (ops: StoreOperations) => Promise<void>): Promise<void>
+  /** Writes one row and commits it: undefined when the store can write, else why not (start-up, /readyz). */
+  probeWrite(): Promise<string | undefined>
+  /** The query builder, for the store's own tests and test harnesses only (the layering test keeps it so). */
   db: Kysely<Database>
-  /** The same connection without Kysely, for prepared statements on hot paths. */
-  sqlite: SQLite.Database
   close(): Promise<void>
 }
 
+export interface OpenStoreParameters {
+  /** A SQLite file (`:memory:` for a throw-away store) … */
+  path?: string | undefined
+  /** … or a PostgreSQL URL (`postgres://user:password@host:port/database`), which wins when both are given. */
+  url?: string | undefined
+}
+
 /**
- * Opens (creating if needed) the coordinator's SQLite database in WAL mode with synchronous=FULL, so that a
- * committed write survives a crash at any instant, and brings its schema up to date.
+ * Opens the store and brings its schema up to date. SQLite: the file is created if needed, in WAL mode with
+ * synchronous=FULL, so a committed write survives a crash at any instant. PostgreSQL: a pool of connections
+ * (its own durability: fsync and synchronous_commit, on by default); replicas may start together, the
+ * migrator serialises them with an advisory lock.
  */
-export async function openStore({ path }: { path: string }): Promise<Store> {
-  const unwritable = (cause: unknown) =>
-    new ApiaryError('APIARY_STORE_UNWRITABLE', `the datadir ${dirname(path)} is not writable`, {
-      cause,
-      hints: ['give a --datadir this user can write to (and on a file system mounted read-write)'],
-    })
+export async function openStore(params: OpenStoreParameters): Promise<Store> {
+  const { db, dialect, where } =
+    params.url !== undefined ? openPostgres(params.url) : openSqlite(params.path ?? ':memory:')
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => createMigrations(dialect) },
+  })
+  const { error } = await migrator.migrateToLatest()
+  if (error !== undefined) {
+    await db.destroy()
+    throw migrationError(where, error)
+  }
+  const batcher = createWriteBatcher(db)
+  const ops = createStoreOperations(db)
+  const store: Store = {
+    ...ops,
+    dialect,
+    db,
+    transaction: (work) => db.transaction().execute((trx) => work(createStoreOperations(trx))),
+    batch: (write) => batcher.run(write),
+    async probeWrite() {
+      try {
+        await ops.meta.set('write_probe', String(Date.now()))
+        return undefined
+      } catch (error) {
+        return (error as { code?: string }).code ?? 'write failed'
+      }
+    },
+    close: () => db.destroy(),
+  }
+  const probe = await store.probeWrite()
+  if (probe !== undefined) {
+    await db.destroy()
+    throw unwritable(where, new Error(probe))
+  }
+  return store
+}
+
+function openSqlite(path: string) {
   if (path !== ':memory:')
     try {
       mkdirSync(dirname(path), { recursive: true })
     } catch (cause) {
-      throw unwritable(cause)
+      throw unwritable(path, cause)
     }
   let sqlite: SQLite.Database
   try {
@@ -46,39 +104,63 @@ export async function openStore({ path }: { path: string }): Promise<Store> {
     sqlite.pragma('busy_timeout = 5000')
   } catch (cause) {
     sqlite.close()
-    throw unwritable(cause)
+    throw unwritable(path, cause)
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } })
-  const { error } = await migrator.migrateToLatest()
-  if (error !== undefined) {
-    await db.destroy()
-    throw new ApiaryError('APIARY_STORE_MIGRATION_FAILED', `cannot bring ${path} up to date`, {
-      cause: error,
-    })
-  }
-  const store: Store = { db, sqlite, close: () => db.destroy() }
-  const probe = probeWrite(store)
-  if (probe !== undefined) {
-    await db.destroy()
-    throw unwritable(new Error(probe))
-  }
-  return store
+  return { db, dialect: 'sqlite' as const, where: path }
 }
 
-/**
- * Writes one row and commits it: undefined when the store can write, else why not (a read-only file or
- * file system, a full disk). What start-up and /readyz ask.
- */
-export function probeWrite(store: Store): string | undefined {
+/** 64-bit integers (bigint columns, COUNT, SUM) come back as numbers: every one the store holds is < 2^53. */
+const PG_TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return Number
+    return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format)
+  },
+} as pg.CustomTypesConfig
+
+function openPostgres(url: string) {
+  let where: string
   try {
-    store.sqlite
-      .prepare(
-        "INSERT INTO meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      )
-      .run(String(Date.now()))
-    return undefined
-  } catch (error) {
-    return (error as { code?: string }).code ?? 'write failed'
+    const parsed = new URL(url)
+    if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') throw new Error('not postgres')
+    where = `postgres://${parsed.host}${parsed.pathname}` // no user or password in messages
+  } catch (cause) {
+    throw new ApiaryError('APIARY_STORE_UNOPENABLE', 'the database URL is not a postgres:// URL', {
+      cause,
+      usage: true,
+      hints: ['give --database postgres://user:password@host:5432/database'],
+    })
   }
+  const pool = new pg.Pool({
+    connectionString: url,
+    types: PG_TYPES,
+    max: 10,
+    connectionTimeoutMillis: 10_000,
+  })
+  // An idle connection the server drops (restart, failover) is an error event on the pool: the pool replaces
+  // it; unhandled, it would end the process.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { db, dialect: 'postgres' as const, where }
+}
+
+function unwritable(where: string, cause: unknown) {
+  return new ApiaryError('APIARY_STORE_UNWRITABLE', `the store ${where} is not writable`, {
+    cause,
+    hints: [
+      'give a --datadir this user can write to (on a file system mounted read-write), or a --database it can write',
+    ],
+  })
+}
+
+function migrationError(where: string, cause: unknown) {
+  const code = (cause as { code?: string }).code
+  // PostgreSQL refusing the connection or the login: a usage problem, not a broken schema.
+  if (code === 'ECONNREFUSED' || code === '28P01' || code === '3D000' || code === 'ENOTFOUND')
+    return new ApiaryError('APIARY_STORE_UNOPENABLE', `cannot open the database ${where}`, {
+      cause,
+      usage: true,
+      hints: ['check that PostgreSQL runs there and that the URL names a database and a user that exist'],
+    })
+  return new ApiaryError('APIARY_STORE_MIGRATION_FAILED', `cannot bring ${where} up to date`, { cause })
 }

@@ -1,6 +1,6 @@
 import type { Generated, Selectable } from 'kysely'
 
-/** The coordinator's SQLite schema (see migrations.ts for the DDL, one migration per change). */
+/** The coordinator's schema, SQLite and PostgreSQL alike (see migrations.ts for the DDL, one migration per change). */
 export interface Database {
   meta: MetaTable
   agents: AgentsTable
@@ -83,8 +83,12 @@ export interface InclusionsTable {
   absent_at: number | null
   /** A pending transaction's outcome as the coordinator pre-executed it (Truth JSON). */
   predicted: string | null
-  /** A canary's kind (`valid`, `bad-signature`, …); null for every other source. */
+  /** A canary's making as JSON (`{epoch, index, variant}`); null for every other source. */
   canary: string | null
+  /** A canary's epoch (whose seed made it), null for other sources and canaries made outside any epoch. */
+  canary_epoch: number | null
+  /** 1 for a canary built invalid (its truth's `valid` is false), 0 for a valid one, null for other sources. */
+  canary_invalid: number | null
 }
 
 /** Every task sent, recorded before it is sent. */

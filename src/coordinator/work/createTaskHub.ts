@@ -13,7 +13,7 @@ import {
 import type { Logger } from '../../internal/logger.ts'
 import type { Dispatcher } from '../dispatch/index.ts'
 import { type Accuracy, type Score, scoreResult, type Truth } from '../scoring/index.ts'
-import { createWriteBatcher, type Store } from '../store/index.ts'
+import type { NewAssignment, Store, StoreOperations } from '../store/index.ts'
 import { checkResultShape } from './checkResultShape.ts'
 
 /** Levels every inclusion is validated at. */
@@ -25,7 +25,7 @@ export interface TaskHubDependencies {
   accuracy: Accuracy
   logger: Logger
   now?: () => number
-  /** Witnesses kept decoded in memory (the rest are read back from SQLite when needed). */
+  /** Witnesses kept decoded in memory (the rest are read back from the store when needed). */
   cacheSize?: number
   /** Most tasks in one streamed batch. */
   maxBatch?: number
@@ -94,7 +94,7 @@ const split = (key: string) => {
  * acknowledged (one group commit per event-loop turn), scores once the chain is final. Memory holds only
  * the dispatcher's bookkeeping and a bounded cache of decoded witnesses.
  */
-export function createTaskHub({
+export async function createTaskHub({
   store,
   dispatcher,
   accuracy,
@@ -104,54 +104,10 @@ export function createTaskHub({
   maxBatch = 256,
   onAck,
   onCanaryFailed,
-}: TaskHubDependencies): TaskHub {
-  const { sqlite } = store
-  const writer = createWriteBatcher(sqlite)
-  const sql = {
-    witness: sqlite.prepare<[string], { witness: Buffer }>('SELECT witness FROM inclusions WHERE key = ?'),
-    truth: sqlite.prepare<[string], { truth: string | null; state: string }>(
-      'SELECT truth, state FROM inclusions WHERE key = ?',
-    ),
-    assignment: sqlite.prepare(
-      'INSERT INTO assignments (task_id, inclusion, level, agent_id, assigned_at, deadline) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-    result: sqlite.prepare(
-      'INSERT INTO results (task_id, inclusion, level, agent_id, received_at, result, scored_at, scored_fields, matched, mismatches) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-    unscored: sqlite.prepare<[string], { task_id: string; level: number; agent_id: string; result: Buffer }>(
-      'SELECT task_id, level, agent_id, result FROM results WHERE inclusion = ? AND scored_at IS NULL',
-    ),
-    score: sqlite.prepare(
-      'UPDATE results SET scored_at = ?, scored_fields = ?, matched = ?, mismatches = ? WHERE task_id = ?',
-    ),
-    finalize: sqlite.prepare(
-      "UPDATE inclusions SET state = ?, truth = ? WHERE key = ? AND state = 'pending'",
-    ),
-    rejection: sqlite.prepare(
-      'INSERT INTO rejections (agent_id, code, count) VALUES (?, ?, 1) ON CONFLICT (agent_id, code) DO UPDATE SET count = count + 1',
-    ),
-  }
-  const totals = sqlite
-    .prepare<[], { dispatched: number; answered: number; scored: number; matched: number; rejected: number }>(
-      `SELECT (SELECT COUNT(*) FROM assignments) AS dispatched, (SELECT COUNT(*) FROM results) AS answered,
-       (SELECT COUNT(*) FROM results WHERE scored_at IS NOT NULL) AS scored,
-       (SELECT COUNT(*) FROM results WHERE matched = 1) AS matched,
-       (SELECT COALESCE(SUM(count), 0) FROM rejections) AS rejected`,
-    )
-    .get() as HubCounters
-  const counters: HubCounters = { ...totals }
-  const canaries = sqlite
-    .prepare<[], { answersPassed: number; answersFailed: number }>(
-      `SELECT COALESCE(SUM(r.matched = 1), 0) AS answersPassed, COALESCE(SUM(r.matched = 0), 0) AS answersFailed
-       FROM inclusions i JOIN results r ON r.inclusion = i.key WHERE i.source = 'canary'`,
-    )
-    .get() as { answersPassed: number; answersFailed: number }
-  const excluded = new Set(
-    sqlite
-      .prepare<[], { id: string }>('SELECT id FROM agents WHERE excluded_at IS NOT NULL')
-      .all()
-      .map((row) => row.id),
-  )
+}: TaskHubDependencies): Promise<TaskHub> {
+  const counters: HubCounters = await store.work.totals()
+  const canaries = await store.work.canaryTotals()
+  const excluded = new Set(await store.agents.excluded())
 
   /** Decoded witnesses, oldest first (tasks are assigned roughly in the order they were queued). */
   const cache = new Map<string, { full: WitnessMessage; light: WitnessMessage }>()
@@ -168,18 +124,18 @@ export function createTaskHub({
     remember(cache, inclusion, entry)
     return entry
   }
-  const witnessOf = (inclusion: string) => {
+  const witnessOf = async (inclusion: string) => {
     const entry = cache.get(inclusion)
     if (entry !== undefined) return entry
-    const row = sql.witness.get(inclusion)
-    return row === undefined ? undefined : cacheWitness(inclusion, fromBinary(WitnessSchema, row.witness))
+    const bytes = await store.work.witness(inclusion)
+    return bytes === undefined ? undefined : cacheWitness(inclusion, fromBinary(WitnessSchema, bytes))
   }
   /** Inclusions known to be pending, least recently used first. */
   const pending = new Map<string, true>()
-  const truthOf = (inclusion: string): Truth | null | undefined => {
+  const truthOf = async (ops: StoreOperations, inclusion: string): Promise<Truth | null | undefined> => {
     if (truths.has(inclusion)) return truths.get(inclusion)
     if (pending.has(inclusion)) return undefined
-    const row = sql.truth.get(inclusion)
+    const row = await ops.work.truth(inclusion)
     if (row === undefined || row.state === 'pending') return undefined
     const truth = row.state === 'final' && row.truth !== null ? (JSON.parse(row.truth) as Truth) : null
     remember(truths, inclusion, truth)
@@ -192,7 +148,8 @@ export function createTaskHub({
     waiters.clear()
   }
   const streams = new Map<string, number>()
-  const scoreNow = (
+  const scoreNow = async (
+    ops: StoreOperations,
     inclusion: string,
     taskId: string,
     agentId: string,
@@ -202,7 +159,12 @@ export function createTaskHub({
   ) => {
     const score: Score = scoreResult(level, truth, result)
     const matched = score.mismatches.length === 0
-    sql.score.run(now(), score.fields.join(','), matched ? 1 : 0, score.mismatches.join(','), taskId)
+    await ops.work.score(taskId, {
+      at: now(),
+      fields: score.fields.join(','),
+      matched,
+      mismatches: score.mismatches.join(','),
+    })
     const canary = inclusion.startsWith('canary:')
     return () => {
       accuracy.add(agentId, level, score)
@@ -246,10 +208,10 @@ export function createTaskHub({
           }
           const at = now()
           const tasks: Task[] = []
-          const rows: [string, string, number, string, number, number][] = []
+          const rows: NewAssignment[] = []
           for (const assignment of assignments) {
             const { inclusion, level } = split(assignment.key)
-            const witness = witnessOf(inclusion)
+            const witness = await witnessOf(inclusion)
             if (witness === undefined) {
               logger.error({ inclusion }, 'an assigned inclusion is not in the store')
               continue
@@ -262,11 +224,16 @@ export function createTaskHub({
                 witness: level === Level.L1 ? witness.light : witness.full,
               }),
             )
-            rows.push([assignment.taskId, inclusion, level, agentId, at, assignment.deadline])
+            rows.push({
+              task_id: assignment.taskId,
+              inclusion,
+              level,
+              agent_id: agentId,
+              assigned_at: at,
+              deadline: assignment.deadline,
+            })
           }
-          await writer.run(() => {
-            for (const row of rows) sql.assignment.run(...row)
-          })
+          await store.batch((ops) => ops.work.addAssignments(rows))
           counters.dispatched += tasks.length
           if (signal.aborted) return
           yield tasks
@@ -291,7 +258,7 @@ export function createTaskHub({
         const idOk = result.taskId.length > 0 && result.taskId.length <= 64
         const key = idOk ? dispatcher.keyOf(agentId, result.taskId) : undefined
         const task = key === undefined ? undefined : split(key)
-        const witness = task === undefined ? undefined : witnessOf(task.inclusion)?.full
+        const witness = task === undefined ? undefined : (await witnessOf(task.inclusion))?.full
         if (!idOk) detail = 'task_id must be 1-64 characters'
         else if (task !== undefined && witness !== undefined)
           detail = checkResultShape(result, task.level, witness)
@@ -316,24 +283,23 @@ export function createTaskHub({
       }
       const at = now()
       const afterCommit: (() => void)[] = []
-      await writer.run(() => {
-        for (const { result, inclusion, level } of accepted) {
-          sql.result.run(
-            result.taskId,
+      await store.batch(async (ops) => {
+        await ops.work.addResults(
+          accepted.map(({ result, inclusion, level }) => ({
+            task_id: result.taskId,
             inclusion,
             level,
-            agentId,
-            at,
-            toBinary(TaskResultSchema, result),
-            null,
-            null,
-            null,
-            null,
-          )
-          const truth = truthOf(inclusion)
-          if (truth) afterCommit.push(scoreNow(inclusion, result.taskId, agentId, level, truth, result))
+            agent_id: agentId,
+            received_at: at,
+            result: toBinary(TaskResultSchema, result),
+          })),
+        )
+        for (const { result, inclusion, level } of accepted) {
+          const truth = await truthOf(ops, inclusion)
+          if (truth)
+            afterCommit.push(await scoreNow(ops, inclusion, result.taskId, agentId, level, truth, result))
         }
-        for (const code of refused) sql.rejection.run(agentId, code)
+        await ops.work.reject(agentId, refused)
       })
       for (const apply of afterCommit) apply()
       counters.answered += accepted.length
@@ -345,21 +311,22 @@ export function createTaskHub({
     async finalize(inclusion, truth) {
       const afterCommit: (() => void)[] = []
       try {
-        await writer.run(() => {
+        await store.batch(async (ops) => {
           // Known as final from here on, inside the group commit: a result written later in the same commit
           // is scored by submit; one written earlier is among the unscored rows below.
           pending.delete(inclusion)
           const never = truth === 'orphaned' || truth === 'void'
           remember(truths, inclusion, never ? null : truth)
-          const changed = sql.finalize.run(
+          const changed = await ops.work.settle(
+            inclusion,
             never ? truth : 'final',
             never ? null : JSON.stringify(truth),
-            inclusion,
           )
-          if (changed.changes === 0 || never) return
-          for (const row of sql.unscored.all(inclusion))
+          if (!changed || never) return
+          for (const row of await ops.work.unscored(inclusion))
             afterCommit.push(
-              scoreNow(
+              await scoreNow(
+                ops,
                 inclusion,
                 row.task_id,
                 row.agent_id,

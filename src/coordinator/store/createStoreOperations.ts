@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely'
+import { createAgentStore } from './createAgentStore.ts'
+import { createChainStore } from './createChainStore.ts'
+import { createEpochStore } from './createEpochStore.ts'
+import { createMetaStore } from './createMetaStore.ts'
+import { createSealStore } from './createSealStore.ts'
+import { createWorkStore } from './createWorkStore.ts'
+import type { Database } from './schema.ts'
+
+/** The store's operations by domain, over the database or over one transaction. */
+export function createStoreOperations(db: Kysely<Database>) {
+  return {
+    agents: createAgentStore(db),
+    work: createWorkStore(db),
+    chain: createChainStore(db),
+    epochs: createEpochStore(db),
+    seals: createSealStore(db),
+    meta: createMetaStore(db),
+  }
+}
+
+export type StoreOperations = ReturnType<typeof createStoreOperations>
