@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { encodeFunctionData, type Hex } from 'viem'
 import { AgentRewardPool } from '../src/chain/contracts.generated.ts'
-import { SETTLEMENT_CHUNK_AGENTS } from '../src/coordinator/settlement/index.ts'
+import { SETTLEMENT_CHUNK_AGENTS } from '../src/coordinator/epochs/index.ts'
 import { useDevnet } from './_harness/chain.ts'
 import { rewardScenario, type Work } from './_harness/rewards.ts'
 

@@ -1,5 +1,5 @@
 import { type Address, concat, encodeAbiParameters, type Hex, keccak256 } from 'viem'
-import { CapacityTask } from '../chain/contracts.generated.ts'
+import { CapacityTask } from '../chain/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 
 /** The task kind of `promptOrCid` (docs/spec/challenge.md#tasks). */

@@ -8,9 +8,7 @@ import {
   type WalletClient,
   zeroAddress,
 } from 'viem'
-import { operatedAgent } from '../chain/challenges/operatedAgent.ts'
-import { SwarmChallenge, ValidationRegistry } from '../chain/contracts.generated.ts'
-import { sendCall } from '../chain/sendCall.ts'
+import { operatedAgent, SwarmChallenge, sendCall, ValidationRegistry } from '../chain/index.ts'
 
 /** A challenge's ERC-8004 validation (docs/spec/challenge.md#erc-8004-validation). */
 export interface ChallengeValidation {

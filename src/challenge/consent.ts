@@ -9,8 +9,7 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem'
-import { setAgentMetadata } from '../chain/challenges/setAgentMetadata.ts'
-import { AgentRegistry } from '../chain/contracts.generated.ts'
+import { AgentRegistry, setAgentMetadata } from '../chain/index.ts'
 
 /** The registry metadata key an agent publishes its consent to challenges under (docs/spec/challenge.md#consent). */
 export const CONSENT_KEY = 'apiary.challenges'

@@ -1,5 +1,5 @@
 import { type Address, decodeFunctionData, type Hex, isHex, type PublicClient } from 'viem'
-import { SwarmChallenge } from '../chain/contracts.generated.ts'
+import { SwarmChallenge } from '../chain/index.ts'
 import type { ChallengeRecord } from './challengeRecord.ts'
 
 export interface ChallengeIndex {

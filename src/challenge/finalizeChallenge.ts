@@ -9,8 +9,7 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem'
-import { SwarmChallenge } from '../chain/contracts.generated.ts'
-import { sendCall } from '../chain/sendCall.ts'
+import { SwarmChallenge, sendCall } from '../chain/index.ts'
 import type { ChallengeRecord, Finalized } from './challengeRecord.ts'
 import { computeAnswer } from './computeAnswer.ts'
 

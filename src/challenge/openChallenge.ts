@@ -9,8 +9,7 @@ import {
   toHex,
   type WalletClient,
 } from 'viem'
-import { SwarmChallenge } from '../chain/contracts.generated.ts'
-import { sendCall } from '../chain/sendCall.ts'
+import { SwarmChallenge, sendCall } from '../chain/index.ts'
 import { encodeCapacityPrompt, type MachineClass } from './capacityTask.ts'
 
 export interface OpenChallengeParameters {

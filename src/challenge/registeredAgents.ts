@@ -1,5 +1,5 @@
 import type { Address, PublicClient } from 'viem'
-import { AgentRegistry, SwarmChallenge } from '../chain/contracts.generated.ts'
+import { AgentRegistry, SwarmChallenge } from '../chain/index.ts'
 import { consentsTo, readConsent } from './consent.ts'
 
 export interface RegisteredAgent {

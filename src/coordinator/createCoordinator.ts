@@ -1,47 +1,43 @@
 import type { Http2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { Hex, LocalAccount } from 'viem'
-import { createRpcClient, type RpcRequest, redactUrl } from '../chain/createRpcClient.ts'
-import type { PayoutParameters } from '../epoch/index.ts'
+import { createRpcClient, type RpcRequest, redactUrl } from '../chain/index.ts'
 import { Level } from '../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 import { createMetrics } from '../internal/metrics.ts'
 import { createEngineCrypto, createVmPool } from '../validation/index.ts'
-import { type CanaryMaker, type CanaryStatus, createCanaryMaker, excludeIfDue } from './canaries/index.ts'
+import { type CanaryMaker, createCanaryMaker, excludeIfDue } from './canaries/index.ts'
 import {
   type ChallengeWatcher,
   type ChallengeWatcherOptions,
   createChallengeWatcher,
-  type LastChallenge,
 } from './challenges/index.ts'
+import type { CoordinatorStatus } from './coordinatorStatus.ts'
 import { createDispatcher } from './dispatch/index.ts'
-import { type EpochRewardParameters, latestPayout, type OpenEpoch } from './epochs/index.ts'
+import { latestPayout, type RewardOptions, startRewards } from './epochs/index.ts'
 import {
   createBlockClock,
   createFollower,
   createPendingFollower,
   type Follower,
   type PendingFollower,
-  type PendingStatus,
   type WitnessSource,
 } from './follower/index.ts'
-import { buildHttpApi } from './http/buildHttpApi.ts'
+import { buildHttpApi } from './http/index.ts'
 import { registerCoordinatorMetrics } from './registerCoordinatorMetrics.ts'
 import { loadReplay } from './replay/index.ts'
 import { createGrpcServer } from './rpc/index.ts'
-import { createAccuracy, type ScoredField, type Tally } from './scoring/index.ts'
-import type { SealerStatus } from './sealing/index.ts'
-import type { SettlerStatus } from './settlement/index.ts'
-import { startRewards } from './startRewards.ts'
+import { createAccuracy, type ScoredField } from './scoring/index.ts'
 import { openStore, type Store } from './store/index.ts'
-import { createTaskHub, type HubCounters, TASK_LEVELS, type TaskHub } from './work/index.ts'
+import { createTaskHub, TASK_LEVELS, type TaskHub } from './work/index.ts'
 
 export interface CoordinatorOptions {
   logger: Logger
-  /** Directory of `coordinator.db`; `:memory:` for a throwaway store. */
+  /** Directory of `coordinator.db` and the sealed bundles; `:memory:` for a throwaway store. */
   datadir: string
+  /** A PostgreSQL URL: the state lives there instead of `<datadir>/coordinator.db`. */
+  databaseUrl?: string | undefined
   masterSecret: string
   /** Chain to follow; without it, `replay` must be given. */
   rpcUrl?: string | undefined
@@ -79,58 +75,6 @@ export interface CoordinatorOptions {
   challenges?: Omit<ChallengeWatcherOptions, 'logger' | 'rpcUrl'> | undefined
   /** The Mailbox whose messages GET /v1/messages serves (docs/spec/message.md). */
   mailbox?: `0x${string}` | undefined
-}
-
-export interface RewardOptions {
-  params: EpochRewardParameters
-  /** Epoch length in ms and/or in followed blocks: it closes at whichever comes first. */
-  epochMs?: number | undefined
-  epochBlocks?: number | undefined
-  /**
-   * The hot wallet that pays and anchors closed epochs: into an AgentRewardPool (`pool`, the f1 model)
-   * and/or by anchoring seals in an EpochRegistry (`sealing.registry`; with the pools model the seal carries
-   * the deposit). Without it epochs stay `owed`.
-   */
-  settlement?:
-    | {
-        pool?: Hex | undefined
-        hotWallet: LocalAccount
-        maxFeePerGasWei: bigint
-        retry?: { baseMs: number; maxMs: number }
-      }
-    | undefined
-  /** Sealing closed epochs into signed bundles under `<datadir>/epochs` (docs/spec/bundle.md). */
-  sealing?:
-    | {
-        /** The sealing key: the hot wallet when anchoring (the registry's coordinator signs the bundles). */
-        signer: LocalAccount
-        payouts: PayoutParameters
-        /** The EpochRegistry to anchor seals in (needs `settlement.hotWallet`). */
-        registry?: Hex | undefined
-        /** A Kubo-compatible HTTP RPC to import and pin every CAR into. */
-        ipfsApi?: string | undefined
-      }
-    | undefined
-}
-
-export interface CoordinatorStatus {
-  chainId: bigint
-  head: number | undefined
-  followed: number | undefined
-  /** Pre-confirmation work: undefined without a chain or with it turned off. */
-  pending: (PendingStatus & { landed: number; voided: number }) | undefined
-  /** Canaries made, and their answers that passed and failed (undefined without pre-confirmation work). */
-  canaries: (CanaryStatus & { answersPassed: number; answersFailed: number }) | undefined
-  /** Mined transactions dispatched as history work (undefined without a chain). */
-  history: number | undefined
-  agentsLive: number
-  counters: HubCounters
-  accuracy: { total: Tally; agents: Map<string, Tally> }
-  epoch: OpenEpoch | undefined
-  settlement: SettlerStatus | undefined
-  sealing: SealerStatus | undefined
-  /** The newest Proof of Swarm challenge, when challenges are indexed. */
-  challenge: LastChallenge | undefined
 }
 
 export interface Coordinator {
@@ -181,6 +125,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     }
   }
   const store = await openStore({
+    url: options.databaseUrl,
     path: options.datadir === ':memory:' ? ':memory:' : join(options.datadir, 'coordinator.db'),
   })
   const closers: (() => Promise<void> | void)[] = [() => store.close()]

@@ -1,7 +1,3 @@
-export {
-  type Coordinator,
-  type CoordinatorOptions,
-  type CoordinatorStatus,
-  createCoordinator,
-  type RewardOptions,
-} from './createCoordinator.ts'
+export type { CoordinatorStatus } from './coordinatorStatus.ts'
+export { type Coordinator, type CoordinatorOptions, createCoordinator } from './createCoordinator.ts'
+export type { RewardOptions } from './epochs/index.ts'

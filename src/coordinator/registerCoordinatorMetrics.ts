@@ -1,6 +1,6 @@
 import { Level } from '../gen/apiary/v1/swarm_pb.js'
 import type { Metrics } from '../internal/metrics.ts'
-import type { CoordinatorStatus } from './createCoordinator.ts'
+import type { CoordinatorStatus } from './coordinatorStatus.ts'
 import type { Accuracy, Tally } from './scoring/index.ts'
 
 const ratio = (t: Tally) => (t.scored === 0 ? undefined : t.matched / t.scored)

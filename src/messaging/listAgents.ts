@@ -1,5 +1,5 @@
 import type { Address, Hex, PublicClient } from 'viem'
-import { AgentRegistry } from '../chain/contracts.generated.ts'
+import { AgentRegistry } from '../chain/index.ts'
 import { MESSAGING_KEY } from './envelope.ts'
 import { checkMessagingKey } from './messagingKey.ts'
 

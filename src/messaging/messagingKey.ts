@@ -11,9 +11,7 @@ import {
   type WalletClient,
 } from 'viem'
 import { publicKeyToAddress } from 'viem/accounts'
-import { operatedAgent } from '../chain/challenges/operatedAgent.ts'
-import { setAgentMetadata } from '../chain/challenges/setAgentMetadata.ts'
-import { AgentRegistry, Mailbox } from '../chain/contracts.generated.ts'
+import { AgentRegistry, Mailbox, operatedAgent, setAgentMetadata } from '../chain/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import { MESSAGING_KEY } from './envelope.ts'
 

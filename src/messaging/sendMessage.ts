@@ -8,8 +8,7 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem'
-import { Mailbox } from '../chain/contracts.generated.ts'
-import { sendCall } from '../chain/sendCall.ts'
+import { Mailbox, sendCall } from '../chain/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import { encodePayload } from './encodePayload.ts'
 import type { EnvelopeInput } from './envelope.ts'

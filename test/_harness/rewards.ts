@@ -2,8 +2,13 @@ import { type Hex, keccak256, type LocalAccount, stringToHex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { AgentRewardPool } from '../../src/chain/contracts.generated.ts'
 import { claimReward, sendFunds } from '../../src/chain/index.ts'
-import { closeEpoch, type EpochRewardParameters, openEpoch } from '../../src/coordinator/epochs/index.ts'
-import { createSettler, type Settler } from '../../src/coordinator/settlement/index.ts'
+import {
+  closeEpoch,
+  createSettler,
+  type EpochRewardParameters,
+  openEpoch,
+  type Settler,
+} from '../../src/coordinator/epochs/index.ts'
 import { openStore, type Store } from '../../src/coordinator/store/index.ts'
 import { createLogger } from '../../src/internal/logger.ts'
 import type { useDevnet } from './chain.ts'

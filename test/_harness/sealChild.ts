@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { privateKeyToAccount } from 'viem/accounts'
-import { sealEpoch } from '../../src/coordinator/sealing/index.ts'
+import { sealEpoch } from '../../src/coordinator/epochs/index.ts'
 import { openStore } from '../../src/coordinator/store/index.ts'
 import { DEFAULT_PAYOUT_PARAMETERS, DEFAULT_WEIGHT_PARAMETERS } from '../../src/epoch/index.ts'
 import { createLogger } from '../../src/internal/logger.ts'

@@ -8,9 +8,7 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem'
-import { operatedAgent } from '../../chain/challenges/operatedAgent.ts'
-import { SwarmChallenge } from '../../chain/contracts.generated.ts'
-import { revertError } from '../../chain/sendCall.ts'
+import { operatedAgent, revertError, SwarmChallenge } from '../../chain/index.ts'
 import {
   challengeCommitment,
   computeAnswer,

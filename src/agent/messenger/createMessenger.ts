@@ -7,9 +7,7 @@ import {
   type PublicClient,
   parseEventLogs,
 } from 'viem'
-import { operatedAgent } from '../../chain/challenges/operatedAgent.ts'
-import { Mailbox } from '../../chain/contracts.generated.ts'
-import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
+import { broadcastTx, followTx, Mailbox, operatedAgent, signNextTx } from '../../chain/index.ts'
 import type { Logger } from '../../internal/logger.ts'
 import {
   decodePayload,

@@ -24,6 +24,10 @@ export const coordinatorSchema = z.object({
   grpcPort: z.coerce.number().int().min(0).max(65535).default(14689),
   httpPort: z.coerce.number().int().min(0).max(65535).default(14690),
   datadir: z.string().default('.apiary/coordinator'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
   masterSecret: z.string().optional(),
   masterSecretFile: z.string().optional(),
   fork: z.string().default('prague'),
@@ -65,7 +69,14 @@ export function registerCoordinator(
     .option('--grpc-port <port>', 'gRPC port for agents, 0 for any (APIARY_GRPC_PORT; default 14689)')
     .option('--http-port <port>', 'HTTP API port, 0 for any (APIARY_HTTP_PORT; default 14690)')
     .option('--host <address>', 'address to bind (APIARY_HOST; default 127.0.0.1)')
-    .option('--datadir <dir>', 'where coordinator.db lives (APIARY_DATADIR; default .apiary/coordinator)')
+    .option(
+      '--datadir <dir>',
+      'where coordinator.db (without --database) and the sealed bundles live (APIARY_DATADIR; default .apiary/coordinator)',
+    )
+    .option(
+      '--database <url>',
+      'keep the state in PostgreSQL instead of DATADIR/coordinator.db: postgres://user:password@host:5432/db (APIARY_DATABASE_URL; prefer the variable: a command line is visible to ps)',
+    )
     .option(
       '--master-secret-file <file>',
       'file holding the secret that derives every agent API key; ≥ 16 bytes (APIARY_MASTER_SECRET_FILE)',
@@ -122,7 +133,8 @@ export function registerCoordinator(
       'after',
       `
 Agents authenticate with apiary_<hmac> keys printed by \`apiary apikey\`. State (agents, assignments,
-results, scores, epochs, settlements) is in DATADIR/coordinator.db; a restart resumes where it stopped.
+results, scores, epochs, settlements) is in DATADIR/coordinator.db, or in PostgreSQL with --database; a
+restart resumes where it stopped.
 
 Epochs close every --epoch-seconds (or --epoch-blocks). Each agent's weight is its matched results × 1000
 (× the bonus multiplier at or above --bonus-accuracy-bps; 0 under --min-tasks); --epoch-reward minus the
@@ -144,7 +156,11 @@ Examples:
   apiary coordinator --replay ../shared/fixtures/evm/prestate --master-secret-file secret --datadir /tmp/replay`,
     )
     .action(async (flags) => {
-      const options = resolveOptions(coordinatorSchema, { flags, configFile: context.configFile() })
+      const { database, ...named } = flags
+      const options = resolveOptions(coordinatorSchema, {
+        flags: { ...named, databaseUrl: database },
+        configFile: context.configFile(),
+      })
       const masterSecret = masterSecretFrom(options)
       if (masterSecret === undefined)
         throw new ApiaryError(

@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
-import { writeKeystore } from '../../chain/keystore/index.ts'
+import { writeKeystore } from '../../chain/index.ts'
 import { resolveOptions } from '../../internal/options.ts'
 import { readSecretFile } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'

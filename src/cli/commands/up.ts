@@ -7,7 +7,6 @@ import { createWalletClient, formatEther, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { type Agent, createAgent } from '../../agent/index.ts'
-import { redactUrl } from '../../chain/createRpcClient.ts'
 import {
   type ConnectedChain,
   connectChain,
@@ -15,6 +14,7 @@ import {
   deployEpochRegistry,
   deployRewardPool,
   deploySwarmContracts,
+  redactUrl,
   registerAgent,
   rpcTransport,
   sendFunds,

@@ -62,22 +62,11 @@ export function registerChainRoutes(
     const before = query.before === undefined ? Number.MAX_SAFE_INTEGER : blockNumber(query.before)
     if (before === undefined) return bad(reply, 'before is a block number')
     const address = query.address.toLowerCase()
-    const rows = await store.db
-      .selectFrom('transactions')
-      .selectAll()
-      .where((eb) => eb.or([eb('sender', '=', address), eb('recipient', '=', address)]))
-      .where('block_number', '<', before)
-      .orderBy('block_number', 'desc')
-      .orderBy('tx_index', 'desc')
-      .limit(limit)
-      .execute()
-    const range = await store.db
-      .selectFrom('blocks')
-      .select((eb) => [eb.fn.min('number').as('first'), eb.fn.max('number').as('last')])
-      .executeTakeFirst()
+    const rows = await store.chain.transactionsOf(address, before, limit)
+    const indexed = await store.chain.indexed()
     return json({
       address,
-      indexed: { from: range?.first ?? null, to: range?.last ?? null },
+      indexed,
       transactions: rows.map((r) => ({
         hash: r.tx_hash,
         block: r.block_number,

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { canaryCommitment } from '../../epoch/index.ts'
-import type { EpochClock } from '../epochs/index.ts'
-import type { Settler } from '../settlement/index.ts'
+import type { EpochClock, Settler } from '../epochs/index.ts'
 import type { EpochListing, Store } from '../store/index.ts'
 
 export interface RewardRoutesDependencies {

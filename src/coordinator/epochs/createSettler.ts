@@ -6,15 +6,19 @@ import {
   type PublicClient,
   parseEventLogs,
 } from 'viem'
-import { AgentRewardPool } from '../../chain/contracts.generated.ts'
-import { evmChain } from '../../chain/evmChain.ts'
-import { rpcTransport } from '../../chain/index.ts'
-import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
+import {
+  AgentRewardPool,
+  broadcastTx,
+  evmChain,
+  followTx,
+  rpcTransport,
+  signNextTx,
+} from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
-import { recordAgentAmounts } from '../epochs/index.ts'
 import type { OwedEpoch, Store } from '../store/index.ts'
 import { DEFAULT_RETRY, postponeStep, type RetryPolicy } from './postponeStep.ts'
+import { recordAgentAmounts } from './recordAgentAmounts.ts'
 
 export interface SettlerDependencies {
   store: Store

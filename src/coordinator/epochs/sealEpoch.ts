@@ -9,9 +9,9 @@ import {
   type WeightParameters,
 } from '../../epoch/index.ts'
 import type { Logger } from '../../internal/logger.ts'
-import { recordAgentAmounts } from '../epochs/index.ts'
 import type { SealRow, Store, StoreOperations } from '../store/index.ts'
 import { collectEpoch } from './collectEpoch.ts'
+import { recordAgentAmounts } from './recordAgentAmounts.ts'
 
 export interface SealContext {
   store: Store

@@ -1,4 +1,4 @@
-import { redactUrl } from '../../chain/createRpcClient.ts'
+import { redactUrl } from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 
 /** Backoff of a failed step: doubles from `baseMs` up to `maxMs`. */

@@ -1,14 +1,46 @@
-import { createPublicClient, getAddress, type Hex } from 'viem'
-import { AgentRewardPool, EpochRegistry } from '../chain/contracts.generated.ts'
-import { redactUrl } from '../chain/createRpcClient.ts'
-import { rpcTransport } from '../chain/index.ts'
-import { ApiaryError } from '../internal/errors.ts'
-import type { Logger } from '../internal/logger.ts'
-import type { RewardOptions } from './createCoordinator.ts'
-import { type CloseEpochReturnType, createEpochClock, type EpochClock } from './epochs/index.ts'
-import { type Anchorer, createAnchorer, createSealer, type Sealer } from './sealing/index.ts'
-import { createSettler, type Settler } from './settlement/index.ts'
-import type { Store } from './store/index.ts'
+import { createPublicClient, getAddress, type Hex, type LocalAccount } from 'viem'
+import { AgentRewardPool, EpochRegistry, redactUrl, rpcTransport } from '../../chain/index.ts'
+import type { PayoutParameters } from '../../epoch/index.ts'
+import { ApiaryError } from '../../internal/errors.ts'
+import type { Logger } from '../../internal/logger.ts'
+import type { Store } from '../store/index.ts'
+import type { CloseEpochReturnType, EpochRewardParameters } from './closeEpoch.ts'
+import { type Anchorer, createAnchorer } from './createAnchorer.ts'
+import { createEpochClock, type EpochClock } from './createEpochClock.ts'
+import { createSealer, type Sealer } from './createSealer.ts'
+import { createSettler, type Settler } from './createSettler.ts'
+
+export interface RewardOptions {
+  params: EpochRewardParameters
+  /** Epoch length in ms and/or in followed blocks: it closes at whichever comes first. */
+  epochMs?: number | undefined
+  epochBlocks?: number | undefined
+  /**
+   * The hot wallet that pays and anchors closed epochs: into an AgentRewardPool (`pool`, the f1 model)
+   * and/or by anchoring seals in an EpochRegistry (`sealing.registry`; with the pools model the seal carries
+   * the deposit). Without it epochs stay `owed`.
+   */
+  settlement?:
+    | {
+        pool?: Hex | undefined
+        hotWallet: LocalAccount
+        maxFeePerGasWei: bigint
+        retry?: { baseMs: number; maxMs: number }
+      }
+    | undefined
+  /** Sealing closed epochs into signed bundles under `<datadir>/epochs` (docs/spec/bundle.md). */
+  sealing?:
+    | {
+        /** The sealing key: the hot wallet when anchoring (the registry's coordinator signs the bundles). */
+        signer: LocalAccount
+        payouts: PayoutParameters
+        /** The EpochRegistry to anchor seals in (needs `settlement.hotWallet`). */
+        registry?: Hex | undefined
+        /** A Kubo-compatible HTTP RPC to import and pin every CAR into. */
+        ipfsApi?: string | undefined
+      }
+    | undefined
+}
 
 export interface StartRewardsDependencies {
   store: Store

@@ -6,15 +6,19 @@ import {
   type PublicClient,
   parseEventLogs,
 } from 'viem'
-import { EpochRegistry } from '../../chain/contracts.generated.ts'
-import { anchorArguments } from '../../chain/epochs/index.ts'
-import { evmChain } from '../../chain/evmChain.ts'
-import { rpcTransport } from '../../chain/index.ts'
-import { broadcastTx, followTx, signNextTx } from '../../chain/writeAheadTx.ts'
+import {
+  anchorArguments,
+  broadcastTx,
+  EpochRegistry,
+  evmChain,
+  followTx,
+  rpcTransport,
+  signNextTx,
+} from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
-import { DEFAULT_RETRY, postponeStep, type RetryPolicy } from '../settlement/postponeStep.ts'
 import type { SealRow, Store } from '../store/index.ts'
+import { DEFAULT_RETRY, postponeStep, type RetryPolicy } from './postponeStep.ts'
 
 export interface AnchorerDependencies {
   store: Store

@@ -1,0 +1,1 @@
+export { buildHttpApi, type HttpApiDependencies } from './buildHttpApi.ts'
