@@ -1,7 +1,7 @@
-import { type Hex, keccak256, type LocalAccount, stringToHex } from 'viem'
+import { createPublicClient, type Hex, keccak256, type LocalAccount, stringToHex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { AgentRewardPool } from '../../src/chain/contracts.generated.ts'
-import { claimReward, sendFunds } from '../../src/chain/index.ts'
+import { claimReward, rpcTransport, sendFunds } from '../../src/chain/index.ts'
 import {
   closeEpoch,
   createSettler,
@@ -9,6 +9,7 @@ import {
   openEpoch,
   type Settler,
 } from '../../src/coordinator/epochs/index.ts'
+import { createOutbox } from '../../src/coordinator/outbox/index.ts'
 import { openStore, type Store } from '../../src/coordinator/store/index.ts'
 import { createLogger } from '../../src/internal/logger.ts'
 import type { useDevnet } from './chain.ts'
@@ -101,8 +102,14 @@ export async function rewardScenario(
     rpcUrl: settlerRpcUrl ?? devnet.url,
     chainId: devnet.chainId,
     pool,
-    hotWallet,
-    maxFeePerGasWei: 100n * 10n ** 9n,
+    outbox: createOutbox({
+      store,
+      logger: createLogger({ level: 'silent' }),
+      client: createPublicClient({ transport: rpcTransport(settlerRpcUrl ?? devnet.url, { retryCount: 0 }) }),
+      wallet: hotWallet,
+      chainId: devnet.chainId,
+      maxFeePerGasWei: 100n * 10n ** 9n,
+    }),
     retry: { baseMs: 1, maxMs: 1 },
     now: () => clock,
   })

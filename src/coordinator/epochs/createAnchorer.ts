@@ -1,22 +1,8 @@
-import {
-  createPublicClient,
-  encodeFunctionData,
-  type Hex,
-  type LocalAccount,
-  type PublicClient,
-  parseEventLogs,
-} from 'viem'
-import {
-  anchorArguments,
-  broadcastTx,
-  EpochRegistry,
-  evmChain,
-  followTx,
-  rpcTransport,
-  signNextTx,
-} from '../../chain/index.ts'
+import { createPublicClient, encodeFunctionData, type Hex, type PublicClient, parseEventLogs } from 'viem'
+import { anchorArguments, EpochRegistry, evmChain, rpcTransport } from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
+import type { Outbox } from '../outbox/index.ts'
 import type { SealRow, Store } from '../store/index.ts'
 import { DEFAULT_RETRY, postponeStep, type RetryPolicy } from './postponeStep.ts'
 
@@ -26,9 +12,8 @@ export interface AnchorerDependencies {
   rpcUrl: string
   chainId: number
   registry: Hex
-  /** The registry's coordinator: signs and pays the `seal` transactions. */
-  hotWallet: LocalAccount
-  maxFeePerGasWei: bigint
+  /** Signs, stores and sends the `seal` transactions with the hot wallet (the registry's coordinator). */
+  outbox: Outbox
   retry?: RetryPolicy | undefined
   now?: () => number
 }
@@ -59,19 +44,18 @@ const toAnchor = (seal: SealRow) =>
 
 /**
  * Anchors sealed epochs in the EpochRegistry, oldest first, one `seal` transaction each, exactly once — the
- * settler's discipline: signed transaction stored before broadcast and re-broadcast until mined, re-signed
+ * settler's discipline: through the outbox (stored before broadcast, re-broadcast until mined), re-signed
  * if its nonce went elsewhere; the registry's `lastEpoch` read first, so an epoch already anchored is
  * adopted from its `Sealed` event (and refused if that event names other roots); failures back off. In the
  * `pools` model the transaction carries the deposit, so anchoring is also the epoch's settlement.
  */
 export async function createAnchorer(deps: AnchorerDependencies): Promise<Anchorer> {
-  const { store, logger, registry, hotWallet, now = Date.now } = deps
+  const { store, logger, registry, outbox, now = Date.now } = deps
   const retry = deps.retry ?? DEFAULT_RETRY
   const client: PublicClient = createPublicClient({
     chain: evmChain(deps.chainId, deps.rpcUrl, 'anchor'),
     transport: rpcTransport(deps.rpcUrl, { retryCount: 0 }),
   })
-  const tx = { client, wallet: hotWallet, chainId: deps.chainId, maxFeePerGasWei: deps.maxFeePerGasWei }
   let retryAt = 0
   let lastError: string | undefined
   /** What status() reports, as of the last step. */
@@ -140,31 +124,23 @@ export async function createAnchorer(deps: AnchorerDependencies): Promise<Anchor
     await record(seal, log.transactionHash, log.blockNumber, log.args as never)
   }
 
-  const send = async (seal: SealRow) => {
-    const { args, value } = toAnchor(seal)
-    const data = encodeFunctionData({ abi, functionName: 'seal', args })
-    const signed = await signNextTx(tx, {
-      to: registry,
-      data,
-      value,
-      what: `the seal of epoch ${seal.epoch}`,
-    })
-    await store.seals.anchorSending(seal.epoch, signed) // write-ahead: a crash from here on re-broadcasts it
-    logger.info(
-      { epoch: seal.epoch, tx: signed.hash, nonce: signed.nonce, value: value.toString() },
-      'anchoring an epoch',
-    )
-    await broadcastTx(client, signed.raw)
-  }
-
-  const follow = async (seal: SealRow) => {
-    const sent = await followTx(tx, {
-      hash: seal.anchor_tx_hash as Hex,
-      raw: seal.anchor_raw_tx as Hex,
-      nonce: seal.anchor_nonce ?? 0,
+  /** One outbox step of the epoch's anchor: send its `seal` transaction, or follow the one in flight. */
+  const step = async (seal: SealRow) => {
+    const sent = await outbox.step(`anchor:${seal.epoch}`, {
+      build: async () => {
+        const { args, value } = toAnchor(seal)
+        logger.info({ epoch: seal.epoch, value: value.toString() }, 'anchoring an epoch')
+        return {
+          to: registry,
+          data: encodeFunctionData({ abi, functionName: 'seal', args }),
+          value,
+          what: `the seal of epoch ${seal.epoch}`,
+        }
+      },
+      onStored: (ops, tx) => ops.seals.anchorSending(seal.epoch, tx.hash),
     })
     if (sent.state === 'replaced')
-      await store.seals.anchorOwed(seal.epoch, `nonce ${seal.anchor_nonce} was used by another transaction`)
+      await store.seals.anchorOwed(seal.epoch, `nonce ${sent.tx.nonce} was used by another transaction`)
     if (sent.state !== 'mined') return
     const { receipt } = sent
     if (receipt.status !== 'success') {
@@ -185,8 +161,7 @@ export async function createAnchorer(deps: AnchorerDependencies): Promise<Anchor
       try {
         const onChain = await client.readContract({ address: registry, abi, functionName: 'lastEpoch' })
         if (onChain >= BigInt(seal.epoch)) await adopt(seal)
-        else if (seal.anchor === 'sending') await follow(seal)
-        else await send(seal)
+        else await step(seal)
       } catch (error) {
         ;({ message: lastError, retryAt } = postponeStep(error, {
           attempts: seal.attempts,

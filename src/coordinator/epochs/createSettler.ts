@@ -1,21 +1,8 @@
-import {
-  createPublicClient,
-  encodeFunctionData,
-  type Hex,
-  type LocalAccount,
-  type PublicClient,
-  parseEventLogs,
-} from 'viem'
-import {
-  AgentRewardPool,
-  broadcastTx,
-  evmChain,
-  followTx,
-  rpcTransport,
-  signNextTx,
-} from '../../chain/index.ts'
+import { createPublicClient, encodeFunctionData, type Hex, type PublicClient, parseEventLogs } from 'viem'
+import { AgentRewardPool, evmChain, rpcTransport } from '../../chain/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
+import type { Outbox } from '../outbox/index.ts'
 import type { OwedEpoch, Store } from '../store/index.ts'
 import { DEFAULT_RETRY, postponeStep, type RetryPolicy } from './postponeStep.ts'
 import { recordAgentAmounts } from './recordAgentAmounts.ts'
@@ -27,10 +14,8 @@ export interface SettlerDependencies {
   chainId: number
   /** The AgentRewardPool this coordinator settles into (it must be the pool's coordinator). */
   pool: Hex
-  /** The hot wallet that signs and pays the settlements. */
-  hotWallet: LocalAccount
-  /** Never pay more than this per gas (wei); above it the settlement waits, owed. */
-  maxFeePerGasWei: bigint
+  /** Signs, stores and sends the settlements with the hot wallet (the pool's coordinator). */
+  outbox: Outbox
   /** Backoff after a failed attempt (default 1 s doubling up to 60 s). */
   retry?: RetryPolicy | undefined
   now?: () => number
@@ -63,8 +48,9 @@ export const SETTLEMENT_CHUNK_AGENTS = 400
  * Pays closed epochs into the AgentRewardPool, oldest first, in chunks of at most SETTLEMENT_CHUNK_AGENTS
  * agents (one transaction for most epochs; chunk 0 carries the deposit), so that each is paid exactly once
  * whatever fails:
- * - the signed transaction is stored (`sending`) before it is broadcast, and re-broadcast as is until it is
- *   mined or its nonce is used by something else (then the epoch is owed again and signed anew);
+ * - the signed transaction is stored in the outbox (the epoch `sending`) before it is broadcast, and
+ *   re-broadcast as is until it is mined or its nonce is used by something else (then the epoch is owed
+ *   again and signed anew);
  * - before sending, the pool's `lastEpoch` is read: an epoch the chain already has is recorded from its
  *   `Settled` event instead of being paid again (the contract also refuses a repeated epoch);
  * - a short hot wallet, a gas price above the cap or an unreachable node leave the epoch `owed`: it is
@@ -77,8 +63,7 @@ export async function createSettler({
   rpcUrl,
   chainId,
   pool,
-  hotWallet,
-  maxFeePerGasWei,
+  outbox,
   retry: retryOption,
   now = Date.now,
 }: SettlerDependencies): Promise<Settler> {
@@ -87,7 +72,6 @@ export async function createSettler({
     chain: evmChain(chainId, rpcUrl, 'settlement'),
     transport: rpcTransport(rpcUrl, { retryCount: 0 }),
   })
-  const tx = { client, wallet: hotWallet, chainId, maxFeePerGasWei }
   let retryAt = 0
   let lastError: string | undefined
   /** What status() reports, as of the last step. */
@@ -154,8 +138,8 @@ export async function createSettler({
     await record(row.number, settled.transactionHash, settled.blockNumber, credited)
   }
 
-  /** Sends chunk `chunk` of the epoch's settlement: its slice of the listing, the deposit with chunk 0. */
-  const send = async (row: EpochRow, chunk: number) => {
+  /** The call of chunk `chunk` of the epoch's settlement: its slice of the listing, the deposit with chunk 0. */
+  const settleCall = async (row: EpochRow, chunk: number) => {
     const weights = await listing(row.number)
     const total = [...weights.values()].reduce((a, b) => a + b, 0n)
     const slice = [...weights].slice(chunk * SETTLEMENT_CHUNK_AGENTS, (chunk + 1) * SETTLEMENT_CHUNK_AGENTS)
@@ -166,46 +150,45 @@ export async function createSettler({
       functionName: 'settle',
       args: [BigInt(row.number), chunk, total, agents, slice.map(([, w]) => w)],
     })
-    const { raw, hash, nonce } = await signNextTx(tx, {
-      to: pool,
-      data,
-      value,
-      what: `epoch ${row.number}`,
-    })
-    await store.epochs.sending(row.number, { raw, hash, nonce }) // write-ahead: a crash from here on re-broadcasts it
     logger.info(
-      { epoch: row.number, chunk, tx: hash, nonce, agents: agents.length, value: value.toString() },
+      { epoch: row.number, chunk, agents: agents.length, value: value.toString() },
       'settling an epoch',
     )
-    await broadcastTx(client, raw)
+    return { to: pool, data, value, what: `epoch ${row.number}` }
   }
 
-  /** A transaction was sent for the epoch: record it when mined, re-broadcast it while it is not. */
-  const follow = async (row: EpochRow) => {
-    const hash = row.tx_hash as Hex
-    const sent = await followTx(tx, { hash, raw: row.raw_tx as Hex, nonce: row.tx_nonce ?? 0 })
-    if (sent.state === 'mined') {
-      const { receipt } = sent
-      if (receipt.status === 'success') {
-        const [settled] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Settled' })
-        // The last chunk settles the epoch; after any other the next chunk is sent from the pool's progress.
-        if (settled !== undefined) await adopt(row)
-        else await store.epochs.owe(row.number, null)
-      } else {
-        await store.epochs.owe(row.number, `settlement ${hash} reverted`)
-        throw new ApiaryError(
-          'APIARY_SETTLEMENT_REVERTED',
-          `the settlement of epoch ${row.number} reverted`,
-          {
-            retryable: true,
-          },
-        )
-      }
-      return
-    }
-    // Its nonce went to another transaction and the pool does not have the epoch: sign it again.
+  /** The next chunk to send, from the pool's progress (0 when it is settling nothing). */
+  const nextChunk = async (row: EpochRow) => {
+    const [epoch, chunk] = await client.readContract({ address: pool, abi, functionName: 'settling' })
+    if (epoch !== 0n && epoch !== BigInt(row.number))
+      throw new ApiaryError(
+        'APIARY_SETTLEMENT_CONFLICT',
+        `the pool ${pool} is settling epoch ${epoch}, not ${row.number}: is another coordinator settling into it?`,
+      )
+    return epoch === 0n ? 0 : chunk
+  }
+
+  /** One outbox step of the epoch's settlement: send the next chunk, or follow the one in flight. */
+  const step = async (row: EpochRow) => {
+    const sent = await outbox.step(`settle:${row.number}`, {
+      build: async () => settleCall(row, await nextChunk(row)),
+      onStored: (ops, tx) => ops.epochs.sending(row.number, tx.hash),
+    })
     if (sent.state === 'replaced')
-      await store.epochs.owe(row.number, `nonce ${row.tx_nonce} was used by another transaction`)
+      // Its nonce went to another transaction and the pool does not have the epoch: sign it again.
+      await store.epochs.owe(row.number, `nonce ${sent.tx.nonce} was used by another transaction`)
+    if (sent.state !== 'mined') return
+    const { receipt } = sent
+    if (receipt.status !== 'success') {
+      await store.epochs.owe(row.number, `settlement ${sent.tx.hash} reverted`)
+      throw new ApiaryError('APIARY_SETTLEMENT_REVERTED', `the settlement of epoch ${row.number} reverted`, {
+        retryable: true,
+      })
+    }
+    // The last chunk settles the epoch; after any other the next chunk is sent from the pool's progress.
+    const [settled] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Settled' })
+    if (settled !== undefined) await adopt(row)
+    else await store.epochs.owe(row.number, null)
   }
 
   return {
@@ -215,20 +198,7 @@ export async function createSettler({
       try {
         const onChain = await client.readContract({ address: pool, abi, functionName: 'lastEpoch' })
         if (onChain >= BigInt(row.number)) await adopt(row)
-        else if (row.settlement === 'sending') await follow(row)
-        else {
-          const [epoch, nextChunk] = await client.readContract({
-            address: pool,
-            abi,
-            functionName: 'settling',
-          })
-          if (epoch !== 0n && epoch !== BigInt(row.number))
-            throw new ApiaryError(
-              'APIARY_SETTLEMENT_CONFLICT',
-              `the pool ${pool} is settling epoch ${epoch}, not ${row.number}: is another coordinator settling into it?`,
-            )
-          await send(row, epoch === 0n ? 0 : nextChunk)
-        }
+        else await step(row)
       } catch (error) {
         ;({ message: lastError, retryAt } = postponeStep(error, {
           attempts: row.attempts,

@@ -1,8 +1,9 @@
 import { createPublicClient, getAddress, type Hex, type LocalAccount } from 'viem'
-import { AgentRewardPool, EpochRegistry, redactUrl, rpcTransport } from '../../chain/index.ts'
+import { AgentRewardPool, EpochRegistry, evmChain, redactUrl, rpcTransport } from '../../chain/index.ts'
 import type { PayoutParameters } from '../../epoch/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
+import { createOutbox } from '../outbox/index.ts'
 import type { Store } from '../store/index.ts'
 import type { CloseEpochReturnType, EpochRewardParameters } from './closeEpoch.ts'
 import { type Anchorer, createAnchorer } from './createAnchorer.ts'
@@ -82,8 +83,23 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
     throw new ApiaryError('APIARY_REWARDS_NO_CHAIN', 'settling rewards needs --rpc (a chain)', {
       usage: true,
     })
+  // One outbox for every transaction the hot wallet signs (settlements and anchors).
+  const outbox =
+    settlement === undefined || deps.rpcUrl === undefined
+      ? undefined
+      : createOutbox({
+          store,
+          logger,
+          client: createPublicClient({
+            chain: evmChain(Number(deps.chainId), deps.rpcUrl, 'outbox'),
+            transport: rpcTransport(deps.rpcUrl, { retryCount: 0 }),
+          }),
+          wallet: settlement.hotWallet,
+          chainId: Number(deps.chainId),
+          maxFeePerGasWei: settlement.maxFeePerGasWei,
+        })
   let settler: Settler | undefined
-  if (settlement?.pool !== undefined && deps.rpcUrl !== undefined) {
+  if (settlement?.pool !== undefined && deps.rpcUrl !== undefined && outbox !== undefined) {
     await checkPool(store, deps.rpcUrl, settlement.pool, settlement.hotWallet.address)
     settler = await createSettler({
       store,
@@ -91,8 +107,7 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
       rpcUrl: deps.rpcUrl,
       chainId: Number(deps.chainId),
       pool: settlement.pool,
-      hotWallet: settlement.hotWallet,
-      maxFeePerGasWei: settlement.maxFeePerGasWei,
+      outbox,
       retry: settlement.retry,
     })
   }
@@ -100,7 +115,7 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
   if (sealing !== undefined && deps.epochsDir !== undefined) {
     let anchorer: Anchorer | undefined
     if (sealing.registry !== undefined && deps.rpcUrl !== undefined) {
-      if (settlement === undefined)
+      if (settlement === undefined || outbox === undefined)
         throw new ApiaryError(
           'APIARY_ANCHOR_NO_WALLET',
           'anchoring seals needs the hot wallet (--hot-wallet-keystore)',
@@ -115,8 +130,7 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
         rpcUrl: deps.rpcUrl,
         chainId: Number(deps.chainId),
         registry: sealing.registry,
-        hotWallet: settlement.hotWallet,
-        maxFeePerGasWei: settlement.maxFeePerGasWei,
+        outbox,
         retry: settlement.retry,
       })
     }

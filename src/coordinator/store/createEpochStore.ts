@@ -34,7 +34,7 @@ export type EpochListing = Omit<Selectable<EpochsTable>, 'tx_nonce' | 'raw_tx' |
 /** An epoch owed a settlement (or being sent one). */
 export type OwedEpoch = Pick<
   Selectable<EpochsTable>,
-  'number' | 'end_block' | 'deposit_wei' | 'settlement' | 'tx_hash' | 'tx_nonce' | 'raw_tx' | 'attempts'
+  'number' | 'end_block' | 'deposit_wei' | 'settlement' | 'tx_hash' | 'attempts'
 >
 
 /**
@@ -228,16 +228,7 @@ export function createEpochStore(db: Kysely<Database>) {
     async nextOwed(): Promise<OwedEpoch | undefined> {
       return db
         .selectFrom('epochs')
-        .select([
-          'number',
-          'end_block',
-          'deposit_wei',
-          'settlement',
-          'tx_hash',
-          'tx_nonce',
-          'raw_tx',
-          'attempts',
-        ])
+        .select(['number', 'end_block', 'deposit_wei', 'settlement', 'tx_hash', 'attempts'])
         .where('settlement', 'in', ['owed', 'sending'])
         .orderBy('number')
         .limit(1)
@@ -253,15 +244,15 @@ export function createEpochStore(db: Kysely<Database>) {
       return Number(row.n)
     },
 
-    /** Write-ahead: the signed settlement transaction is stored before it is broadcast. */
-    async sending(epoch: number, tx: { raw: string; hash: string; nonce: number }): Promise<void> {
+    /** A settlement transaction is stored in the outbox (with this write) before it is broadcast. */
+    async sending(epoch: number, txHash: string): Promise<void> {
       await db
         .updateTable('epochs')
         .set((eb) => ({
           settlement: 'sending',
-          raw_tx: tx.raw,
-          tx_hash: tx.hash,
-          tx_nonce: tx.nonce,
+          raw_tx: null,
+          tx_hash: txHash,
+          tx_nonce: null,
           attempts: eb('attempts', '+', 1),
           last_error: null,
         }))

@@ -121,15 +121,15 @@ export function createSealStore(db: Kysely<Database>) {
       return Number(row.n)
     },
 
-    /** Write-ahead: the signed `seal` transaction is stored before it is broadcast. */
-    async anchorSending(epoch: number, tx: { raw: string; hash: string; nonce: number }): Promise<void> {
+    /** A `seal` transaction is stored in the outbox (with this write) before it is broadcast. */
+    async anchorSending(epoch: number, txHash: string): Promise<void> {
       await db
         .updateTable('seals')
         .set((eb) => ({
           anchor: 'sending',
-          anchor_raw_tx: tx.raw,
-          anchor_tx_hash: tx.hash,
-          anchor_nonce: tx.nonce,
+          anchor_raw_tx: null,
+          anchor_tx_hash: txHash,
+          anchor_nonce: null,
           attempts: eb('attempts', '+', 1),
           last_error: null,
         }))

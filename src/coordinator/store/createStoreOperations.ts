@@ -3,6 +3,7 @@ import { createAgentStore } from './createAgentStore.ts'
 import { createChainStore } from './createChainStore.ts'
 import { createEpochStore } from './createEpochStore.ts'
 import { createMetaStore } from './createMetaStore.ts'
+import { createOutboxStore } from './createOutboxStore.ts'
 import { createSealStore } from './createSealStore.ts'
 import { createWorkStore } from './createWorkStore.ts'
 import type { Database } from './schema.ts'
@@ -16,6 +17,7 @@ export function createStoreOperations(db: Kysely<Database>) {
     epochs: createEpochStore(db),
     seals: createSealStore(db),
     meta: createMetaStore(db),
+    outbox: createOutboxStore(db),
   }
 }
 

@@ -8,6 +8,7 @@ export type {
   OwedEpoch,
 } from './createEpochStore.ts'
 export type { MetaStore } from './createMetaStore.ts'
+export type { OutboxRow, OutboxStore } from './createOutboxStore.ts'
 export type { EpochWithSeal, SealStore } from './createSealStore.ts'
 export type { StoreOperations } from './createStoreOperations.ts'
 export type { NewAssignment, NewInclusion, NewResult, WorkStore, WorkTotals } from './createWorkStore.ts'

@@ -270,5 +270,29 @@ export function createMigrations(dialect: StoreDialect): Record<string, Migratio
           .execute()
       },
     },
+    '0008_outbox': {
+      // One outbox for every transaction the coordinator signs (settlement, anchoring, challenges): the
+      // transaction in flight for each subject, stored before it is broadcast. Those in flight in the epochs
+      // and seals rows move here.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('outbox')
+          .addColumn('key', text, (c) => c.primaryKey())
+          .addColumn('sender', text, (c) => c.notNull())
+          .addColumn('raw_tx', text, (c) => c.notNull())
+          .addColumn('tx_hash', text, (c) => c.notNull())
+          .addColumn('nonce', int, (c) => c.notNull())
+          .addColumn('state', text, (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .addColumn('mined_block', int)
+          .execute()
+        await sql`INSERT INTO outbox (key, sender, raw_tx, tx_hash, nonce, state, created_at)
+          SELECT 'settle:' || number, '', raw_tx, tx_hash, tx_nonce, 'sending', 0 FROM epochs
+          WHERE settlement = 'sending' AND raw_tx IS NOT NULL`.execute(db)
+        await sql`INSERT INTO outbox (key, sender, raw_tx, tx_hash, nonce, state, created_at)
+          SELECT 'anchor:' || epoch, '', anchor_raw_tx, anchor_tx_hash, anchor_nonce, 'sending', 0 FROM seals
+          WHERE anchor = 'sending' AND anchor_raw_tx IS NOT NULL`.execute(db)
+      },
+    },
   }
 }

@@ -14,6 +14,24 @@ export interface Database {
   epoch_uptime: EpochUptimeTable
   seals: SealsTable
   transactions: TransactionsTable
+  outbox: OutboxTable
+}
+
+/**
+ * The transaction in flight (or last sent) for each subject the coordinator pays or anchors (`settle:<epoch>`,
+ * `anchor:<epoch>`, `challenge.finalize:<id>`, …): signed and stored before it is broadcast (`sending`), then
+ * `mined`, or `replaced` when its nonce went to another transaction. A subject has one at a time.
+ */
+export interface OutboxTable {
+  key: string
+  /** The signing wallet (lower-case 0x address; '' for rows moved from before the outbox). */
+  sender: string
+  raw_tx: string
+  tx_hash: string
+  nonce: number
+  state: 'sending' | 'mined' | 'replaced'
+  created_at: number
+  mined_block: number | null
 }
 
 export interface AgentsTable {

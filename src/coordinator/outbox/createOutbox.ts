@@ -1,0 +1,96 @@
+import type { Hex, LocalAccount, PublicClient, TransactionReceipt } from 'viem'
+import { broadcastTx, followTx, type SignedTx, signNextTx } from '../../chain/index.ts'
+import type { Logger } from '../../internal/logger.ts'
+import type { Store, StoreOperations } from '../store/index.ts'
+
+export interface OutboxDependencies {
+  /** The store the transactions are written to: the leader's fenced store when replicas share one. */
+  store: Store
+  client: PublicClient
+  wallet: LocalAccount
+  chainId: number
+  /** Never pay more than this per gas (wei). */
+  maxFeePerGasWei: bigint
+  logger: Logger
+  now?: () => number
+}
+
+/** What a transaction is for: its recipient, calldata and value, and words for errors (`epoch 3`). */
+export interface OutboxCall {
+  to: Hex
+  data: Hex
+  value: bigint
+  what: string
+}
+
+/** Where a subject's transaction stands after a step. */
+export type OutboxStep =
+  | { state: 'sent' | 'pending' | 'replaced'; tx: SignedTx }
+  | { state: 'mined'; tx: SignedTx; receipt: TransactionReceipt }
+
+export interface Outbox {
+  /**
+   * One step of subject `key`'s transaction. One in flight is followed: re-broadcast while pending,
+   * `mined` with its receipt (once: the next step sends anew), or `replaced` when its nonce went to another
+   * transaction. Without one, the call `build` describes is signed, stored with `onStored`'s writes in one
+   * transaction — write-ahead: a crash from then on follows it — and only then broadcast.
+   */
+  step(
+    key: string,
+    options: {
+      build: () => Promise<OutboxCall>
+      onStored?: ((ops: StoreOperations, tx: SignedTx) => Promise<void>) | undefined
+    },
+  ): Promise<OutboxStep>
+}
+
+/**
+ * The coordinator's one transaction outbox (sign → store → broadcast → follow), used by every on-chain
+ * write it makes: settlement, anchoring, challenges. The caller reads the chain first and adopts what the
+ * chain already has, so a subject is paid, anchored or finalized once whatever crashes in between.
+ */
+export function createOutbox({
+  store,
+  client,
+  wallet,
+  chainId,
+  maxFeePerGasWei,
+  logger,
+  now = Date.now,
+}: OutboxDependencies): Outbox {
+  const context = { client, wallet, chainId, maxFeePerGasWei }
+  return {
+    async step(key, { build, onStored }) {
+      const row = await store.outbox.get(key)
+      if (row?.state === 'sending') {
+        const tx = { raw: row.raw_tx as Hex, hash: row.tx_hash as Hex, nonce: row.nonce }
+        const followed = await followTx(context, tx)
+        if (followed.state === 'mined') {
+          await store.outbox.mined(key, Number(followed.receipt.blockNumber))
+          return { state: 'mined', tx, receipt: followed.receipt }
+        }
+        if (followed.state === 'replaced') {
+          await store.outbox.replaced(key)
+          logger.warn({ key, tx: tx.hash, nonce: tx.nonce }, 'a stored transaction lost its nonce to another')
+        }
+        return { state: followed.state, tx }
+      }
+      const call = await build()
+      const tx = await signNextTx(context, call)
+      await store.transaction(async (ops) => {
+        await ops.outbox.put({
+          key,
+          sender: wallet.address.toLowerCase(),
+          raw_tx: tx.raw,
+          tx_hash: tx.hash,
+          nonce: tx.nonce,
+          created_at: now(),
+        })
+        await onStored?.(ops, tx)
+      })
+      logger.debug({ key, tx: tx.hash, nonce: tx.nonce }, 'transaction stored; broadcasting')
+      await broadcastTx(client, tx.raw)
+      return { state: 'sent', tx }
+    },
+  }
+}
