@@ -177,24 +177,14 @@ for (const dialect of DIALECTS) {
   })
 
   test(`store (${dialect}): migrating a store with transactions in flight moves them into the outbox`, async () => {
-    const location = await storeLocation(
-      dialect,
-      `${await import('node:fs').then((fs) => fs.mkdtempSync('/tmp/apiary-store-'))}/c.db`,
-    )
+    const location = await storeLocation(dialect, join(mkdtempSync(join(tmpdir(), 'apiary-store-')), 'c.db'))
     // A store as the release before the outbox left it: an epoch and a seal each with a stored transaction.
-    const { Kysely, PostgresDialect, SqliteDialect } = await import('kysely')
-    const db =
-      'url' in location
-        ? new Kysely<unknown>({
-            dialect: new PostgresDialect({
-              pool: new (await import('pg')).default.Pool({ connectionString: location.url }),
-            }),
-          })
-        : new Kysely<unknown>({
-            dialect: new SqliteDialect({
-              database: new (await import('better-sqlite3')).default(location.path),
-            }),
-          })
+    const db = new Kysely<unknown>({
+      dialect:
+        'url' in location
+          ? new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url }) })
+          : new SqliteDialect({ database: new SQLite(location.path) }),
+    })
     const migrations = createMigrations(dialect)
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
     assert.equal((await migrator.migrateTo('0007_canary_columns')).error, undefined)
