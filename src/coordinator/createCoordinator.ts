@@ -25,6 +25,7 @@ import {
   type WitnessSource,
 } from './follower/index.ts'
 import { buildHttpApi } from './http/index.ts'
+import { acquireLeaderLease } from './leader/index.ts'
 import { registerCoordinatorMetrics } from './registerCoordinatorMetrics.ts'
 import { loadReplay } from './replay/index.ts'
 import { createGrpcServer } from './rpc/index.ts'
@@ -66,6 +67,8 @@ export interface CoordinatorOptions {
   redundancy: number
   deadlineMs: number
   heartbeatIntervalMs?: number
+  /** The leader lease's term (ms): a standby takes over this long after the leader stops renewing it. */
+  leaseMs?: number | undefined
   revoked?: ReadonlySet<string>
   /** How long a queued task may wait for agents before it is dropped (also bounds what a restart re-queues). */
   taskTtlMs?: number
@@ -81,6 +84,8 @@ export interface Coordinator {
   grpcUrl: string
   httpUrl: string | undefined
   status(): CoordinatorStatus
+  /** Resolves when this replica stops leading (then it has closed itself): why. */
+  lost: Promise<string>
   close(): Promise<void>
 }
 
@@ -124,18 +129,42 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       )
     }
   }
-  const store = await openStore({
+  const database = await openStore({
     url: options.databaseUrl,
     path: options.datadir === ':memory:' ? ':memory:' : join(options.datadir, 'coordinator.db'),
   })
-  const closers: (() => Promise<void> | void)[] = [() => store.close()]
+  const closers: (() => Promise<void> | void)[] = [() => database.close()]
   const abort = new AbortController()
+  /** Runs every closer, last opened first, even when one fails (its error is logged). */
   const close = async () => {
     abort.abort()
-    for (const closer of closers.reverse()) await closer()
-    closers.length = 0
+    for (const closer of closers.splice(0).reverse())
+      await Promise.resolve()
+        .then(closer)
+        .catch((error) => logger.error({ err: error }, 'a part of the coordinator failed to close'))
   }
+  let lost: Promise<string> = new Promise(() => {})
   try {
+    // One leader per database: a replica started while another leads waits here as a standby. Everything
+    // the leader writes is fenced by its term; the HTTP API only reads.
+    const lease = await acquireLeaderLease({
+      store: database,
+      logger,
+      ttlMs: options.leaseMs ?? 5000,
+      signal: abort.signal,
+    })
+    closers.push(() => lease.release())
+    lost = lease.lost.then(async (reason) => {
+      if (reason !== 'released') {
+        logger.error(
+          { reason },
+          'no longer the leader: stopping (a supervisor restarts this replica as a standby)',
+        )
+        await close()
+      }
+      return reason
+    })
+    const store = database.fenced(lease.term)
     if (rpc !== undefined) await checkChain(store, rpc, chainId, options.datadir)
     const accuracy = createAccuracy()
     for (const row of await store.work.scoredGroups()) {
@@ -337,7 +366,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     let httpUrl: string | undefined
     if (options.httpPort !== undefined) {
       const api = buildHttpApi({
-        store,
+        store: database,
         hub,
         accuracy,
         chainId,
@@ -380,7 +409,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       closers.push(() => api.close())
     }
     logger.info({ grpc: grpcUrl, http: httpUrl, chainId: chainId.toString() }, 'coordinator serving')
-    return { grpcUrl, httpUrl, status, close }
+    return { grpcUrl, httpUrl, status, close, lost }
   } catch (error) {
     await close()
     throw error

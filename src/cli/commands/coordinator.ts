@@ -24,6 +24,7 @@ export const coordinatorSchema = z.object({
   grpcPort: z.coerce.number().int().min(0).max(65535).default(14689),
   httpPort: z.coerce.number().int().min(0).max(65535).default(14690),
   datadir: z.string().default('.apiary/coordinator'),
+  leaseMs: z.coerce.number().int().min(500).max(600_000).default(5000),
   databaseUrl: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
@@ -72,6 +73,10 @@ export function registerCoordinator(
     .option(
       '--datadir <dir>',
       'where coordinator.db (without --database) and the sealed bundles live (APIARY_DATADIR; default .apiary/coordinator)',
+    )
+    .option(
+      '--lease-ms <ms>',
+      'term of the leader lease: replicas on one --database take over this long after the leader stops (APIARY_LEASE_MS; default 5000)',
     )
     .option(
       '--database <url>',
@@ -239,9 +244,17 @@ Examples:
       process.stdout.write(
         `coordinator  grpc ${coordinator.grpcUrl}  http ${coordinator.httpUrl}\nCtrl-C stops it.\n`,
       )
-      await new Promise<void>((stopped) =>
-        common.shutdown.signal.addEventListener('abort', () => stopped(), { once: true }),
-      )
+      const deposed = await Promise.race([
+        new Promise<undefined>((stopped) =>
+          common.shutdown.signal.addEventListener('abort', () => stopped(undefined), { once: true }),
+        ),
+        coordinator.lost.then((reason) => (reason === 'released' ? undefined : reason)),
+      ])
       await common.shutdown.close()
+      if (deposed !== undefined)
+        throw new ApiaryError('APIARY_NOT_LEADER', `this replica no longer leads: ${deposed}`, {
+          retryable: true,
+          hints: ['start it again: it waits as a standby and takes over when the leader stops'],
+        })
     })
 }

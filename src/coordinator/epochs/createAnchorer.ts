@@ -129,12 +129,12 @@ export async function createAnchorer(deps: AnchorerDependencies): Promise<Anchor
     const sent = await outbox.step(`anchor:${seal.epoch}`, {
       build: async () => {
         const { args, value } = toAnchor(seal)
-        logger.info({ epoch: seal.epoch, value: value.toString() }, 'anchoring an epoch')
         return {
           to: registry,
           data: encodeFunctionData({ abi, functionName: 'seal', args }),
           value,
           what: `the seal of epoch ${seal.epoch}`,
+          log: { message: 'anchoring an epoch', fields: { epoch: seal.epoch, value: value.toString() } },
         }
       },
       onStored: (ops, tx) => ops.seals.anchorSending(seal.epoch, tx.hash),

@@ -21,6 +21,8 @@ export interface OutboxCall {
   data: Hex
   value: bigint
   what: string
+  /** Logged (with the transaction's hash and nonce) once it is stored, before it is broadcast. */
+  log?: { message: string; fields: Record<string, unknown> } | undefined
 }
 
 /** Where a subject's transaction stands after a step. */
@@ -88,7 +90,8 @@ export function createOutbox({
         })
         await onStored?.(ops, tx)
       })
-      logger.debug({ key, tx: tx.hash, nonce: tx.nonce }, 'transaction stored; broadcasting')
+      if (call.log !== undefined)
+        logger.info({ ...call.log.fields, tx: tx.hash, nonce: tx.nonce }, call.log.message)
       await broadcastTx(client, tx.raw)
       return { state: 'sent', tx }
     },

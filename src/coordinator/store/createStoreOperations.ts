@@ -2,14 +2,16 @@ import type { Kysely } from 'kysely'
 import { createAgentStore } from './createAgentStore.ts'
 import { createChainStore } from './createChainStore.ts'
 import { createEpochStore } from './createEpochStore.ts'
+import { createLeaseStore } from './createLeaseStore.ts'
 import { createMetaStore } from './createMetaStore.ts'
 import { createOutboxStore } from './createOutboxStore.ts'
 import { createSealStore } from './createSealStore.ts'
 import { createWorkStore } from './createWorkStore.ts'
+import type { StoreDialect } from './migrations.ts'
 import type { Database } from './schema.ts'
 
 /** The store's operations by domain, over the database or over one transaction. */
-export function createStoreOperations(db: Kysely<Database>) {
+export function createStoreOperations(db: Kysely<Database>, dialect: StoreDialect) {
   return {
     agents: createAgentStore(db),
     work: createWorkStore(db),
@@ -18,6 +20,7 @@ export function createStoreOperations(db: Kysely<Database>) {
     seals: createSealStore(db),
     meta: createMetaStore(db),
     outbox: createOutboxStore(db),
+    leases: createLeaseStore(db, dialect),
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { createStoreOperations, type StoreOperations } from './createStoreOperations.ts'
+import type { StoreDialect } from './migrations.ts'
 import type { Database } from './schema.ts'
 
 export interface WriteBatcher {
@@ -13,7 +14,12 @@ export interface WriteBatcher {
  * failing write rolls back the whole group and every caller in it gets the error. Writes of one group run in
  * the order they were queued, one after the other.
  */
-export function createWriteBatcher(db: Kysely<Database>): WriteBatcher {
+export function createWriteBatcher(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  /** Runs first in every group's transaction (a lease's fence): when it throws, the group fails. */
+  before?: (ops: StoreOperations) => Promise<void>,
+): WriteBatcher {
   type Item = {
     write: (ops: StoreOperations) => Promise<void>
     resolve: () => void
@@ -25,7 +31,8 @@ export function createWriteBatcher(db: Kysely<Database>): WriteBatcher {
     queue = []
     try {
       await db.transaction().execute(async (trx) => {
-        const ops = createStoreOperations(trx)
+        const ops = createStoreOperations(trx, dialect)
+        await before?.(ops)
         for (const item of batch) await item.write(ops)
       })
     } catch (error) {

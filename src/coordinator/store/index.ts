@@ -7,6 +7,7 @@ export type {
   EpochWorkGroup,
   OwedEpoch,
 } from './createEpochStore.ts'
+export type { LeaseStore, LeaseTerm } from './createLeaseStore.ts'
 export type { MetaStore } from './createMetaStore.ts'
 export type { OutboxRow, OutboxStore } from './createOutboxStore.ts'
 export type { EpochWithSeal, SealStore } from './createSealStore.ts'

@@ -294,5 +294,18 @@ export function createMigrations(dialect: StoreDialect): Record<string, Migratio
           WHERE anchor = 'sending' AND anchor_raw_tx IS NOT NULL`.execute(db)
       },
     },
+    '0009_leases': {
+      // The leader lease of coordinator replicas sharing one database (coordinator/leader).
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('leases')
+          .addColumn('name', text, (c) => c.primaryKey())
+          .addColumn('holder', text, (c) => c.notNull())
+          .addColumn('token', int, (c) => c.notNull())
+          .addColumn('expires_at', int, (c) => c.notNull())
+          .addColumn('grpc_url', text)
+          .execute()
+      },
+    },
   }
 }

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import pg from 'pg'
 import { ApiaryError } from '../../internal/errors.ts'
+import type { LeaseTerm } from './createLeaseStore.ts'
 import { createStoreOperations, type StoreOperations } from './createStoreOperations.ts'
 import { createWriteBatcher } from './createWriteBatcher.ts'
 import { createMigrations, type StoreDialect } from './migrations.ts'
@@ -25,9 +26,69 @@ export interface Store extends StoreOperations {
   batch(write: (ops: StoreOperations) => Promise<void>): Promise<void>
   /** Writes one row and commits it: undefined when the store can write, else why not (start-up, /readyz). */
   probeWrite(): Promise<string | undefined>
+  /**
+   * The same store with every write fenced by a lease term: each transaction (each group commit, each
+   * operation called directly) first checks that the term is still running and fails with
+   * APIARY_NOT_LEADER once it is over. What the leader's duties write through.
+   */
+  fenced(term: LeaseTerm): Store
   /** The query builder, for the store's own tests and test harnesses only (the layering test keeps it so). */
   db: Kysely<Database>
   close(): Promise<void>
+}
+
+/** The store over `db`, its writes fenced by `term` when given. */
+function buildStore(db: Kysely<Database>, dialect: StoreDialect, term?: LeaseTerm): Store {
+  const fence = term === undefined ? undefined : (ops: StoreOperations) => ops.leases.fence(term)
+  const inTransaction = <T>(work: (ops: StoreOperations) => Promise<T>) =>
+    db.transaction().execute(async (trx) => {
+      const ops = createStoreOperations(trx, dialect)
+      await fence?.(ops)
+      return work(ops)
+    })
+  const batcher = createWriteBatcher(db, dialect, fence)
+  const plain = createStoreOperations(db, dialect)
+  const ops = fence === undefined ? plain : fencedOperations(plain, inTransaction)
+  return {
+    ...ops,
+    dialect,
+    db,
+    transaction: inTransaction,
+    batch: (write) => batcher.run(write),
+    fenced: (next) => buildStore(db, dialect, next),
+    async probeWrite() {
+      try {
+        await plain.meta.set('write_probe', String(Date.now()))
+        return undefined
+      } catch (error) {
+        return (error as { code?: string }).code ?? 'write failed'
+      }
+    },
+    close: () => db.destroy(),
+  }
+}
+
+/** Every operation run in its own fenced transaction (reads that stream, async generators, run as they are). */
+function fencedOperations(
+  plain: StoreOperations,
+  inTransaction: <T>(work: (ops: StoreOperations) => Promise<T>) => Promise<T>,
+): StoreOperations {
+  const wrapped: Record<string, Record<string, unknown>> = {}
+  for (const [domain, operations] of Object.entries(plain) as [
+    keyof StoreOperations,
+    Record<string, unknown>,
+  ][]) {
+    wrapped[domain] = {}
+    for (const [name, operation] of Object.entries(operations))
+      wrapped[domain][name] =
+        typeof operation !== 'function' || operation.constructor.name === 'AsyncGeneratorFunction'
+          ? operation
+          : (...args: unknown[]) =>
+              inTransaction(async (ops) =>
+                (ops[domain] as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]?.(...args),
+              )
+  }
+  return wrapped as unknown as StoreOperations
 }
 
 export interface OpenStoreParameters {
@@ -55,24 +116,7 @@ export async function openStore(params: OpenStoreParameters): Promise<Store> {
     await db.destroy()
     throw migrationError(where, error)
   }
-  const batcher = createWriteBatcher(db)
-  const ops = createStoreOperations(db)
-  const store: Store = {
-    ...ops,
-    dialect,
-    db,
-    transaction: (work) => db.transaction().execute((trx) => work(createStoreOperations(trx))),
-    batch: (write) => batcher.run(write),
-    async probeWrite() {
-      try {
-        await ops.meta.set('write_probe', String(Date.now()))
-        return undefined
-      } catch (error) {
-        return (error as { code?: string }).code ?? 'write failed'
-      }
-    },
-    close: () => db.destroy(),
-  }
+  const store = buildStore(db, dialect)
   const probe = await store.probeWrite()
   if (probe !== undefined) {
     await db.destroy()

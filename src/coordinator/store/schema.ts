@@ -15,6 +15,20 @@ export interface Database {
   seals: SealsTable
   transactions: TransactionsTable
   outbox: OutboxTable
+  leases: LeasesTable
+}
+
+/**
+ * A lease (`leader`): held by `holder` until `expires_at` (the database's clock, ms). `token` grows each time
+ * the lease changes hands (or is taken again after it lapsed): a write fenced with an older token is refused.
+ */
+export interface LeasesTable {
+  name: string
+  holder: string
+  token: number
+  expires_at: number
+  /** Where the holder serves agents (gRPC), for the replicas that forward agents' work to it. */
+  grpc_url: string | null
 }
 
 /**

@@ -1,0 +1,6 @@
+export {
+  type AcquireLeaderLeaseParameters,
+  acquireLeaderLease,
+  type LeaderLease,
+  leaseHolder,
+} from './acquireLeaderLease.ts'
