@@ -14,6 +14,7 @@ import { Level, TaskResultSchema, type Witness, WitnessSchema } from '../src/gen
 import { createLogger } from '../src/internal/logger.ts'
 import { resultFromVerdict } from '../src/protocol/index.ts'
 import { createEngineCrypto, validateEnvelope } from '../src/validation/index.ts'
+import { databaseUrl } from '../test/_harness/postgres.ts'
 import { machine } from './_lib/machine.ts'
 import { signTransaction } from './_lib/sign.ts'
 
@@ -23,18 +24,19 @@ const AGENTS = 32
 const MAX_IN_FLIGHT = 256
 
 /**
- * Dispatch: L1 tasks through the whole coordinator path (task hub, dispatcher, SQLite writes of
+ * Dispatch: L1 tasks through the whole coordinator path (task hub, dispatcher, store writes of
  * inclusions, assignments and results, gRPC over loopback) to 32 simulated agents on another thread that
  * answer at once with precomputed verdicts. Measures tasks/s with a standing backlog, the latency from
  * assignment to acknowledged result at a fixed rate, and memory over a long run at that rate. Baseline in
- * the same run: the same path on an in-memory SQLite database (no disk, no fsync).
+ * the same run: the same path on an in-memory SQLite database (no disk, no fsync). The durable stores: a
+ * SQLite file and a PostgreSQL server on this machine (the test harness's, started for the run).
  */
 export async function benchDispatch({ seconds = 10, memoryMinutes = 1 } = {}) {
   const { witnesses, answers } = makePool()
   const rows: Record<string, string | number>[] = []
-  for (const durable of [true, false]) {
-    const store = durable ? 'SQLite file (WAL, synchronous=FULL)' : 'SQLite :memory: (baseline)'
-    const backlog = await withSwarm(durable, witnesses, answers, (swarm) =>
+  for (const kind of KINDS) {
+    const store = STORE_NAMES[kind]
+    const backlog = await withSwarm(kind, witnesses, answers, (swarm) =>
       swarm.measure({ seconds, rate: undefined }),
     )
     rows.push({
@@ -44,9 +46,7 @@ export async function benchDispatch({ seconds = 10, memoryMinutes = 1 } = {}) {
       'p50 ms': backlog.p50,
       'p99 ms': backlog.p99,
     })
-    const paced = await withSwarm(durable, witnesses, answers, (swarm) =>
-      swarm.measure({ seconds, rate: 5000 }),
-    )
+    const paced = await withSwarm(kind, witnesses, answers, (swarm) => swarm.measure({ seconds, rate: 5000 }))
     rows.push({
       store,
       mode: '5,000 tasks/s',
@@ -57,7 +57,7 @@ export async function benchDispatch({ seconds = 10, memoryMinutes = 1 } = {}) {
   }
   const memory =
     memoryMinutes > 0
-      ? await withSwarm(true, witnesses, answers, (swarm) =>
+      ? await withSwarm('sqlite', witnesses, answers, (swarm) =>
           swarm.memory({ minutes: memoryMinutes, rate: 5000 }),
         )
       : []
@@ -123,16 +123,26 @@ interface Swarm {
   memory(options: { minutes: number; rate: number }): Promise<Record<string, number>[]>
 }
 
+type StoreKind = 'sqlite' | 'postgres' | 'memory'
+const KINDS: StoreKind[] = ['sqlite', 'postgres', 'memory']
+const STORE_NAMES: Record<StoreKind, string> = {
+  sqlite: 'SQLite file (WAL, synchronous=FULL)',
+  postgres: 'PostgreSQL 15, loopback (fsync, synchronous_commit on)',
+  memory: 'SQLite :memory: (baseline)',
+}
+
 async function withSwarm<T>(
-  durable: boolean,
+  kind: StoreKind,
   witnesses: Witness[],
   answers: Uint8Array[],
   body: (swarm: Swarm) => Promise<T>,
 ): Promise<T> {
   const logger = createLogger({ level: 'silent' })
-  const store = await openStore({
-    path: durable ? join(mkdtempSync(join(tmpdir(), 'apiary-bench-')), 'c.db') : ':memory:',
-  })
+  const store = await openStore(
+    kind === 'postgres'
+      ? { url: await databaseUrl() }
+      : { path: kind === 'sqlite' ? join(mkdtempSync(join(tmpdir(), 'apiary-bench-')), 'c.db') : ':memory:' },
+  )
   const assignedAt = new Map<string, number>()
   const inner = createDispatcher({ redundancy: 1, deadlineMs: 10_000, retainMs: 10_000 })
   const dispatcher: Dispatcher = {

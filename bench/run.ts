@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { formatTable } from '../src/internal/table.ts'
 import { benchCapacity } from './capacity.bench.ts'
 import { benchDispatch } from './dispatch.bench.ts'
+import { benchFailover } from './failover.bench.ts'
 import { benchL1 } from './l1.bench.ts'
 import { benchL3 } from './l3.bench.ts'
 import { benchMerkle } from './merkle.bench.ts'
@@ -12,7 +13,7 @@ import { benchCanaryCost, benchPreconfirmation } from './preconfirmation.bench.t
 import { benchSealing } from './sealing.bench.ts'
 
 /**
- * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity|failover]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
  * Figures go to BENCHMARKS.md by hand, with the machine they came from.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -29,6 +30,7 @@ const benches = {
   preconfirmation: () => benchPreconfirmation(),
   canaries: () => benchCanaryCost(),
   capacity: () => benchCapacity(),
+  failover: () => benchFailover(),
 }
 mkdirSync(join(here, 'results'), { recursive: true })
 for (const [name, run] of Object.entries(benches)) {

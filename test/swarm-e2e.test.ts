@@ -7,8 +7,8 @@ import { createClient } from '@connectrpc/connect'
 import { createGrpcTransport } from '@connectrpc/connect-node'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createTraffic, type Devnet, startDevnet } from '../src/chain/index.ts'
+import { type StartedCoordinator, startCoordinator } from '../src/cli/startCoordinator.ts'
 import { deriveApiKey } from '../src/coordinator/identity/index.ts'
-import { type Coordinator, createCoordinator } from '../src/coordinator/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { SwarmService } from '../src/gen/apiary/v1/swarm_pb.js'
 import { signRegistration } from '../src/protocol/index.ts'
@@ -17,12 +17,12 @@ import { storeSql } from './_harness/storeSql.ts'
 import { Level, lie, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
 let devnet: Devnet
-let coordinator: Coordinator
+let coordinator: StartedCoordinator
 let datadir: string
 before(async () => {
   devnet = await startDevnet({ logger }, { port: 0, accounts: 8 })
   datadir = mkdtempSync(join(tmpdir(), 'apiary-e2e-'))
-  coordinator = await createCoordinator({
+  coordinator = await startCoordinator({
     logger,
     datadir,
     masterSecret: SECRET,

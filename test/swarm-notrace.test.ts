@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { createTraffic, type Devnet, startDevnet } from '../src/chain/index.ts'
-import { type Coordinator, createCoordinator } from '../src/coordinator/index.ts'
+import { type StartedCoordinator, startCoordinator } from '../src/cli/startCoordinator.ts'
 import { type RpcProxy, startRpcProxy } from './_harness/rpcProxy.ts'
 import { Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
 let devnet: Devnet
 let proxy: RpcProxy
-let coordinator: Coordinator
+let coordinator: StartedCoordinator
 before(async () => {
   devnet = await startDevnet({ logger }, { port: 0, blockTime: 1, accounts: 8 })
   proxy = await startRpcProxy(devnet.url, { refuse: /^debug_/ })
-  coordinator = await createCoordinator({
+  coordinator = await startCoordinator({
     logger,
     datadir: ':memory:',
     masterSecret: SECRET,

@@ -1,11 +1,12 @@
 import type { Http2Server } from 'node:http2'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
 import { createRpcClient, type RpcRequest, redactUrl } from '../chain/index.ts'
 import { Level } from '../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../internal/errors.ts'
 import type { Logger } from '../internal/logger.ts'
 import { createMetrics } from '../internal/metrics.ts'
+import { createShutdown } from '../internal/shutdown.ts'
 import { createEngineCrypto, createVmPool } from '../validation/index.ts'
 import { type CanaryMaker, createCanaryMaker, excludeIfDue } from './canaries/index.ts'
 import {
@@ -59,11 +60,6 @@ export interface CoordinatorOptions {
   pendingPollMs?: number | undefined
   /** Share of pending transactions a canary is made from (default 1/8; 0: none). docs/rewards.md#canaries */
   canaryRate?: number | undefined
-  host: string
-  /** 0 picks a free port. */
-  grpcPort: number
-  /** 0 picks a free port; undefined serves no HTTP API. */
-  httpPort?: number | undefined
   redundancy: number
   deadlineMs: number
   heartbeatIntervalMs?: number
@@ -81,8 +77,10 @@ export interface CoordinatorOptions {
 }
 
 export interface Coordinator {
-  grpcUrl: string
-  httpUrl: string | undefined
+  /** The agents' gRPC server, not listening: the caller listens (startCoordinator in the CLI). */
+  grpc: Http2Server
+  /** The HTTP API, not listening. */
+  http: FastifyInstance
   status(): CoordinatorStatus
   /** Resolves when this replica stops leading (then it has closed itself): why. */
   lost: Promise<string>
@@ -90,9 +88,11 @@ export interface Coordinator {
 }
 
 /**
- * Starts a coordinator: store, dispatcher, task hub, gRPC service, HTTP API, and the chain follower (or a
- * replay). Work stored before a restart is queued again: every inclusion of the last `taskTtlMs` with
- * fewer than `redundancy` results at a level, skipping the agents that answered it.
+ * Builds a coordinator once it holds the leader lease (a standby waits here): store, dispatcher, task hub,
+ * the chain follower (or a replay), epochs, and its two servers — the agents' gRPC and the HTTP API — which
+ * it does not listen on: only the CLI listens (startCoordinator). Work stored before a restart is queued
+ * again: every inclusion of the last `taskTtlMs` with fewer than `redundancy` results at a level, skipping
+ * the agents that answered it.
  */
 export async function createCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
   const { logger } = options
@@ -133,16 +133,13 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     url: options.databaseUrl,
     path: options.datadir === ':memory:' ? ':memory:' : join(options.datadir, 'coordinator.db'),
   })
-  const closers: (() => Promise<void> | void)[] = [() => database.close()]
-  const abort = new AbortController()
-  /** Runs every closer, last opened first, even when one fails (its error is logged). */
-  const close = async () => {
-    abort.abort()
-    for (const closer of closers.splice(0).reverse())
-      await Promise.resolve()
-        .then(closer)
-        .catch((error) => logger.error({ err: error }, 'a part of the coordinator failed to close'))
-  }
+  // One shutdown stack: every part closes, last opened first, even when another fails (its error is logged).
+  const shutdown = createShutdown()
+  shutdown.add(() => database.close())
+  const close = () =>
+    shutdown
+      .close()
+      .catch((error) => logger.error({ err: error }, 'parts of the coordinator failed to close'))
   let lost: Promise<string> = new Promise(() => {})
   try {
     // One leader per database: a replica started while another leads waits here as a standby. Everything
@@ -151,9 +148,9 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       store: database,
       logger,
       ttlMs: options.leaseMs ?? 5000,
-      signal: abort.signal,
+      signal: shutdown.signal,
     })
-    closers.push(() => lease.release())
+    shutdown.add(() => lease.release())
     lost = lease.lost.then(async (reason) => {
       if (reason !== 'released') {
         logger.error(
@@ -207,7 +204,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     if (requeued > 0) logger.info({ inclusions: requeued }, 're-queued unfinished work from the store')
 
     const ticker = setInterval(() => hub.tick(), 100)
-    closers.push(() => clearInterval(ticker))
+    shutdown.add(() => clearInterval(ticker))
 
     let follower: Follower | undefined
     let pending: PendingFollower | undefined
@@ -245,8 +242,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
           fork: options.fork,
           pollMs: options.pendingPollMs,
         })
-        const watching = pending.run(abort.signal)
-        closers.push(() => watching)
+        const watching = pending.run(shutdown.signal)
+        shutdown.add(() => watching)
       }
       follower = createFollower({
         clock,
@@ -261,8 +258,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         fromBlock: options.fromBlock,
         witness: options.witness,
       })
-      const running = follower.run(abort.signal)
-      closers.push(() => running)
+      const running = follower.run(shutdown.signal)
+      shutdown.add(() => running)
     }
 
     const rewards =
@@ -274,13 +271,13 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
             chainId,
             rpcUrl: options.rpcUrl,
             followed: () => follower?.status().followed,
-            signal: abort.signal,
+            signal: shutdown.signal,
             onClose: (closed) => {
               for (const agent of closed.agents) if (agent.canariesFailed > 0) exclude(agent.agentId)
             },
             epochsDir: options.datadir === ':memory:' ? undefined : join(options.datadir, 'epochs'),
           })
-    if (rewards !== undefined) closers.push(() => rewards.close())
+    if (rewards !== undefined) shutdown.add(() => rewards.close())
 
     const { server: grpc, close: closeGrpc } = createGrpcServer({
       store,
@@ -293,9 +290,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       payout: rewards === undefined ? undefined : (agentId: string) => latestPayout(store, agentId),
       pool: options.rewards?.settlement?.pool,
     })
-    await listen(grpc, options.grpcPort, options.host)
-    closers.push(() => closeGrpc())
-    const grpcUrl = `http://${options.host}:${(grpc.address() as AddressInfo).port}`
+    shutdown.add(() => closeGrpc())
 
     let challenges: ChallengeWatcher | undefined
     if (options.challenges !== undefined) {
@@ -309,7 +304,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         rpcUrl: options.rpcUrl,
       })
       const watcher = challenges
-      closers.push(() => watcher.close())
+      shutdown.add(() => watcher.close())
     }
 
     // Ready: the store writes (probed at most every 5 s), and with a chain: the last poll succeeded, and the
@@ -363,53 +358,48 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     }
     registerCoordinatorMetrics(metrics, { status, accuracy })
 
-    let httpUrl: string | undefined
-    if (options.httpPort !== undefined) {
-      const api = buildHttpApi({
-        store: database,
-        hub,
-        accuracy,
-        chainId,
-        follower: () => follower?.status(),
-        logger,
-        metrics,
-        masterSecret: options.masterSecret,
-        revoked,
-        readiness,
-        startedAt: Date.now(),
-        rewards:
-          rewards === undefined
-            ? undefined
-            : {
-                clock: rewards.clock,
-                settler: rewards.settler,
-                pool: options.rewards?.settlement?.pool,
-                hotWallet: options.rewards?.settlement?.hotWallet.address.toLowerCase(),
-              },
-        epochs:
-          rewards?.sealer === undefined || options.rewards?.sealing === undefined
-            ? undefined
-            : {
-                clock: rewards.clock,
-                dir: join(options.datadir, 'epochs'),
-                chainId: Number(chainId),
-                signer: options.rewards.sealing.signer.address.toLowerCase(),
-                rpcUrl: options.rpcUrl,
-              },
-        challenges:
-          challenges === undefined || options.challenges === undefined
-            ? undefined
-            : { watcher: challenges, contract: options.challenges.contract.toLowerCase() },
-        chain:
-          rpc === undefined || options.rpcUrl === undefined
-            ? undefined
-            : { rpc, rpcUrl: options.rpcUrl, mailbox: options.mailbox },
-      })
-      httpUrl = await api.listen({ port: options.httpPort, host: options.host })
-      closers.push(() => api.close())
-    }
-    logger.info({ grpc: grpcUrl, http: httpUrl, chainId: chainId.toString() }, 'coordinator serving')
-    return { grpcUrl, httpUrl, status, close, lost }
+    const http = buildHttpApi({
+      store: database,
+      hub,
+      accuracy,
+      chainId,
+      follower: () => follower?.status(),
+      logger,
+      metrics,
+      masterSecret: options.masterSecret,
+      revoked,
+      readiness,
+      startedAt: Date.now(),
+      rewards:
+        rewards === undefined
+          ? undefined
+          : {
+              clock: rewards.clock,
+              settler: rewards.settler,
+              pool: options.rewards?.settlement?.pool,
+              hotWallet: options.rewards?.settlement?.hotWallet.address.toLowerCase(),
+            },
+      epochs:
+        rewards?.sealer === undefined || options.rewards?.sealing === undefined
+          ? undefined
+          : {
+              clock: rewards.clock,
+              dir: join(options.datadir, 'epochs'),
+              chainId: Number(chainId),
+              signer: options.rewards.sealing.signer.address.toLowerCase(),
+              rpcUrl: options.rpcUrl,
+            },
+      challenges:
+        challenges === undefined || options.challenges === undefined
+          ? undefined
+          : { watcher: challenges, contract: options.challenges.contract.toLowerCase() },
+      chain:
+        rpc === undefined || options.rpcUrl === undefined
+          ? undefined
+          : { rpc, rpcUrl: options.rpcUrl, mailbox: options.mailbox },
+    })
+    shutdown.add(() => http.close())
+    return { grpc, http, status, close, lost }
   } catch (error) {
     await close()
     throw error
@@ -418,20 +408,6 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
 
 /** A follower behind the head that has not moved for this long is stuck. */
 const STUCK_MS = 60_000
-
-function listen(server: Http2Server, port: number, host: string) {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', (cause) =>
-      reject(
-        new ApiaryError('APIARY_PORT_UNAVAILABLE', `cannot listen on ${host}:${port}`, {
-          cause,
-          usage: true,
-        }),
-      ),
-    )
-    server.listen(port, host, () => resolve())
-  })
-}
 
 /** Queues again what the store holds unfinished; returns how many inclusions. */
 async function requeue(store: Store, hub: TaskHub, redundancy: number, since: number) {

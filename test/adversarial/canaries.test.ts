@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTraffic, startDevnet } from '../../src/chain/index.ts'
+import { startCoordinator } from '../../src/cli/startCoordinator.ts'
 import { deriveApiKey } from '../../src/coordinator/identity/index.ts'
-import { createCoordinator } from '../../src/coordinator/index.ts'
 import { openStore } from '../../src/coordinator/store/index.ts'
 import { canaryDodger, lazyAgent } from '../_harness/cheaters.ts'
 import { storeSql } from '../_harness/storeSql.ts'
@@ -22,7 +22,7 @@ test('canaries: lazy agents at L1, L2 and L3 are flagged within 200 tasks, exclu
 }, async () => {
   const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 1 })
   const datadir = mkdtempSync(join(tmpdir(), 'apiary-canaries-'))
-  const coordinator = await createCoordinator({
+  const coordinator = await startCoordinator({
     logger,
     datadir,
     masterSecret: SECRET,

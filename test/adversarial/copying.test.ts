@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTraffic, startDevnet } from '../../src/chain/index.ts'
-import { createCoordinator } from '../../src/coordinator/index.ts'
+import { startCoordinator } from '../../src/cli/startCoordinator.ts'
 import { openStore } from '../../src/coordinator/store/index.ts'
 import { copycat, lateAgent } from '../_harness/cheaters.ts'
 import { storeSql } from '../_harness/storeSql.ts'
@@ -18,7 +18,7 @@ test('a copycat (receipts and traces from the node) and a late agent (right answ
 }, async () => {
   const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 1 })
   const datadir = mkdtempSync(join(tmpdir(), 'apiary-copying-'))
-  const coordinator = await createCoordinator({
+  const coordinator = await startCoordinator({
     logger,
     datadir,
     masterSecret: SECRET,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { type Devnet, startDevnet } from '../../src/chain/index.ts'
-import { createCoordinator } from '../../src/coordinator/index.ts'
+import { startCoordinator } from '../../src/cli/startCoordinator.ts'
 import { openStore } from '../../src/coordinator/store/index.ts'
 import { runApiary } from '../_harness/cli.ts'
 import { startRpcProxy } from '../_harness/rpcProxy.ts'
@@ -71,7 +71,7 @@ test('/readyz says why it is not ready when the chain goes away, a chain route a
 }, async () => {
   const proxy = await startRpcProxy(devnet.url, { basicAuth: 'alice:s3cr3t' })
   const rpcUrl = proxy.url.replace('http://', 'http://alice:s3cr3t@')
-  const coordinator = await createCoordinator({
+  const coordinator = await startCoordinator({
     logger,
     datadir: ':memory:',
     masterSecret: SECRET,

@@ -1,7 +1,6 @@
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
 import { MIN_MASTER_SECRET_BYTES } from '../../coordinator/identity/index.ts'
-import { createCoordinator } from '../../coordinator/index.ts'
 import { ensureWritableDir } from '../../internal/ensureWritableDir.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
@@ -16,6 +15,7 @@ import {
   sealingOptionsFrom,
   sealingShape,
 } from '../rewardFlags.ts'
+import { startCoordinator } from '../startCoordinator.ts'
 
 export const coordinatorSchema = z.object({
   rpc: z.string().url().optional(),
@@ -228,7 +228,7 @@ Examples:
             : { pool: rewardPool, hotWallet, maxFeePerGasWei: maxFeePerGas ?? DEFAULT_MAX_FEE_PER_GAS },
         sealing: await sealingOptionsFrom(options, { datadir: options.datadir, hotWallet }),
       }
-      const coordinator = await createCoordinator({
+      const coordinator = await startCoordinator({
         ...rest,
         masterSecret,
         rpcUrl: rpc,

@@ -22,7 +22,7 @@ import {
 } from '../../chain/index.ts'
 import { CONSENT_KEY, encodeConsent, parseChallengeId } from '../../challenge/index.ts'
 import { deriveApiKey } from '../../coordinator/identity/index.ts'
-import { type Coordinator, createCoordinator, type RewardOptions } from '../../coordinator/index.ts'
+import type { RewardOptions } from '../../coordinator/index.ts'
 import { epochDirName } from '../../epoch/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
@@ -40,6 +40,7 @@ import {
   sealingShape,
 } from '../rewardFlags.ts'
 import { selfCommand } from '../selfCommand.ts'
+import { type StartedCoordinator, startCoordinator } from '../startCoordinator.ts'
 import { createStatusLine } from '../statusLine.ts'
 
 const schema = z.object({
@@ -238,7 +239,7 @@ Examples:
         ),
       }
       step('starting the coordinator')
-      const coordinator: Coordinator = await createCoordinator({
+      const coordinator: StartedCoordinator = await startCoordinator({
         logger,
         datadir,
         masterSecret,
