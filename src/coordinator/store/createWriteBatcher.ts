@@ -12,7 +12,8 @@ export interface WriteBatcher {
  * Group commit: writes queued in the same turn of the event loop share one transaction, hence one fsync
  * (SQLite synchronous=FULL, PostgreSQL's commit), and every caller learns the outcome of that commit. A
  * failing write rolls back the whole group and every caller in it gets the error. Writes of one group run in
- * the order they were queued, one after the other.
+ * the order they were queued, one after the other; one group commits at a time, the writes queued while it
+ * does forming the next.
  */
 export function createWriteBatcher(
   db: Kysely<Database>,
@@ -26,7 +27,10 @@ export function createWriteBatcher(
     reject: (e: unknown) => void
   }
   let queue: Item[] = []
+  /** One group commits at a time: what arrives meanwhile forms the next group (bounded connections). */
+  let flushing = false
   const flush = async () => {
+    flushing = true
     const batch = queue
     queue = []
     try {
@@ -35,16 +39,18 @@ export function createWriteBatcher(
         await before?.(ops)
         for (const item of batch) await item.write(ops)
       })
+      for (const item of batch) item.resolve()
     } catch (error) {
       for (const item of batch) item.reject(error)
-      return
+    } finally {
+      flushing = false
+      if (queue.length > 0) setImmediate(() => void flush())
     }
-    for (const item of batch) item.resolve()
   }
   return {
     run(write) {
       return new Promise((resolve, reject) => {
-        if (queue.push({ write, resolve, reject }) === 1) setImmediate(() => void flush())
+        if (queue.push({ write, resolve, reject }) === 1 && !flushing) setImmediate(() => void flush())
       })
     },
   }

@@ -150,8 +150,33 @@ function openSqlite(path: string) {
     sqlite.close()
     throw unwritable(path, cause)
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, dialect: 'sqlite' as const, where: path }
+}
+
+/**
+ * The connection Kysely sees, with prepared statements kept by their SQL (the most recent 256): Kysely
+ * prepares every query it runs, and preparing costs more than running on the hot paths (a result, an
+ * assignment). Statements run one at a time (better-sqlite3 is synchronous), so sharing one is safe.
+ */
+function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
+  const statements = new Map<string, SQLite.Statement>()
+  const prepare = (source: string) => {
+    let statement = statements.get(source)
+    if (statement === undefined) {
+      statement = sqlite.prepare(source)
+      if (statements.size >= 256) statements.delete(statements.keys().next().value as string)
+    } else statements.delete(source)
+    statements.set(source, statement)
+    return statement
+  }
+  return new Proxy(sqlite, {
+    get(target, property) {
+      if (property === 'prepare') return prepare
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 /** 64-bit integers (bigint columns, COUNT, SUM) come back as numbers: every one the store holds is < 2^53. */
