@@ -1,4 +1,4 @@
-import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
+import { type ExpressionBuilder, type Insertable, type Kysely, type Selectable, sql } from 'kysely'
 import type { Database, EpochAgentsTable, EpochsTable } from './schema.ts'
 
 /** Results scored in an epoch, grouped by what decides their points (closeEpoch). */
@@ -42,33 +42,37 @@ export type OwedEpoch = Pick<
  * HTTP API and the sealer.
  */
 export function createEpochStore(db: Kysely<Database>) {
+  /** The agents an epoch (`e`) paid: those with weight. */
+  const paidAgents = (eb: ExpressionBuilder<Database & { e: EpochsTable }, 'e'>) =>
+    eb
+      .selectFrom('epoch_agents as x')
+      .select((x) => x.fn.countAll<number>().as('n'))
+      .whereRef('x.epoch', '=', 'e.number')
+      .where('x.weight', '!=', '0')
+      .as('paid')
   const listing = () =>
-    db.selectFrom('epochs as e').select([
-      'e.number',
-      'e.started_at',
-      'e.start_block',
-      'e.closed_at',
-      'e.end_block',
-      'e.reward_wei',
-      'e.delegate_cut_wei',
-      'e.deposit_wei',
-      'e.total_weight',
-      'e.scored',
-      'e.matched',
-      'e.settlement',
-      'e.tx_hash',
-      'e.settled_block',
-      'e.settled_at',
-      'e.attempts',
-      'e.last_error',
-      (eb) =>
-        eb
-          .selectFrom('epoch_agents as x')
-          .select((x) => x.fn.countAll<number>().as('n'))
-          .whereRef('x.epoch', '=', 'e.number')
-          .where('x.weight', '!=', '0')
-          .as('paid'),
-    ])
+    db
+      .selectFrom('epochs as e')
+      .select([
+        'e.number',
+        'e.started_at',
+        'e.start_block',
+        'e.closed_at',
+        'e.end_block',
+        'e.reward_wei',
+        'e.delegate_cut_wei',
+        'e.deposit_wei',
+        'e.total_weight',
+        'e.scored',
+        'e.matched',
+        'e.settlement',
+        'e.tx_hash',
+        'e.settled_block',
+        'e.settled_at',
+        'e.attempts',
+        'e.last_error',
+        paidAgents,
+      ])
   const asListing = <T extends { paid: number | null }>(row: T) => ({ ...row, paid: Number(row.paid ?? 0) })
 
   return {
@@ -312,19 +316,7 @@ export function createEpochStore(db: Kysely<Database>) {
       const row = await db
         .selectFrom('epoch_agents as a')
         .innerJoin('epochs as e', 'e.number', 'a.epoch')
-        .select([
-          'e.number as epoch',
-          'a.amount_wei',
-          'a.rank',
-          'e.tx_hash',
-          (eb) =>
-            eb
-              .selectFrom('epoch_agents as x')
-              .select((x) => x.fn.countAll<number>().as('n'))
-              .whereRef('x.epoch', '=', 'e.number')
-              .where('x.weight', '!=', '0')
-              .as('paid'),
-        ])
+        .select(['e.number as epoch', 'a.amount_wei', 'a.rank', 'e.tx_hash', paidAgents])
         .where('a.agent_id', '=', agentId)
         .where('e.settlement', '=', 'settled')
         .orderBy('e.number', 'desc')
