@@ -9,6 +9,7 @@ import { AgentRewardPool } from '../src/chain/contracts.generated.ts'
 import { createTraffic, startDevnet } from '../src/chain/index.ts'
 import { deriveApiKey } from '../src/coordinator/identity/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
+import { verifyBundleCar } from '../src/epoch/index.ts'
 import { deployWithHotWallet, startApiary, stopProcess } from './_harness/cli.ts'
 import { databaseUrl } from './_harness/postgres.ts'
 import { storeSql } from './_harness/storeSql.ts'
@@ -34,7 +35,7 @@ async function replicas(devnet: { url: string }, url: string, extra: string[]) {
 /** Starts a replica; resolves once it serves (at once as leader, or when a standby takes over). */
 const startReplica = (args: string[]) => startApiary(args, { ready: READY })
 
-test('failover: two replicas on one PostgreSQL; the leader SIGKILLed while settling; the standby takes over within the lease, loses no acknowledged result, pays every epoch once, and the agents keep working', {
+test('failover: two replicas on one PostgreSQL; the leader SIGKILLed while settling; the standby takes over within the lease, loses no acknowledged result, pays every epoch once, serves the bundle the dead leader sealed, and the agents keep working', {
   timeout: 300_000,
 }, async () => {
   const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 1 })
@@ -46,9 +47,10 @@ test('failover: two replicas on one PostgreSQL; the leader SIGKILLed while settl
     ...['--epoch-seconds', '3', '--epoch-reward', '1ether', '--reward-pool', pool],
     ...hotWalletFlags,
   ])
+  // Killed while settling epoch 2 or later: epoch 1 was sealed by this leader (its bundle in its datadir).
   let killedAt: number | undefined
   const killWhileSettling = (line: string, child: ChildProcess) => {
-    if (killedAt === undefined && line.includes('settling an epoch')) {
+    if (killedAt === undefined && line.includes('settling an epoch') && JSON.parse(line).epoch >= 2) {
       killedAt = Date.now()
       child.kill('SIGKILL')
     }
@@ -84,6 +86,20 @@ test('failover: two replicas on one PostgreSQL; the leader SIGKILLed while settl
     assert.ok(takeover < LEASE_MS + 3000, `the standby served ${takeover} ms after the leader died`)
     const before = acked.size
     await waitFor('the agents at work on the new leader', () => acked.size >= before + 60, 90_000)
+    // The bundle the dead leader sealed is served by the new one, from the store (not from its own datadir).
+    const api = /http (http:\/\/\S+)/.exec(second.output())?.[1] as string
+    const epoch1 = (await (await fetch(`${api}/v1/epochs/1`)).json()) as {
+      state: string
+      seal: { cid: string }
+    }
+    assert.equal(epoch1.state, 'sealed')
+    const car = await fetch(`${api}/v1/epochs/1/car`)
+    assert.equal(car.headers.get('x-ipfs-roots'), epoch1.seal.cid)
+    const verified = await verifyBundleCar(new Uint8Array(await car.arrayBuffer()), {
+      expectedCid: epoch1.seal.cid,
+    })
+    assert.equal(verified.valid, true, JSON.stringify(verified.checks.filter((c) => !c.ok)))
+    assert.equal((await fetch(`${api}/v1/epochs/1/jobs?limit=5`)).status, 200)
     const store = await openStore({ url })
     const q = storeSql(store)
     try {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Hex, LocalAccount } from 'viem'
 import type { PayoutParameters, WeightParameters } from '../../epoch/index.ts'
@@ -72,7 +72,13 @@ export async function createSealer(deps: SealerDependencies): Promise<Sealer> {
       const unpinned = deps.ipfsApi === undefined ? undefined : await store.seals.nextUnpinned()
       if (unpinned !== undefined && deps.ipfsApi !== undefined && Date.now() >= pinRetryAt) {
         try {
-          await pinCar(deps.ipfsApi, readFileSync(join(deps.dir, `${unpinned.dir}.car`)), unpinned.cid)
+          const name = `${unpinned.dir}.car`
+          const path = join(deps.dir, name)
+          // This replica's file, else the bytes stored with the seal (another replica sealed it).
+          const car = existsSync(path)
+            ? readFileSync(path)
+            : ((await store.seals.files(unpinned.epoch, [name]))[name] ?? new Uint8Array())
+          await pinCar(deps.ipfsApi, car, unpinned.cid)
           await store.seals.pinned(unpinned.epoch, Date.now())
           pinError = undefined
           logger.info({ epoch: unpinned.epoch, cid: unpinned.cid }, 'bundle pinned on IPFS')

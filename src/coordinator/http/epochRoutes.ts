@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs'
+import { createReadStream, existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply } from 'fastify'
@@ -97,7 +97,7 @@ function epochView(r: Joined, damage?: string) {
  */
 export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDependencies): void {
   const { store } = deps
-  const bundles = createBundleCache(deps.dir, deps.signer)
+  const bundles = createBundleCache(deps.dir, deps.signer, store)
 
   /** The epoch named by `:id` (`3` or `epoch-000003`). */
   const find = (id: string) => {
@@ -245,6 +245,14 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
     }
   })
 
+  /** The epoch's CAR: this replica's file, else the bytes stored with the seal. */
+  const carOf = async (row: Joined) => {
+    const name = `${row.s_dir}.car`
+    const path = join(deps.dir, name)
+    if (existsSync(path)) return createReadStream(path)
+    return Buffer.from((await store.seals.files(row.number, [name]))[name] ?? new Uint8Array())
+  }
+
   app.get<{ Params: { id: string } }>('/v1/epochs/:id/car', async (request, reply) => {
     const row = (await sealed(request.params.id, reply))?.row
     if (row === undefined) return reply
@@ -253,7 +261,7 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
       .header('content-disposition', `attachment; filename="${row.s_dir}.car"`)
       .header('etag', `"${row.s_cid}"`)
       .header('x-ipfs-roots', row.s_cid as string)
-      .send(createReadStream(join(deps.dir, `${row.s_dir}.car`)))
+      .send(await carOf(row))
   })
 
   app.get<{ Params: { jobId: string } }>('/v1/jobs/:jobId/receipt', async (request, reply) => {
@@ -361,29 +369,37 @@ type SealedBundle = {
 type Opened = SealedBundle | { ok: false; message: string }
 
 /**
- * A sealed epoch's four files, read from disk and checked against the seal (checkSealedFiles) before any
- * byte is served. The files of the last few epochs asked for stay in memory and every epoch's verdict is
- * kept; both are keyed by the files' sizes and modification times, so a file changed on disk is checked again.
+ * A sealed epoch's four files, read from disk — or, on a replica that did not seal it (no folder of it in its
+ * datadir), from the store, where they were written with the seal — and checked against the seal
+ * (checkSealedFiles) before any byte is served. The files of the last few epochs asked for stay in memory and
+ * every epoch's verdict is kept; both are keyed by the files' sizes and modification times, so a file changed
+ * on disk is checked again.
  */
-function createBundleCache(dir: string, signer: string) {
+function createBundleCache(dir: string, signer: string, store: Store) {
   const stampOf = (folder: string) =>
-    BUNDLE_FILES.map((name) => {
-      try {
-        const s = statSync(join(folder, name))
-        return `${s.size}:${s.mtimeMs}`
-      } catch {
-        return 'missing'
-      }
-    }).join('/')
-  const read = async (folder: string): Promise<Opened> => {
+    !existsSync(folder)
+      ? 'stored'
+      : BUNDLE_FILES.map((name) => {
+          try {
+            const s = statSync(join(folder, name))
+            return `${s.size}:${s.mtimeMs}`
+          } catch {
+            return 'missing'
+          }
+        }).join('/')
+  const read = async (folder: string, epoch: number): Promise<Opened> => {
     const files: Record<string, Buffer> = {}
-    for (const name of BUNDLE_FILES) {
-      try {
-        files[name] = await readFile(join(folder, name))
-      } catch {
-        // missing: checkSealedFiles names it
+    if (!existsSync(folder))
+      for (const [name, bytes] of Object.entries(await store.seals.files(epoch, BUNDLE_FILES)))
+        files[name] = Buffer.from(bytes)
+    else
+      for (const name of BUNDLE_FILES) {
+        try {
+          files[name] = await readFile(join(folder, name))
+        } catch {
+          // missing: checkSealedFiles names it
+        }
       }
-    }
     const check = await checkSealedFiles(files, signer)
     if (!check.ok) return { ok: false, message: check.message }
     let entry: JobsEntry | undefined
@@ -419,7 +435,7 @@ function createBundleCache(dir: string, signer: string) {
       loaded.set(row.number, hit)
       return hit.bundle
     }
-    const opened = await read(folder)
+    const opened = await read(folder, row.number)
     verdicts.set(row.number, { stamp, message: opened.ok ? undefined : opened.message })
     loaded.delete(row.number)
     if (opened.ok) loaded.set(row.number, { stamp, bundle: opened })

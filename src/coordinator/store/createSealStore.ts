@@ -44,8 +44,23 @@ export function createSealStore(db: Kysely<Database>) {
       return db.selectFrom('seals').selectAll().where('epoch', '=', epoch).executeTakeFirst()
     },
 
-    async add(row: Insertable<SealsTable>): Promise<void> {
+    /** Records a seal with its bundle's files (the commit point: both or neither). Run it in a transaction. */
+    async add(row: Insertable<SealsTable>, files: Readonly<Record<string, Uint8Array>>): Promise<void> {
       await db.insertInto('seals').values(row).execute()
+      for (const [name, bytes] of Object.entries(files))
+        await db.insertInto('bundle_files').values({ epoch: row.epoch, name, bytes }).execute()
+    },
+
+    /** A sealed epoch's files as stored with its seal (empty for a seal made before they were stored). */
+    async files(epoch: number, names: readonly string[]): Promise<Record<string, Uint8Array>> {
+      if (names.length === 0) return {}
+      const rows = await db
+        .selectFrom('bundle_files')
+        .select(['name', 'bytes'])
+        .where('epoch', '=', epoch)
+        .where('name', 'in', names)
+        .execute()
+      return Object.fromEntries(rows.map((r) => [r.name, r.bytes]))
     },
 
     /** The oldest closed epoch without a seal. */

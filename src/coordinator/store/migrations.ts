@@ -307,5 +307,17 @@ export function createMigrations(dialect: StoreDialect): Record<string, Migratio
           .execute()
       },
     },
+    '0010_bundle_files': {
+      // A sealed bundle's files and CAR, written with its seal row: every replica can serve every bundle.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('bundle_files')
+          .addColumn('epoch', int, (c) => c.notNull())
+          .addColumn('name', text, (c) => c.notNull())
+          .addColumn('bytes', blob, (c) => c.notNull())
+          .addPrimaryKeyConstraint('bundle_files_pk', ['epoch', 'name'])
+          .execute()
+      },
+    },
   }
 }

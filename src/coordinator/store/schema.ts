@@ -16,6 +16,14 @@ export interface Database {
   transactions: TransactionsTable
   outbox: OutboxTable
   leases: LeasesTable
+  bundle_files: BundleFilesTable
+}
+
+/** A sealed bundle's files (SUMMARY.json, jobs.json, agents.json, SIGNATURE.txt) and its CAR (`<dir>.car`). */
+export interface BundleFilesTable {
+  epoch: number
+  name: string
+  bytes: Uint8Array
 }
 
 /**

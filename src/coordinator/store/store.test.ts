@@ -176,6 +176,35 @@ for (const dialect of DIALECTS) {
     })
   })
 
+  test(`store (${dialect}): a seal is recorded with its bundle's files, byte for byte, or not at all`, async () => {
+    await withStore(dialect, async (store) => {
+      const seal = {
+        epoch: 4,
+        dir: 'epoch-000004',
+        cid: 'bafy',
+        job_root: '0xj',
+        payout_root: '0xp',
+        jobs: 1,
+        model: 'f1',
+        distributed_wei: '0',
+        signer: '0xs',
+        sealed_at: 1,
+        anchor: 'none' as const,
+        registry: null,
+      }
+      const files = { 'SUMMARY.json': Buffer.from('{"a":1}'), 'epoch-000004.car': Buffer.from([0, 1, 255]) }
+      await store.transaction((ops) => ops.seals.add(seal, files))
+      assert.deepEqual(await store.seals.files(4, ['SUMMARY.json', 'epoch-000004.car', 'jobs.json']), files)
+      // The same epoch again: the seal's key refuses it, and none of its files is kept either.
+      await assert.rejects(
+        store.transaction((ops) =>
+          ops.seals.add({ ...seal, epoch: 5 }, files).then(() => ops.seals.add(seal, {})),
+        ),
+      )
+      assert.deepEqual(await store.seals.files(5, ['SUMMARY.json']), {})
+    })
+  })
+
   test(`store (${dialect}): migrating a store with transactions in flight moves them into the outbox`, async () => {
     const location = await storeLocation(dialect, join(mkdtempSync(join(tmpdir(), 'apiary-store-')), 'c.db'))
     // A store as the release before the outbox left it: an epoch and a seal each with a stored transaction.
