@@ -29,7 +29,7 @@ export async function benchSealing() {
       copyFileSync(join(root, 'pristine', 'coordinator.db'), join(datadir, 'coordinator.db'))
       const store = await openStore({ path: join(datadir, 'coordinator.db') })
       const c0 = performance.now()
-      collectEpoch(store, 1, 31337)
+      await collectEpoch(store, 1, 31337)
       const collectMs = performance.now() - c0
       const s0 = performance.now()
       const seal = await sealEpoch(
@@ -42,7 +42,7 @@ export async function benchSealing() {
         },
       )
       const sealMs = performance.now() - s0
-      store.close()
+      await store.close()
       const dir = join(datadir, 'epochs', seal.dir)
       const files = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]))
       const v0 = performance.now()

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Hex, LocalAccount } from 'viem'
-import type { PayoutParameters, WeightParameters } from '../../epoch/index.ts'
+import { BUNDLE_FILES, bundleCar, type PayoutParameters, type WeightParameters } from '../../epoch/index.ts'
 import type { Logger } from '../../internal/logger.ts'
 import type { Store } from '../store/index.ts'
 import type { Anchorer, AnchorStatus } from './createAnchorer.ts'
@@ -72,12 +72,12 @@ export async function createSealer(deps: SealerDependencies): Promise<Sealer> {
       const unpinned = deps.ipfsApi === undefined ? undefined : await store.seals.nextUnpinned()
       if (unpinned !== undefined && deps.ipfsApi !== undefined && Date.now() >= pinRetryAt) {
         try {
-          const name = `${unpinned.dir}.car`
-          const path = join(deps.dir, name)
-          // This replica's file, else the bytes stored with the seal (another replica sealed it).
+          const path = join(deps.dir, `${unpinned.dir}.car`)
+          // This replica's file, else made again from the files stored with the seal (another replica sealed
+          // it); pinCar checks that the node imported the seal's CID.
           const car = existsSync(path)
             ? readFileSync(path)
-            : ((await store.seals.files(unpinned.epoch, [name]))[name] ?? new Uint8Array())
+            : (await bundleCar(unpinned.dir, await store.seals.files(unpinned.epoch, BUNDLE_FILES))).car
           await pinCar(deps.ipfsApi, car, unpinned.cid)
           await store.seals.pinned(unpinned.epoch, Date.now())
           pinError = undefined

@@ -97,7 +97,7 @@ export async function sealEpoch(ctx: SealContext, p: SealEpochParameters): Promi
     pinned_at: null,
   }
   await ctx.store.transaction(async (ops) => {
-    await ops.seals.add(row, { ...bundle.files, [`${bundle.dir}.car`]: car })
+    await ops.seals.add(row, bundle.files)
     if (s.params.model === 'pools')
       await recordPoolsPayouts(ops, p.epoch, bundle.files['agents.json'], s.treasury.distributed)
   })

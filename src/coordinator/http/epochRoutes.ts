@@ -8,6 +8,7 @@ import {
   BUNDLE_FILES,
   buildJobTree,
   buildReceipt,
+  bundleCar,
   checkSealedFiles,
   epochDirName,
   epochOfJobId,
@@ -18,6 +19,7 @@ import {
   type VerificationCheck,
   verifyReceipt,
 } from '../../epoch/index.ts'
+import { ApiaryError } from '../../internal/errors.ts'
 import type { EpochClock } from '../epochs/index.ts'
 import type { EpochWithSeal, Store } from '../store/index.ts'
 
@@ -245,23 +247,29 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
     }
   })
 
-  /** The epoch's CAR: this replica's file, else the bytes stored with the seal. */
-  const carOf = async (row: Joined) => {
-    const name = `${row.s_dir}.car`
-    const path = join(deps.dir, name)
+  /**
+   * The epoch's CAR: this replica's file, else made again from the files stored with the seal (a CAR is
+   * determined by its files; the CID is checked against the seal's).
+   */
+  const carOf = async (bundle: SealedBundle, row: Joined) => {
+    const path = join(deps.dir, `${row.s_dir}.car`)
     if (existsSync(path)) return createReadStream(path)
-    return Buffer.from((await store.seals.files(row.number, [name]))[name] ?? new Uint8Array())
+    const { cid, car } = await bundleCar(row.s_dir as string, bundle.files)
+    if (cid !== row.s_cid)
+      throw new ApiaryError('APIARY_BUNDLE_DAMAGED', `the CAR of epoch ${row.number} is not the sealed one`)
+    return Buffer.from(car)
   }
 
   app.get<{ Params: { id: string } }>('/v1/epochs/:id/car', async (request, reply) => {
-    const row = (await sealed(request.params.id, reply))?.row
-    if (row === undefined) return reply
+    const found = await sealed(request.params.id, reply)
+    if (found === undefined) return reply
+    const { row, bundle } = found
     return reply
       .type('application/vnd.ipld.car; version=1')
       .header('content-disposition', `attachment; filename="${row.s_dir}.car"`)
       .header('etag', `"${row.s_cid}"`)
       .header('x-ipfs-roots', row.s_cid as string)
-      .send(await carOf(row))
+      .send(await carOf(bundle, row))
   })
 
   app.get<{ Params: { jobId: string } }>('/v1/jobs/:jobId/receipt', async (request, reply) => {

@@ -457,30 +457,27 @@ export function createEpochStore(db: Kysely<Database>) {
     },
 
     /**
-     * The witnesses of the inclusions with results scored in [from, to), `pageSize` at a time in key order
-     * (memory stays flat however many there are).
+     * The witnesses of the inclusions with results scored in [from, to), 2,000 at a time: memory holds their
+     * keys and one page of witnesses, however many there are.
      */
-    async *scoredWitnesses(from: number, to: number, pageSize = 256) {
-      let after = ''
-      for (;;) {
-        const rows = await db
+    async *scoredWitnesses(from: number, to: number) {
+      const keys = await db
+        .selectFrom('results')
+        .select('inclusion')
+        .distinct()
+        .where('scored_at', '>=', from)
+        .where('scored_at', '<', to)
+        .execute()
+      for (let i = 0; i < keys.length; i += 2000)
+        yield* await db
           .selectFrom('inclusions')
           .select(['key', 'witness'])
-          .where('key', 'in', (eb) =>
-            eb
-              .selectFrom('results')
-              .select('inclusion')
-              .where('scored_at', '>=', from)
-              .where('scored_at', '<', to),
+          .where(
+            'key',
+            'in',
+            keys.slice(i, i + 2000).map((k) => k.inclusion),
           )
-          .where('key', '>', after)
-          .orderBy('key')
-          .limit(pageSize)
           .execute()
-        yield* rows
-        if (rows.length < pageSize) return
-        after = (rows.at(-1) as { key: string }).key
-      }
     },
 
     /** The canaries made from an epoch's seed, by transaction hash and key. */

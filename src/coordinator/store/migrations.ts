@@ -308,7 +308,7 @@ export function createMigrations(dialect: StoreDialect): Record<string, Migratio
       },
     },
     '0010_bundle_files': {
-      // A sealed bundle's files and CAR, written with its seal row: every replica can serve every bundle.
+      // A sealed bundle's files, written with its seal row: every replica can serve every bundle.
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('bundle_files')

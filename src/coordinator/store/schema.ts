@@ -19,7 +19,7 @@ export interface Database {
   bundle_files: BundleFilesTable
 }
 
-/** A sealed bundle's files (SUMMARY.json, jobs.json, agents.json, SIGNATURE.txt) and its CAR (`<dir>.car`). */
+/** A sealed bundle's files (SUMMARY.json, jobs.json, agents.json, SIGNATURE.txt); its CAR is made from them. */
 export interface BundleFilesTable {
   epoch: number
   name: string
