@@ -210,8 +210,9 @@ async function seedOf(id: bigint): Promise<Hex> {
 }
 
 test('a silent, unrevealed or wrong minority lowers the score in proportion, and each gets its verdict', async () => {
-  // 10 blocks to commit: one process computing five light tasks and committing them, on a loaded machine.
-  const opened = await open(FAKER.map(addressOf), { commitBlocks: 10 })
+  // 20 blocks to commit: one process computing five light tasks and committing them, on a machine loaded by
+  // the rest of the suite (with 10, a commit simulated in time was once mined after the window).
+  const opened = await open(FAKER.map(addressOf), { commitBlocks: 20 })
   const [silent, unrevealed, wrong] = FAKER as [number, number, number]
   await fake(opened, FAKER, { silent: [silent], skipReveal: [unrevealed], wrong: [wrong] })
   const { attested, metrics } = await finalizeAndIndex(opened)
@@ -241,7 +242,7 @@ test('a silent, unrevealed or wrong minority lowers the score in proportion, and
   })
   // With 9 of 10 answering, one silent invitee costs 10 %, not the pass.
   const ten = [...FAKER, ...HONEST]
-  const tenth = await open(ten.map(addressOf), { minAgents: 7, commitBlocks: 10 })
+  const tenth = await open(ten.map(addressOf), { minAgents: 7, commitBlocks: 20 })
   await fake(tenth, FAKER, { silent: [silent] })
   const { attested: nine } = await finalizeAndIndex(tenth)
   assert.deepEqual([nine.answered, nine.score, nine.passed], [9, 9000, true])

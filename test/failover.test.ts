@@ -192,6 +192,8 @@ test('a leader paused past its lease (SIGSTOP) and resumed (SIGCONT) after a suc
       'epoch_uptime',
       'transactions',
       'outbox',
+      'seals',
+      'bundle_files',
     ]
     const counts: Record<string, number> = {}
     for (const table of tables)
@@ -199,7 +201,8 @@ test('a leader paused past its lease (SIGSTOP) and resumed (SIGCONT) after a suc
     const agents = await q.all('SELECT id, last_seen_at, session FROM agents ORDER BY id')
     const scored = await q.get('SELECT COUNT(*) AS n FROM results WHERE scored_at IS NOT NULL')
     const uptime = await q.get('SELECT SUM(ms) AS ms FROM epoch_uptime')
-    return JSON.stringify({ counts, agents, scored, uptime })
+    const meta = await q.all('SELECT key, value FROM meta ORDER BY key')
+    return JSON.stringify({ counts, agents, scored, uptime, meta })
   }
   try {
     await traffic.setup()

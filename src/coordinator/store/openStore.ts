@@ -58,7 +58,7 @@ function buildStore(db: Kysely<Database>, dialect: StoreDialect, term?: LeaseTer
     fenced: (next) => buildStore(db, dialect, next),
     async probeWrite() {
       try {
-        await plain.meta.set('write_probe', String(Date.now()))
+        await ops.meta.set('write_probe', String(Date.now()))
         return undefined
       } catch (error) {
         return (error as { code?: string }).code ?? 'write failed'
