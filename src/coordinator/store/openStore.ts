@@ -179,6 +179,9 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
   })
 }
 
+/** A transaction idle this long (PostgreSQL) is a stalled process's: the server ends it. */
+const STALLED_TRANSACTION_MS = 5000
+
 /** 64-bit integers (bigint columns, COUNT, SUM) come back as numbers: every one the store holds is < 2^53. */
 const PG_TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -205,6 +208,10 @@ function openPostgres(url: string) {
     types: PG_TYPES,
     max: 10,
     connectionTimeoutMillis: 10_000,
+    // The store's transactions hold only database work: one left open this long belongs to a process that
+    // stalled (paused, cut off). The server ends it, rolling it back and releasing its locks — the leader
+    // lease's row among them — so a standby is never kept waiting by a leader that stopped mid-transaction.
+    idle_in_transaction_session_timeout: STALLED_TRANSACTION_MS,
   })
   // An idle connection the server drops (restart, failover) is an error event on the pool: the pool replaces
   // it; unhandled, it would end the process.
