@@ -10,11 +10,16 @@ import { createDispatcher } from '../../src/coordinator/dispatch/index.ts'
 import { createEpochClock, createSealer } from '../../src/coordinator/epochs/index.ts'
 import { buildHttpApi, type HttpApiDependencies } from '../../src/coordinator/http/buildHttpApi.ts'
 import { createAccuracy } from '../../src/coordinator/scoring/index.ts'
-import { openStore } from '../../src/coordinator/store/index.ts'
+import { openStore, type Store } from '../../src/coordinator/store/index.ts'
 import { createTaskHub } from '../../src/coordinator/work/index.ts'
-import { DEFAULT_PAYOUT_PARAMETERS, DEFAULT_WEIGHT_PARAMETERS } from '../../src/epoch/index.ts'
+import {
+  DEFAULT_PAYOUT_PARAMETERS,
+  DEFAULT_WEIGHT_PARAMETERS,
+  verifyBundleCar,
+} from '../../src/epoch/index.ts'
 import { createLogger } from '../../src/internal/logger.ts'
 import { prepareSealableStore } from '../_harness/epochStore.ts'
+import { storeSql } from '../_harness/storeSql.ts'
 
 const SEALING_KEY = `0x${'5e'.repeat(32)}` as const
 const signer = privateKeyToAccount(SEALING_KEY)
@@ -38,6 +43,12 @@ async function sealedApi(limits?: HttpApiDependencies['limits']) {
   })
   await sealer.tick()
   assert.equal(sealer.status().sealed, 1)
+  const served = await serveApi(store, dir, limits)
+  return { datadir, bundle: join(dir, 'epoch-000001'), store, ...served }
+}
+
+/** The HTTP API of a coordinator over `store`, its bundles in `dir` (a new process: nothing cached). */
+async function serveApi(store: Store, dir: string, limits?: HttpApiDependencies['limits']) {
   const hub = await createTaskHub({
     store,
     dispatcher: createDispatcher(),
@@ -70,8 +81,52 @@ async function sealedApi(limits?: HttpApiDependencies['limits']) {
     const text = await response.text()
     return { status: response.status, text, body: text.startsWith('{') ? JSON.parse(text) : text }
   }
-  return { datadir, bundle: join(dir, 'epoch-000001'), store, app, url, get }
+  return { app, url, get }
 }
+
+/** Another replica's HTTP API over the same store, whose datadir holds no bundle. */
+const freshApi = (api: { store: Store; datadir: string }) =>
+  serveApi(api.store, join(mkdtempSync(join(tmpdir(), 'apiary-adv-replica-')), 'epochs'))
+
+test('a replica that did not seal an epoch serves it from the store, and never serves forged stored bytes: not as files, not as a CAR', async () => {
+  const api = await sealedApi()
+  try {
+    // This replica has no copy of the bundle on disk: what it serves comes from the store.
+    const cid = (await api.get('/v1/epochs/1')).body.seal.cid as string
+    const fresh = await freshApi(api)
+    try {
+      assert.equal((await fresh.get('/v1/epochs/1')).body.state, 'sealed')
+      const car = await fetch(`${fresh.url}/v1/epochs/1/car`)
+      assert.equal(car.status, 200)
+      assert.equal(car.headers.get('x-ipfs-roots'), cid)
+      const report = await verifyBundleCar(new Uint8Array(await car.arrayBuffer()), { expectedCid: cid })
+      assert.equal(report.valid, true)
+    } finally {
+      await fresh.app.close()
+    }
+    // Someone with write access to the database swaps in their address, keeping the file well-formed.
+    const q = storeSql(api.store)
+    const { bytes } = (await q.get<{ bytes: Buffer }>(
+      "SELECT bytes FROM bundle_files WHERE epoch = 1 AND name = 'agents.json'",
+    )) as { bytes: Buffer }
+    const forged = Buffer.from(bytes.toString('utf8').replace(/0x[0-9a-f]{40}/, ATTACKER))
+    await q.run("UPDATE bundle_files SET bytes = ? WHERE epoch = 1 AND name = 'agents.json'", forged)
+    const forgedApi = await freshApi(api)
+    try {
+      assert.equal((await forgedApi.get('/v1/epochs/1')).body.state, 'damaged')
+      for (const path of ['/v1/epochs/1/agents', '/v1/epochs/1/car']) {
+        const r = await forgedApi.get(path)
+        assert.equal(r.status, 503, path)
+        assert.ok(!r.text.includes(ATTACKER), `${path} never serves the forged bytes`)
+      }
+    } finally {
+      await forgedApi.app.close()
+    }
+  } finally {
+    await api.app.close()
+    await api.store.close()
+  }
+})
 
 test('an edited jobs.json or agents.json is never served as anchored or sealed, nor turned into receipts; a missing SIGNATURE.txt is reported as damage without a path', async () => {
   const api = await sealedApi()

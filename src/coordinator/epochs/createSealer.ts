@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import type { Hex, LocalAccount } from 'viem'
-import { BUNDLE_FILES, bundleCar, type PayoutParameters, type WeightParameters } from '../../epoch/index.ts'
+import type { PayoutParameters, WeightParameters } from '../../epoch/index.ts'
 import type { Logger } from '../../internal/logger.ts'
 import type { Store } from '../store/index.ts'
 import type { Anchorer, AnchorStatus } from './createAnchorer.ts'
 import { pinCar } from './pinCar.ts'
 import { sealEpoch } from './sealEpoch.ts'
+import { sealedCarPath } from './sealedCarPath.ts'
 
 export interface SealerDependencies {
   store: Store
@@ -72,12 +72,7 @@ export async function createSealer(deps: SealerDependencies): Promise<Sealer> {
       const unpinned = deps.ipfsApi === undefined ? undefined : await store.seals.nextUnpinned()
       if (unpinned !== undefined && deps.ipfsApi !== undefined && Date.now() >= pinRetryAt) {
         try {
-          const path = join(deps.dir, `${unpinned.dir}.car`)
-          // This replica's file, else made again from the files stored with the seal (another replica sealed
-          // it); pinCar checks that the node imported the seal's CID.
-          const car = existsSync(path)
-            ? readFileSync(path)
-            : (await bundleCar(unpinned.dir, await store.seals.files(unpinned.epoch, BUNDLE_FILES))).car
+          const car = readFileSync(await sealedCarPath(store, deps.dir, unpinned))
           await pinCar(deps.ipfsApi, car, unpinned.cid)
           await store.seals.pinned(unpinned.epoch, Date.now())
           pinError = undefined

@@ -8,7 +8,6 @@ import {
   BUNDLE_FILES,
   buildJobTree,
   buildReceipt,
-  bundleCar,
   checkSealedFiles,
   epochDirName,
   epochOfJobId,
@@ -19,8 +18,7 @@ import {
   type VerificationCheck,
   verifyReceipt,
 } from '../../epoch/index.ts'
-import { ApiaryError } from '../../internal/errors.ts'
-import type { EpochClock } from '../epochs/index.ts'
+import { type EpochClock, sealedCarPath } from '../epochs/index.ts'
 import type { EpochWithSeal, Store } from '../store/index.ts'
 
 export interface EpochRoutesDependencies {
@@ -247,29 +245,31 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
     }
   })
 
-  /**
-   * The epoch's CAR: this replica's file, else made again from the files stored with the seal (a CAR is
-   * determined by its files; the CID is checked against the seal's).
-   */
-  const carOf = async (bundle: SealedBundle, row: Joined) => {
-    const path = join(deps.dir, `${row.s_dir}.car`)
-    if (existsSync(path)) return createReadStream(path)
-    const { cid, car } = await bundleCar(row.s_dir as string, bundle.files)
-    if (cid !== row.s_cid)
-      throw new ApiaryError('APIARY_BUNDLE_DAMAGED', `the CAR of epoch ${row.number} is not the sealed one`)
-    return Buffer.from(car)
+  /** Each epoch's CAR is made at most once at a time on this replica (sealedCarPath keeps it on disk). */
+  const carPaths = new Map<number, Promise<string>>()
+  const carPathOf = (row: Joined) => {
+    let path = carPaths.get(row.number)
+    if (path === undefined) {
+      path = sealedCarPath(store, deps.dir, {
+        epoch: row.number,
+        dir: row.s_dir as string,
+        cid: row.s_cid as string,
+      }).finally(() => carPaths.delete(row.number))
+      carPaths.set(row.number, path)
+    }
+    return path
   }
 
   app.get<{ Params: { id: string } }>('/v1/epochs/:id/car', async (request, reply) => {
-    const found = await sealed(request.params.id, reply)
-    if (found === undefined) return reply
-    const { row, bundle } = found
+    const row = (await sealed(request.params.id, reply))?.row
+    if (row === undefined) return reply
+    const path = await carPathOf(row)
     return reply
       .type('application/vnd.ipld.car; version=1')
       .header('content-disposition', `attachment; filename="${row.s_dir}.car"`)
       .header('etag', `"${row.s_cid}"`)
       .header('x-ipfs-roots', row.s_cid as string)
-      .send(await carOf(bundle, row))
+      .send(createReadStream(path))
   })
 
   app.get<{ Params: { jobId: string } }>('/v1/jobs/:jobId/receipt', async (request, reply) => {

@@ -9,8 +9,6 @@ export interface AcquireLeaderLeaseParameters {
   logger: Logger
   /** How long a term lasts without renewal (ms); renewed every third of it. */
   ttlMs: number
-  /** Where this replica will serve agents, recorded with the lease for the others. */
-  grpcUrl?: string | undefined
   signal: AbortSignal
 }
 
@@ -37,7 +35,6 @@ export async function acquireLeaderLease({
   store,
   logger,
   ttlMs,
-  grpcUrl,
   signal,
 }: AcquireLeaderLeaseParameters): Promise<LeaderLease> {
   const holder = leaseHolder()
@@ -46,7 +43,7 @@ export async function acquireLeaderLease({
   let waitingLogged = false
   while (token === undefined) {
     signal.throwIfAborted()
-    token = await store.leases.acquire('leader', holder, ttlMs, grpcUrl ?? null).catch((error) => {
+    token = await store.leases.acquire('leader', holder, ttlMs).catch((error) => {
       logger.warn({ err: error }, 'cannot reach the store to take the leader lease; retrying')
       return undefined
     })
@@ -69,7 +66,7 @@ export async function acquireLeaderLease({
     while (!stop.signal.aborted) {
       await sleep(every, undefined, { signal: stop.signal }).catch(() => {})
       if (stop.signal.aborted) break
-      const renewed = await store.leases.acquire('leader', holder, ttlMs, grpcUrl ?? null).catch(() => null)
+      const renewed = await store.leases.acquire('leader', holder, ttlMs).catch(() => null)
       if (renewed === token) renewedAt = Date.now()
       else if (renewed === undefined) return 'another replica holds the lease'
       else if (renewed !== null) return `the term lapsed before it was renewed (a new one, ${renewed}, began)`

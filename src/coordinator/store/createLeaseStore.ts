@@ -27,22 +27,16 @@ export function createLeaseStore(db: Kysely<Database>, dialect: StoreDialect) {
      * Takes the lease, or renews it when `holder` holds it: returns the term's token, or undefined when
      * another holder's term has not ended. A lapsed lease taken again (by anyone) starts a new term.
      */
-    async acquire(
-      name: string,
-      holder: string,
-      ttlMs: number,
-      grpcUrl: string | null,
-    ): Promise<number | undefined> {
+    async acquire(name: string, holder: string, ttlMs: number): Promise<number | undefined> {
       const expires = sql<number>`${now()} + ${ttlMs}`
       const row = await db
         .insertInto('leases')
-        .values({ name, holder, token: 1, expires_at: expires, grpc_url: grpcUrl })
+        .values({ name, holder, token: 1, expires_at: expires })
         .onConflict((c) =>
           c
             .column('name')
             .doUpdateSet((eb) => ({
               holder,
-              grpc_url: grpcUrl,
               expires_at: expires,
               token: eb
                 .case()
@@ -69,16 +63,14 @@ export function createLeaseStore(db: Kysely<Database>, dialect: StoreDialect) {
         .execute()
     },
 
-    /** The lease as stored, with whether its term is still running. */
-    async get(name: string) {
+    /** The lease's holder and term as stored (the term may have lapsed). */
+    async get(name: string): Promise<{ holder: string; token: number } | undefined> {
       const row = await db
         .selectFrom('leases')
-        .select(['holder', 'token', 'grpc_url', (eb) => eb(eb.ref('expires_at'), '>', now()).as('live')])
+        .select(['holder', 'token'])
         .where('name', '=', name)
         .executeTakeFirst()
-      return row === undefined
-        ? undefined
-        : { holder: row.holder, token: Number(row.token), grpcUrl: row.grpc_url, live: Boolean(row.live) }
+      return row === undefined ? undefined : { holder: row.holder, token: Number(row.token) }
     },
 
     /** Refuses (APIARY_NOT_LEADER) unless `term` is still running. Call it first in a transaction. */

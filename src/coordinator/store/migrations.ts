@@ -303,7 +303,6 @@ export function createMigrations(dialect: StoreDialect): Record<string, Migratio
           .addColumn('holder', text, (c) => c.notNull())
           .addColumn('token', int, (c) => c.notNull())
           .addColumn('expires_at', int, (c) => c.notNull())
-          .addColumn('grpc_url', text)
           .execute()
       },
     },

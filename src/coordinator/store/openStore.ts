@@ -213,9 +213,11 @@ function openPostgres(url: string) {
     // lease's row among them — so a standby is never kept waiting by a leader that stopped mid-transaction.
     idle_in_transaction_session_timeout: STALLED_TRANSACTION_MS,
   })
-  // An idle connection the server drops (restart, failover) is an error event on the pool: the pool replaces
-  // it; unhandled, it would end the process.
+  // A connection the server ends (a restart, a failover, a stalled transaction ended) is an error event: on
+  // the pool for an idle one (the pool replaces it), on the client for one in use (its query fails with the
+  // error). Unhandled, either would end the process.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: 'postgres' as const, where }
 }

@@ -35,8 +35,6 @@ export interface LeasesTable {
   holder: string
   token: number
   expires_at: number
-  /** Where the holder serves agents (gRPC), for the replicas that forward agents' work to it. */
-  grpc_url: string | null
 }
 
 /**
