@@ -50,6 +50,14 @@ test('validation/ and epoch/ are pure: they import nothing of src/ but internal/
   assert.deepEqual(broken(impure), [])
 })
 
+test('api/ (the HTTP contract) is schemas only: it imports nothing of src/ but epoch/ (the sealed formats)', () => {
+  const outside = local.filter(
+    (i) => top(i.from) === 'api' && top(i.to) !== 'api' && i.to !== 'epoch/index.ts',
+  )
+  assert.deepEqual(broken(outside), [])
+  assert.ok(local.some((i) => top(i.from) === 'api'))
+})
+
 test('coordinator/ and agent/ never import each other', () => {
   const crossing = local.filter(
     (i) =>

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { privateKeyToAccount } from 'viem/accounts'
 import { runApiary, runShell, startApiary, stopProcess } from './_harness/cli.ts'
+import { openapiChecker } from './_harness/openapi.ts'
 import { freePort, waitFor } from './_harness/swarm.ts'
 
 test('apiary up settles every epoch on the embedded devnet, its agents claim with apiary claim, a sealed epoch and its receipts verify with only the CLI against the devnet anchor, and its registered agents pass its swarm challenges', {
@@ -174,6 +175,54 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
     assert.ok(block.blocks[0]?.transactions.some((t) => t.hash === sent.txHash))
     assert.equal((await fetch(`${api}/v1/blocks?from=0&to=1000`)).status, 400)
     assert.equal((await fetch(`${api}/v1/transactions?address=nope`)).status, 400)
+    // Every operation of /openapi.json, on a swarm with everything on: the real answers match the document.
+    const openapi = openapiChecker(await (await fetch(`${api}/openapi.json`)).json())
+    const taskId = ((await (await fetch(`${api}/swarm/agents/agent-1-L3`)).json()) as { id: string }).id
+    const requests: [string, string, string, number][] = [
+      ['GET', '/healthz', '/healthz', 200],
+      ['GET', '/readyz', '/readyz', 200],
+      ['GET', '/swarm/status', '/swarm/status', 200],
+      ['GET', '/swarm/agents', '/swarm/agents', 200],
+      ['GET', `/swarm/agents/${taskId}`, '/swarm/agents/{id}', 200],
+      ['GET', '/swarm/shadow', '/swarm/shadow', 200],
+      ['GET', '/swarm/leaderboard', '/swarm/leaderboard', 200],
+      ['GET', '/swarm/tasks/none', '/swarm/tasks/{id}', 404],
+      ['GET', '/swarm/epoch', '/swarm/epoch', 200],
+      ['GET', '/swarm/epochs', '/swarm/epochs', 200],
+      ['GET', `/swarm/epochs/${report.epoch}`, '/swarm/epochs/{number}', 200],
+      ['GET', '/api/rewards?agent=agent-1-L3', '/api/rewards', 200],
+      ['GET', '/api/rewards', '/api/rewards', 400],
+      ['GET', '/v1/epochs', '/v1/epochs', 200],
+      ['GET', '/v1/epochs/current', '/v1/epochs/current', 200],
+      ['GET', `/v1/epochs/${report.epoch}`, '/v1/epochs/{id}', 200],
+      ['GET', `/v1/epochs/${report.epoch}/jobs?limit=3`, '/v1/epochs/{id}/jobs', 200],
+      ['GET', `/v1/epochs/${report.epoch}/agents`, '/v1/epochs/{id}/agents', 200],
+      ['GET', `/v1/epochs/${report.epoch}/signature`, '/v1/epochs/{id}/signature', 200],
+      ['GET', `/v1/epochs/${report.epoch}/ipfs`, '/v1/epochs/{id}/ipfs', 200],
+      ['GET', `/v1/jobs/${page.jobs[0]?.id}/receipt`, '/v1/jobs/{jobId}/receipt', 200],
+      ['GET', '/v1/challenges', '/v1/challenges', 200],
+      ['GET', `/v1/challenges/${challenge.id}`, '/v1/challenges/{id}', 200],
+      ['GET', '/v1/challenges/x', '/v1/challenges/{id}', 400],
+      ['GET', `/v1/blocks?from=${BigInt(sent.block)}`, '/v1/blocks', 200],
+      ['GET', `/v1/transactions?address=${me}`, '/v1/transactions', 200],
+      ['GET', `/v1/messages?since=0`, '/v1/messages', 200],
+      ['POST', '/v1/verify', '/v1/verify', 200],
+    ]
+    for (const [method, url, path, status] of requests) {
+      const response = await fetch(`${api}${url}`, {
+        method,
+        ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: receipt } : {}),
+      })
+      const text = await response.text()
+      assert.equal(response.status, status, `${method} ${url}: ${text.slice(0, 300)}`)
+      openapi.check(method, path, status, JSON.parse(text))
+    }
+    const binary = ['GET /metrics', 'GET /openapi.json', 'GET /v1/epochs/{id}/car']
+    assert.deepEqual(
+      openapi.operations().filter((o) => !openapi.checked().includes(o) && !binary.includes(o)),
+      [],
+      'every JSON operation was checked',
+    )
     // Your own agent joins with the printed line (its key derived from DATADIR/master-secret) and works.
     const joinLine = /join .*\n {13}(.+ agent .+)\n/.exec(up.output())?.[1] as string
     assert.ok(joinLine !== undefined, up.output())

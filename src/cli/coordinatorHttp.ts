@@ -1,3 +1,4 @@
+import type { z } from 'zod'
 import { ApiaryError } from '../internal/errors.ts'
 
 export const DEFAULT_COORDINATOR_HTTP = 'http://127.0.0.1:14690'
@@ -41,12 +42,30 @@ export async function coordinatorGet(base: string, path: string, timeoutMs = 60_
   )
 }
 
-/** GET and parse a JSON answer. */
-export async function coordinatorJson<T>(base: string, path: string): Promise<T> {
+/**
+ * GET a JSON answer and check it with the route's own response schema (src/api, the schemas the coordinator
+ * answers with and /openapi.json is generated from): an answer that is not what the API declares is refused.
+ */
+export async function coordinatorJson<T extends z.ZodType>(
+  base: string,
+  path: string,
+  schema: T,
+): Promise<z.output<T>> {
   const response = await coordinatorGet(base, path)
+  let body: unknown
   try {
-    return (await response.json()) as T
+    body = await response.json()
   } catch (cause) {
     throw new ApiaryError('APIARY_COORDINATOR_ERROR', `${path} did not answer JSON`, { cause })
   }
+  const parsed = schema.safeParse(body)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new ApiaryError(
+      'APIARY_COORDINATOR_ERROR',
+      `${path} answered what the API does not declare: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      { hints: ['the coordinator may run another version of Apiary: compare its /openapi.json'] },
+    )
+  }
+  return parsed.data
 }

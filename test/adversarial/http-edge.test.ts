@@ -19,6 +19,7 @@ import {
 } from '../../src/epoch/index.ts'
 import { createLogger } from '../../src/internal/logger.ts'
 import { prepareSealableStore } from '../_harness/epochStore.ts'
+import { openapiChecker } from '../_harness/openapi.ts'
 import { storeSql } from '../_harness/storeSql.ts'
 
 const SEALING_KEY = `0x${'5e'.repeat(32)}` as const
@@ -121,6 +122,101 @@ test('a replica that did not seal an epoch serves it from the store, and never s
       }
     } finally {
       await forgedApi.app.close()
+    }
+  } finally {
+    await api.app.close()
+    await api.store.close()
+  }
+})
+
+test('/openapi.json is generated from the route declarations: every operation has an id, its security and a success schema with required fields; real answers, refusals included, match it', async () => {
+  const api = await sealedApi()
+  try {
+    const document = (await api.get('/openapi.json')).body
+    assert.equal(document.openapi, '3.1.0')
+    const ids = new Set<string>()
+    for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, never>>))
+      for (const [method, op] of Object.entries(item) as [string, Record<string, never>][]) {
+        const where = `${method} ${path}`
+        assert.ok(
+          typeof op.operationId === 'string' && !ids.has(op.operationId),
+          `${where} has its own operationId`,
+        )
+        ids.add(op.operationId)
+        assert.ok(Array.isArray(op.security), `${where} declares its security`)
+        const responses = op.responses as unknown as Record<
+          string,
+          { content?: Record<string, { schema: unknown }> }
+        >
+        for (const status of ['429', '500']) assert.ok(responses[status], `${where} documents ${status}`)
+        const ok = responses['200']?.content?.['application/json']?.schema as
+          | { required?: string[]; $ref?: string; anyOf?: unknown[]; properties?: object }
+          | undefined
+        if (ok === undefined) continue // text or binary answers (metrics, CAR)
+        if (path === '/openapi.json') continue
+        const resolved = (schema: typeof ok) =>
+          schema.$ref === undefined
+            ? schema
+            : (document.components.schemas[schema.$ref.split('/').at(-1) as string] as typeof ok)
+        const shapes = (ok.anyOf ?? [ok]) as (typeof ok)[]
+        for (const shape of shapes)
+          assert.ok((resolved(shape).required?.length ?? 0) > 0, `${where}: its 200 requires fields`)
+      }
+    assert.ok(ids.size >= 20, `${ids.size} operations (without rewards, challenges and a chain)`)
+
+    const openapi = openapiChecker(document)
+    // The checker fails answers the document does not allow.
+    assert.throws(() => openapi.check('GET', '/swarm/status', 200, { chainId: 1 }), /required|type/)
+    const jobs = await api.get('/v1/epochs/1/jobs?limit=2')
+    const jobId = jobs.body.jobs[0].id as string
+    const receipt = await api.get(`/v1/jobs/${jobId}/receipt`)
+    const verified = await fetch(`${api.url}/v1/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(receipt.body),
+    })
+    openapi.check('POST', '/v1/verify', 200, await verified.json())
+    const tampered = await fetch(`${api.url}/v1/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...receipt.body, epoch: 'one' }),
+    })
+    const report = (await tampered.json()) as { valid: boolean }
+    openapi.check('POST', '/v1/verify', 200, report)
+    assert.equal(report.valid, false)
+    const requests: [string, string, number][] = [
+      ['/healthz', '/healthz', 200],
+      ['/readyz', '/readyz', 200],
+      ['/swarm/status', '/swarm/status', 200],
+      ['/swarm/agents', '/swarm/agents', 200],
+      ['/swarm/agents/nobody', '/swarm/agents/{id}', 404],
+      ['/swarm/shadow', '/swarm/shadow', 200],
+      ['/swarm/leaderboard', '/swarm/leaderboard', 200],
+      ['/swarm/tasks/nothing', '/swarm/tasks/{id}', 404],
+      ['/v1/epochs', '/v1/epochs', 200],
+      ['/v1/epochs?limit=0', '/v1/epochs', 400],
+      ['/v1/epochs?limit=abc', '/v1/epochs', 400],
+      ['/v1/epochs/current', '/v1/epochs/current', 200],
+      ['/v1/epochs/1', '/v1/epochs/{id}', 200],
+      ['/v1/epochs/epoch-000002', '/v1/epochs/{id}', 200],
+      ['/v1/epochs/999', '/v1/epochs/{id}', 404],
+      ['/v1/epochs/x', '/v1/epochs/{id}', 400],
+      ['/v1/epochs/1/jobs?limit=2', '/v1/epochs/{id}/jobs', 200],
+      [`/v1/epochs/1/jobs?agent=${ATTACKER}`, '/v1/epochs/{id}/jobs', 200],
+      ['/v1/epochs/1/jobs?agent=bob', '/v1/epochs/{id}/jobs', 400],
+      ['/v1/epochs/2/jobs', '/v1/epochs/{id}/jobs', 409],
+      ['/v1/epochs/1/agents', '/v1/epochs/{id}/agents', 200],
+      ['/v1/epochs/1/signature', '/v1/epochs/{id}/signature', 200],
+      ['/v1/epochs/1/ipfs', '/v1/epochs/{id}/ipfs', 200],
+      ['/v1/epochs/9/car', '/v1/epochs/{id}/car', 404],
+      [`/v1/jobs/${jobId}/receipt`, '/v1/jobs/{jobId}/receipt', 200],
+      ['/v1/jobs/1-2/receipt', '/v1/jobs/{jobId}/receipt', 400],
+      ['/v1/jobs/000001-99999999/receipt', '/v1/jobs/{jobId}/receipt', 404],
+    ]
+    for (const [url, path, status] of requests) {
+      const r = await api.get(url)
+      assert.equal(r.status, status, `${url}: ${r.text.slice(0, 300)}`)
+      openapi.check('GET', path, status, r.body)
     }
   } finally {
     await api.app.close()

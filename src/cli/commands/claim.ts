@@ -1,6 +1,7 @@
 import type { Command } from '@commander-js/extra-typings'
 import { formatEther, type Hex, type LocalAccount } from 'viem'
 import { z } from 'zod'
+import { epochs } from '../../api/index.ts'
 import { claimReward, claimSealedPayout } from '../../chain/index.ts'
 import { type AgentsFile, agentsFileSchema, type Summary, summarySchema } from '../../epoch/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
@@ -133,13 +134,17 @@ async function claimEpoch(options: ClaimOptions, epoch: number, account: LocalAc
     summary = json('SUMMARY.json')
     agents = json('agents.json')
   } else {
-    const view = await coordinatorJson<{ summary: unknown }>(options.coordinatorHttp, `/v1/epochs/${epoch}`)
+    const view = await coordinatorJson(
+      options.coordinatorHttp,
+      `/v1/epochs/${epoch}`,
+      epochs.SealedEpochWithSummary,
+    )
     if (view.summary === null)
       throw new ApiaryError('APIARY_EPOCH_NOT_SEALED', `epoch ${epoch} is not sealed yet`, {
         retryable: true,
       })
     summary = view.summary
-    agents = await coordinatorJson(options.coordinatorHttp, `/v1/epochs/${epoch}/agents`)
+    agents = await coordinatorJson(options.coordinatorHttp, `/v1/epochs/${epoch}/agents`, agentsFileSchema)
   }
   const s = summarySchema.safeParse(summary)
   const a = agentsFileSchema.safeParse(agents)

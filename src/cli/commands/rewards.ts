@@ -1,6 +1,7 @@
 import type { Command } from '@commander-js/extra-typings'
 import { formatEther } from 'viem'
 import { z } from 'zod'
+import { rewards } from '../../api/index.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { formatTable } from '../../internal/table.ts'
 import type { CliContext } from '../context.ts'
@@ -11,25 +12,6 @@ const schema = z.object({
   agentId: z.string().min(1),
   json: booleanOption.default(false),
 })
-
-type Rewards = {
-  agentId: string
-  pool: string | null
-  totals: { epochs: number; paidEpochs: number; settledWei: string; owedWei: string }
-  epochs: {
-    epoch: number
-    state: string
-    scored: number
-    matched: number
-    accuracyBps: number
-    bonus: boolean
-    weight: string
-    rank: number
-    agentsPaid: number
-    amountWei: string
-    txHash: string | null
-  }[]
-}
 
 export function registerRewards(
   program: Command<[], { config?: string; logLevel?: string }>,
@@ -60,9 +42,10 @@ Example:
     )
     .action(async (flags) => {
       const options = resolveOptions(schema, { flags, configFile: context.configFile() })
-      const body = await coordinatorJson<Rewards>(
+      const body = await coordinatorJson(
         options.coordinatorHttp,
         `/api/rewards?agent=${encodeURIComponent(options.agentId)}`,
+        rewards.AgentRewards,
       )
       if (options.json) {
         process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)

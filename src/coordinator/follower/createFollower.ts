@@ -291,7 +291,8 @@ export function createFollower({
     clock.observe(head, sentAt, now())
     status.head = head
     const cursor = (await store.chain.cursor()) ?? (fromBlock ?? head) - 1
-    status.followed ??= cursor
+    // -1: nothing followed yet (a chain followed from its genesis), not a block.
+    if (cursor >= 0) status.followed ??= cursor
     const last = Math.min(head, cursor + BLOCKS_PER_POLL)
     const before = status.followed
     for (let n = cursor + 1; n <= last; n++) if ((await ingest(n)) === 'unwound') break

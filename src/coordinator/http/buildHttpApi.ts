@@ -1,9 +1,17 @@
 import { fromBinary } from '@bufbuild/protobuf'
 import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import { OPENAPI_INFO, swarm } from '../../api/index.ts'
 import { Level, TaskResultSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import { edgeError } from '../../internal/errors.ts'
-import { toJsonValue } from '../../internal/json.ts'
 import type { Logger } from '../../internal/logger.ts'
 import type { Metrics } from '../../internal/metrics.ts'
 import { toHex } from '../../validation/index.ts'
@@ -15,7 +23,6 @@ import type { TaskHub } from '../work/index.ts'
 import { type ChainRoutesDependencies, registerChainRoutes } from './chainRoutes.ts'
 import { type ChallengeRoutesDependencies, registerChallengeRoutes } from './challengeRoutes.ts'
 import { type EpochRoutesDependencies, registerEpochRoutes } from './epochRoutes.ts'
-import { OPENAPI } from './openapi.ts'
 import { type RewardRoutesDependencies, registerRewardRoutes } from './rewardRoutes.ts'
 
 export interface HttpApiDependencies {
@@ -95,6 +102,15 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
   })
   app.server.maxConnections = limits.maxConnections
   app.server.headersTimeout = limits.headersTimeoutMs
+  // Every route is declared once in src/api: requests and responses are checked with its schemas and
+  // /openapi.json is generated from them.
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  void app.register(swagger, {
+    openapi: OPENAPI_INFO,
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
   void app.register(rateLimit, {
     global: true,
     max: limits.perMinute,
@@ -163,78 +179,95 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
     ),
   })
 
-  void app.register(async (app) => {
-    app.get('/healthz', async () => ({ ok: true }))
-    app.get('/readyz', async (_request, reply) => {
-      const readiness = deps.readiness()
-      return readiness.ready ? readiness : reply.code(503).send(readiness)
+  void app.register(async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>()
+    app.route({ ...swarm.healthz, handler: async () => ({ ok: true as const }) })
+    app.route({
+      ...swarm.readyz,
+      handler: async (_request, reply) => {
+        const readiness = deps.readiness()
+        return readiness.ready ? readiness : reply.code(503).send(readiness)
+      },
     })
-    app.get('/metrics', async (_request, reply) =>
-      reply
-        .type('text/plain; version=0.0.4; charset=utf-8')
-        .send(deps.metrics === undefined ? '' : await deps.metrics.text()),
-    )
-    app.get('/openapi.json', async () => OPENAPI)
-
-    app.get('/swarm/status', async () => {
-      const agents = await store.agents.count()
-      const c = counters()
-      const f = deps.follower()
-      return {
-        chainId: deps.chainId.toString(),
-        chainHead: f?.head ?? null,
-        followedBlock: f?.followed ?? null,
-        witnessSource: f?.tracing ?? null,
-        agents: { total: agents, live: hub.connected().size },
-        tasks: {
-          dispatched: c.dispatched,
-          answered: c.answered,
-          rejected: c.rejected,
-          scored: c.scored,
-          matched: c.matched,
-        },
-        accuracy: ratio(accuracy.total()),
-        uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
-      }
+    app.route({
+      ...swarm.metrics,
+      handler: async (_request, reply) =>
+        reply
+          .type('text/plain; version=0.0.4; charset=utf-8')
+          .send(deps.metrics === undefined ? '' : await deps.metrics.text()),
+    })
+    app.route({
+      ...swarm.openapi,
+      handler: async () => plain.swagger() as unknown as Record<string, unknown>,
     })
 
-    app.get('/swarm/agents', async () => {
-      const rows = await store.agents.list()
-      return { agents: rows.map(agentView) }
+    app.route({
+      ...swarm.swarmStatus,
+      handler: async () => {
+        const agents = await store.agents.count()
+        const c = counters()
+        const f = deps.follower()
+        return {
+          chainId: deps.chainId.toString(),
+          chainHead: f?.head ?? null,
+          followedBlock: f?.followed ?? null,
+          witnessSource: f?.tracing ?? null,
+          agents: { total: agents, live: hub.connected().size },
+          tasks: {
+            dispatched: c.dispatched,
+            answered: c.answered,
+            rejected: c.rejected,
+            scored: c.scored,
+            matched: c.matched,
+          },
+          accuracy: ratio(accuracy.total()),
+          uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+        }
+      },
     })
 
-    app.get<{ Params: { id: string } }>('/swarm/agents/:id', async (request, reply) => {
-      const row = await store.agents.get(request.params.id)
-      if (row === undefined)
-        return reply.code(404).send({ code: 'AGENT_UNKNOWN', message: `no agent ${request.params.id}` })
-      const view = agentView(row)
-      if (caller(request) !== row.id) return view
-      const rejections = await store.agents.rejections(row.id)
-      const tally = accuracy.agents().get(row.id)
-      const canaries = await store.agents.canaries(row.id)
-      return {
-        ...view,
-        payoutWallet: row.payout_wallet,
-        session: row.session,
-        maxInFlight: row.max_in_flight,
-        rejections,
-        fields: tally === undefined ? {} : tallyView(tally).fields,
-        canaries,
-        excluded:
-          row.excluded_at === null
-            ? null
-            : { at: new Date(row.excluded_at).toISOString(), reason: row.excluded_reason },
-      }
+    app.route({
+      ...swarm.swarmAgents,
+      handler: async () => ({ agents: (await store.agents.list()).map(agentView) }),
     })
 
-    app.get('/swarm/shadow', async () => ({
-      total: tallyView(accuracy.total()),
-      levels: Object.fromEntries(
-        [...accuracy.levels()]
-          .sort(([a], [b]) => a - b)
-          .map(([level, t]) => [levelName(level), tallyView(t)]),
-      ),
-    }))
+    app.route({
+      ...swarm.swarmAgent,
+      handler: async (request, reply) => {
+        const row = await store.agents.get(request.params.id)
+        if (row === undefined)
+          return reply.code(404).send({ code: 'AGENT_UNKNOWN', message: `no agent ${request.params.id}` })
+        const view = agentView(row)
+        if (caller(request) !== row.id) return view
+        const rejections = await store.agents.rejections(row.id)
+        const tally = accuracy.agents().get(row.id)
+        const canaries = await store.agents.canaries(row.id)
+        return {
+          ...view,
+          session: row.session,
+          maxInFlight: row.max_in_flight,
+          rejections,
+          fields: tally === undefined ? {} : tallyView(tally).fields,
+          canaries,
+          excluded:
+            row.excluded_at === null
+              ? null
+              : { at: new Date(row.excluded_at).toISOString(), reason: row.excluded_reason },
+        }
+      },
+    })
+
+    app.route({
+      ...swarm.swarmShadow,
+      handler: async () => ({
+        total: tallyView(accuracy.total()),
+        levels: Object.fromEntries(
+          [...accuracy.levels()]
+            .sort(([a], [b]) => a - b)
+            .map(([level, t]) => [levelName(level), tallyView(t)]),
+        ),
+      }),
+    })
 
     if (deps.rewards !== undefined) registerRewardRoutes(app, { store, ...deps.rewards })
     if (deps.epochs !== undefined)
@@ -243,43 +276,48 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
     if (deps.chain !== undefined)
       registerChainRoutes(app, { store, ...deps.chain, blocksPerMinute: limits.blocksPerMinute })
 
-    app.get('/swarm/leaderboard', async () => {
-      const rows = await store.agents.list()
-      const board = rows
-        .map(agentView)
-        .sort(
-          (a, b) =>
-            b.matched - a.matched || (b.accuracy ?? 0) - (a.accuracy ?? 0) || a.id.localeCompare(b.id),
-        )
-      return { leaderboard: board.map((agent, i) => ({ rank: i + 1, ...agent })) }
+    app.route({
+      ...swarm.swarmLeaderboard,
+      handler: async () => {
+        const board = (await store.agents.list())
+          .map(agentView)
+          .sort(
+            (a, b) =>
+              b.matched - a.matched || (b.accuracy ?? 0) - (a.accuracy ?? 0) || a.id.localeCompare(b.id),
+          )
+        return { leaderboard: board.map((agent, i) => ({ rank: i + 1, ...agent })) }
+      },
     })
 
-    app.get<{ Params: { id: string } }>('/swarm/tasks/:id', async (request, reply) => {
-      const found = await store.work.task(request.params.id)
-      if (found === undefined)
-        return reply.code(404).send({ code: 'TASK_UNKNOWN', message: `no task ${request.params.id}` })
-      const { task, result } = found
-      const owner = caller(request) === task.agent_id
-      return toJsonValue({
-        taskId: task.task_id,
-        agentId: task.agent_id,
-        level: levelName(task.level),
-        transaction: task.tx_hash,
-        block: { number: task.block_number, hash: task.block_hash },
-        assignedAt: new Date(task.assigned_at).toISOString(),
-        deadline: new Date(task.deadline).toISOString(),
-        inclusionState: task.state,
-        answered: result !== undefined,
-        score:
-          result?.scored_at == null
-            ? null
-            : {
-                matched: result.matched === 1,
-                fields: split(result.scored_fields),
-                mismatches: split(result.mismatches),
-              },
-        ...(owner && result !== undefined ? { verdict: verdictView(result.result) } : {}),
-      })
+    app.route({
+      ...swarm.swarmTask,
+      handler: async (request, reply) => {
+        const found = await store.work.task(request.params.id)
+        if (found === undefined)
+          return reply.code(404).send({ code: 'TASK_UNKNOWN', message: `no task ${request.params.id}` })
+        const { task, result } = found
+        const owner = caller(request) === task.agent_id
+        return {
+          taskId: task.task_id,
+          agentId: task.agent_id,
+          level: levelName(task.level),
+          transaction: task.tx_hash,
+          block: { number: task.block_number, hash: task.block_hash },
+          assignedAt: new Date(task.assigned_at).toISOString(),
+          deadline: new Date(task.deadline).toISOString(),
+          inclusionState: task.state,
+          answered: result !== undefined,
+          score:
+            result?.scored_at == null
+              ? null
+              : {
+                  matched: result.matched === 1,
+                  fields: split(result.scored_fields),
+                  mismatches: split(result.mismatches),
+                },
+          ...(owner && result !== undefined ? { verdict: verdictView(result.result) } : {}),
+        }
+      },
     })
   })
   app.setNotFoundHandler((request, reply) =>
@@ -313,7 +351,7 @@ function verdictView(bytes: Uint8Array) {
     hash: toHex(r.txHash),
     sender: r.sender.length === 0 ? null : toHex(r.sender),
     status: r.status,
-    gasUsed: r.gasUsed,
+    gasUsed: `0x${r.gasUsed.toString(16)}`,
     logs: r.logs.length,
     stateChanges: r.stateChanges.length,
     latencyUs: r.latencyUs,

@@ -2,7 +2,10 @@ import { createReadStream, existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Hex } from 'viem'
+import type { z } from 'zod'
+import { epochs } from '../../api/index.ts'
 import { type Anchor, checkReceiptAnchor, readAnchor } from '../../chain/index.ts'
 import {
   BUNDLE_FILES,
@@ -37,8 +40,11 @@ export interface EpochRoutesDependencies {
 
 type Joined = EpochWithSeal
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
-const MAX_PAGE = 1000
+function iso(ms: number): string
+function iso(ms: number | null): string | null
+function iso(ms: number | null) {
+  return ms === null ? null : new Date(ms).toISOString()
+}
 /** Epochs whose jobs (and job tree) are kept in memory for receipts and pages. */
 const CACHED_EPOCHS = 2
 
@@ -48,40 +54,42 @@ const CACHED_EPOCHS = 2
  */
 function epochView(r: Joined, damage?: string) {
   const sealed = r.s_epoch !== null
+  const state: z.output<typeof epochs.SealedEpoch>['state'] =
+    r.closed_at === null
+      ? 'open'
+      : !sealed
+        ? 'closed'
+        : damage !== undefined
+          ? 'damaged'
+          : r.s_anchor === 'anchored'
+            ? 'anchored'
+            : 'sealed'
   return {
     epoch: r.number,
     epochId: epochDirName(r.number),
-    state:
-      r.closed_at === null
-        ? 'open'
-        : !sealed
-          ? 'closed'
-          : damage !== undefined
-            ? 'damaged'
-            : r.s_anchor === 'anchored'
-              ? 'anchored'
-              : 'sealed',
+    state,
     ...(damage === undefined ? {} : { damage }),
     startedAt: iso(r.started_at),
     closedAt: iso(r.closed_at),
     blocks: { from: r.start_block, to: r.end_block },
+    // A seal's columns are all set once it exists (they are null only in the join of an unsealed epoch).
     seal: !sealed
       ? null
       : {
           cid: r.s_cid,
-          jobs: r.s_jobs,
-          jobRoot: r.s_job_root,
-          payoutRoot: r.s_payout_root,
-          model: r.s_model,
-          distributedWei: r.s_distributed_wei,
-          signer: r.s_signer,
-          sealedAt: iso(r.s_sealed_at),
+          jobs: r.s_jobs as number,
+          jobRoot: r.s_job_root as string,
+          payoutRoot: r.s_payout_root as string,
+          model: r.s_model as 'pools' | 'f1',
+          distributedWei: r.s_distributed_wei as string,
+          signer: r.s_signer as string,
+          sealedAt: iso(r.s_sealed_at as number),
           pinned: r.s_pinned_at !== null,
           anchor:
             r.s_registry === null
               ? null
               : {
-                  state: r.s_anchor,
+                  state: r.s_anchor as 'none' | 'owed' | 'sending' | 'anchored',
                   registry: r.s_registry,
                   txHash: r.s_anchor === 'anchored' ? r.s_anchor_tx_hash : null,
                   block: r.s_anchor_block,
@@ -95,7 +103,8 @@ function epochView(r: Joined, damage?: string) {
  * summary, jobs (paginated), agents, signature and CID, the CAR download, job receipts and receipt
  * verification. Bundle files are served as written; nothing here changes a seal.
  */
-export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDependencies): void {
+export function registerEpochRoutes(plain: FastifyInstance, deps: EpochRoutesDependencies): void {
+  const app = plain.withTypeProvider<ZodTypeProvider>()
   const { store } = deps
   const bundles = createBundleCache(deps.dir, deps.signer, store)
 
@@ -135,61 +144,61 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
   }
   const damageOf = (row: Joined) => (row.s_epoch === null ? undefined : bundles.damage(row))
 
-  app.get<{ Querystring: { before?: string; limit?: string } }>('/v1/epochs', async (request, reply) => {
-    const before = request.query.before === undefined ? Number.MAX_SAFE_INTEGER : Number(request.query.before)
-    const limit = request.query.limit === undefined ? 50 : Number(request.query.limit)
-    if (!Number.isSafeInteger(before) || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE)
-      return reply
-        .code(400)
-        .send({ code: 'BAD_REQUEST', message: `before must be an integer and limit 1-${MAX_PAGE}` })
-    const rows = await store.seals.epochs(before, limit)
-    const last = rows[rows.length - 1]
-    return {
-      chainId: deps.chainId,
-      signer: deps.signer,
-      latestSealed: (await store.seals.lastSealedEpoch())?.number ?? null,
-      epochs: await Promise.all(rows.map(async (row) => epochView(row, await damageOf(row)))),
-      next: rows.length === limit && last !== undefined && last.number > 1 ? last.number : null,
-    }
+  app.route({
+    ...epochs.listEpochs,
+    handler: async (request) => {
+      const { before = Number.MAX_SAFE_INTEGER, limit } = request.query
+      const rows = await store.seals.epochs(before, limit)
+      const last = rows[rows.length - 1]
+      return {
+        chainId: deps.chainId,
+        signer: deps.signer,
+        latestSealed: (await store.seals.lastSealedEpoch())?.number ?? null,
+        epochs: await Promise.all(rows.map(async (row) => epochView(row, await damageOf(row)))),
+        next: rows.length === limit && last !== undefined && last.number > 1 ? last.number : null,
+      }
+    },
   })
 
-  app.get('/v1/epochs/current', async () => {
-    const open = deps.clock.current()
-    const last = await store.seals.lastSealedEpoch()
-    return {
-      epoch: open.number,
-      epochId: epochDirName(open.number),
-      state: 'open',
-      startedAt: iso(open.startedAt),
-      closesAt: iso(open.closesAt ?? null),
-      startBlock: open.startBlock ?? null,
-      closesAtBlock: open.closesAtBlock ?? null,
-      lastSealed: last === undefined ? null : epochView(last, await damageOf(last)),
-    }
+  app.route({
+    ...epochs.currentEpoch,
+    handler: async () => {
+      const open = deps.clock.current()
+      const last = await store.seals.lastSealedEpoch()
+      return {
+        epoch: open.number,
+        epochId: epochDirName(open.number),
+        state: 'open' as const,
+        startedAt: iso(open.startedAt),
+        closesAt: iso(open.closesAt ?? null),
+        startBlock: open.startBlock ?? null,
+        closesAtBlock: open.closesAtBlock ?? null,
+        lastSealed: last === undefined ? null : epochView(last, await damageOf(last)),
+      }
+    },
   })
 
-  app.get<{ Params: { id: string } }>('/v1/epochs/:id', async (request, reply) => {
-    const row = await find(request.params.id)
-    if (row === undefined)
-      return reply.code(404).send({ code: 'EPOCH_UNKNOWN', message: `no epoch ${request.params.id}` })
-    if (row.s_epoch === null) return { ...epochView(row), summary: null }
-    const bundle = await bundles.open(row)
-    if (!bundle.ok) return { ...epochView(row, bundle.message), summary: null }
-    return { ...epochView(row), summary: JSON.parse(bundle.text('SUMMARY.json')) }
+  app.route({
+    ...epochs.getEpoch,
+    handler: async (request, reply) => {
+      const row = await find(request.params.id)
+      if (row === undefined)
+        return reply.code(404).send({ code: 'EPOCH_UNKNOWN', message: `no epoch ${request.params.id}` })
+      if (row.s_epoch === null) return { ...epochView(row), summary: null }
+      const bundle = await bundles.open(row)
+      if (!bundle.ok) return { ...epochView(row, bundle.message), summary: null }
+      return { ...epochView(row), summary: JSON.parse(bundle.text('SUMMARY.json')) }
+    },
   })
 
-  app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string; agent?: string } }>(
-    '/v1/epochs/:id/jobs',
-    async (request, reply) => {
+  app.route({
+    ...epochs.epochJobs,
+    handler: async (request, reply) => {
       const found = await sealed(request.params.id, reply)
       if (found === undefined) return reply
       const { row, bundle } = found
-      const limit = request.query.limit === undefined ? 100 : Number(request.query.limit)
+      const { limit } = request.query
       const agent = request.query.agent?.toLowerCase()
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE)
-        return reply.code(400).send({ code: 'BAD_REQUEST', message: `limit must be 1-${MAX_PAGE}` })
-      if (agent !== undefined && !/^0x[0-9a-f]{40}$/.test(agent))
-        return reply.code(400).send({ code: 'BAD_REQUEST', message: 'agent must be a 0x address' })
       const { jobs } = bundle.jobs()
       const after = request.query.after
       const page: JobRecord[] = []
@@ -207,42 +216,52 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
         next: more ? (page[page.length - 1]?.id ?? null) : null,
       }
     },
-  )
-
-  app.get<{ Params: { id: string } }>('/v1/epochs/:id/agents', async (request, reply) => {
-    const found = await sealed(request.params.id, reply)
-    return found === undefined
-      ? reply
-      : reply.type('application/json').send(found.bundle.files['agents.json'])
   })
 
-  app.get<{ Params: { id: string } }>('/v1/epochs/:id/signature', async (request, reply) => {
-    const found = await sealed(request.params.id, reply)
-    if (found === undefined) return reply
-    const { row, bundle } = found
-    const file = bundle.text('SIGNATURE.txt')
-    const parsed = parseSignatureFile(file)
-    return {
-      epoch: row.number,
-      scheme: 'EIP-191 personal_sign',
-      signer: parsed?.signer ?? null,
-      signature: parsed?.signature ?? null,
-      message: parsed?.message ?? null,
-      file,
-    }
+  app.route({
+    ...epochs.epochAgents,
+    handler: async (request, reply) => {
+      const found = await sealed(request.params.id, reply)
+      return found === undefined
+        ? reply
+        : // agents.json byte for byte, as sealed (checked against the seal, so it is the schema's shape)
+          reply.type('application/json').send(found.bundle.files['agents.json'] as never)
+    },
   })
 
-  app.get<{ Params: { id: string } }>('/v1/epochs/:id/ipfs', async (request, reply) => {
-    const row = (await sealed(request.params.id, reply))?.row
-    if (row === undefined) return reply
-    return {
-      epoch: row.number,
-      cid: row.s_cid,
-      uri: `ipfs://${row.s_cid}`,
-      pinned: row.s_pinned_at !== null,
-      pinnedAt: iso(row.s_pinned_at),
-      car: `/v1/epochs/${row.number}/car`,
-    }
+  app.route({
+    ...epochs.epochSignature,
+    handler: async (request, reply) => {
+      const found = await sealed(request.params.id, reply)
+      if (found === undefined) return reply
+      const { row, bundle } = found
+      const file = bundle.text('SIGNATURE.txt')
+      const parsed = parseSignatureFile(file)
+      return {
+        epoch: row.number,
+        scheme: 'EIP-191 personal_sign' as const,
+        signer: parsed?.signer ?? null,
+        signature: parsed?.signature ?? null,
+        message: parsed?.message ?? null,
+        file,
+      }
+    },
+  })
+
+  app.route({
+    ...epochs.epochIpfs,
+    handler: async (request, reply) => {
+      const row = (await sealed(request.params.id, reply))?.row
+      if (row === undefined) return reply
+      return {
+        epoch: row.number,
+        cid: row.s_cid,
+        uri: `ipfs://${row.s_cid}`,
+        pinned: row.s_pinned_at !== null,
+        pinnedAt: iso(row.s_pinned_at),
+        car: `/v1/epochs/${row.number}/car`,
+      }
+    },
   })
 
   /** Each epoch's CAR is made at most once at a time on this replica (sealedCarPath keeps it on disk). */
@@ -260,44 +279,49 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
     return path
   }
 
-  app.get<{ Params: { id: string } }>('/v1/epochs/:id/car', async (request, reply) => {
-    const row = (await sealed(request.params.id, reply))?.row
-    if (row === undefined) return reply
-    const path = await carPathOf(row)
-    return reply
-      .type('application/vnd.ipld.car; version=1')
-      .header('content-disposition', `attachment; filename="${row.s_dir}.car"`)
-      .header('etag', `"${row.s_cid}"`)
-      .header('x-ipfs-roots', row.s_cid as string)
-      .send(createReadStream(path))
+  app.route({
+    ...epochs.epochCar,
+    handler: async (request, reply) => {
+      const row = (await sealed(request.params.id, reply))?.row
+      if (row === undefined) return reply
+      const path = await carPathOf(row)
+      return reply
+        .type('application/vnd.ipld.car; version=1')
+        .header('content-disposition', `attachment; filename="${row.s_dir}.car"`)
+        .header('etag', `"${row.s_cid}"`)
+        .header('x-ipfs-roots', row.s_cid as string)
+        .send(createReadStream(path) as never)
+    },
   })
 
-  app.get<{ Params: { jobId: string } }>('/v1/jobs/:jobId/receipt', async (request, reply) => {
-    const id = request.params.jobId
-    const epoch = epochOfJobId(id)
-    if (epoch === undefined)
-      return reply.code(400).send({ code: 'BAD_REQUEST', message: `${id} is not a job id (EEEEEE-SSSSSSSS)` })
-    const found = await sealed(String(epoch), reply)
-    if (found === undefined) return reply
-    const { row, bundle } = found
-    const cached = bundle.jobs()
-    const index = cached.index.get(id)
-    if (index === undefined)
-      return reply.code(404).send({ code: 'JOB_UNKNOWN', message: `epoch ${epoch} has no job ${id}` })
-    const tree = cached.tree()
-    return buildReceipt({
-      chainId: deps.chainId,
-      epoch,
-      job: cached.jobs[index] as JobRecord,
-      proof: tree.proof(index),
-      jobRoot: tree.root,
-      seal: bundle.text('SIGNATURE.txt'),
-      cid: row.s_cid,
-      anchor:
-        row.s_anchor === 'anchored' && row.s_registry !== null
-          ? { registry: row.s_registry, tx_hash: row.s_anchor_tx_hash, block: row.s_anchor_block }
-          : null,
-    })
+  app.route({
+    ...epochs.jobReceipt,
+    handler: async (request, reply) => {
+      const id = request.params.jobId
+      const epoch = epochOfJobId(id) as number
+      const found = await sealed(String(epoch), reply)
+      if (found === undefined) return reply
+      const { row, bundle } = found
+      const cached = bundle.jobs()
+      const index = cached.index.get(id)
+      if (index === undefined)
+        return reply.code(404).send({ code: 'JOB_UNKNOWN', message: `epoch ${epoch} has no job ${id}` })
+      const tree = cached.tree()
+      // The job is a sealed job record (bundle.jobs() reads checked files), as ServedReceipt says.
+      return buildReceipt({
+        chainId: deps.chainId,
+        epoch,
+        job: cached.jobs[index] as JobRecord,
+        proof: tree.proof(index),
+        jobRoot: tree.root,
+        seal: bundle.text('SIGNATURE.txt'),
+        cid: row.s_cid,
+        anchor:
+          row.s_anchor === 'anchored' && row.s_registry !== null
+            ? { registry: row.s_registry, tx_hash: row.s_anchor_tx_hash, block: row.s_anchor_block }
+            : null,
+      }) as z.output<typeof epochs.ServedReceipt>
+    },
   })
 
   // The Sealed events of this coordinator's own anchors, read from the chain once per epoch. A receipt
@@ -337,20 +361,24 @@ export function registerEpochRoutes(app: FastifyInstance, deps: EpochRoutesDepen
   }
 
   const verifyLimit = { config: { rateLimit: { max: deps.verifyPerMinute ?? 60, timeWindow: 60_000 } } }
-  app.post('/v1/verify', verifyLimit, async (request) => {
-    const report = await verifyReceipt(request.body, { expectedSigner: deps.signer })
-    const r = report.receipt
-    if (deps.rpcUrl !== undefined && r !== undefined && r.anchor !== null) {
-      report.checks.push(await anchorCheck(deps.rpcUrl, r, report.signer))
-      report.valid = report.checks.every((c) => c.ok)
-    }
-    return {
-      valid: report.valid,
-      epoch: r?.epoch ?? null,
-      job: (r?.job as { id?: string } | undefined)?.id ?? null,
-      signer: report.signer ?? null,
-      checks: report.checks,
-    }
+  app.route({
+    ...epochs.verify,
+    ...verifyLimit,
+    handler: async (request) => {
+      const report = await verifyReceipt(request.body, { expectedSigner: deps.signer })
+      const r = report.receipt
+      if (deps.rpcUrl !== undefined && r !== undefined && r.anchor !== null) {
+        report.checks.push(await anchorCheck(deps.rpcUrl, r, report.signer))
+        report.valid = report.checks.every((c) => c.ok)
+      }
+      return {
+        valid: report.valid,
+        epoch: r?.epoch ?? null,
+        job: (r?.job as { id?: string } | undefined)?.id ?? null,
+        signer: report.signer ?? null,
+        checks: report.checks,
+      }
+    },
   })
 }
 

@@ -1,0 +1,7 @@
+export * as chain from './chain.ts'
+export * as challenges from './challenges.ts'
+export { ApiError } from './common.ts'
+export * as epochs from './epochs.ts'
+export { OPENAPI_INFO } from './openapiInfo.ts'
+export * as rewards from './rewards.ts'
+export * as swarm from './swarm.ts'
