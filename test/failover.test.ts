@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createPublicClient, http, parseEventLogs } from 'viem'
-import { AgentRewardPool } from '../src/chain/contracts.generated.ts'
+import { AgentRewardPool, EpochRegistry } from '../src/chain/contracts.generated.ts'
 import { createTraffic, startDevnet } from '../src/chain/index.ts'
 import { deriveApiKey } from '../src/coordinator/identity/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
@@ -37,9 +37,10 @@ const startReplica = (args: string[]) => startApiary(args, { ready: READY })
 
 /** Where the leader is killed: just after it logs this (for epoch 2 or later, so it sealed epoch 1 itself). */
 const CRASH_POINTS = [
-  { name: 'while settling (transaction stored, not broadcast)', line: 'settling an epoch' },
-  { name: 'just after sealing', line: 'epoch sealed' },
-  { name: 'just after closing an epoch', line: 'epoch closed' },
+  { name: 'while settling (transaction stored, not broadcast)', line: 'settling an epoch', merkle: false },
+  { name: 'just after sealing', line: 'epoch sealed', merkle: false },
+  { name: 'while anchoring (transaction stored, not broadcast)', line: 'anchoring an epoch', merkle: true },
+  { name: 'just after closing an epoch', line: 'epoch closed', merkle: false },
 ]
 
 for (const point of CRASH_POINTS)
@@ -49,10 +50,18 @@ for (const point of CRASH_POINTS)
     const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 1 })
     const client = createPublicClient({ chain: devnet.chain, transport: http(devnet.url) })
     const dir = mkdtempSync(join(tmpdir(), 'apiary-failover-'))
-    const { contract: pool, hotWalletFlags, hot } = await deployWithHotWallet(devnet, dir, 'reward-pool')
+    // Paid by the reward pool (F1), or anchored in the EpochRegistry with Merkle payouts.
+    const { contract, hotWalletFlags, hot } = await deployWithHotWallet(
+      devnet,
+      dir,
+      point.merkle ? 'epoch-registry' : 'reward-pool',
+    )
     const url = await databaseUrl()
     const set = await replicas(devnet, url, [
-      ...['--epoch-seconds', '3', '--epoch-reward', '1ether', '--reward-pool', pool],
+      ...['--epoch-seconds', '3', '--epoch-reward', '1ether'],
+      ...(point.merkle
+        ? ['--settlement', 'merkle', '--epoch-registry', contract]
+        : ['--reward-pool', contract]),
       ...hotWalletFlags,
     ])
     let killedAt: number | undefined
@@ -99,7 +108,7 @@ for (const point of CRASH_POINTS)
         state: string
         seal: { cid: string }
       }
-      assert.equal(epoch1.state, 'sealed')
+      assert.equal(epoch1.state, point.merkle ? 'anchored' : 'sealed')
       const car = await fetch(`${api}/v1/epochs/1/car`)
       assert.equal(car.headers.get('x-ipfs-roots'), epoch1.seal.cid)
       const verified = await verifyBundleCar(new Uint8Array(await car.arrayBuffer()), {
@@ -110,17 +119,12 @@ for (const point of CRASH_POINTS)
       const store = await openStore({ url })
       const q = storeSql(store)
       try {
+        const done = point.merkle
+          ? "SELECT COUNT(*) AS n FROM seals WHERE anchor = 'anchored' AND sealed_at > ?"
+          : "SELECT COUNT(*) AS n FROM epochs WHERE settlement = 'settled' AND settled_at > ?"
         await waitFor(
-          'two epochs settled after the failover',
-          async () =>
-            Number(
-              (
-                await q.get<{ n: number }>(
-                  "SELECT COUNT(*) AS n FROM epochs WHERE settlement = 'settled' AND settled_at > ?",
-                  killedAt,
-                )
-              )?.n ?? 0,
-            ) >= 2,
+          `two epochs ${point.merkle ? 'anchored' : 'settled'} after the failover`,
+          async () => Number((await q.get<{ n: number }>(done, killedAt))?.n ?? 0) >= 2,
           90_000,
         )
         stop.abort()
@@ -131,22 +135,32 @@ for (const point of CRASH_POINTS)
         )
         const lost = [...acked].filter((id) => !stored.has(id))
         assert.deepEqual(lost, [], `${lost.length} of ${acked.size} acknowledged results missing`)
-        // Every settled epoch has exactly one Settled event, every pool transaction of the hot wallet succeeded.
-        const settled = await q.all<{ number: number; tx_hash: `0x${string}` }>(
-          "SELECT number, tx_hash FROM epochs WHERE settlement = 'settled' ORDER BY number",
+        // Every settled (anchored) epoch has exactly one Settled (Sealed) event, every transaction of the hot
+        // wallet succeeded.
+        const settled = await q.all<{ number: number }>(
+          point.merkle
+            ? "SELECT epoch AS number FROM seals WHERE anchor = 'anchored' ORDER BY epoch"
+            : "SELECT number FROM epochs WHERE settlement = 'settled' ORDER BY number",
         )
-        const events = await client.getContractEvents({
-          address: pool,
-          abi: AgentRewardPool.abi,
-          eventName: 'Settled',
-          fromBlock: 0n,
-        })
+        const events = point.merkle
+          ? await client.getContractEvents({
+              address: contract,
+              abi: EpochRegistry.abi,
+              eventName: 'Sealed',
+              fromBlock: 0n,
+            })
+          : await client.getContractEvents({
+              address: contract,
+              abi: AgentRewardPool.abi,
+              eventName: 'Settled',
+              fromBlock: 0n,
+            })
         const byEpoch = new Map<bigint, number>()
         for (const e of events)
-          byEpoch.set(e.args.epoch as bigint, (byEpoch.get(e.args.epoch as bigint) ?? 0) + 1)
-        assert.ok(settled.length >= 2, `${settled.length} epochs settled`)
+          byEpoch.set(BigInt(e.args.epoch as bigint), (byEpoch.get(BigInt(e.args.epoch as bigint)) ?? 0) + 1)
+        assert.ok(settled.length >= 2, `${settled.length} epochs ${point.merkle ? 'anchored' : 'settled'}`)
         for (const row of settled)
-          assert.equal(byEpoch.get(BigInt(row.number)), 1, `epoch ${row.number} settled once`)
+          assert.equal(byEpoch.get(BigInt(row.number)), 1, `epoch ${row.number} paid or anchored once`)
         const head = await client.getBlockNumber()
         for (let n = 1n; n <= head; n++) {
           const block = await client.getBlock({ blockNumber: n, includeTransactions: true })
@@ -154,7 +168,8 @@ for (const point of CRASH_POINTS)
             if (tx.from.toLowerCase() === hot.toLowerCase()) {
               const receipt = await client.getTransactionReceipt({ hash: tx.hash })
               assert.equal(receipt.status, 'success', `the hot wallet's ${tx.hash} did not revert`)
-              assert.ok(parseEventLogs({ abi: AgentRewardPool.abi, logs: receipt.logs }).length > 0)
+              const abi = point.merkle ? EpochRegistry.abi : AgentRewardPool.abi
+              assert.ok(parseEventLogs({ abi, logs: receipt.logs }).length > 0)
             }
         }
       } finally {
@@ -168,6 +183,95 @@ for (const point of CRASH_POINTS)
       await devnet.close()
     }
   })
+
+test("every replica serves: agents connected only to the standby work through it, the standby answers the HTTP API from the store and the leader's published state, and each task still goes to k distinct agents once", {
+  timeout: 180_000,
+}, async () => {
+  const devnet = await startDevnet({ logger }, { port: 0, accounts: 8, blockTime: 1 })
+  const url = await databaseUrl()
+  const set = await replicas(devnet, url, ['--epoch-seconds', '4', '--redundancy', '2'])
+  const leader = await startApiary(set.args(set.ports[0] as number), { ready: READY })
+  const standby = await startApiary(set.args(set.ports[1] as number), { ready: 'replica serving' })
+  const acked = new Map<string, number>()
+  const onAck =
+    (id: string) =>
+    ({ accepted }: { accepted: boolean }) => {
+      if (accepted) acked.set(id, (acked.get(id) ?? 0) + 1)
+    }
+  // Two agents know only the standby, one only the leader.
+  const agents = [
+    startAgent(set.urls[1] as string, 'rs-l3-one', Level.L3, { onAck: onAck('rs-l3-one') }),
+    startAgent(set.urls[1] as string, 'rs-l3-two', Level.L3, { onAck: onAck('rs-l3-two') }),
+    startAgent(set.urls[0] as string, 'rs-l3-lead', Level.L3, { onAck: onAck('rs-l3-lead') }),
+  ]
+  const traffic = createTraffic(
+    { logger },
+    { rpcUrl: devnet.url, chainId: devnet.chainId, accounts: devnet.accounts.slice(4, 6), seed: 11 },
+  )
+  const stop = new AbortController()
+  const store = await openStore({ url })
+  const q = storeSql(store)
+  try {
+    await traffic.setup()
+    const sending = traffic.run({ tps: 10, signal: stop.signal })
+    await waitFor(
+      'every agent at work, through either replica',
+      () =>
+        agents.every((_, i) => (acked.get(['rs-l3-one', 'rs-l3-two', 'rs-l3-lead'][i] as string) ?? 0) >= 20),
+      90_000,
+    )
+    const httpOf = (child: { output: () => string }) =>
+      /http (http:\/\/\S+)/.exec(child.output())?.[1] as string
+    const api = httpOf(standby)
+    const status = async (base: string) =>
+      (await (await fetch(`${base}/swarm/status`)).json()) as {
+        role: string
+        agents: { live: number }
+        tasks: { answered: number }
+        followedBlock: number | null
+      }
+    await waitFor(
+      'the standby showing the live swarm',
+      async () => (await status(api)).agents.live === 3,
+      10_000,
+    )
+    const seen = await status(api)
+    assert.equal(seen.role, 'standby')
+    assert.ok(seen.tasks.answered > 0 && seen.followedBlock !== null, JSON.stringify(seen))
+    assert.equal((await status(httpOf(leader))).role, 'leader')
+    const listed = (await (await fetch(`${api}/swarm/agents`)).json()) as {
+      agents: { id: string; live: boolean }[]
+    }
+    assert.deepEqual(
+      listed.agents
+        .filter((a) => a.live)
+        .map((a) => a.id)
+        .sort(),
+      ['rs-l3-lead', 'rs-l3-one', 'rs-l3-two'],
+    )
+    assert.equal((await fetch(`${api}/v1/epochs/current`)).status, 200)
+    assert.equal((await fetch(`${api}/readyz`)).status, 200)
+    // Each inclusion's level answered by at most k = 2 agents, never twice by one.
+    const doubled = await q.all(
+      'SELECT inclusion, level, COUNT(*) AS n FROM results GROUP BY inclusion, level HAVING COUNT(*) > 2 OR COUNT(*) <> COUNT(DISTINCT agent_id)',
+    )
+    assert.deepEqual(doubled, [])
+    assert.ok(Number((await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM results'))?.n) >= 60)
+    stop.abort()
+    await sending
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}\nacked: ${JSON.stringify([...acked])}\nstandby: ${standby.output().slice(-3000)}\nleader: ${leader.output().slice(-2000)}`,
+    )
+  } finally {
+    stop.abort()
+    await Promise.all(agents.map((a) => a.close({ graceMs: 0 })))
+    await store.close()
+    await stopProcess(standby, 'SIGTERM')
+    await stopProcess(leader, 'SIGTERM')
+    await devnet.close()
+  }
+})
 
 test('a leader paused past its lease (SIGSTOP) and resumed (SIGCONT) after a successor took over writes nothing and stops', {
   timeout: 180_000,

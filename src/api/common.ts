@@ -41,7 +41,9 @@ export const errors = {
   409: ApiError.describe('The epoch is not sealed yet (EPOCH_NOT_SEALED)'),
   429: ApiError.describe('Rate-limited (RATE_LIMITED)'),
   500: ApiError.describe('Internal error: only `requestId`, never internals'),
-  503: ApiError.describe("The epoch's stored files are not the bytes it sealed (EPOCH_DAMAGED)"),
+  503: ApiError.describe(
+    "Unavailable: the epoch's stored files are not the bytes it sealed (EPOCH_DAMAGED), or no replica leads yet (NO_LEADER)",
+  ),
 }
 
 type Schema = z.ZodType

@@ -130,7 +130,7 @@ export const currentEpoch = declareRoute({
   operationId: 'getCurrentEpoch',
   summary: 'The open epoch (when it closes, by time or block) and the last sealed one',
   tags: ['epochs'],
-  response: { 200: CurrentEpoch },
+  response: { 200: CurrentEpoch, 503: errors[503].describe('NO_LEADER: no replica has led yet') },
 })
 
 export const getEpoch = declareRoute({

@@ -103,7 +103,7 @@ export const swarmEpoch = declareRoute({
   summary:
     'The open epoch (when it closes, by time or block), the reward pool, the hot wallet, epochs owed, the last settlement and its canary commitment',
   tags: ['rewards'],
-  response: { 200: OpenEpoch },
+  response: { 200: OpenEpoch, 503: errors[503].describe('NO_LEADER: no replica has led yet') },
 })
 
 export const swarmEpochs = declareRoute({

@@ -51,6 +51,11 @@ export const OwnAgentView = AgentView.extend({
 }).meta({ id: 'OwnAgent' })
 
 export const SwarmStatus = z.strictObject({
+  role: z
+    .enum(['leader', 'standby'])
+    .describe(
+      "This replica's role: the leader follows the chain and dispatches; a standby serves the same API from the store and relays agents' calls to the leader",
+    ),
   chainId: z.string().describe('Decimal'),
   chainHead: count.nullable(),
   followedBlock: count.nullable(),

@@ -1,5 +1,6 @@
 import type { Http2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import { type Coordinator, type CoordinatorOptions, createCoordinator } from '../coordinator/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 
@@ -9,24 +10,43 @@ export interface StartCoordinatorOptions extends CoordinatorOptions {
   grpcPort: number
   /** 0 picks a free port; undefined serves no HTTP API. */
   httpPort?: number | undefined
+  /**
+   * Where the other replicas reach this one's gRPC server once it leads (they relay agents' calls to it).
+   * Default: http://HOST:PORT as it listens (this machine's host name when it listens on every address).
+   */
+  advertiseGrpc?: string | undefined
+  /**
+   * Called once it listens, before it leads (a standby serves from then on), with what stops it: a standby
+   * stopped while it waits makes startCoordinator reject.
+   */
+  onServing?:
+    | ((serving: { grpcUrl: string; httpUrl: string | undefined; close: () => Promise<void> }) => void)
+    | undefined
 }
 
-export interface StartedCoordinator extends Omit<Coordinator, 'grpc' | 'http'> {
+export interface StartedCoordinator extends Omit<Coordinator, 'grpc' | 'http' | 'lead'> {
   grpcUrl: string
   httpUrl: string | undefined
 }
 
-/** Builds a coordinator (waiting for the leader lease) and listens on its ports: the one place that listens. */
+/**
+ * Builds a coordinator replica, listens on its ports (the one place that listens) — from then on it serves,
+ * as a standby while another replica leads — and resolves once it leads.
+ */
 export async function startCoordinator(options: StartCoordinatorOptions): Promise<StartedCoordinator> {
-  const { grpc, http, ...coordinator } = await createCoordinator(options)
+  const { grpc, http, lead, ...coordinator } = await createCoordinator(options)
   try {
     await listen(grpc, options.grpcPort, options.host)
-    const grpcUrl = `http://${options.host}:${(grpc.address() as AddressInfo).port}`
+    const port = (grpc.address() as AddressInfo).port
+    const grpcUrl = `http://${options.host}:${port}`
     const httpUrl =
       options.httpPort === undefined
         ? undefined
         : await http.listen({ port: options.httpPort, host: options.host })
-    options.logger.info({ grpc: grpcUrl, http: httpUrl }, 'coordinator serving')
+    options.logger.info({ grpc: grpcUrl, http: httpUrl }, 'replica serving (a standby until it leads)')
+    options.onServing?.({ grpcUrl, httpUrl, close: coordinator.close })
+    const everywhere = options.host === '0.0.0.0' || options.host === '::'
+    await lead(options.advertiseGrpc ?? (everywhere ? `http://${hostname()}:${port}` : grpcUrl))
     return { ...coordinator, grpcUrl, httpUrl }
   } catch (error) {
     await coordinator.close()

@@ -12,7 +12,7 @@ const ratio = (t: Tally) => (t.scored === 0 ? undefined : t.matched / t.scored)
  */
 export function registerCoordinatorMetrics(
   metrics: Metrics,
-  { status, accuracy }: { status: () => CoordinatorStatus; accuracy: Accuracy },
+  { status, accuracy }: { status: () => CoordinatorStatus; accuracy: Pick<Accuracy, 'levels'> },
 ): void {
   const counters = () => status().counters
   metrics.counter('apiary_tasks_dispatched_total', 'Tasks sent to agents', () => counters().dispatched)

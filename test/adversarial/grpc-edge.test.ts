@@ -111,7 +111,12 @@ async function startServer(limits: Parameters<typeof createGrpcServer>[0]['limit
     accuracy: createAccuracy(),
     logger,
   })
-  const grpc = createGrpcServer({ store, hub, logger, masterSecret: SECRET, chainId: 31337n, limits })
+  const grpc = createGrpcServer({
+    logger,
+    masterSecret: SECRET,
+    limits,
+    rpc: { store, hub, chainId: 31337n },
+  })
   grpc.server.listen(0, '127.0.0.1')
   await once(grpc.server, 'listening')
   const port = (grpc.server.address() as AddressInfo).port
@@ -214,7 +219,7 @@ test('a failure inside a call answers INTERNAL "internal error" and names nothin
     accuracy: createAccuracy(),
     logger,
   })
-  const grpc = createGrpcServer({ store, hub, logger, masterSecret: SECRET, chainId: 31337n })
+  const grpc = createGrpcServer({ logger, masterSecret: SECRET, rpc: { store, hub, chainId: 31337n } })
   grpc.server.listen(0, '127.0.0.1')
   await once(grpc.server, 'listening')
   const session = await openSession(`http://127.0.0.1:${(grpc.server.address() as AddressInfo).port}`)

@@ -9,6 +9,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { createDispatcher } from '../../src/coordinator/dispatch/index.ts'
 import { createEpochClock, createSealer } from '../../src/coordinator/epochs/index.ts'
 import { buildHttpApi, type HttpApiDependencies } from '../../src/coordinator/http/buildHttpApi.ts'
+import { createLeaderView } from '../../src/coordinator/replica/index.ts'
 import { createAccuracy } from '../../src/coordinator/scoring/index.ts'
 import { openStore, type Store } from '../../src/coordinator/store/index.ts'
 import { createTaskHub } from '../../src/coordinator/work/index.ts'
@@ -62,19 +63,23 @@ async function serveApi(store: Store, dir: string, limits?: HttpApiDependencies[
     params: { ...DEFAULT_WEIGHT_PARAMETERS, rewardWei: 10n ** 18n, delegateCutBps: 1000 },
     followed: () => undefined,
   })
-  const app = buildHttpApi({
-    store,
+  const live = createLeaderView({
+    chainId: 31337n,
     hub,
     accuracy: createAccuracy(),
+    epoch: () => clock.current(),
+  })
+  const app = buildHttpApi({
+    store,
+    live: () => live,
     chainId: 31337n,
-    follower: () => undefined,
     masterSecret: 'the adversarial master secret!!!',
     revoked: new Set(),
     readiness: () => ({ ready: true, reasons: [] }),
     startedAt: Date.now(),
     logger,
     limits,
-    epochs: { clock, dir, chainId: 31337, signer: signer.address.toLowerCase(), rpcUrl: undefined },
+    epochs: { dir, chainId: 31337, signer: signer.address.toLowerCase(), rpcUrl: undefined },
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   const get = async (path: string) => {

@@ -92,7 +92,7 @@ test('an authenticated agent cannot store results larger than its task could pro
       toBinary(WitnessSchema, message),
       Date.now(),
     )
-  const grpc = createGrpcServer({ store, hub, logger, masterSecret: SECRET, chainId: 31337n })
+  const grpc = createGrpcServer({ logger, masterSecret: SECRET, rpc: { store, hub, chainId: 31337n } })
   grpc.server.listen(0, '127.0.0.1')
   await once(grpc.server, 'listening')
   const client = createClient(

@@ -25,6 +25,7 @@ export const coordinatorSchema = z.object({
   httpPort: z.coerce.number().int().min(0).max(65535).default(14690),
   datadir: z.string().default('.apiary/coordinator'),
   leaseMs: z.coerce.number().int().min(500).max(600_000).default(5000),
+  grpcAdvertise: z.string().url().optional(),
   databaseUrl: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
@@ -73,6 +74,10 @@ export function registerCoordinator(
     .option(
       '--datadir <dir>',
       'where coordinator.db (without --database) and the sealed bundles live (APIARY_DATADIR; default .apiary/coordinator)',
+    )
+    .option(
+      '--grpc-advertise <url>',
+      "where the other replicas reach this one's gRPC port once it leads: standbys relay agents' calls there (APIARY_GRPC_ADVERTISE; default http://HOST:PORT as it listens, the host name when --host is 0.0.0.0)",
     )
     .option(
       '--lease-ms <ms>',
@@ -195,6 +200,7 @@ Examples:
         maxFeePerGas,
         swarmChallenge,
         challengesFromBlock,
+        grpcAdvertise,
         masterSecretFile: _file,
         ...rest
       } = options
@@ -230,6 +236,13 @@ Examples:
       }
       const coordinator = await startCoordinator({
         ...rest,
+        advertiseGrpc: grpcAdvertise,
+        onServing: ({ grpcUrl, httpUrl, close }) => {
+          common.shutdown.add(close)
+          process.stdout.write(
+            `replica serving  grpc ${grpcUrl}  http ${httpUrl}  (a standby until it takes the lead)\n`,
+          )
+        },
         masterSecret,
         rpcUrl: rpc,
         revoked: revoke,
@@ -239,8 +252,12 @@ Examples:
           swarmChallenge === undefined
             ? undefined
             : { contract: swarmChallenge, fromBlock: challengesFromBlock },
+      }).catch((error) => {
+        // Stopped as a standby, before it led: a clean stop.
+        if (common.shutdown.signal.aborted) return undefined
+        throw error
       })
-      common.shutdown.add(() => coordinator.close())
+      if (coordinator === undefined) return
       process.stdout.write(
         `coordinator  grpc ${coordinator.grpcUrl}  http ${coordinator.httpUrl}\nCtrl-C stops it.\n`,
       )

@@ -26,6 +26,8 @@ export interface ChallengeWatcherOptions {
   /** The first block to index (the contract's deployment). */
   fromBlock?: bigint | undefined
   pollMs?: number
+  /** The runner acts only while this says so (a replica runs challenges only while it leads); default always. */
+  leading?: (() => boolean) | undefined
   /** Run challenges: open one every `everyMs` for every registered agent, and finalize it after its window. */
   runner?:
     | {
@@ -96,7 +98,7 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
     runner !== undefined && r.creator.toLowerCase() === runner.creator.address.toLowerCase()
 
   const run = async (head: bigint) => {
-    if (runner === undefined || wallet === undefined) return
+    if (runner === undefined || wallet === undefined || options.leading?.() === false) return
     for (const record of index.list()) {
       if (
         !mine(record) ||

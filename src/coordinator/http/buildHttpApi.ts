@@ -15,11 +15,10 @@ import { edgeError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import type { Metrics } from '../../internal/metrics.ts'
 import { toHex } from '../../validation/index.ts'
-import type { FollowerStatus } from '../follower/index.ts'
 import { authenticateAgent } from '../identity/index.ts'
-import type { Accuracy, Tally } from '../scoring/index.ts'
+import type { LiveView } from '../replica/index.ts'
+import type { Tally } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
-import type { TaskHub } from '../work/index.ts'
 import { type ChainRoutesDependencies, registerChainRoutes } from './chainRoutes.ts'
 import { type ChallengeRoutesDependencies, registerChallengeRoutes } from './challengeRoutes.ts'
 import { type EpochRoutesDependencies, registerEpochRoutes } from './epochRoutes.ts'
@@ -27,10 +26,9 @@ import { type RewardRoutesDependencies, registerRewardRoutes } from './rewardRou
 
 export interface HttpApiDependencies {
   store: Store
-  hub: TaskHub
-  accuracy: Accuracy
+  /** The swarm's live state: this replica's own as the leader, the leader's last snapshot as a standby. */
+  live: () => LiveView
   chainId: bigint
-  follower: () => FollowerStatus | undefined
   masterSecret: string
   revoked: ReadonlySet<string>
   /** Ready when the coordinator serves: store writable, chain reachable, follower keeping up; else why not. */
@@ -42,9 +40,9 @@ export interface HttpApiDependencies {
   limits?: Partial<HttpLimits> | undefined
   startedAt: number
   /** Epochs and rewards, when the coordinator keeps them. */
-  rewards?: Omit<RewardRoutesDependencies, 'store'> | undefined
+  rewards?: Omit<RewardRoutesDependencies, 'store' | 'epoch' | 'settler'> | undefined
   /** Sealed epochs (/v1), when the coordinator seals them. */
-  epochs?: Omit<EpochRoutesDependencies, 'store'> | undefined
+  epochs?: Omit<EpochRoutesDependencies, 'store' | 'epoch'> | undefined
   /** Proof of Swarm challenges (/v1/challenges), when the coordinator indexes a SwarmChallenge. */
   challenges?: ChallengeRoutesDependencies | undefined
   /** Blocks, transactions and Mailbox messages (/v1/blocks, /v1/transactions, /v1/messages), with a chain. */
@@ -90,7 +88,13 @@ const levelName = (level: number) => Level[level] ?? String(level)
  * credentials. Payout wallets are public: sealed bundles and settlement transactions name them.
  */
 export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
-  const { store, hub, accuracy } = deps
+  const { store } = deps
+  const live = () => deps.live()
+  const accuracy = {
+    total: () => live().accuracy().total(),
+    agents: () => live().accuracy().agents(),
+    levels: () => live().accuracy().levels(),
+  }
   const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits }
   const app = Fastify({
     logger: false,
@@ -131,7 +135,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
         .code(400)
         .send({ code: 'BAD_REQUEST', message: `the query parameter ${repeated[0]} is given more than once` })
   })
-  const counters = () => hub.counters()
+  const counters = () => live().counters()
 
   /** The agent id proven by the request's credentials, if any. */
   const caller = (request: FastifyRequest) => {
@@ -159,7 +163,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
       region: row.region,
       version: row.agent_version,
       payoutWallet: row.payout_wallet,
-      live: hub.connected().has(row.id),
+      live: live().connected().has(row.id),
       registeredAt: new Date(row.registered_at).toISOString(),
       lastSeenAt: new Date(row.last_seen_at).toISOString(),
       scored: tally?.scored ?? 0,
@@ -206,13 +210,14 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
       handler: async () => {
         const agents = await store.agents.count()
         const c = counters()
-        const f = deps.follower()
+        const f = live().follower()
         return {
+          role: live().role,
           chainId: deps.chainId.toString(),
           chainHead: f?.head ?? null,
           followedBlock: f?.followed ?? null,
           witnessSource: f?.tracing ?? null,
-          agents: { total: agents, live: hub.connected().size },
+          agents: { total: agents, live: live().connected().size },
           tasks: {
             dispatched: c.dispatched,
             answered: c.answered,
@@ -269,9 +274,11 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
       }),
     })
 
-    if (deps.rewards !== undefined) registerRewardRoutes(app, { store, ...deps.rewards })
+    const epoch = () => live().epoch()
+    if (deps.rewards !== undefined)
+      registerRewardRoutes(app, { store, ...deps.rewards, epoch, settler: () => live().settler() })
     if (deps.epochs !== undefined)
-      registerEpochRoutes(app, { store, ...deps.epochs, verifyPerMinute: limits.verifyPerMinute })
+      registerEpochRoutes(app, { store, ...deps.epochs, epoch, verifyPerMinute: limits.verifyPerMinute })
     if (deps.challenges !== undefined) registerChallengeRoutes(app, deps.challenges)
     if (deps.chain !== undefined)
       registerChainRoutes(app, { store, ...deps.chain, blocksPerMinute: limits.blocksPerMinute })

@@ -21,12 +21,13 @@ import {
   type VerificationCheck,
   verifyReceipt,
 } from '../../epoch/index.ts'
-import { type EpochClock, sealedCarPath } from '../epochs/index.ts'
+import { type OpenEpoch, sealedCarPath } from '../epochs/index.ts'
 import type { EpochWithSeal, Store } from '../store/index.ts'
 
 export interface EpochRoutesDependencies {
   store: Store
-  clock: EpochClock
+  /** The open epoch: the leader's own, or what it last published. */
+  epoch: () => OpenEpoch | undefined
   /** `<datadir>/epochs`, where the bundles and CARs are. */
   dir: string
   chainId: number
@@ -162,8 +163,12 @@ export function registerEpochRoutes(plain: FastifyInstance, deps: EpochRoutesDep
 
   app.route({
     ...epochs.currentEpoch,
-    handler: async () => {
-      const open = deps.clock.current()
+    handler: async (_request, reply) => {
+      const open = deps.epoch()
+      if (open === undefined)
+        return reply
+          .code(503)
+          .send({ code: 'NO_LEADER', message: 'no replica leads yet: the open epoch is not known' })
       const last = await store.seals.lastSealedEpoch()
       return {
         epoch: open.number,

@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { rewards } from '../../api/index.ts'
 import { canaryCommitment } from '../../epoch/index.ts'
-import type { EpochClock, Settler } from '../epochs/index.ts'
+import type { OpenEpoch, SettlerStatus } from '../epochs/index.ts'
 import type { EpochListing, Store } from '../store/index.ts'
 
 export interface RewardRoutesDependencies {
   store: Store
-  clock: EpochClock
-  settler: Settler | undefined
+  /** The open epoch and the settler's state: the leader's own, or what it last published. */
+  epoch: () => OpenEpoch | undefined
+  settler: () => SettlerStatus | undefined
   pool: string | undefined
   hotWallet: string | undefined
 }
@@ -69,10 +70,14 @@ export function registerRewardRoutes(plain: FastifyInstance, deps: RewardRoutesD
 
   app.route({
     ...rewards.swarmEpoch,
-    handler: async () => {
-      const open = deps.clock.current()
+    handler: async (_request, reply) => {
+      const open = deps.epoch()
+      if (open === undefined)
+        return reply
+          .code(503)
+          .send({ code: 'NO_LEADER', message: 'no replica leads yet: the open epoch is not known' })
       const row = (await store.epochs.listed(open.number)) as EpochRow
-      const settler = deps.settler?.status()
+      const settler = deps.settler()
       const seed = await store.epochs.canarySeed(open.number)
       return {
         epoch: open.number,

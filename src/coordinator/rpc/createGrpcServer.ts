@@ -42,6 +42,8 @@ export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
 
 export interface GrpcServer {
   server: Http2Server
+  /** Serves calls with the swarm's handler from now on (a standby that became the leader). */
+  serve(rpc: Omit<SwarmRpcDependencies, 'logger' | 'masterSecret' | 'revoked'>): void
   /** Closes every session: gracefully, then by force after `graceMs`. */
   close(graceMs?: number): Promise<void>
 }
@@ -54,12 +56,31 @@ export interface GrpcServer {
  * not handshake, never authenticate, or go idle.
  */
 export function createGrpcServer(
-  deps: SwarmRpcDependencies & { limits?: Partial<GrpcLimits> | undefined },
+  deps: Pick<SwarmRpcDependencies, 'logger' | 'masterSecret' | 'revoked'> & {
+    limits?: Partial<GrpcLimits> | undefined
+    /** The swarm's handler's dependencies: this replica serves calls itself. */
+    rpc?: Omit<SwarmRpcDependencies, 'logger' | 'masterSecret' | 'revoked'> | undefined
+    /** Without `rpc`: where authenticated calls go (a standby relays them to the leader). */
+    relay?: ((req: Http2ServerRequest, res: Http2ServerResponse) => void) | undefined
+  },
 ): GrpcServer {
   const limits = { ...DEFAULT_GRPC_LIMITS, ...deps.limits }
   const logger: Logger = deps.logger
   const revoked = deps.revoked ?? new Set<string>()
-  const handler = buildSwarmRpc({ ...deps, readMaxBytes: limits.readMaxBytes })
+  const local = (rpc: Omit<SwarmRpcDependencies, 'logger' | 'masterSecret' | 'revoked'>) =>
+    buildSwarmRpc({
+      ...rpc,
+      logger,
+      masterSecret: deps.masterSecret,
+      revoked,
+      readMaxBytes: limits.readMaxBytes,
+    })
+  let handler =
+    deps.rpc !== undefined
+      ? local(deps.rpc)
+      : (deps.relay ??
+        ((_req: Http2ServerRequest, res: Http2ServerResponse) =>
+          refuse(res, Code.Unavailable, 'this replica does not serve agents yet')))
   const authenticated = new WeakSet<ServerHttp2Session>()
 
   const refuse = (
@@ -168,6 +189,9 @@ export function createGrpcServer(
 
   return {
     server,
+    serve(rpc) {
+      handler = local(rpc)
+    },
     close: (graceMs = 2000) =>
       new Promise<void>((done) => {
         server.close(() => done())

@@ -26,6 +26,8 @@ export interface Store extends StoreOperations {
   batch(write: (ops: StoreOperations) => Promise<void>): Promise<void>
   /** Writes one row and commits it: undefined when the store can write, else why not (start-up, /readyz). */
   probeWrite(): Promise<string | undefined>
+  /** Reads one row: undefined when the store answers, else why not (a standby's /readyz). */
+  probeRead(): Promise<string | undefined>
   /**
    * The same store with every write fenced by a lease term: each transaction (each group commit, each
    * operation called directly) first checks that the term is still running and fails with
@@ -62,6 +64,14 @@ function buildStore(db: Kysely<Database>, dialect: StoreDialect, term?: LeaseTer
         return undefined
       } catch (error) {
         return (error as { code?: string }).code ?? 'write failed'
+      }
+    },
+    async probeRead() {
+      try {
+        await ops.meta.get('chain')
+        return undefined
+      } catch (error) {
+        return (error as { code?: string }).code ?? 'read failed'
       }
     },
     close: () => db.destroy(),
