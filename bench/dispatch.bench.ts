@@ -55,6 +55,28 @@ export async function benchDispatch({ seconds = 10, memoryMinutes = 1 } = {}) {
       'p99 ms': paced.p99,
     })
   }
+  // One replica against two on PostgreSQL: the simulated agents split between the leader and a standby
+  // that relays their calls to it (the relay on its own thread, as its own process would be).
+  for (const replicas of [1, 2] as const)
+    for (const rate of [undefined, 5000]) {
+      const figures = await withSwarm(
+        'postgres',
+        witnesses,
+        answers,
+        (swarm) => swarm.measure({ seconds, rate }),
+        replicas,
+      )
+      rows.push({
+        store:
+          replicas === 1
+            ? '1 replica (PostgreSQL): 32 agents on the leader'
+            : '2 replicas (PostgreSQL): 16 on the leader, 16 through the standby',
+        mode: rate === undefined ? 'backlog' : '5,000 tasks/s',
+        'tasks/s': Math.round(figures.perSecond),
+        'p50 ms': figures.p50,
+        'p99 ms': figures.p99,
+      })
+    }
   const memory =
     memoryMinutes > 0
       ? await withSwarm('sqlite', witnesses, answers, (swarm) =>
@@ -136,6 +158,7 @@ async function withSwarm<T>(
   witnesses: Witness[],
   answers: Uint8Array[],
   body: (swarm: Swarm) => Promise<T>,
+  replicas: 1 | 2 = 1,
 ): Promise<T> {
   const logger = createLogger({ level: 'silent' })
   const store = await openStore(
@@ -197,8 +220,17 @@ async function withSwarm<T>(
       hub.enqueue(`b:${n}`, { witness: witnesses[n % POOL] as Witness, levels: [Level.L1], pending: true })
   }
   const ticker = setInterval(() => hub.tick(), 100)
+  const standby =
+    replicas === 2
+      ? new Worker(new URL('./_lib/relayReplica.ts', import.meta.url), {
+          workerData: { leader: url, secret: SECRET },
+        })
+      : undefined
+  const urls = [url]
+  if (standby !== undefined)
+    urls.push(await new Promise<string>((resolve) => standby.once('message', (m: string) => resolve(m))))
   const worker = new Worker(new URL('./_lib/simAgents.ts', import.meta.url), {
-    workerData: { url, secret: SECRET, agents: AGENTS, maxInFlight: MAX_IN_FLIGHT, answers },
+    workerData: { urls, secret: SECRET, agents: AGENTS, maxInFlight: MAX_IN_FLIGHT, answers },
   })
   let registered = 0
   await new Promise<void>((resolve, reject) => {
@@ -267,6 +299,7 @@ async function withSwarm<T>(
   } finally {
     worker.postMessage('stop')
     await worker.terminate()
+    await standby?.terminate()
     clearInterval(ticker)
     await new Promise<void>((resolve) => {
       server.close(() => resolve())

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { privateKeyToAccount } from 'viem/accounts'
+import { openStore } from '../src/coordinator/store/index.ts'
 import { runApiary, runShell, startApiary, stopProcess } from './_harness/cli.ts'
 import { openapiChecker } from './_harness/openapi.ts'
+import { storeSql } from './_harness/storeSql.ts'
 import { freePort, waitFor } from './_harness/swarm.ts'
 
 test('apiary up settles every epoch on the embedded devnet, its agents claim with apiary claim, a sealed epoch and its receipts verify with only the CLI against the devnet anchor, and its registered agents pass its swarm challenges', {
@@ -136,6 +138,19 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
     assert.equal((await fetch(`${api}/v1/challenges/12345`)).status, 404)
     assert.equal((await fetch(`${api}/v1/challenges/x`)).status, 400)
     assert.match(up.output(), /challenge #\d+ \w+ \(last score \d+%/)
+    // The runner's transactions went through the coordinator's outbox (signed, stored, then broadcast):
+    // the creation, the validation request and the finalization of the finalized challenge, each mined.
+    const store = await openStore({ path: join(datadir, 'coordinator.db') })
+    try {
+      const id = BigInt(challenge.id).toString()
+      const rows = await storeSql(store).all<{ key: string; state: string }>(
+        "SELECT key, state FROM outbox WHERE key LIKE 'challenge:%' ORDER BY key",
+      )
+      for (const what of [`${id}:validation`, `${id}:finalize`, 'open:1'])
+        assert.equal(rows.find((r) => r.key.endsWith(`:${what}`))?.state, 'mined', JSON.stringify(rows))
+    } finally {
+      await store.close()
+    }
 
     // Messaging: the ping printed at start, answered by the agent's messenger; then the chain query API.
     const pingLine = /\n {13}(\S+ \S+ message send .+)\n/.exec(up.output())?.[1] as string

@@ -12,16 +12,18 @@ import { signRegistration } from '../../src/protocol/index.ts'
  * answers every batch at once with the precomputed L1 verdict of its transaction (pool index = the
  * witness's block number), so the figures measure the coordinator, not the engine.
  */
-const { url, secret, agents, maxInFlight, answers } = workerData as {
-  url: string
+const { urls, secret, agents, maxInFlight, answers } = workerData as {
+  /** Agent i calls urls[i % urls.length] (one replica, or agents split between replicas). */
+  urls: string[]
   secret: string
   agents: number
   maxInFlight: number
   answers: Uint8Array[]
 }
 const pool = answers.map((bytes) => fromBinary(TaskResultSchema, bytes))
-const transport = createGrpcTransport({ baseUrl: url, acceptCompression: [] })
-const client = createClient(SwarmService, transport)
+const clients = urls.map((baseUrl) =>
+  createClient(SwarmService, createGrpcTransport({ baseUrl, acceptCompression: [] })),
+)
 const stop = new AbortController()
 parentPort?.on('message', (message) => {
   if (message === 'stop') stop.abort()
@@ -29,6 +31,7 @@ parentPort?.on('message', (message) => {
 
 async function run(index: number) {
   const agentId = `sim-${index}`
+  const client = clients[index % clients.length] as (typeof clients)[number]
   const headers = { 'x-apiary-agent-id': agentId, authorization: `Bearer ${deriveApiKey(secret, agentId)}` }
   const wallet = privateKeyToAccount(generatePrivateKey())
   const { chainId } = await client.heartbeat({ session: 0n }, { headers })

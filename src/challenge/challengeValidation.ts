@@ -37,11 +37,40 @@ async function target(client: PublicClient, contract: Address, id: bigint) {
 }
 
 /**
- * Asks for the challenge's ERC-8004 validation, naming the SwarmChallenge contract as validator, so that
- * `finalize` publishes the score there. The caller must own the agent its wallet operates (the creator's
- * swarm, registered with `apiary register`); undefined (nothing sent) when the contract publishes nowhere or
- * the wallet operates no agent.
+ * The ERC-8004 `validationRequest` of a challenge, made by the swarm's owner `owner` (the challenge's
+ * creator): for sendCall, or encoded for an outbox. Undefined when the contract publishes nowhere or
+ * `owner` operates no registered agent.
  */
+export async function challengeValidationCall(
+  client: PublicClient,
+  { contract, owner, id }: { contract: Address; owner: Address; id: bigint },
+) {
+  const where = await target(client, contract, id)
+  if (where === undefined) return undefined
+  const identity = await client.readContract({
+    address: contract,
+    abi: SwarmChallenge.abi,
+    functionName: 'registry',
+  })
+  const agentId = await operatedAgent(client, { registry: identity, wallet: owner })
+  if (agentId === undefined) return undefined
+  return {
+    where: { ...where, agentId },
+    call: {
+      address: where.registry,
+      abi: ValidationRegistry.abi,
+      functionName: 'validationRequest' as const,
+      args: [
+        contract,
+        agentId,
+        challengeUri(client.chain?.id ?? 0, contract, id),
+        where.requestHash,
+      ] as const,
+    },
+  }
+}
+
+/** Asks the ValidationRegistry to record the challenge's verdict as the swarm's validation (see above). */
 export async function requestChallengeValidation({
   client,
   wallet,
@@ -53,24 +82,10 @@ export async function requestChallengeValidation({
   contract: Address
   id: bigint
 }): Promise<(Omit<ChallengeValidation, 'response' | 'tag'> & { txHash: Hex }) | undefined> {
-  const where = await target(client, contract, id)
-  if (where === undefined) return undefined
-  const identity = await client.readContract({
-    address: contract,
-    abi: SwarmChallenge.abi,
-    functionName: 'registry',
-  })
-  const agentId = await operatedAgent(client, { registry: identity, wallet: wallet.account.address })
-  if (agentId === undefined) return undefined
-  const receipt = await sendCall({
-    client,
-    wallet,
-    address: where.registry,
-    abi: ValidationRegistry.abi,
-    functionName: 'validationRequest',
-    args: [contract, agentId, challengeUri(client.chain?.id ?? 0, contract, id), where.requestHash],
-  })
-  return { ...where, agentId, txHash: receipt.transactionHash }
+  const made = await challengeValidationCall(client, { contract, owner: wallet.account.address, id })
+  if (made === undefined) return undefined
+  const receipt = await sendCall({ client, wallet, ...made.call })
+  return { ...made.where, txHash: receipt.transactionHash }
 }
 
 /** The challenge's validation as the registry holds it; undefined when nobody asked for it. */

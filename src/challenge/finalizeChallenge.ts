@@ -6,6 +6,7 @@ import {
   type Hex,
   type PublicClient,
   parseEventLogs,
+  type TransactionReceipt,
   type Transport,
   type WalletClient,
 } from 'viem'
@@ -53,24 +54,24 @@ export interface FinalizeChallengeReturnType extends Finalized {
   txHash: Hex
 }
 
-/** Finalizes a challenge with the expected answers and returns what the contract attested. */
-export async function finalizeChallenge({
-  client,
-  wallet,
-  contract,
-  id,
-  answers,
-}: FinalizeChallengeParameters): Promise<FinalizeChallengeReturnType> {
-  const abi = SwarmChallenge.abi
-  const receipt = await sendCall({
-    client,
-    wallet,
+/** The `finalize` call with the expected answers: for sendCall, or encoded for an outbox. */
+export function finalizeChallengeCall(contract: Address, id: bigint, answers: readonly Hex[]) {
+  return {
     address: contract,
-    abi,
-    functionName: 'finalize',
-    args: [id, answers],
+    abi: SwarmChallenge.abi,
+    functionName: 'finalize' as const,
+    args: [id, answers] as const,
+  }
+}
+
+/** What the contract attested in a `finalize` receipt. */
+export function finalizedOf(receipt: TransactionReceipt): FinalizeChallengeReturnType {
+  const [event] = parseEventLogs({
+    abi: SwarmChallenge.abi,
+    logs: receipt.logs,
+    eventName: 'Finalized',
+    strict: true,
   })
-  const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'Finalized', strict: true })
   if (event === undefined) throw new Error('finalize emitted no Finalized')
   const { score, participants, revealed, answered, spread, swarmHash, passed } = event.args
   return {
@@ -83,4 +84,15 @@ export async function finalizeChallenge({
     swarmHash,
     passed,
   }
+}
+
+/** Finalizes a challenge with the expected answers and returns what the contract attested. */
+export async function finalizeChallenge({
+  client,
+  wallet,
+  contract,
+  id,
+  answers,
+}: FinalizeChallengeParameters): Promise<FinalizeChallengeReturnType> {
+  return finalizedOf(await sendCall({ client, wallet, ...finalizeChallengeCall(contract, id, answers) }))
 }

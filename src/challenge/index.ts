@@ -17,6 +17,7 @@ export { type ChallengeMetrics, type ChallengeRecord, challengeMetrics } from '.
 export {
   type ChallengeValidation,
   challengeUri,
+  challengeValidationCall,
   readChallengeValidation,
   requestChallengeValidation,
 } from './challengeValidation.ts'
@@ -52,8 +53,16 @@ export {
   type FinalizeChallengeParameters,
   type FinalizeChallengeReturnType,
   finalizeChallenge,
+  finalizeChallengeCall,
+  finalizedOf,
 } from './finalizeChallenge.ts'
-export { type OpenChallengeParameters, type OpenChallengeReturnType, openChallenge } from './openChallenge.ts'
+export {
+  type OpenChallengeParameters,
+  type OpenChallengeReturnType,
+  openChallenge,
+  openChallengeCall,
+  openedOf,
+} from './openChallenge.ts'
 export { type ChallengeCapacity, readCapacityBound } from './readCapacityBound.ts'
 export { type RegisteredAgent, registeredAgents } from './registeredAgents.ts'
 export { solveCapacityTask } from './solveCapacityTask.ts'

@@ -5,6 +5,7 @@ import {
   type Hex,
   type PublicClient,
   parseEventLogs,
+  type TransactionReceipt,
   type Transport,
   toHex,
   type WalletClient,
@@ -42,10 +43,8 @@ export interface OpenChallengeReturnType {
   agentIds: bigint[]
 }
 
-/** Creates a capacity challenge for the agents `agents` (sorted here, as the contract requires) and returns its id. */
-export async function openChallenge({
-  client,
-  wallet,
+/** The `createChallenge` call: for sendCall, or encoded for an outbox. */
+export function openChallengeCall({
   contract,
   agents,
   seed = toHex(crypto.getRandomValues(new Uint8Array(32))),
@@ -54,15 +53,12 @@ export async function openChallenge({
   commitBlocks,
   revealBlocks,
   minAgents,
-}: OpenChallengeParameters): Promise<OpenChallengeReturnType> {
+}: Omit<OpenChallengeParameters, 'client' | 'wallet'>) {
   const sorted = [...new Set(agents)].sort((a, b) => (a < b ? -1 : 1))
-  const abi = SwarmChallenge.abi
-  const receipt = await sendCall({
-    client,
-    wallet,
+  return {
     address: contract,
-    abi,
-    functionName: 'createChallenge',
+    abi: SwarmChallenge.abi,
+    functionName: 'createChallenge' as const,
     args: [
       seed,
       toHex(new TextEncoder().encode(encodeCapacityPrompt(machineClass))),
@@ -71,9 +67,18 @@ export async function openChallenge({
       BigInt(revealBlocks),
       minAgents ?? sorted.length,
       sorted,
-    ],
+    ] as const,
+  }
+}
+
+/** The challenge a `createChallenge` receipt opened. */
+export function openedOf(receipt: TransactionReceipt): OpenChallengeReturnType {
+  const [event] = parseEventLogs({
+    abi: SwarmChallenge.abi,
+    logs: receipt.logs,
+    eventName: 'ChallengeCreated',
+    strict: true,
   })
-  const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName: 'ChallengeCreated', strict: true })
   if (event === undefined) throw new Error('createChallenge emitted no ChallengeCreated')
   return {
     id: event.args.id,
@@ -85,4 +90,13 @@ export async function openChallenge({
     invitees: event.args.invitees.map((a) => a.toLowerCase() as Address),
     agentIds: [...event.args.agentIds],
   }
+}
+
+/** Creates a capacity challenge for the agents `agents` (sorted here, as the contract requires) and returns its id. */
+export async function openChallenge({
+  client,
+  wallet,
+  ...call
+}: OpenChallengeParameters): Promise<OpenChallengeReturnType> {
+  return openedOf(await sendCall({ client, wallet, ...openChallengeCall(call) }))
 }

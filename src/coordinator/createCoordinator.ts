@@ -1,7 +1,8 @@
 import type { Http2Server } from 'node:http2'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { createRpcClient, type RpcRequest, redactUrl } from '../chain/index.ts'
+import { createPublicClient } from 'viem'
+import { createRpcClient, evmChain, type RpcRequest, redactUrl, rpcTransport } from '../chain/index.ts'
 import { ApiaryError } from '../internal/errors.ts'
 import { createMetrics } from '../internal/metrics.ts'
 import { createShutdown } from '../internal/shutdown.ts'
@@ -10,6 +11,7 @@ import type { CoordinatorOptions } from './coordinatorOptions.ts'
 import type { CoordinatorStatus } from './coordinatorStatus.ts'
 import { buildHttpApi } from './http/index.ts'
 import { acquireLeaderLease } from './leader/index.ts'
+import { createOutbox, type Outbox } from './outbox/index.ts'
 import { registerCoordinatorMetrics } from './registerCoordinatorMetrics.ts'
 import {
   createGrpcRelay,
@@ -102,6 +104,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     if (rpc !== undefined) await checkChain(database, rpc, chainId, options.datadir, 'read')
 
     let leading = false
+    /** The challenge runner's transactions, once this replica leads (its store fenced by the term). */
+    let runnerOutbox: Outbox | undefined
     let challenges: ChallengeWatcher | undefined
     if (options.challenges !== undefined) {
       if (options.rpcUrl === undefined)
@@ -113,7 +117,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         ...options.challenges,
         logger: logger.child({ component: 'challenges' }),
         rpcUrl: options.rpcUrl,
-        leading: () => leading,
+        outbox: () => runnerOutbox,
       })
       const watcher = challenges
       shutdown.add(() => watcher.close())
@@ -235,6 +239,19 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       leaderStore = store
       leaderReasons = leader.readiness
       leading = true
+      const runner = options.challenges?.runner
+      if (runner !== undefined && options.rpcUrl !== undefined)
+        runnerOutbox = createOutbox({
+          store,
+          logger: logger.child({ component: 'challenges' }),
+          client: createPublicClient({
+            chain: evmChain(Number(chainId), options.rpcUrl, 'challenges'),
+            transport: rpcTransport(options.rpcUrl, { retryCount: 0 }),
+          }),
+          wallet: runner.creator,
+          chainId: Number(chainId),
+          maxFeePerGasWei: runner.maxFeePerGasWei,
+        })
       probe.at = 0
       const publish = () => store.meta.set(SNAPSHOT_KEY, leaderSnapshot(view, lease.term.token, grpcUrl))
       await publish()

@@ -267,6 +267,7 @@ Examples:
                   revealBlocks: 5,
                   // One machine runs the whole swarm: tasks short enough for its agents to share its cores.
                   taskSeconds: 0.25,
+                  maxFeePerGasWei: DEFAULT_MAX_FEE_PER_GAS,
                 },
               },
       })

@@ -1,5 +1,5 @@
-import { type Address, createWalletClient, type LocalAccount } from 'viem'
-import { connectChain, rpcTransport } from '../../chain/index.ts'
+import { type Address, encodeFunctionData, type LocalAccount } from 'viem'
+import { connectChain } from '../../chain/index.ts'
 import {
   type Calibration,
   type ChallengeCapacity,
@@ -8,16 +8,19 @@ import {
   type ChallengeValidation,
   calibrateCapacity,
   challengeMetrics,
+  challengeValidationCall,
   createChallengeIndex,
   expectedAnswers,
-  finalizeChallenge,
-  openChallenge,
+  finalizeChallengeCall,
+  finalizedOf,
+  openChallengeCall,
+  openedOf,
   readCapacityBound,
   readChallengeValidation,
   registeredAgents,
-  requestChallengeValidation,
 } from '../../challenge/index.ts'
 import type { Logger } from '../../internal/logger.ts'
+import type { Outbox } from '../outbox/index.ts'
 
 export interface ChallengeWatcherOptions {
   logger: Logger
@@ -26,8 +29,11 @@ export interface ChallengeWatcherOptions {
   /** The first block to index (the contract's deployment). */
   fromBlock?: bigint | undefined
   pollMs?: number
-  /** The runner acts only while this says so (a replica runs challenges only while it leads); default always. */
-  leading?: (() => boolean) | undefined
+  /**
+   * The runner's outbox (the leader's, its writes fenced by the lease term): every transaction of the runner
+   * is signed, stored, broadcast and followed through it. Undefined (a standby): the runner does nothing.
+   */
+  outbox?: (() => Outbox | undefined) | undefined
   /** Run challenges: open one every `everyMs` for every registered agent, and finalize it after its window. */
   runner?:
     | {
@@ -40,6 +46,8 @@ export interface ChallengeWatcherOptions {
          * A swarm on one machine, as `apiary up` runs, passes only with tasks short enough to share its cores.
          */
         taskSeconds: number
+        /** Never pay more than this per gas for the runner's transactions (wei). */
+        maxFeePerGasWei: bigint
       }
     | undefined
 }
@@ -69,12 +77,8 @@ export interface ChallengeWatcher {
  */
 export async function createChallengeWatcher(options: ChallengeWatcherOptions): Promise<ChallengeWatcher> {
   const { logger, contract, runner, pollMs = 1_000 } = options
-  const { chain, client } = await connectChain(options.rpcUrl)
+  const { client } = await connectChain(options.rpcUrl)
   const index = createChallengeIndex({ client, address: contract, fromBlock: options.fromBlock ?? 0n })
-  const wallet =
-    runner === undefined
-      ? undefined
-      : createWalletClient({ account: runner.creator, chain, transport: rpcTransport(options.rpcUrl) })
   let calibration: Calibration | undefined
   const closing = new AbortController()
   let lastOpened = 0
@@ -97,26 +101,71 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
   const mine = (r: ChallengeRecord) =>
     runner !== undefined && r.creator.toLowerCase() === runner.creator.address.toLowerCase()
 
+  /** Challenges this runner finalized, and ones whose ERC-8004 validation request is mined. */
+  const finalizing = new Set<bigint>()
+  const validated = new Set<bigint>()
   const run = async (head: bigint) => {
-    if (runner === undefined || wallet === undefined || options.leading?.() === false) return
+    const outbox = options.outbox?.()
+    if (runner === undefined || outbox === undefined) return
+    const key = (what: string) => `challenge:${contract.toLowerCase()}:${what}`
+    // Transactions stored and sent before (by this leader or one that died) are followed until mined.
+    await outbox.follow(key(''))
+    // Each open challenge of this creator asks for its validation once, before it can be finalized (the
+    // contract answers the request when it finalizes); a request mined under an earlier leader counts.
+    for (const record of index.list()) {
+      if (!mine(record) || record.finalized !== undefined || validated.has(record.id)) continue
+      const id = record.id.toString()
+      const subject = key(`${id}:validation`)
+      if (await outbox.mined(subject)) {
+        validated.add(record.id)
+        continue
+      }
+      const step = await outbox.step(subject, {
+        build: async () => {
+          const made = await challengeValidationCall(client, {
+            contract,
+            owner: runner.creator.address,
+            id: record.id,
+          })
+          if (made === undefined) throw new Error('the swarm is not registered for validations')
+          return {
+            to: made.call.address,
+            data: encodeFunctionData(made.call),
+            value: 0n,
+            what: `the validation request of challenge ${id}`,
+          }
+        },
+      })
+      if (step.state === 'mined') validated.add(record.id)
+    }
     for (const record of index.list()) {
       if (
         !mine(record) ||
         record.finalized !== undefined ||
         head <= record.revealDeadline ||
-        failed.has(record.id)
+        failed.has(record.id) ||
+        finalizing.has(record.id)
       )
         continue
       try {
-        const answers = await expectedAnswers(record, { signal: closing.signal, threads: 1 })
-        const result = await finalizeChallenge({ client, wallet, contract, id: record.id, answers })
-        logger.info(
-          {
-            challenge: record.id.toString(),
-            score: result.score,
-            answered: result.answered,
-            passed: result.passed,
+        const id = record.id.toString()
+        const step = await outbox.step(key(`${id}:finalize`), {
+          build: async () => {
+            const answers = await expectedAnswers(record, { signal: closing.signal, threads: 1 })
+            return {
+              to: contract,
+              data: encodeFunctionData(finalizeChallengeCall(contract, record.id, answers)),
+              value: 0n,
+              what: `finalizing challenge ${id}`,
+              log: { message: 'finalizing a challenge', fields: { challenge: id } },
+            }
           },
+        })
+        if (step.state !== 'mined') continue
+        finalizing.add(record.id)
+        const result = finalizedOf(step.receipt)
+        logger.info(
+          { challenge: id, score: result.score, answered: result.answered, passed: result.passed },
           'challenge finalized',
         )
       } catch (error) {
@@ -124,34 +173,43 @@ export async function createChallengeWatcher(options: ChallengeWatcherOptions): 
         logger.warn({ challenge: record.id.toString(), err: error }, 'finalizing a challenge failed')
       }
     }
+    // The next challenge: its key counts this creator's challenges, so a creation stored by a leader that
+    // died is followed by the next one, not made twice.
+    const created = index.list().filter(mine).length
+    const opening = key(`open:${created + 1}`)
     const open = index.list().some((r) => mine(r) && r.finalized === undefined && !failed.has(r.id))
     if (open || Date.now() - lastOpened < runner.everyMs) return
-    lastOpened = Date.now()
-    const invitees = await registeredAgents(client, { contract, creator: wallet.account.address })
+    const invitees = await registeredAgents(client, { contract, creator: runner.creator.address })
     if (invitees.length === 0) {
+      lastOpened = Date.now()
       logger.info('no challenge this time: no registered agent consents to challenges from this creator')
       return
     }
     calibration ??= await calibrateCapacity({ seconds: 0.5 })
-    const opened = await openChallenge({
-      client,
-      wallet,
-      contract,
-      agents: invitees.map((a) => a.agentId),
-      difficulty: BigInt(Math.ceil(calibration.gasPerSecond * runner.taskSeconds)),
-      machineClass: calibration,
-      commitBlocks: runner.commitBlocks,
-      revealBlocks: runner.revealBlocks,
+    const machineClass = calibration
+    lastOpened = Date.now() // attempts, failed ones too, are spaced by everyMs
+    const step = await outbox.step(opening, {
+      build: async () => ({
+        to: contract,
+        data: encodeFunctionData(
+          openChallengeCall({
+            contract,
+            agents: invitees.map((a) => a.agentId),
+            difficulty: BigInt(Math.ceil(machineClass.gasPerSecond * runner.taskSeconds)),
+            machineClass,
+            commitBlocks: runner.commitBlocks,
+            revealBlocks: runner.revealBlocks,
+          }),
+        ),
+        value: 0n,
+        what: 'opening a challenge',
+        log: { message: 'opening a challenge', fields: { invitees: invitees.length } },
+      }),
     })
-    const validation = await requestChallengeValidation({ client, wallet, contract, id: opened.id })
-    logger.info(
-      {
-        challenge: opened.id.toString(),
-        agents: invitees.length,
-        validationOf: validation?.agentId.toString(),
-      },
-      'challenge opened',
-    )
+    // Sent: the index shows it once mined (a pending one is followed in everyMs, with the same key).
+    if (step.state !== 'mined') return
+    const opened = openedOf(step.receipt)
+    logger.info({ challenge: opened.id.toString(), agents: invitees.length }, 'challenge opened')
   }
 
   const loop = () => {

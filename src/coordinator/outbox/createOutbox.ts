@@ -44,6 +44,14 @@ export interface Outbox {
       onStored?: ((ops: StoreOperations, tx: SignedTx) => Promise<void>) | undefined
     },
   ): Promise<OutboxStep>
+  /** Whether subject `key`'s last transaction was mined (a subject done once, whoever led then). */
+  mined(key: string): Promise<boolean>
+  /**
+   * Follows every transaction in flight whose subject starts with `prefix` (one step each): for a caller
+   * that learns what was done elsewhere (an index of the chain) but must still close its stored
+   * transactions, including those a previous leader left.
+   */
+  follow(prefix: string): Promise<OutboxStep[]>
 }
 
 /**
@@ -61,7 +69,21 @@ export function createOutbox({
   now = Date.now,
 }: OutboxDependencies): Outbox {
   const context = { client, wallet, chainId, maxFeePerGasWei }
-  return {
+  const outbox: Outbox = {
+    async mined(key) {
+      return (await store.outbox.get(key))?.state === 'mined'
+    },
+    async follow(prefix) {
+      const steps: OutboxStep[] = []
+      for (const row of await store.outbox.sending())
+        if (row.key.startsWith(prefix))
+          steps.push(
+            await outbox.step(row.key, {
+              build: () => Promise.reject(new Error(`${row.key} has a transaction in flight`)),
+            }),
+          )
+      return steps
+    },
     async step(key, { build, onStored }) {
       const row = await store.outbox.get(key)
       if (row?.state === 'sending') {
@@ -96,4 +118,5 @@ export function createOutbox({
       return { state: 'sent', tx }
     },
   }
+  return outbox
 }
