@@ -16,6 +16,9 @@ export const ApiError = z
   })
   .meta({ id: 'Error' })
 
+/** The 503 of what only a leader knows (the open epoch), asked of a standby before any replica led. */
+export const NO_LEADER = { code: 'NO_LEADER', message: 'no replica leads yet: the open epoch is not known' }
+
 /** An ISO 8601 UTC time. */
 export const isoTime = z.iso.datetime()
 /** A decimal integer as a string: wei amounts and weights (they exceed 2^53). */

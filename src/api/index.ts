@@ -1,6 +1,6 @@
 export * as chain from './chain.ts'
 export * as challenges from './challenges.ts'
-export { ApiError } from './common.ts'
+export { ApiError, NO_LEADER } from './common.ts'
 export * as epochs from './epochs.ts'
 export { OPENAPI_INFO } from './openapiInfo.ts'
 export * as rewards from './rewards.ts'

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Hex } from 'viem'
 import type { z } from 'zod'
-import { epochs } from '../../api/index.ts'
+import { epochs, NO_LEADER } from '../../api/index.ts'
 import { type Anchor, checkReceiptAnchor, readAnchor } from '../../chain/index.ts'
 import {
   BUNDLE_FILES,
@@ -165,10 +165,7 @@ export function registerEpochRoutes(plain: FastifyInstance, deps: EpochRoutesDep
     ...epochs.currentEpoch,
     handler: async (_request, reply) => {
       const open = deps.epoch()
-      if (open === undefined)
-        return reply
-          .code(503)
-          .send({ code: 'NO_LEADER', message: 'no replica leads yet: the open epoch is not known' })
+      if (open === undefined) return reply.code(503).send(NO_LEADER)
       const last = await store.seals.lastSealedEpoch()
       return {
         epoch: open.number,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { rewards } from '../../api/index.ts'
+import { NO_LEADER, rewards } from '../../api/index.ts'
 import { canaryCommitment } from '../../epoch/index.ts'
 import type { OpenEpoch, SettlerStatus } from '../epochs/index.ts'
 import type { EpochListing, Store } from '../store/index.ts'
@@ -72,10 +72,7 @@ export function registerRewardRoutes(plain: FastifyInstance, deps: RewardRoutesD
     ...rewards.swarmEpoch,
     handler: async (_request, reply) => {
       const open = deps.epoch()
-      if (open === undefined)
-        return reply
-          .code(503)
-          .send({ code: 'NO_LEADER', message: 'no replica leads yet: the open epoch is not known' })
+      if (open === undefined) return reply.code(503).send(NO_LEADER)
       const row = (await store.epochs.listed(open.number)) as EpochRow
       const settler = deps.settler()
       const seed = await store.epochs.canarySeed(open.number)
