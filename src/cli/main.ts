@@ -5,6 +5,7 @@ import { registerAgents } from './commands/agents.ts'
 import { registerApikey } from './commands/apikey.ts'
 import { registerChallenge } from './commands/challenge.ts'
 import { registerClaim } from './commands/claim.ts'
+import { registerClient } from './commands/client.ts'
 import { registerCoordinator } from './commands/coordinator.ts'
 import { registerDeploy } from './commands/deploy.ts'
 import { registerDevnet } from './commands/devnet.ts'
@@ -56,6 +57,7 @@ registerMessenger(program, context)
 registerAgents(program, context)
 registerFund(program, context)
 registerDeploy(program, context)
+registerClient(program, context)
 registerTraffic(program, context)
 
 try {

@@ -1,6 +1,11 @@
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
-import { deployEpochRegistry, deployRewardPool, deploySwarmContracts } from '../../chain/index.ts'
+import {
+  deployEpochRegistry,
+  deployJobEscrow,
+  deployRewardPool,
+  deploySwarmContracts,
+} from '../../chain/index.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { addressOption, loadSigner, signerSchema } from '../chainOptions.ts'
@@ -65,6 +70,36 @@ Example:
         )
       })
   deploy
+    .command('job-escrow')
+    .description(
+      "Deploy a JobEscrow (clients' prepaid job fees, docs/jobs.md) that --coordinator charges, taking the chain's coin and, with --token, one ERC-20; prints its address.",
+    )
+    .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
+    .option('--keystore <file>', 'keystore of the deploying account, which pays the gas (APIARY_KEYSTORE)')
+    .option('--password-file <file>', 'password of the keystore (APIARY_PASSWORD_FILE)')
+    .option(
+      '--private-key-file <file>',
+      'instead of a keystore, a file holding a 0x private key (APIARY_PRIVATE_KEY_FILE)',
+    )
+    .option('--coordinator <address>', "the coordinator's hot wallet, which charges (APIARY_COORDINATOR)")
+    .option('--token <address>', 'the ERC-20 clients may also pay in, e.g. a stablecoin (APIARY_TOKEN)')
+    .option(
+      '--withdraw-delay <seconds>',
+      'how long a client waits between announcing a withdrawal and making it (APIARY_WITHDRAW_DELAY; default 86400)',
+    )
+    .option('--json', 'print address, transaction, block and gas as JSON (APIARY_JSON)')
+    .action(async (flags) => {
+      const options = resolveOptions(escrowSchema, { flags, configFile: context.configFile() })
+      const deployed = await deployJobEscrow({
+        rpcUrl: options.rpc,
+        deployer: await loadSigner(options),
+        coordinator: options.coordinator,
+        token: options.token,
+        withdrawDelaySeconds: options.withdrawDelay,
+      })
+      process.stdout.write(options.json ? `${stringifyJson(deployed)}\n` : `${deployed.address}\n`)
+    })
+  deploy
     .command('swarm-challenge')
     .description(
       'Deploy a SwarmChallenge (Proof of Swarm), a Mailbox (agent messages) and, unless --registry and --validation-registry name them, the AgentRegistry both take agents from and the ERC-8004 ValidationRegistry challenges are published in; prints the addresses.',
@@ -103,5 +138,19 @@ const swarmSchema = z.object({
   ...signerSchema,
   registry: addressOption.optional(),
   validationRegistry: addressOption.optional(),
+  json: booleanOption.default(false),
+})
+
+const escrowSchema = z.object({
+  rpc: z.string().url(),
+  ...signerSchema,
+  coordinator: addressOption,
+  token: addressOption.optional(),
+  withdrawDelay: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400)
+    .default(86_400),
   json: booleanOption.default(false),
 })

@@ -1,0 +1,12 @@
+export {
+  type DeployJobEscrowParameters,
+  type DeployJobEscrowReturnType,
+  deployJobEscrow,
+} from './deployJobEscrow.ts'
+export { escrowCalls } from './escrowCalls.ts'
+export {
+  ESCROW_ASSETS,
+  type EscrowAccount,
+  type EscrowAsset,
+  readEscrowAccount,
+} from './readEscrowAccount.ts'
