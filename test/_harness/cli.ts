@@ -13,6 +13,15 @@ const CLI = join(REPO_ROOT, 'src/cli/apiary.ts')
 const env = () =>
   Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('APIARY_')))
 
+/**
+ * Long-running children (coordinators, replicas) die with the test process: a test that times out or throws
+ * before its cleanup must not leave a coordinator running into the next tests (one did, for 30 minutes).
+ */
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
 /** Runs `apiary ARGS` to completion without blocking the event loop (an in-process devnet keeps serving). */
 export function runApiary(args: string[], timeoutMs = 120_000) {
   return collect(
@@ -61,6 +70,8 @@ export function startApiary(
   { ready, onLine }: { ready: string; onLine?: (line: string, child: ChildProcess) => void },
 ): Promise<ChildProcess & { output: () => string }> {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env() })
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   let output = ''
   let partial = ''
   return new Promise((resolve, reject) => {
