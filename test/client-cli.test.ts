@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { type Hex, parseEther } from 'viem'
 import { TrafficToken } from '../src/chain/contracts.generated.ts'
+import { deriveClientKey } from '../src/coordinator/identity/index.ts'
 import { useDevnet } from './_harness/chain.ts'
 import { runApiary } from './_harness/cli.ts'
 
@@ -77,4 +78,15 @@ test('apiary deploy job-escrow, client deposit|balance|withdraw: a client prepay
   assert.ok(gained > parseEther('0.39') && gained < parseEther('0.4'), `received ${gained} wei less gas`)
   const missing = await client(['deposit'])
   assert.equal(missing.code, 2, 'no --amount is a usage error')
+
+  // The operator issues the client's API key.
+  const address = context.chain.accounts[1]?.address as string
+  const secret = 'the client test master secret, 32b'
+  const printed = await runApiary(['client', 'apikey', '--address', address, '--master-secret', secret])
+  assert.equal(printed.code, 0, printed.stderr)
+  assert.equal(printed.stdout.trim(), deriveClientKey(secret, address))
+  assert.equal(
+    (await runApiary(['client', 'apikey', '--address', 'nope', '--master-secret', secret])).code,
+    2,
+  )
 })

@@ -10,10 +10,11 @@ import {
   rpcTransport,
   sendCall,
 } from '../../chain/index.ts'
+import { deriveClientKey } from '../../coordinator/identity/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { addressOption, amountOption, loadSigner, signerSchema } from '../chainOptions.ts'
+import { addressOption, amountOption, loadSigner, masterSecretFrom, signerSchema } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
 const common = {
@@ -24,6 +25,11 @@ const common = {
 }
 const writeSchema = z.object({ ...common, ...signerSchema, amount: amountOption.optional() })
 const balanceSchema = z.object({ ...common, ...signerSchema, address: addressOption.optional() })
+const apikeySchema = z.object({
+  address: addressOption,
+  masterSecret: z.string().optional(),
+  masterSecretFile: z.string().optional(),
+})
 
 type Flags = Record<string, unknown>
 const SIGNER_HELP = [
@@ -46,7 +52,9 @@ export function registerClient(
 ): void {
   const client = program
     .command('client')
-    .description("A client's prepaid account in a JobEscrow: deposit, balance, withdraw (docs/jobs.md).")
+    .description(
+      "A client's prepaid account in a JobEscrow — deposit, balance, withdraw — and its API key (docs/jobs.md).",
+    )
   const shared = (command: Command<[], Flags>) => {
     command
       .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
@@ -56,6 +64,29 @@ export function registerClient(
     for (const [flag, help] of SIGNER_HELP) command.option(flag, help)
     return command
   }
+
+  client
+    .command('apikey')
+    .description(
+      "Print a client's API key (the operator issues it): apiary_client_ + hex(HMAC-SHA256(master secret, client:ADDRESS)).",
+    )
+    .option('--address <address>', "the client's wallet (APIARY_ADDRESS)")
+    .option('--master-secret <secret>', "the coordinator's master secret (APIARY_MASTER_SECRET)")
+    .option(
+      '--master-secret-file <file>',
+      'read the master secret from a file, trailing newline ignored (APIARY_MASTER_SECRET_FILE)',
+    )
+    .addHelpText('after', '\nExample:\n  apiary client apikey --master-secret-file secret --address 0xA11CE…')
+    .action((flags) => {
+      const o = resolveOptions(apikeySchema, { flags, configFile: context.configFile() })
+      const secret = masterSecretFrom(o)
+      if (secret === undefined)
+        throw new ApiaryError('APIARY_MASTER_SECRET_MISSING', 'no master secret given', {
+          usage: true,
+          hints: ['set APIARY_MASTER_SECRET or pass --master-secret-file FILE'],
+        })
+      process.stdout.write(`${deriveClientKey(secret, o.address)}\n`)
+    })
 
   shared(client.command('deposit') as unknown as Command<[], Flags>)
     .description('Deposit into your account: the coin, or the token (approved, then deposited).')

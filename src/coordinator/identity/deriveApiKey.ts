@@ -6,9 +6,9 @@ export const AGENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/
 /** A master secret shorter than this is refused: keys derived from it could be guessed. */
 export const MIN_MASTER_SECRET_BYTES = 16
 
-/** The API key of an agent: `apiary_` + hex(HMAC-SHA256(master secret, agent id)). */
-export function deriveApiKey(masterSecret: string, agentId: string): string {
-  if (Buffer.byteLength(masterSecret) < MIN_MASTER_SECRET_BYTES) {
+/** Refuses a master secret too short to derive keys from. */
+export function assertMasterSecret(masterSecret: string): void {
+  if (Buffer.byteLength(masterSecret) < MIN_MASTER_SECRET_BYTES)
     throw new ApiaryError(
       'APIARY_MASTER_SECRET_WEAK',
       `the master secret must be at least ${MIN_MASTER_SECRET_BYTES} bytes`,
@@ -17,7 +17,11 @@ export function deriveApiKey(masterSecret: string, agentId: string): string {
         hints: ['generate one with: openssl rand -hex 32'],
       },
     )
-  }
+}
+
+/** The API key of an agent: `apiary_` + hex(HMAC-SHA256(master secret, agent id)). */
+export function deriveApiKey(masterSecret: string, agentId: string): string {
+  assertMasterSecret(masterSecret)
   if (!AGENT_ID_PATTERN.test(agentId)) {
     throw new ApiaryError(
       'APIARY_AGENT_ID_INVALID',

@@ -3,7 +3,13 @@ import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { walletBindingMessage } from '../../protocol/index.ts'
-import { authenticateAgent, deriveApiKey, verifyWalletBinding } from './index.ts'
+import {
+  authenticateAgent,
+  authenticateClient,
+  deriveApiKey,
+  deriveClientKey,
+  verifyWalletBinding,
+} from './index.ts'
 
 const SECRET = 'a master secret of more than 16 bytes'
 const vector = JSON.parse(
@@ -33,6 +39,39 @@ test('authenticateAgent() takes the identity from the credential and refuses key
   assert.equal(call('agent-7', `Bearer ${key.slice(0, -1)}0`).ok, key.endsWith('0'))
   const revoked = call('agent-7', `Bearer ${key}`, new Set(['agent-7']))
   assert.equal(revoked.ok === false && revoked.code, 'REVOKED')
+})
+
+test('a client key is apiary_client_ + hex HMAC(secret, client:address); it opens only that client, case-insensitively, and never an agent', () => {
+  const alice = '0xA11CE00000000000000000000000000000000001'
+  const key = deriveClientKey(SECRET, alice)
+  const mac = createHmac('sha256', SECRET).update(`client:${alice.toLowerCase()}`).digest('hex')
+  assert.equal(key, `apiary_client_${mac}`)
+  assert.equal(deriveClientKey(SECRET, alice.toLowerCase()), key, 'the address case does not matter')
+  assert.throws(() => deriveClientKey(SECRET, 'alice'), /0x address/)
+  assert.throws(() => deriveClientKey('short', alice), /at least 16 bytes/)
+  const call = (client: string | undefined, authorization: string | undefined, revoked = new Set<string>()) =>
+    authenticateClient({ masterSecret: SECRET, revoked, client, authorization })
+  assert.deepEqual(call(alice, `Bearer ${key}`), { ok: true, client: alice.toLowerCase() })
+  assert.equal(
+    call('0xb0b0000000000000000000000000000000000002', `Bearer ${key}`).ok,
+    false,
+    'not another client',
+  )
+  assert.equal(call(alice, key).ok, false, 'only as a bearer token')
+  assert.equal(call(undefined, `Bearer ${key}`).ok, false)
+  const revoked = call(alice, `Bearer ${key}`, new Set([alice.toLowerCase()]))
+  assert.equal(revoked.ok === false && revoked.code, 'REVOKED')
+  // An agent key never opens a client, nor a client key an agent.
+  assert.equal(call(alice, `Bearer ${deriveApiKey(SECRET, 'agent-7')}`).ok, false)
+  assert.equal(
+    authenticateAgent({
+      masterSecret: SECRET,
+      revoked: new Set(),
+      agentId: 'agent-7',
+      authorization: `Bearer ${key}`,
+    }).ok,
+    false,
+  )
 })
 
 test('verifyWalletBinding() accepts the spec vector and refuses other agents, chains, stale times and signers', async () => {

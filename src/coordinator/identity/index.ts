@@ -4,6 +4,7 @@ export {
   authenticateAgent,
 } from './authenticateAgent.ts'
 export { AGENT_ID_PATTERN, deriveApiKey, MIN_MASTER_SECRET_BYTES } from './deriveApiKey.ts'
+export { type AuthenticateClientReturnType, authenticateClient, deriveClientKey } from './deriveClientKey.ts'
 export {
   type VerifyWalletBindingParameters,
   type VerifyWalletBindingReturnType,
