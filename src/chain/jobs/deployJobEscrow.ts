@@ -1,8 +1,6 @@
-import { createWalletClient, type Hex, type LocalAccount, zeroAddress } from 'viem'
-import { ApiaryError } from '../../internal/errors.ts'
-import { connectChain } from '../connectChain.ts'
+import { type Hex, type LocalAccount, zeroAddress } from 'viem'
 import { JobEscrow } from '../contracts.generated.ts'
-import { rpcTransport } from '../rpcTransport.ts'
+import { deployContract } from '../rewards/index.ts'
 
 export interface DeployJobEscrowParameters {
   rpcUrl: string
@@ -24,27 +22,16 @@ export interface DeployJobEscrowReturnType {
 }
 
 /** Deploys a JobEscrow (docs/jobs.md) and waits for its receipt. */
-export async function deployJobEscrow({
+export function deployJobEscrow({
   rpcUrl,
   deployer,
   coordinator,
   token,
   withdrawDelaySeconds,
 }: DeployJobEscrowParameters): Promise<DeployJobEscrowReturnType> {
-  const { chain, client } = await connectChain(rpcUrl)
-  const wallet = createWalletClient({ account: deployer, chain, transport: rpcTransport(rpcUrl) })
-  const txHash = await wallet.deployContract({
-    abi: JobEscrow.abi,
-    bytecode: JobEscrow.bytecode,
-    args: [coordinator, token ?? zeroAddress, BigInt(withdrawDelaySeconds)],
-  })
-  const receipt = await client.waitForTransactionReceipt({ hash: txHash, timeout: 120_000 })
-  if (receipt.status !== 'success' || receipt.contractAddress == null)
-    throw new ApiaryError('APIARY_DEPLOY_FAILED', `the deployment ${txHash} reverted`)
-  return {
-    address: receipt.contractAddress.toLowerCase() as Hex,
-    txHash,
-    block: receipt.blockNumber,
-    gasUsed: receipt.gasUsed,
-  }
+  return deployContract({ rpcUrl, deployer }, JobEscrow, [
+    coordinator,
+    token ?? zeroAddress,
+    BigInt(withdrawDelaySeconds),
+  ])
 }

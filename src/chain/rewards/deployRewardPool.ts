@@ -1,4 +1,4 @@
-import { createWalletClient, type Hex, type LocalAccount } from 'viem'
+import { type Abi, createWalletClient, type Hex, type LocalAccount } from 'viem'
 import { ApiaryError } from '../../internal/errors.ts'
 import { connectChain } from '../connectChain.ts'
 import { AgentRewardPool, EpochRegistry } from '../contracts.generated.ts'
@@ -30,16 +30,25 @@ export function deployEpochRegistry(params: DeployRewardPoolParameters): Promise
 }
 
 /** Both contracts take their coordinator (owner) as the only constructor argument. */
-async function deployCoordinated(
+function deployCoordinated(
   contract: typeof AgentRewardPool | typeof EpochRegistry,
   { rpcUrl, deployer, coordinator }: DeployRewardPoolParameters,
+): Promise<DeployRewardPoolReturnType> {
+  return deployContract({ rpcUrl, deployer }, contract, [coordinator])
+}
+
+/** Deploys one of Apiary's contracts with its constructor arguments and waits for its receipt. */
+export async function deployContract(
+  { rpcUrl, deployer }: { rpcUrl: string; deployer: LocalAccount },
+  contract: { abi: Abi; bytecode: Hex },
+  args: readonly unknown[],
 ): Promise<DeployRewardPoolReturnType> {
   const { chain, client } = await connectChain(rpcUrl)
   const wallet = createWalletClient({ account: deployer, chain, transport: rpcTransport(rpcUrl) })
   const txHash = await wallet.deployContract({
     abi: contract.abi,
     bytecode: contract.bytecode,
-    args: [coordinator],
+    args,
   } as never)
   const receipt = await client.waitForTransactionReceipt({ hash: txHash, timeout: 120_000 })
   if (receipt.status !== 'success' || receipt.contractAddress == null)

@@ -2,6 +2,7 @@ export { type ClaimRewardParameters, type ClaimRewardReturnType, claimReward } f
 export {
   type DeployRewardPoolParameters,
   type DeployRewardPoolReturnType,
+  deployContract,
   deployEpochRegistry,
   deployRewardPool,
 } from './deployRewardPool.ts'

@@ -11,6 +11,17 @@ import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { addressOption, loadSigner, signerSchema } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
 
+/** The chain and the deploying account, which pays the gas: the options every deploy takes. */
+const signer = <T extends Command<[], Record<string, unknown>>>(command: T): T =>
+  command
+    .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
+    .option('--keystore <file>', 'keystore of the deploying account, which pays the gas (APIARY_KEYSTORE)')
+    .option('--password-file <file>', 'password of the keystore (APIARY_PASSWORD_FILE)')
+    .option(
+      '--private-key-file <file>',
+      'instead of a keystore, a file holding a 0x private key (APIARY_PRIVATE_KEY_FILE)',
+    ) as unknown as T
+
 const schema = z.object({
   rpc: z.string().url(),
   ...signerSchema,
@@ -35,16 +46,8 @@ export function registerDeploy(
       deployEpochRegistry,
     ],
   ] as const)
-    deploy
-      .command(name)
+    signer(deploy.command(name))
       .description(what)
-      .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
-      .option('--keystore <file>', 'keystore of the deploying account, which pays the gas (APIARY_KEYSTORE)')
-      .option('--password-file <file>', 'password of the keystore (APIARY_PASSWORD_FILE)')
-      .option(
-        '--private-key-file <file>',
-        'instead of a keystore, a file holding a 0x private key (APIARY_PRIVATE_KEY_FILE)',
-      )
       .option('--coordinator <address>', "the coordinator's hot wallet (APIARY_COORDINATOR)")
       .option('--json', 'print address, transaction, block and gas as JSON (APIARY_JSON)')
       .addHelpText(
@@ -69,17 +72,9 @@ Example:
             : `${deployed.address}\n`,
         )
       })
-  deploy
-    .command('job-escrow')
+  signer(deploy.command('job-escrow'))
     .description(
       "Deploy a JobEscrow (clients' prepaid job fees, docs/jobs.md) that --coordinator charges, taking the chain's coin and, with --token, one ERC-20; prints its address.",
-    )
-    .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
-    .option('--keystore <file>', 'keystore of the deploying account, which pays the gas (APIARY_KEYSTORE)')
-    .option('--password-file <file>', 'password of the keystore (APIARY_PASSWORD_FILE)')
-    .option(
-      '--private-key-file <file>',
-      'instead of a keystore, a file holding a 0x private key (APIARY_PRIVATE_KEY_FILE)',
     )
     .option('--coordinator <address>', "the coordinator's hot wallet, which charges (APIARY_COORDINATOR)")
     .option('--token <address>', 'the ERC-20 clients may also pay in, e.g. a stablecoin (APIARY_TOKEN)')
@@ -99,17 +94,9 @@ Example:
       })
       process.stdout.write(options.json ? `${stringifyJson(deployed)}\n` : `${deployed.address}\n`)
     })
-  deploy
-    .command('swarm-challenge')
+  signer(deploy.command('swarm-challenge'))
     .description(
       'Deploy a SwarmChallenge (Proof of Swarm), a Mailbox (agent messages) and, unless --registry and --validation-registry name them, the AgentRegistry both take agents from and the ERC-8004 ValidationRegistry challenges are published in; prints the addresses.',
-    )
-    .option('--rpc <url>', 'JSON-RPC endpoint (APIARY_RPC)')
-    .option('--keystore <file>', 'keystore of the deploying account, which pays the gas (APIARY_KEYSTORE)')
-    .option('--password-file <file>', 'password of the keystore (APIARY_PASSWORD_FILE)')
-    .option(
-      '--private-key-file <file>',
-      'instead of a keystore, a file holding a 0x private key (APIARY_PRIVATE_KEY_FILE)',
     )
     .option('--registry <address>', 'an AgentRegistry already deployed (APIARY_REGISTRY)')
     .option(
