@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib'
 import { Code } from '@connectrpc/connect'
 import { createDispatcher } from '../../src/coordinator/dispatch/index.ts'
 import { deriveApiKey } from '../../src/coordinator/identity/index.ts'
+import { createGrpcRelay } from '../../src/coordinator/replica/index.ts'
 import { createGrpcServer } from '../../src/coordinator/rpc/index.ts'
 import { createAccuracy } from '../../src/coordinator/scoring/index.ts'
 import { openStore } from '../../src/coordinator/store/index.ts'
@@ -123,6 +124,7 @@ async function startServer(limits: Parameters<typeof createGrpcServer>[0]['limit
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    server: grpc.server,
     async stop() {
       await grpc.close(100)
       await store.close()
@@ -231,5 +233,35 @@ test('a failure inside a call answers INTERNAL "internal error" and names nothin
   } finally {
     session.close()
     await grpc.close(100)
+  }
+})
+
+test('a standby relays only what it authenticated: a bad key is refused at its edge and never reaches the leader; a good one is answered by the leader; with no leader, UNAVAILABLE', async () => {
+  const leader = await startServer(undefined)
+  const leaderSessions: unknown[] = []
+  const logger = createLogger({ level: 'silent' })
+  let leaderUrl: string | undefined = leader.url
+  const relay = createGrpcRelay({ leader: async () => leaderUrl, logger })
+  const standby = createGrpcServer({ logger, masterSecret: SECRET, relay: relay.handle })
+  standby.server.listen(0, '127.0.0.1')
+  await once(standby.server, 'listening')
+  const session = await openSession(`http://127.0.0.1:${(standby.server.address() as AddressInfo).port}`)
+  try {
+    // The leader's connections from now on: the relay opens one only for an authenticated call.
+    leader.server.on('session', (s) => leaderSessions.push(s))
+    const refused = await rawGrpcCall(session, 'Heartbeat', badHeaders, grpcFrame(Buffer.alloc(0)))
+    assert.equal(refused.grpcStatus, Code.Unauthenticated)
+    assert.equal(leaderSessions.length, 0, 'nothing of a refused call reaches the leader')
+    const relayed = await rawGrpcCall(session, 'Heartbeat', goodHeaders, grpcFrame(Buffer.alloc(0)))
+    assert.equal(relayed.grpcStatus, 0, relayed.grpcMessage)
+    assert.equal(leaderSessions.length, 1, 'answered by the leader through one relay connection')
+    leaderUrl = undefined
+    const alone = await rawGrpcCall(session, 'Heartbeat', goodHeaders, grpcFrame(Buffer.alloc(0)))
+    assert.equal(alone.grpcStatus, Code.Unavailable)
+  } finally {
+    session.close()
+    relay.close()
+    await standby.close(100)
+    await leader.stop()
   }
 })
