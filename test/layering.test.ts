@@ -50,9 +50,13 @@ test('validation/ and epoch/ are pure: they import nothing of src/ but internal/
   assert.deepEqual(broken(impure), [])
 })
 
-test('api/ (the HTTP contract) is schemas only: it imports nothing of src/ but epoch/ (the sealed formats)', () => {
+test('api/ (the HTTP contract) is schemas only: it imports nothing of src/ but the pure epoch/ (sealed formats) and validation/ (job inputs)', () => {
   const outside = local.filter(
-    (i) => top(i.from) === 'api' && top(i.to) !== 'api' && i.to !== 'epoch/index.ts',
+    (i) =>
+      top(i.from) === 'api' &&
+      top(i.to) !== 'api' &&
+      i.to !== 'epoch/index.ts' &&
+      i.to !== 'validation/index.ts',
   )
   assert.deepEqual(broken(outside), [])
   assert.ok(local.some((i) => top(i.from) === 'api'))

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { privateKeyToAccount } from 'viem/accounts'
+import { deriveClientKey } from '../src/coordinator/identity/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { runApiary, runShell, startApiary, stopProcess } from './_harness/cli.ts'
 import { openapiChecker } from './_harness/openapi.ts'
@@ -227,6 +228,50 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       const response = await fetch(`${api}${url}`, {
         method,
         ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: receipt } : {}),
+      })
+      const text = await response.text()
+      assert.equal(response.status, status, `${method} ${url}: ${text.slice(0, 300)}`)
+      openapi.check(method, path, status, JSON.parse(text))
+    }
+    // A paid job with the command up prints: simulated by two agents, charged its price.
+    const jobLine = /jobs .*\n {13}(.+ job submit .+)\n/.exec(up.output())?.[1]
+    assert.ok(jobLine !== undefined, up.output())
+    const submitted = await runShell(`${jobLine} --json`)
+    assert.equal(submitted.code, 0, submitted.stdout + submitted.stderr)
+    const job = JSON.parse(submitted.stdout) as { id: string; state: string; fee: string; output: unknown }
+    assert.equal(job.state, 'completed')
+    assert.equal(job.fee, '1000000000000')
+    const clientHeaders = {
+      'x-apiary-client': me,
+      authorization: `Bearer ${deriveClientKey(readFileSync(join(datadir, 'master-secret'), 'utf8').trim(), me)}`,
+    }
+    const transfer = { transactions: [{ from: me, to: me, value: '0x1' }] }
+    const jobRequests: [string, string, string, number, unknown][] = [
+      ['GET', '/v1/jobs/prices', '/v1/jobs/prices', 200, undefined],
+      [
+        'POST',
+        '/v1/jobs',
+        '/v1/jobs',
+        202,
+        { type: 'evm.simulate', input: transfer, maxFee: '1000000000000' },
+      ],
+      [
+        'POST',
+        '/v1/jobs',
+        '/v1/jobs',
+        402,
+        { type: 'evm.simulate', input: transfer, maxFee: '10'.repeat(20) },
+      ],
+      ['GET', `/v1/jobs?client=${me}`, '/v1/jobs', 200, undefined],
+      ['GET', `/v1/jobs/${job.id}`, '/v1/jobs/{id}', 200, undefined],
+      ['GET', '/v1/jobs/00000000000000000000000000000000', '/v1/jobs/{id}', 404, undefined],
+      ['DELETE', `/v1/jobs/${job.id}`, '/v1/jobs/{id}', 409, undefined],
+    ]
+    for (const [method, url, path, status, body] of jobRequests) {
+      const response = await fetch(`${api}${url}`, {
+        method,
+        headers: { ...clientHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
       const text = await response.text()
       assert.equal(response.status, status, `${method} ${url}: ${text.slice(0, 300)}`)

@@ -35,6 +35,8 @@ export const queryInt = (min: number, max: number) => z.coerce.number<string>().
 
 /** Public: no credentials. */
 export const PUBLIC: { [scheme: string]: string[] }[] = []
+/** A client's own credentials: `x-apiary-client` and `authorization: Bearer apiary_client_…`. */
+export const CLIENT: { [scheme: string]: string[] }[] = [{ clientKey: [], clientAddress: [] }]
 /** Public, and more with an agent's own credentials (`x-apiary-agent-id` and `authorization: Bearer`). */
 export const AGENT_OR_PUBLIC: { [scheme: string]: string[] }[] = [{}, { agentKey: [], agentId: [] }]
 
@@ -59,7 +61,7 @@ export interface RouteDeclaration<
   B extends Schema | undefined,
   R extends Record<number, Schema | ContentResponse>,
 > {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   url: string
   operationId: string
   summary: string

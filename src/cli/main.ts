@@ -11,6 +11,7 @@ import { registerDeploy } from './commands/deploy.ts'
 import { registerDevnet } from './commands/devnet.ts'
 import { registerEpoch } from './commands/epoch.ts'
 import { registerFund } from './commands/fund.ts'
+import { registerJob } from './commands/job.ts'
 import { registerKeygen } from './commands/keygen.ts'
 import { registerMessage } from './commands/message.ts'
 import { registerMessages } from './commands/messages.ts'
@@ -58,6 +59,7 @@ registerAgents(program, context)
 registerFund(program, context)
 registerDeploy(program, context)
 registerClient(program, context)
+registerJob(program, context)
 registerTraffic(program, context)
 
 try {

@@ -2,6 +2,12 @@ import type { Logger } from '../internal/logger.ts'
 import type { ChallengeWatcherOptions } from './challenges/index.ts'
 import type { RewardOptions } from './epochs/index.ts'
 import type { WitnessSource } from './follower/index.ts'
+import type { JobPrices } from './jobs/index.ts'
+
+export interface JobOptions {
+  escrow: `0x${string}`
+  prices: JobPrices
+}
 
 export interface CoordinatorOptions {
   logger: Logger
@@ -41,6 +47,10 @@ export interface CoordinatorOptions {
   rewards?: RewardOptions | undefined
   /** Index a SwarmChallenge (HTTP /v1/challenges) and, with a runner, open and finalize challenges. */
   challenges?: Omit<ChallengeWatcherOptions, 'logger' | 'rpcUrl'> | undefined
+  /** Client jobs (docs/jobs.md): the JobEscrow that pays them and the price list; without it, none. */
+  jobs?: JobOptions | undefined
+  /** Clients whose keys are refused (lower-case addresses). */
+  revokedClients?: ReadonlySet<string> | undefined
   /** The Mailbox whose messages GET /v1/messages serves (docs/spec/message.md). */
   mailbox?: `0x${string}` | undefined
 }

@@ -10,6 +10,7 @@ import { type ChallengeWatcher, createChallengeWatcher } from './challenges/inde
 import type { CoordinatorOptions } from './coordinatorOptions.ts'
 import type { CoordinatorStatus } from './coordinatorStatus.ts'
 import { buildHttpApi } from './http/index.ts'
+import { DEFAULT_JOB_PRICES, type JobBoard } from './jobs/index.ts'
 import { acquireLeaderLease } from './leader/index.ts'
 import { createOutbox, type Outbox } from './outbox/index.ts'
 import { registerCoordinatorMetrics } from './registerCoordinatorMetrics.ts'
@@ -104,6 +105,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     if (rpc !== undefined) await checkChain(database, rpc, chainId, options.datadir, 'read')
 
     let leading = false
+    /** The job board, once this replica leads. */
+    let jobs: JobBoard | undefined
     /** The challenge runner's transactions, once this replica leads (its store fenced by the term). */
     let runnerOutbox: Outbox | undefined
     let challenges: ChallengeWatcher | undefined
@@ -197,6 +200,12 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         rpc === undefined || options.rpcUrl === undefined
           ? undefined
           : { rpc, rpcUrl: options.rpcUrl, mailbox: options.mailbox },
+      jobs: {
+        board: () => jobs,
+        escrow: options.jobs?.escrow,
+        prices: options.jobs?.prices ?? DEFAULT_JOB_PRICES,
+        revokedClients: options.revokedClients ?? new Set(),
+      },
     })
     shutdown.add(() => http.close())
 
@@ -236,6 +245,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       relay.close()
       standby.close()
       view = leader.view
+      jobs = leader.jobs
       leaderStore = store
       leaderReasons = leader.readiness
       leading = true

@@ -1,5 +1,12 @@
 import { join } from 'node:path'
-import type { RpcRequest } from '../chain/index.ts'
+import { createPublicClient } from 'viem'
+import {
+  evmChain,
+  type RpcRequest,
+  readEscrowAccount,
+  rpcTransport,
+  simulationWitness,
+} from '../chain/index.ts'
 import { Level } from '../gen/apiary/v1/swarm_pb.js'
 import type { Logger } from '../internal/logger.ts'
 import type { Metrics } from '../internal/metrics.ts'
@@ -7,7 +14,7 @@ import type { Shutdown } from '../internal/shutdown.ts'
 import { createEngineCrypto, createVmPool } from '../validation/index.ts'
 import { type CanaryMaker, createCanaryMaker, excludeIfDue } from './canaries/index.ts'
 import type { ChallengeWatcher } from './challenges/index.ts'
-import type { CoordinatorOptions } from './coordinatorOptions.ts'
+import type { CoordinatorOptions, JobOptions } from './coordinatorOptions.ts'
 import { createDispatcher } from './dispatch/index.ts'
 import { latestPayout, startRewards } from './epochs/index.ts'
 import {
@@ -17,6 +24,7 @@ import {
   type Follower,
   type PendingFollower,
 } from './follower/index.ts'
+import { createJobBoard, type JobBoard } from './jobs/index.ts'
 import { loadReplay } from './replay/index.ts'
 import { createLeaderView, type LiveView, loadAccuracy } from './replica/index.ts'
 import type { SwarmRpcDependencies } from './rpc/index.ts'
@@ -37,6 +45,8 @@ export interface LeadingContext {
 
 export interface Leading {
   view: LiveView
+  /** Client jobs, when the coordinator takes them. */
+  jobs: JobBoard | undefined
   /** What the gRPC server serves agents with from now on. */
   rpc: Omit<SwarmRpcDependencies, 'logger' | 'masterSecret' | 'revoked'>
   /** Whether the chain follower keeps up (or the replay is loaded): reasons when not. */
@@ -82,11 +92,18 @@ export async function startLeading({
       (error) => logger.error({ err: error, agentId }, 'cannot record an exclusion'),
     )
   }
+  let jobs: JobBoard | undefined
+  /** The open epoch's number, once the epoch lifecycle runs (a job's charge counts in it). */
+  let openEpoch: () => number | undefined = () => undefined
   const hub = await createTaskHub({
     store,
     dispatcher,
     accuracy,
     logger,
+    jobs: {
+      task: async (key) => jobs?.task(key),
+      answer: async (agentId, taskId, key, result) => jobs?.answer(agentId, taskId, key, result),
+    },
     onAck: (level, seconds) =>
       metrics.dispatchAckDuration.observe({ level: Level[level] ?? String(level) }, seconds),
     onCanaryFailed: (agentId) => exclude(agentId),
@@ -96,6 +113,21 @@ export async function startLeading({
 
   const ticker = setInterval(() => hub.tick(), 100)
   shutdown.add(() => clearInterval(ticker))
+
+  if (options.jobs !== undefined && rpc !== undefined && options.rpcUrl !== undefined) {
+    jobs = startJobs(options, {
+      store,
+      logger,
+      rpc,
+      rpcUrl: options.rpcUrl,
+      chainId,
+      hub,
+      shutdown,
+      epoch: () => openEpoch(),
+    })
+    const restored = await jobs.restore()
+    if (restored > 0) logger.info({ jobs: restored }, 're-queued open client jobs')
+  }
 
   let follower: Follower | undefined
   let pending: PendingFollower | undefined
@@ -168,7 +200,10 @@ export async function startLeading({
           },
           epochsDir: options.datadir === ':memory:' ? undefined : join(options.datadir, 'epochs'),
         })
-  if (rewards !== undefined) shutdown.add(() => rewards.close())
+  if (rewards !== undefined) {
+    shutdown.add(() => rewards.close())
+    openEpoch = () => rewards.clock.current()?.number
+  }
 
   const view = createLeaderView({
     chainId,
@@ -191,6 +226,7 @@ export async function startLeading({
   })
   return {
     view,
+    jobs,
     rpc: {
       store,
       hub,
@@ -218,6 +254,66 @@ export async function startLeading({
       return reasons
     },
   }
+}
+
+/**
+ * The job board of a leader: escrow balances read at the follower's confirmation depth, witnesses traced
+ * on the followed node, its tick every second.
+ */
+function startJobs(
+  options: CoordinatorOptions,
+  deps: {
+    store: Store
+    logger: Logger
+    rpc: RpcRequest
+    rpcUrl: string
+    chainId: bigint
+    hub: TaskHub
+    shutdown: Shutdown
+    epoch: () => number | undefined
+  },
+): JobBoard {
+  const { escrow, prices } = options.jobs as JobOptions
+  const client = createPublicClient({
+    chain: evmChain(Number(deps.chainId), deps.rpcUrl, 'jobs'),
+    transport: rpcTransport(deps.rpcUrl, { retryCount: 1 }),
+  })
+  const logger = deps.logger.child({ component: 'jobs' })
+  const board = createJobBoard({
+    store: deps.store,
+    logger,
+    prices,
+    redundancy: options.redundancy,
+    epoch: deps.epoch,
+    async escrowBalance(account, asset) {
+      const head = await client.getBlockNumber()
+      const confirmed = head - BigInt(Math.min(options.confirmations, Number(head)))
+      const read = await readEscrowAccount(client, { escrow, account, blockNumber: confirmed })
+      const held = read.assets[asset]
+      return held === undefined ? 0n : held.balance - (held.withdrawal?.amount ?? 0n)
+    },
+    buildWitness: (input) =>
+      simulationWitness(deps.rpc, { input, chainId: deps.chainId, fork: options.fork }),
+    enqueue: (key, { answered, excluded }) =>
+      deps.hub.enqueue(key, {
+        levels: [Level.L3],
+        answeredBy: new Map([[Level.L3, answered]]),
+        excluded,
+      }),
+  })
+  let ticking = false
+  const ticker = setInterval(() => {
+    if (ticking) return
+    ticking = true
+    board
+      .tick()
+      .catch((error) => logger.warn({ err: error }, 'job tick failed'))
+      .finally(() => {
+        ticking = false
+      })
+  }, 1000)
+  deps.shutdown.add(() => clearInterval(ticker))
+  return board
 }
 
 /** Queues again what the store holds unfinished; returns how many inclusions. */

@@ -7,6 +7,7 @@ import {
   validateState,
   type Witness,
 } from '../validation/index.ts'
+import { answerJob } from './answerJob.ts'
 import { resultFromVerdict } from './resultFromVerdict.ts'
 import { witnessFromMessage } from './witnessFromMessage.ts'
 
@@ -16,6 +17,7 @@ import { witnessFromMessage } from './witnessFromMessage.ts'
  * `WITNESS_INVALID`.
  */
 export async function answerTask(ctx: ExecuteTransactionContext, task: Task): Promise<TaskResult> {
+  if (task.job !== undefined) return answerJob(ctx, task)
   const started = performance.now()
   let witness: Witness
   try {

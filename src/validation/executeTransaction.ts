@@ -1,12 +1,10 @@
-import { createBlock } from '@ethereumjs/block'
 import { createTxFromRLP } from '@ethereumjs/tx'
-import { Address } from '@ethereumjs/util'
 import { runTx } from '@ethereumjs/vm'
+import { blockOf } from './blockOf.ts'
 import { type Hex, toHex } from './bytes.ts'
 import type { EngineCrypto } from './crypto.ts'
 import { diffState, type StateDiff } from './diffState.ts'
 import type { Rejection } from './failure.ts'
-import { forkAtLeast } from './forks.ts'
 import { type StateAccepted, validateState } from './validateState.ts'
 import { createVmPool, type PooledVm, type VmPool } from './vmPool.ts'
 import type { AccountState, Witness } from './witness.ts'
@@ -82,27 +80,7 @@ export async function executeTransaction(
 
 async function run(pooled: PooledVm, witness: Witness, checked: StateAccepted): Promise<ExecutionVerdict> {
   const { vm, common, state } = pooled
-  const { block: b } = witness
-  const block = createBlock(
-    {
-      header: {
-        number: b.number,
-        timestamp: b.timestamp,
-        coinbase: new Address(b.coinbase),
-        gasLimit: b.gasLimit,
-        difficulty: forkAtLeast(witness.fork, 'paris') ? 0n : b.difficulty,
-        ...(b.baseFeePerGas !== undefined && forkAtLeast(witness.fork, 'london')
-          ? { baseFeePerGas: b.baseFeePerGas }
-          : {}),
-        ...(b.prevRandao !== undefined ? { mixHash: b.prevRandao } : {}),
-        ...(forkAtLeast(witness.fork, 'cancun')
-          ? { excessBlobGas: b.excessBlobGas ?? 0n, blobGasUsed: 0n }
-          : {}),
-        ...(b.parentBeaconBlockRoot !== undefined ? { parentBeaconBlockRoot: b.parentBeaconBlockRoot } : {}),
-      },
-    },
-    { common, skipConsensusFormatValidation: true },
-  )
+  const block = blockOf(witness, common)
   const tx = createTxFromRLP(checked.tx.canonical, { common })
   // L1 already recovered the sender: hand the key to @ethereumjs instead of recovering it twice.
   ;(tx.cache as { senderPubKey?: Uint8Array }).senderPubKey = checked.senderPublicKey.subarray(1)

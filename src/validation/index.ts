@@ -44,6 +44,18 @@ export { type IntrinsicGas, intrinsicGas } from './intrinsicGas.ts'
 export { logsHash } from './logsHash.ts'
 export { normalizeAddress, parseWitness, slotKey } from './parseWitness.ts'
 export { EEST_EXCEPTIONS, REJECT_CODES, type RejectCode } from './reasons.ts'
+export {
+  type CallOutcome,
+  type SimulationCall,
+  type SimulationOutput,
+  simulateCalls,
+} from './simulateCalls.ts'
+export {
+  type SimulationInput,
+  simulationCalls,
+  simulationInput,
+  simulationTransaction,
+} from './simulationInput.ts'
 export { stateRoot } from './stateRoot.ts'
 export {
   BEACON_ROOTS_ADDRESS,

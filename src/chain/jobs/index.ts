@@ -10,3 +10,4 @@ export {
   type EscrowAsset,
   readEscrowAccount,
 } from './readEscrowAccount.ts'
+export { simulationWitness } from './simulationWitness.ts'

@@ -15,14 +15,18 @@ export interface EscrowAccount {
   >
 }
 
-/** A client's account in a JobEscrow: balances and announced withdrawals, per asset it takes. */
+/**
+ * A client's account in a JobEscrow: balances and announced withdrawals, per asset it takes, as of
+ * `blockNumber` (default the latest block).
+ */
 export async function readEscrowAccount(
   client: PublicClient,
-  { escrow, account }: { escrow: Hex; account: Hex },
+  { escrow, account, blockNumber }: { escrow: Hex; account: Hex; blockNumber?: bigint | undefined },
 ): Promise<EscrowAccount> {
+  const at = blockNumber === undefined ? {} : { blockNumber }
   const [token, delay] = await Promise.all([
-    client.readContract({ address: escrow, abi: JobEscrow.abi, functionName: 'token' }),
-    client.readContract({ address: escrow, abi: JobEscrow.abi, functionName: 'withdrawDelay' }),
+    client.readContract({ address: escrow, abi: JobEscrow.abi, functionName: 'token', ...at }),
+    client.readContract({ address: escrow, abi: JobEscrow.abi, functionName: 'withdrawDelay', ...at }),
   ])
   const kinds: EscrowAsset[] = token === zeroAddress ? ['coin'] : ['coin', 'token']
   const assets: EscrowAccount['assets'] = {}
@@ -34,12 +38,14 @@ export async function readEscrowAccount(
         abi: JobEscrow.abi,
         functionName: 'balanceOf',
         args: [account, asset],
+        ...at,
       }),
       client.readContract({
         address: escrow,
         abi: JobEscrow.abi,
         functionName: 'withdrawalOf',
         args: [account, asset],
+        ...at,
       }),
     ])
     assets[kind] = { balance, withdrawal: amount === 0n ? undefined : { amount, readyAt: Number(readyAt) } }

@@ -1,6 +1,7 @@
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
 import { MIN_MASTER_SECRET_BYTES } from '../../coordinator/identity/index.ts'
+import { DEFAULT_JOB_PRICES } from '../../coordinator/jobs/index.ts'
 import { ensureWritableDir } from '../../internal/ensureWritableDir.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
@@ -52,6 +53,21 @@ export const coordinatorSchema = z.object({
   swarmChallenge: addressOption.optional(),
   challengesFromBlock: z.coerce.bigint().min(0n).default(0n),
   mailbox: addressOption.optional(),
+  jobEscrow: addressOption.optional(),
+  simulatePrice: z.coerce.bigint().min(0n).default(DEFAULT_JOB_PRICES['evm.simulate'].coin),
+  simulateTokenPrice: z.coerce.bigint().min(0n).default(DEFAULT_JOB_PRICES['evm.simulate'].token),
+  revokeClients: z
+    .string()
+    .default('')
+    .transform(
+      (s) =>
+        new Set(
+          s
+            .split(',')
+            .filter((a) => a !== '')
+            .map((a) => a.toLowerCase()),
+        ),
+    ),
 })
 
 export function registerCoordinator(
@@ -125,6 +141,22 @@ export function registerCoordinator(
       'time an agent has per task before reassignment (APIARY_DEADLINE_MS; default 10000)',
     )
     .option('--revoke <ids>', 'comma-separated agent ids refused even with a valid key (APIARY_REVOKE)')
+    .option(
+      '--job-escrow <address>',
+      'take client jobs paid from this JobEscrow: POST /v1/jobs (APIARY_JOB_ESCROW; docs/jobs.md)',
+    )
+    .option(
+      '--simulate-price <wei>',
+      'price of one simulated transaction in wei (APIARY_SIMULATE_PRICE; default 1000000000000)',
+    )
+    .option(
+      '--simulate-token-price <units>',
+      "price of one simulated transaction in the escrow token's base units (APIARY_SIMULATE_TOKEN_PRICE; default 1000)",
+    )
+    .option(
+      '--revoke-clients <addresses>',
+      'comma-separated client addresses refused even with a valid key (APIARY_REVOKE_CLIENTS)',
+    )
   for (const [flag, description] of [...REWARD_FLAGS, ...SEALING_FLAGS]) command.option(flag, description)
   command
     .option(
@@ -201,6 +233,10 @@ Examples:
         swarmChallenge,
         challengesFromBlock,
         grpcAdvertise,
+        jobEscrow,
+        simulatePrice,
+        simulateTokenPrice,
+        revokeClients,
         masterSecretFile: _file,
         ...rest
       } = options
@@ -246,6 +282,14 @@ Examples:
         masterSecret,
         rpcUrl: rpc,
         revoked: revoke,
+        revokedClients: revokeClients,
+        jobs:
+          jobEscrow === undefined
+            ? undefined
+            : {
+                escrow: jobEscrow,
+                prices: { 'evm.simulate': { coin: simulatePrice, token: simulateTokenPrice } },
+              },
         logger: common.logger,
         rewards,
         challenges:

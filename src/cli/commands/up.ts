@@ -12,17 +12,21 @@ import {
   connectChain,
   createTraffic,
   deployEpochRegistry,
+  deployJobEscrow,
   deployRewardPool,
   deploySwarmContracts,
+  escrowCalls,
   redactUrl,
   registerAgent,
   rpcTransport,
+  sendCall,
   sendFunds,
   startDevnet,
 } from '../../chain/index.ts'
 import { CONSENT_KEY, encodeConsent, parseChallengeId } from '../../challenge/index.ts'
 import { deriveApiKey } from '../../coordinator/identity/index.ts'
 import type { RewardOptions } from '../../coordinator/index.ts'
+import { DEFAULT_JOB_PRICES } from '../../coordinator/jobs/index.ts'
 import { epochDirName } from '../../epoch/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
@@ -170,6 +174,8 @@ Examples:
       let registry: Hex | undefined
       let swarm: Awaited<ReturnType<typeof deploySwarmContracts>> | undefined
       let connected: ConnectedChain | undefined
+      /** The JobEscrow clients pay jobs from; you (dev account 7) deposit 1 ETH into it. */
+      let escrow: Hex | undefined
       const devFunder = devnetAccounts[8]
       if (devFunder !== undefined) {
         step('deploying the reward pool, the epoch registry and the swarm contracts')
@@ -221,9 +227,23 @@ Examples:
             account: privateKeyToAccount(devnetAccounts[9]),
             name: 'apiary swarm',
           })
-        // A funded wallet for you, to message the agents (dev account 7, which nothing else uses).
-        if (devnetAccounts[7] !== undefined)
+        // A funded wallet for you, to message the agents and to pay jobs (dev account 7, which nothing else
+        // uses): 1 ETH of it deposited in a JobEscrow the hot wallet charges.
+        if (devnetAccounts[7] !== undefined) {
           writeFileSync(join(datadir, 'you.key'), `${devnetAccounts[7]}\n`, { mode: 0o600 })
+          escrow = (
+            await deployJobEscrow({
+              rpcUrl,
+              deployer: funder,
+              coordinator: hotWallet.address,
+              withdrawDelaySeconds: 24 * 3600,
+            })
+          ).address
+          const you = privateKeyToAccount(devnetAccounts[7])
+          const wallet = createWalletClient({ account: you, chain, transport: rpcTransport(rpcUrl) })
+          for (const call of escrowCalls.deposit(escrow, 'coin', 10n ** 18n, undefined, you.address))
+            await sendCall({ client, wallet, ...call } as never)
+        }
         settlement = {
           pool: pool?.address,
           hotWallet,
@@ -254,6 +274,7 @@ Examples:
         deadlineMs: 10_000,
         rewards,
         mailbox: swarm?.mailbox,
+        jobs: escrow === undefined ? undefined : { escrow, prices: DEFAULT_JOB_PRICES },
         challenges:
           swarm === undefined || devnetAccounts[9] === undefined
             ? undefined
@@ -338,6 +359,12 @@ Examples:
                 `challenges   SwarmChallenge ${swarm.challenge} (AgentRegistry ${swarm.registry}, every agent registered); one every ${CHALLENGE_EVERY_EPOCHS} epochs; ${coordinator.httpUrl}/v1/challenges`,
                 `messages     Mailbox ${swarm.mailbox}; every agent answers ping. Ping one (wallets: ${cli} agents list --rpc ${rpcUrl} --mailbox ${swarm.mailbox}):`,
                 `             ${cli} message send --rpc ${rpcUrl} --private-key-file ${join(datadir, 'you.key')} --mailbox ${swarm.mailbox} --to ${privateKeyToAccount(agentKeys[0] as Hex).address.toLowerCase()} --type ping --body hello --wait-reply 30`,
+              ]),
+          ...(escrow === undefined || devnetAccounts[7] === undefined
+            ? []
+            : [
+                `jobs         JobEscrow ${escrow}; you (${join(datadir, 'you.key')}) have 1 ETH in it. Simulate a transfer:`,
+                `             ${cli} job submit --coordinator-http ${coordinator.httpUrl} --client ${privateKeyToAccount(devnetAccounts[7]).address.toLowerCase()} --api-key $(${cli} client apikey --address ${privateKeyToAccount(devnetAccounts[7]).address.toLowerCase()} --master-secret-file ${join(datadir, 'master-secret')}) --wait --input '{"transactions":[{"from":"${privateKeyToAccount(devnetAccounts[7]).address.toLowerCase()}","to":"${privateKeyToAccount(agentKeys[0] as Hex).address.toLowerCase()}","value":"0x1"}]}'`,
               ]),
           `join         your own agent, from another terminal (the master secret is in ${join(datadir, 'master-secret')}):`,
           `             ${cli} agent --coordinator ${grpcHostPort} --agent-id my-agent --level L3 --api-key $(${cli} apikey --master-secret-file ${join(datadir, 'master-secret')} --agent-id my-agent) --private-key-file ${join(datadir, devnetAccounts[7] === undefined ? 'agents/my-agent.key' : 'you.key')}`,

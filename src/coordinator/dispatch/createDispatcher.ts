@@ -47,9 +47,10 @@ export interface Dispatcher {
   removeAgent(agentId: string): void
   /**
    * Queues a task; returns false when the key is held already. `answeredBy` lists agents that answered it
-   * before (after a restart): they count as answers and never get it again.
+   * before (after a restart): they count as answers and never get it again. `excluded` agents never get it
+   * either, without counting as answers (a job's next round goes to agents that have not answered it).
    */
-  enqueue(task: DispatchTask, answeredBy?: Iterable<string>): boolean
+  enqueue(task: DispatchTask, answeredBy?: Iterable<string>, excluded?: Iterable<string>): boolean
   /** Hands out up to `max` new assignments to `agentId`, within its free capacity. */
   assign(agentId: string, max: number): Assignment[]
   /** Records an answer: only for an open assignment of that agent, once, before its deadline. */
@@ -177,16 +178,17 @@ export function createDispatcher({
         if (assignment?.state === 'open') close(assignment, 'expired')
       }
     },
-    enqueue(task, answeredBy = []) {
+    enqueue(task, answeredBy = [], excluded = []) {
       if (tasks.has(task.key)) return false
-      const tried = new Set(answeredBy)
+      const answered = new Set(answeredBy)
+      const tried = new Set([...answered, ...excluded])
       const state = {
         task,
         queuedAt: now(),
         tried,
         regions: [],
         open: 0,
-        answered: tried.size,
+        answered: answered.size,
         waiting: true,
       }
       tasks.set(task.key, state)

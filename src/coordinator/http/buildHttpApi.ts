@@ -22,6 +22,7 @@ import type { Store } from '../store/index.ts'
 import { type ChainRoutesDependencies, registerChainRoutes } from './chainRoutes.ts'
 import { type ChallengeRoutesDependencies, registerChallengeRoutes } from './challengeRoutes.ts'
 import { type EpochRoutesDependencies, registerEpochRoutes } from './epochRoutes.ts'
+import { type JobRoutesDependencies, registerJobRoutes } from './jobRoutes.ts'
 import { type RewardRoutesDependencies, registerRewardRoutes } from './rewardRoutes.ts'
 
 export interface HttpApiDependencies {
@@ -47,6 +48,8 @@ export interface HttpApiDependencies {
   challenges?: ChallengeRoutesDependencies | undefined
   /** Blocks, transactions and Mailbox messages (/v1/blocks, /v1/transactions, /v1/messages), with a chain. */
   chain?: Omit<ChainRoutesDependencies, 'store'> | undefined
+  /** Client jobs (/v1/jobs). */
+  jobs?: Omit<JobRoutesDependencies, 'store' | 'masterSecret'> | undefined
 }
 
 /** Bounds of the HTTP edge (docs/security.md). */
@@ -282,6 +285,8 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
     if (deps.challenges !== undefined) registerChallengeRoutes(app, deps.challenges)
     if (deps.chain !== undefined)
       registerChainRoutes(app, { store, ...deps.chain, blocksPerMinute: limits.blocksPerMinute })
+    if (deps.jobs !== undefined)
+      registerJobRoutes(app, { store, masterSecret: deps.masterSecret, ...deps.jobs })
 
     app.route({
       ...swarm.swarmLeaderboard,

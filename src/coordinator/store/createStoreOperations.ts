@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { createAgentStore } from './createAgentStore.ts'
 import { createChainStore } from './createChainStore.ts'
 import { createEpochStore } from './createEpochStore.ts'
+import { createJobStore } from './createJobStore.ts'
 import { createLeaseStore } from './createLeaseStore.ts'
 import { createMetaStore } from './createMetaStore.ts'
 import { createOutboxStore } from './createOutboxStore.ts'
@@ -20,6 +21,7 @@ export function createStoreOperations(db: Kysely<Database>, dialect: StoreDialec
     seals: createSealStore(db),
     meta: createMetaStore(db),
     outbox: createOutboxStore(db),
+    jobs: createJobStore(db),
     leases: createLeaseStore(db, dialect),
   }
 }

@@ -7,6 +7,7 @@ export type {
   EpochWorkGroup,
   OwedEpoch,
 } from './createEpochStore.ts'
+export type { JobResultRow, JobRow, JobStore } from './createJobStore.ts'
 export type { LeaseStore, LeaseTerm } from './createLeaseStore.ts'
 export type { MetaStore } from './createMetaStore.ts'
 export type { OutboxRow, OutboxStore } from './createOutboxStore.ts'
@@ -22,6 +23,7 @@ export type {
   EpochsTable,
   EpochUptimeTable,
   InclusionsTable,
+  JobState,
   ResultsTable,
   SealRow,
   SealsTable,

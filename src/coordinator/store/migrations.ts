@@ -318,5 +318,45 @@ export function createMigrations(dialect: StoreDialect): Record<string, Migratio
           .execute()
       },
     },
+    '0011_jobs': {
+      // Client jobs (docs/spec/jobs.md): one row per job, its money in its columns; one row per agent answer.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('jobs')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('client', text, (c) => c.notNull())
+          .addColumn('type', text, (c) => c.notNull())
+          .addColumn('asset', text, (c) => c.notNull())
+          .addColumn('state', text, (c) => c.notNull())
+          .addColumn('max_fee', text, (c) => c.notNull())
+          .addColumn('fee', text)
+          .addColumn('input', text, (c) => c.notNull())
+          .addColumn('witness', blob)
+          .addColumn('output', text)
+          .addColumn('output_sha256', text)
+          .addColumn('error', text)
+          .addColumn('rounds', int, (c) => c.notNull())
+          .addColumn('epoch', int)
+          .addColumn('created_at', int, (c) => c.notNull())
+          .addColumn('started_at', int)
+          .addColumn('finished_at', int)
+          .addColumn('expires_at', int, (c) => c.notNull())
+          .execute()
+        await db.schema.createIndex('jobs_client').on('jobs').columns(['client', 'created_at']).execute()
+        await db.schema.createIndex('jobs_state').on('jobs').columns(['state', 'expires_at']).execute()
+        await db.schema
+          .createTable('job_results')
+          .addColumn('job_id', text, (c) => c.notNull())
+          .addColumn('agent_id', text, (c) => c.notNull())
+          .addColumn('task_id', text, (c) => c.notNull())
+          .addColumn('output_sha256', text, (c) => c.notNull())
+          .addColumn('output', text, (c) => c.notNull())
+          .addColumn('execution_ms', int, (c) => c.notNull())
+          .addColumn('received_at', int, (c) => c.notNull())
+          .addColumn('matched', int)
+          .addPrimaryKeyConstraint('job_results_pk', ['job_id', 'agent_id'])
+          .execute()
+      },
+    },
   }
 }

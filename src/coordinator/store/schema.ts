@@ -17,6 +17,54 @@ export interface Database {
   outbox: OutboxTable
   leases: LeasesTable
   bundle_files: BundleFilesTable
+  jobs: JobsTable
+  job_results: JobResultsTable
+}
+
+export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled' | 'expired'
+
+/**
+ * A client's job (docs/spec/jobs.md). `max_fee` is reserved while the job is queued or running; `fee` is
+ * set, once, with the state `completed` (the charge, counted in `epoch`, the epoch open at completion).
+ * Amounts are decimal strings in the asset's base units; times are ms.
+ */
+export interface JobsTable {
+  id: string
+  /** Lower-case 0x address. */
+  client: string
+  type: string
+  asset: 'coin' | 'token'
+  state: JobState
+  max_fee: string
+  fee: string | null
+  /** RFC 8785 canonical JSON of the input. */
+  input: string
+  /** The protobuf Witness the agents get (evm.simulate), built at admission. */
+  witness: Uint8Array | null
+  /** Canonical JSON of the agreed output, and its sha256 (hex): the proof-of-execution hash. */
+  output: string | null
+  output_sha256: string | null
+  /** Why a job failed (a reason code). */
+  error: string | null
+  /** Dispatch rounds so far (1 + re-dispatches after a disagreement). */
+  rounds: number
+  epoch: number | null
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+  expires_at: number
+}
+
+/** One agent's answer to a job; `matched` once the job is decided (1: in the agreed majority). */
+export interface JobResultsTable {
+  job_id: string
+  agent_id: string
+  task_id: string
+  output_sha256: string
+  output: string
+  execution_ms: number
+  received_at: number
+  matched: number | null
 }
 
 /** A sealed bundle's files (SUMMARY.json, jobs.json, agents.json, SIGNATURE.txt); its CAR is made from them. */

@@ -1,5 +1,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import {
+  type JobResult,
+  type JobTask,
   Level,
   type ResultAck,
   ResultAckSchema,
@@ -33,6 +35,14 @@ export interface TaskHubDependencies {
   onAck?: ((level: number, seconds: number) => void) | undefined
   /** Told of every wrong canary answer, once it is stored. */
   onCanaryFailed?: ((agentId: string) => void) | undefined
+  /** Client jobs: the tasks of `job:` keys and where their answers go (docs/spec/jobs.md). */
+  jobs?: JobHooks | undefined
+}
+
+/** What the hub asks of the job board for dispatch keys starting `job:`. */
+export interface JobHooks {
+  task(key: string): Promise<JobTask | undefined>
+  answer(agentId: string, taskId: string, key: string, result: JobResult): Promise<void>
 }
 
 export interface HubCounters {
@@ -56,6 +66,8 @@ export interface TaskHub {
       levels?: readonly number[]
       /** Known to be waiting for chain truth (fresh from the follower): spares a lookup per result. */
       pending?: boolean
+      /** Agents that never get it, without counting as answers. */
+      excluded?: readonly string[]
     },
   ): void
   /** An agent's task stream opened; returns its batches until `signal` aborts. */
@@ -104,6 +116,7 @@ export async function createTaskHub({
   maxBatch = 256,
   onAck,
   onCanaryFailed,
+  jobs,
 }: TaskHubDependencies): Promise<TaskHub> {
   const counters: HubCounters = await store.work.totals()
   const canaries = await store.work.canaryTotals()
@@ -178,11 +191,14 @@ export async function createTaskHub({
     }
   }
   return {
-    enqueue(inclusion, { witness, answeredBy, levels = TASK_LEVELS, pending: isPending = false } = {}) {
+    enqueue(
+      inclusion,
+      { witness, answeredBy, levels = TASK_LEVELS, pending: isPending = false, excluded } = {},
+    ) {
       if (isPending) remember(pending, inclusion, true)
       if (witness !== undefined) cacheWitness(inclusion, witness)
       for (const level of levels)
-        dispatcher.enqueue({ key: keyOf(inclusion, level), level }, answeredBy?.get(level))
+        dispatcher.enqueue({ key: keyOf(inclusion, level), level }, answeredBy?.get(level), excluded)
       wake()
     },
 
@@ -211,6 +227,20 @@ export async function createTaskHub({
           const rows: NewAssignment[] = []
           for (const assignment of assignments) {
             const { inclusion, level } = split(assignment.key)
+            if (inclusion.startsWith('job:')) {
+              // A job's dispatch is the job's own row: no assignment row (a new leader queues open jobs).
+              const job = await jobs?.task(inclusion)
+              if (job !== undefined)
+                tasks.push(
+                  create(TaskSchema, {
+                    taskId: assignment.taskId,
+                    level,
+                    deadlineUnixMs: BigInt(assignment.deadline),
+                    job,
+                  }),
+                )
+              continue
+            }
             const witness = await witnessOf(inclusion)
             if (witness === undefined) {
               logger.error({ inclusion }, 'an assigned inclusion is not in the store')
@@ -251,6 +281,7 @@ export async function createTaskHub({
     async submit(agentId, results) {
       const acks: ResultAck[] = []
       const accepted: { result: TaskResult; inclusion: string; level: number }[] = []
+      const answers: { result: JobResult; taskId: string; inclusion: string }[] = []
       const refused: string[] = []
       for (const result of results) {
         let code: string | undefined
@@ -258,8 +289,13 @@ export async function createTaskHub({
         const idOk = result.taskId.length > 0 && result.taskId.length <= 64
         const key = idOk ? dispatcher.keyOf(agentId, result.taskId) : undefined
         const task = key === undefined ? undefined : split(key)
-        const witness = task === undefined ? undefined : (await witnessOf(task.inclusion))?.full
+        const isJob = task?.inclusion.startsWith('job:') === true
+        const witness = task === undefined || isJob ? undefined : (await witnessOf(task.inclusion))?.full
         if (!idOk) detail = 'task_id must be 1-64 characters'
+        else if (task !== undefined && isJob !== (result.job !== undefined))
+          detail = isJob ? 'a job task is answered with a job result' : 'a validation task has no job result'
+        else if (isJob && (result.job?.output.length ?? 0) > 1024 * 1024)
+          detail = 'a job output is at most 1 MiB'
         else if (task !== undefined && witness !== undefined)
           detail = checkResultShape(result, task.level, witness)
         if (detail !== undefined) code = 'MALFORMED'
@@ -267,7 +303,9 @@ export async function createTaskHub({
           const outcome = dispatcher.accept(agentId, result.taskId)
           if (outcome.ok) {
             const task = split(outcome.assignment.key)
-            accepted.push({ result, ...task })
+            if (result.job !== undefined)
+              answers.push({ result: result.job, taskId: result.taskId, inclusion: task.inclusion })
+            else accepted.push({ result, ...task })
             onAck?.(task.level, (now() - outcome.assignment.assignedAt) / 1000)
           } else code = outcome.code
         }
@@ -302,7 +340,10 @@ export async function createTaskHub({
         await ops.work.reject(agentId, refused)
       })
       for (const apply of afterCommit) apply()
-      counters.answered += accepted.length
+      // A job's answer is stored (and its job decided) before it is acknowledged.
+      for (const answer of answers)
+        await jobs?.answer(agentId, answer.taskId, answer.inclusion, answer.result)
+      counters.answered += accepted.length + answers.length
       counters.rejected += refused.length
       if (accepted.length > 0) wake()
       return acks

@@ -173,12 +173,19 @@ export declare type Task = Message<"apiary.v1.Task"> & {
   deadlineUnixMs: bigint;
 
   /**
-   * Always present. For L1 it holds chain_id, fork, transaction and block only; for L2 and L3 also the
-   * block hashes and the prestate.
+   * Present on validation tasks. For L1 it holds chain_id, fork, transaction and block only; for L2 and L3
+   * also the block hashes and the prestate.
    *
    * @generated from field: apiary.v1.Witness witness = 5;
    */
   witness?: Witness | undefined;
+
+  /**
+   * Present instead of a validation witness on a client job (docs/spec/jobs.md).
+   *
+   * @generated from field: apiary.v1.JobTask job = 6;
+   */
+  job?: JobTask | undefined;
 };
 
 /**
@@ -186,6 +193,76 @@ export declare type Task = Message<"apiary.v1.Task"> & {
  * Use `create(TaskSchema)` to create a new message.
  */
 export declare const TaskSchema: GenMessage<Task>;
+
+/**
+ * A client's job. `evm.simulate`: `witness` holds chain_id, fork, block, block_hashes and prestate (no
+ * transaction); `input` the simulation's canonical JSON, whose calls run in order on that prestate.
+ *
+ * @generated from message apiary.v1.JobTask
+ */
+export declare type JobTask = Message<"apiary.v1.JobTask"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * "evm.simulate".
+   *
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * RFC 8785 canonical JSON of the job's input.
+   *
+   * @generated from field: bytes input = 3;
+   */
+  input: Uint8Array;
+
+  /**
+   * @generated from field: apiary.v1.Witness witness = 4;
+   */
+  witness?: Witness | undefined;
+};
+
+/**
+ * Describes the message apiary.v1.JobTask.
+ * Use `create(JobTaskSchema)` to create a new message.
+ */
+export declare const JobTaskSchema: GenMessage<JobTask>;
+
+/**
+ * An agent's answer to a JobTask.
+ *
+ * @generated from message apiary.v1.JobResult
+ */
+export declare type JobResult = Message<"apiary.v1.JobResult"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * RFC 8785 canonical JSON of the output (docs/spec/jobs.md); at most 1 MiB.
+   *
+   * @generated from field: bytes output = 2;
+   */
+  output: Uint8Array;
+
+  /**
+   * Time spent, milliseconds (informative).
+   *
+   * @generated from field: uint32 execution_ms = 3;
+   */
+  executionMs: number;
+};
+
+/**
+ * Describes the message apiary.v1.JobResult.
+ * Use `create(JobResultSchema)` to create a new message.
+ */
+export declare const JobResultSchema: GenMessage<JobResult>;
 
 /**
  * docs/spec/witness.md in protobuf form. Quantities up to 256 bits are big-endian bytes without leading zeros.
@@ -472,6 +549,13 @@ export declare type TaskResult = Message<"apiary.v1.TaskResult"> & {
    * @generated from field: uint32 latency_us = 13;
    */
   latencyUs: number;
+
+  /**
+   * The answer to a JobTask (the fields above are then unset).
+   *
+   * @generated from field: apiary.v1.JobResult job = 14;
+   */
+  job?: JobResult | undefined;
 };
 
 /**

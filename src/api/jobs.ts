@@ -1,0 +1,165 @@
+import { z } from 'zod'
+import { simulationInput } from '../validation/index.ts'
+import {
+  ApiError,
+  address,
+  CLIENT,
+  count,
+  decimal,
+  declareRoute,
+  errors,
+  isoTime,
+  queryInt,
+} from './common.ts'
+
+const tags = ['jobs']
+export const JOB_STATES = ['queued', 'running', 'completed', 'failed', 'canceled', 'expired'] as const
+export const ASSETS = ['coin', 'token'] as const
+
+const jobId = z.string().regex(/^[0-9a-f]{32}$/)
+
+/** `POST /v1/jobs`: one job of a type the swarm runs, with the most the client will pay for it. */
+export const JobRequest = z
+  .strictObject({
+    type: z.literal('evm.simulate'),
+    input: simulationInput,
+    maxFee: decimal.describe("The most this job may cost, in the asset's base units: reserved at once"),
+    asset: z.enum(ASSETS).default('coin').describe('What pays: the chain coin or the escrow’s ERC-20'),
+    ttlSeconds: z.number().int().min(1).max(3600).default(300),
+  })
+  .meta({ id: 'ClientJobRequest' })
+
+export const Job = z
+  .strictObject({
+    id: jobId,
+    client: address,
+    type: z.string(),
+    asset: z.enum(ASSETS),
+    state: z.enum(JOB_STATES),
+    maxFee: decimal,
+    reserved: decimal.describe('What the job holds of the client’s balance now'),
+    fee: decimal.nullable().describe('The charge, once completed'),
+    epoch: count.nullable().describe('The epoch the charge counts in'),
+    createdAt: isoTime,
+    startedAt: isoTime.nullable(),
+    finishedAt: isoTime.nullable(),
+    expiresAt: isoTime,
+    rounds: count,
+    agents: z.array(
+      z.strictObject({
+        agentId: z.string(),
+        outputSha256: z.string(),
+        executionMs: count,
+        matched: z.boolean().nullable().describe('In the agreed majority; null until the job is decided'),
+      }),
+    ),
+    output: z.unknown().nullable().describe('The agreed output (docs/spec/jobs.md), once completed'),
+    outputSha256: z.string().nullable().describe('sha256 of the output’s canonical JSON: its poe_hash'),
+    error: z.string().nullable().describe('Why the job failed, a reason code'),
+  })
+  .meta({ id: 'ClientJob' })
+
+const PaymentRequired = ApiError.extend({
+  needed: decimal,
+  available: decimal,
+  asset: z.enum(ASSETS),
+}).meta({ id: 'PaymentRequired' })
+
+const clientErrors = {
+  401: ApiError.describe('Missing or wrong client credentials (UNAUTHENTICATED)'),
+  403: ApiError.describe('The client is revoked (REVOKED)'),
+}
+
+export const submit = declareRoute({
+  method: 'POST',
+  url: '/v1/jobs',
+  operationId: 'submitJob',
+  summary: 'Submits a job; its max fee is reserved from the client’s escrow balance',
+  tags,
+  security: CLIENT,
+  body: JobRequest,
+  response: {
+    202: Job,
+    400: ApiError.describe('Malformed job, or a max fee below the price (BAD_REQUEST, FEE_BELOW_PRICE)'),
+    ...clientErrors,
+    402: PaymentRequired.describe(
+      'Not enough available balance (PAYMENT_REQUIRED): what is needed and available',
+    ),
+    503: ApiError.describe(
+      'Jobs are not enabled (JOBS_DISABLED), or this replica does not lead (NOT_LEADER)',
+    ),
+  },
+})
+
+const idParams = z.strictObject({ id: z.string().max(64) })
+
+export const get = declareRoute({
+  method: 'GET',
+  url: '/v1/jobs/:id',
+  operationId: 'getJob',
+  summary: 'One of the caller’s jobs (404 for any other)',
+  tags,
+  security: CLIENT,
+  params: idParams,
+  response: { 200: Job, ...clientErrors, 404: errors[404] },
+})
+
+export const cancel = declareRoute({
+  method: 'DELETE',
+  url: '/v1/jobs/:id',
+  operationId: 'cancelJob',
+  summary: 'Cancels a queued or running job: its reservation is released',
+  tags,
+  security: CLIENT,
+  params: idParams,
+  response: {
+    200: Job,
+    ...clientErrors,
+    404: errors[404],
+    409: ApiError.describe('The job is already completed, failed, canceled or expired (JOB_FINISHED)'),
+    503: ApiError.describe('This replica does not lead (NOT_LEADER)'),
+  },
+})
+
+export const list = declareRoute({
+  method: 'GET',
+  url: '/v1/jobs',
+  operationId: 'listJobs',
+  summary: 'The caller’s jobs, newest first',
+  tags,
+  security: CLIENT,
+  querystring: z.strictObject({
+    client: address.describe('Must be the caller'),
+    before: queryInt(0, Number.MAX_SAFE_INTEGER).optional().describe('Jobs created before this (unix ms)'),
+    limit: queryInt(1, 1000).default(100),
+  }),
+  response: {
+    200: z.strictObject({
+      jobs: z.array(Job),
+      next: z.number().int().nullable().describe('`before` for the next page; null at the end'),
+    }),
+    400: errors[400],
+    ...clientErrors,
+  },
+})
+
+export const prices = declareRoute({
+  method: 'GET',
+  url: '/v1/jobs/prices',
+  operationId: 'jobPrices',
+  summary: 'The operator’s price list and the escrow that pays it',
+  tags,
+  response: {
+    200: z.strictObject({
+      escrow: address.nullable().describe('The JobEscrow clients deposit into; null: jobs are not enabled'),
+      prices: z.array(
+        z.strictObject({
+          type: z.string(),
+          asset: z.enum(ASSETS),
+          unit: z.enum(['transaction']),
+          amount: decimal.describe('Price per unit, in the asset’s base units'),
+        }),
+      ),
+    }),
+  },
+})
