@@ -163,3 +163,44 @@ export const prices = declareRoute({
     }),
   },
 })
+
+export const EpochCharges = z
+  .strictObject({
+    epoch: count,
+    escrow: address.nullable(),
+    batches: z.array(
+      z.strictObject({
+        asset: z.enum(ASSETS),
+        root: z
+          .string()
+          .describe('The charge tree’s root, recorded by JobEscrow.charge in its Charged event'),
+        total: decimal,
+        clients: count,
+        state: z.enum(['owed', 'charged']),
+        txHash: z.string().nullable().describe('The JobEscrow.charge transaction, once charged'),
+      }),
+    ),
+    charges: z.array(
+      z.strictObject({
+        client: address,
+        asset: z.enum(ASSETS),
+        amount: decimal,
+        jobs: count,
+        proof: z
+          .array(z.string())
+          .describe('OpenZeppelin proof of (client, asset id, amount) under the root'),
+      }),
+    ),
+  })
+  .meta({ id: 'EpochCharges' })
+
+export const charges = declareRoute({
+  method: 'GET',
+  url: '/v1/epochs/:id/charges',
+  operationId: 'epochCharges',
+  summary: 'What each client was charged in a closed epoch, with its proof under the on-chain charge root',
+  tags,
+  params: z.strictObject({ id: z.coerce.number<string>().int().min(1).max(999_999_999) }),
+  querystring: z.strictObject({ client: address.optional().describe('Only this client’s charges') }),
+  response: { 200: EpochCharges, 400: errors[400] },
+})

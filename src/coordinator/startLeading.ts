@@ -93,8 +93,6 @@ export async function startLeading({
     )
   }
   let jobs: JobBoard | undefined
-  /** The open epoch's number, once the epoch lifecycle runs (a job's charge counts in it). */
-  let openEpoch: () => number | undefined = () => undefined
   const hub = await createTaskHub({
     store,
     dispatcher,
@@ -123,7 +121,6 @@ export async function startLeading({
       chainId,
       hub,
       shutdown,
-      epoch: () => openEpoch(),
     })
     const restored = await jobs.restore()
     if (restored > 0) logger.info({ jobs: restored }, 're-queued open client jobs')
@@ -199,11 +196,9 @@ export async function startLeading({
             for (const agent of closed.agents) if (agent.canariesFailed > 0) exclude(agent.agentId)
           },
           epochsDir: options.datadir === ':memory:' ? undefined : join(options.datadir, 'epochs'),
+          escrow: options.jobs?.escrow,
         })
-  if (rewards !== undefined) {
-    shutdown.add(() => rewards.close())
-    openEpoch = () => rewards.clock.current()?.number
-  }
+  if (rewards !== undefined) shutdown.add(() => rewards.close())
 
   const view = createLeaderView({
     chainId,
@@ -270,7 +265,6 @@ function startJobs(
     chainId: bigint
     hub: TaskHub
     shutdown: Shutdown
-    epoch: () => number | undefined
   },
 ): JobBoard {
   const { escrow, prices } = options.jobs as JobOptions
@@ -284,7 +278,6 @@ function startJobs(
     logger,
     prices,
     redundancy: options.redundancy,
-    epoch: deps.epoch,
     async escrowBalance(account, asset) {
       const head = await client.getBlockNumber()
       const confirmed = head - BigInt(Math.min(options.confirmations, Number(head)))

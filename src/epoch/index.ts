@@ -10,6 +10,13 @@ export {
   type UnsignedBundle,
 } from './buildBundle.ts'
 export {
+  buildChargeTree,
+  CHARGE_ASSETS,
+  type ChargeLeaf,
+  type ChargeTree,
+  verifyChargeProof,
+} from './buildChargeTree.ts'
+export {
   buildJobTree,
   buildTreeFromLeaves,
   EMPTY_JOB_ROOT,

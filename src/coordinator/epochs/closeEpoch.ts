@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import {
   type AgentEpochWork,
   type AgentWeight,
+  buildChargeTree,
   canarySkipsDeliberate,
   computeWeights,
   splitDeposit,
@@ -69,6 +70,7 @@ export async function closeEpoch(
 ): Promise<CloseEpochReturnType> {
   return store.transaction(async (ops) => {
     const number = await openEpoch(ops, { params, now, block })
+    await chargeJobs(ops, number, now, params.delegateCutBps)
     const epoch = (await ops.epochs.get(number)) as {
       started_at: number
       deposit_wei: string
@@ -159,6 +161,34 @@ export async function closeEpoch(
     await insertEpoch(ops, number + 1, params, now, block === undefined ? undefined : block + 1, carriedWei)
     return { epoch: number, agents, totalWeight, depositWei, settlement, carriedWei }
   })
+}
+
+/**
+ * The client jobs completed in the epoch join it: each client's charge per asset is fixed, with the charge
+ * tree's root JobEscrow.charge will record, and the coin fees join the epoch's revenue (subsidy + fees),
+ * split like the rest of it. Token fees are charged to the operator's wallet, not split (the reward pool
+ * pays the coin).
+ */
+async function chargeJobs(ops: StoreOperations, epoch: number, now: number, delegateCutBps: number) {
+  const charges = await ops.jobs.closeEpoch(epoch, now)
+  if (charges.length === 0) return
+  const batches = (['coin', 'token'] as const).flatMap((asset) => {
+    const own = charges.filter((c) => c.asset === asset)
+    if (own.length === 0) return []
+    const tree = buildChargeTree(own.map((c) => ({ client: c.client, asset, amount: BigInt(c.amount) })))
+    const total = own.reduce((sum, c) => sum + BigInt(c.amount), 0n)
+    return [{ epoch, asset, root: tree.root, total: total.toString(), clients: own.length }]
+  })
+  await ops.jobs.addCharges(
+    charges.map((c) => ({ ...c, epoch })),
+    batches,
+  )
+  const fees = BigInt(batches.find((b) => b.asset === 'coin')?.total ?? '0')
+  if (fees === 0n) return
+  const row = (await ops.epochs.get(epoch)) as { reward_wei: string }
+  const rewardWei = BigInt(row.reward_wei) + fees
+  const { cut, deposit } = rewardSplit(rewardWei, delegateCutBps)
+  await ops.epochs.setReward(epoch, { rewardWei, cutWei: cut, depositWei: deposit })
 }
 
 async function insertEpoch(

@@ -1,12 +1,20 @@
 import { createPublicClient, getAddress, type Hex, type LocalAccount } from 'viem'
-import { AgentRewardPool, EpochRegistry, evmChain, redactUrl, rpcTransport } from '../../chain/index.ts'
+import {
+  AgentRewardPool,
+  EpochRegistry,
+  evmChain,
+  JobEscrow,
+  redactUrl,
+  rpcTransport,
+} from '../../chain/index.ts'
 import type { PayoutParameters } from '../../epoch/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
-import { createOutbox } from '../outbox/index.ts'
+import { createOutbox, type Outbox } from '../outbox/index.ts'
 import type { Store } from '../store/index.ts'
 import type { CloseEpochReturnType, EpochRewardParameters } from './closeEpoch.ts'
 import { type Anchorer, createAnchorer } from './createAnchorer.ts'
+import { type Charger, createCharger } from './createCharger.ts'
 import { createEpochClock, type EpochClock } from './createEpochClock.ts'
 import { createSealer, type Sealer } from './createSealer.ts'
 import { createSettler, type Settler } from './createSettler.ts'
@@ -54,10 +62,13 @@ export interface StartRewardsDependencies {
   onClose?: ((closed: CloseEpochReturnType) => void) | undefined
   /** `<datadir>/epochs`; undefined (an in-memory store) seals nothing. */
   epochsDir: string | undefined
+  /** The JobEscrow whose client charges the hot wallet takes on-chain (needs `settlement`). */
+  escrow?: Hex | undefined
 }
 
 export interface Rewards {
   clock: EpochClock
+  charger: Charger | undefined
   settler: Settler | undefined
   sealer: Sealer | undefined
   close(): Promise<void>
@@ -97,6 +108,17 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
           wallet: settlement.hotWallet,
           chainId: Number(deps.chainId),
           maxFeePerGasWei: settlement.maxFeePerGasWei,
+        })
+  const charger =
+    deps.escrow === undefined || outbox === undefined || settlement === undefined || deps.rpcUrl === undefined
+      ? undefined
+      : await startCharger(store, {
+          rpcUrl: deps.rpcUrl,
+          chainId: deps.chainId,
+          escrow: deps.escrow,
+          hotWallet: settlement.hotWallet.address,
+          outbox,
+          logger,
         })
   let settler: Settler | undefined
   if (settlement?.pool !== undefined && deps.rpcUrl !== undefined && outbox !== undefined) {
@@ -149,9 +171,15 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
   }
   let settling: Promise<void> | undefined
   const settle = () => {
-    if ((settler === undefined && sealer === undefined) || settling !== undefined || deps.signal.aborted)
+    if (
+      (settler === undefined && sealer === undefined && charger === undefined) ||
+      settling !== undefined ||
+      deps.signal.aborted
+    )
       return
     settling = (async () => {
+      // Charges first: what the clients paid funds the epoch the settler then pays.
+      await charger?.tick()
       await settler?.tick()
       await sealer?.tick()
     })()
@@ -179,6 +207,7 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
   settle()
   return {
     clock,
+    charger,
     settler,
     sealer,
     async close() {
@@ -188,6 +217,39 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
       await settling
     },
   }
+}
+
+/** The charger, once the escrow answers as a JobEscrow owned by the hot wallet. */
+async function startCharger(
+  store: Store,
+  deps: { rpcUrl: string; chainId: bigint; escrow: Hex; hotWallet: Hex; outbox: Outbox; logger: Logger },
+): Promise<Charger> {
+  const client = createPublicClient({ transport: rpcTransport(deps.rpcUrl, { retryCount: 1 }) })
+  let owner: Hex
+  try {
+    owner = await client.readContract({ address: deps.escrow, abi: JobEscrow.abi, functionName: 'owner' })
+  } catch (cause) {
+    throw new ApiaryError(
+      'APIARY_ESCROW_INVALID',
+      `${deps.escrow} on ${redactUrl(deps.rpcUrl)} does not answer as a JobEscrow`,
+      { usage: true, cause, hints: ['deploy one: apiary deploy job-escrow --coordinator <hot wallet>'] },
+    )
+  }
+  if (getAddress(owner) !== getAddress(deps.hotWallet))
+    throw new ApiaryError(
+      'APIARY_ESCROW_NOT_COORDINATOR',
+      `the escrow ${deps.escrow} is charged by ${owner}, not by the hot wallet ${deps.hotWallet}`,
+      { usage: true },
+    )
+  return createCharger({
+    store,
+    logger: deps.logger.child({ component: 'charges' }),
+    rpcUrl: deps.rpcUrl,
+    chainId: Number(deps.chainId),
+    escrow: deps.escrow,
+    outbox: deps.outbox,
+    payTo: deps.hotWallet,
+  })
 }
 
 async function checkPool(store: Store, rpcUrl: string, pool: Hex, hotWallet: Hex) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { jobs as api } from '../../api/index.ts'
+import { buildChargeTree } from '../../epoch/index.ts'
 import { authenticateClient } from '../identity/index.ts'
 import type { JobBoard, JobPrices } from '../jobs/index.ts'
 import type { JobRow, Store } from '../store/index.ts'
@@ -90,6 +91,46 @@ export function registerJobRoutes(plain: FastifyInstance, deps: JobRoutesDepende
         })),
       ),
     }),
+  })
+
+  app.route({
+    ...api.charges,
+    handler: async (request) => {
+      const epoch = request.params.id
+      const [batches, rows] = await Promise.all([store.jobs.batches(epoch), store.jobs.charges(epoch)])
+      const trees = new Map(
+        (['coin', 'token'] as const).map((asset) => [
+          asset,
+          buildChargeTree(
+            rows
+              .filter((r) => r.asset === asset)
+              .map((r) => ({ client: r.client, asset, amount: BigInt(r.amount) })),
+          ),
+        ]),
+      )
+      const client = request.query.client?.toLowerCase()
+      return {
+        epoch,
+        escrow: deps.escrow ?? null,
+        batches: batches.map((b) => ({
+          asset: b.asset,
+          root: b.root,
+          total: b.total,
+          clients: b.clients,
+          state: b.state,
+          txHash: b.tx_hash,
+        })),
+        charges: rows
+          .filter((r) => client === undefined || r.client === client)
+          .map((r) => ({
+            client: r.client,
+            asset: r.asset,
+            amount: r.amount,
+            jobs: r.jobs,
+            proof: BigInt(r.amount) > 0n ? (trees.get(r.asset)?.proof(r.client) ?? []) : [],
+          })),
+      }
+    },
   })
 
   app.route({

@@ -35,8 +35,6 @@ export interface JobBoardDependencies {
   prices: JobPrices
   /** Agents whose equal answers complete a job (the coordinator's --redundancy). */
   redundancy: number
-  /** The open epoch, which a charge counts in. */
-  epoch: () => number | undefined
   /** Dispatch rounds before a job without a majority fails (default 3). */
   maxRounds?: number
   /** Open jobs one client may hold (default 256). */
@@ -200,7 +198,6 @@ export function createJobBoard(deps: JobBoardDependencies): JobBoard {
             : await ops.jobs.transition(job.id, OPEN, {
                 state: 'completed',
                 fee: fee.toString(),
-                epoch: deps.epoch() ?? null,
                 output: agreed,
                 output_sha256: best,
                 finished_at: at,

@@ -97,6 +97,19 @@ export function createEpochStore(db: Kysely<Database>) {
       await db.insertInto('epochs').values(row).execute()
     },
 
+    /** Sets an open epoch's revenue (its subsidy plus the job fees of its close) and what follows from it. */
+    async setReward(epoch: number, reward: { rewardWei: bigint; cutWei: bigint; depositWei: bigint }) {
+      await db
+        .updateTable('epochs')
+        .set({
+          reward_wei: reward.rewardWei.toString(),
+          delegate_cut_wei: reward.cutWei.toString(),
+          deposit_wei: reward.depositWei.toString(),
+        })
+        .where('number', '=', epoch)
+        .execute()
+    },
+
     async setStartBlock(epoch: number, block: number): Promise<void> {
       await db
         .updateTable('epochs')

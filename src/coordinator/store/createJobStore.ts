@@ -1,8 +1,17 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { Database, JobResultsTable, JobState, JobsTable } from './schema.ts'
+import type {
+  ChargeBatchesTable,
+  Database,
+  JobChargesTable,
+  JobResultsTable,
+  JobState,
+  JobsTable,
+} from './schema.ts'
 
 export type JobRow = Selectable<JobsTable>
 export type JobResultRow = Selectable<JobResultsTable>
+export type JobChargeRow = Selectable<JobChargesTable>
+export type ChargeBatchRow = Selectable<ChargeBatchesTable>
 
 const OPEN: JobState[] = ['queued', 'running']
 
@@ -30,8 +39,8 @@ export function createJobStore(db: Kysely<Database>) {
     },
 
     /**
-     * What a client's money is held by, per the asset: the max fees of its open jobs, and the fees of its
-     * completed jobs (charged, not yet taken on-chain).
+     * What a client's money is held by, per asset: the max fees of its open jobs, and the fees of its
+     * completed jobs not yet taken by JobEscrow.charge (the escrow's balance still holds them).
      */
     async holds(
       client: string,
@@ -39,10 +48,18 @@ export function createJobStore(db: Kysely<Database>) {
     ): Promise<{ reserved: bigint; charged: bigint; open: number }> {
       const rows = await db
         .selectFrom('jobs')
-        .select(['state', 'max_fee', 'fee'])
-        .where('client', '=', client)
-        .where('asset', '=', asset)
-        .where('state', 'in', [...OPEN, 'completed'])
+        .leftJoin('charge_batches', (join) =>
+          join
+            .onRef('charge_batches.epoch', '=', 'jobs.epoch')
+            .onRef('charge_batches.asset', '=', 'jobs.asset'),
+        )
+        .select(['jobs.state', 'jobs.max_fee', 'jobs.fee'])
+        .where('jobs.client', '=', client)
+        .where('jobs.asset', '=', asset)
+        .where('jobs.state', 'in', [...OPEN, 'completed'])
+        .where((eb) =>
+          eb.or([eb('charge_batches.state', 'is', null), eb('charge_batches.state', '!=', 'charged')]),
+        )
         .execute()
       let reserved = 0n
       let charged = 0n
@@ -55,6 +72,77 @@ export function createJobStore(db: Kysely<Database>) {
         }
       }
       return { reserved, charged, open }
+    },
+
+    /**
+     * Closes an epoch's charges (in closeEpoch's transaction): the jobs completed before `before` and not in
+     * an epoch yet join `epoch`; returns each client's total per asset, in (asset, client) order.
+     */
+    async closeEpoch(epoch: number, before: number): Promise<Omit<JobChargeRow, 'epoch'>[]> {
+      await db
+        .updateTable('jobs')
+        .set({ epoch })
+        .where('state', '=', 'completed')
+        .where('epoch', 'is', null)
+        .where('finished_at', '<', before)
+        .execute()
+      const rows = await db
+        .selectFrom('jobs')
+        .select(['client', 'asset', 'fee'])
+        .where('epoch', '=', epoch)
+        .where('state', '=', 'completed')
+        .execute()
+      const totals = new Map<string, Omit<JobChargeRow, 'epoch'>>()
+      for (const row of rows) {
+        const key = `${row.asset}:${row.client}`
+        const total = totals.get(key) ?? { asset: row.asset, client: row.client, amount: '0', jobs: 0 }
+        total.amount = (BigInt(total.amount) + BigInt(row.fee ?? '0')).toString()
+        total.jobs++
+        totals.set(key, total)
+      }
+      return [...totals.keys()].sort().map((key) => totals.get(key) as Omit<JobChargeRow, 'epoch'>)
+    },
+
+    async addCharges(
+      charges: JobChargeRow[],
+      batches: Omit<ChargeBatchRow, 'state' | 'tx_hash'>[],
+    ): Promise<void> {
+      if (charges.length > 0) await db.insertInto('job_charges').values(charges).execute()
+      if (batches.length > 0)
+        await db
+          .insertInto('charge_batches')
+          .values(batches.map((b) => ({ ...b, state: 'owed' as const, tx_hash: null })))
+          .execute()
+    },
+
+    /** Charges not yet taken on-chain, oldest epoch first. */
+    async owedCharges(): Promise<ChargeBatchRow[]> {
+      return db
+        .selectFrom('charge_batches')
+        .selectAll()
+        .where('state', '=', 'owed')
+        .orderBy('epoch')
+        .orderBy('asset')
+        .execute()
+    },
+
+    async charges(epoch: number, asset?: 'coin' | 'token'): Promise<JobChargeRow[]> {
+      let query = db.selectFrom('job_charges').selectAll().where('epoch', '=', epoch)
+      if (asset !== undefined) query = query.where('asset', '=', asset)
+      return query.orderBy('asset').orderBy('client').execute()
+    },
+
+    async batches(epoch: number): Promise<ChargeBatchRow[]> {
+      return db.selectFrom('charge_batches').selectAll().where('epoch', '=', epoch).orderBy('asset').execute()
+    },
+
+    async charged(epoch: number, asset: 'coin' | 'token', txHash: string | null): Promise<void> {
+      await db
+        .updateTable('charge_batches')
+        .set({ state: 'charged', tx_hash: txHash })
+        .where('epoch', '=', epoch)
+        .where('asset', '=', asset)
+        .execute()
     },
 
     /**

@@ -7,7 +7,13 @@ export type {
   EpochWorkGroup,
   OwedEpoch,
 } from './createEpochStore.ts'
-export type { JobResultRow, JobRow, JobStore } from './createJobStore.ts'
+export type {
+  ChargeBatchRow,
+  JobChargeRow,
+  JobResultRow,
+  JobRow,
+  JobStore,
+} from './createJobStore.ts'
 export type { LeaseStore, LeaseTerm } from './createLeaseStore.ts'
 export type { MetaStore } from './createMetaStore.ts'
 export type { OutboxRow, OutboxStore } from './createOutboxStore.ts'

@@ -358,5 +358,32 @@ export function createMigrations(dialect: StoreDialect): Record<string, Migratio
           .execute()
       },
     },
+    '0012_charges': {
+      // What each client is charged per epoch and asset (fixed when the epoch closes), and each
+      // (epoch, asset) charge's way to JobEscrow.charge: owed, then charged with its transaction.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('job_charges')
+          .addColumn('epoch', int, (c) => c.notNull())
+          .addColumn('asset', text, (c) => c.notNull())
+          .addColumn('client', text, (c) => c.notNull())
+          .addColumn('amount', text, (c) => c.notNull())
+          .addColumn('jobs', int, (c) => c.notNull())
+          .addPrimaryKeyConstraint('job_charges_pk', ['epoch', 'asset', 'client'])
+          .execute()
+        await db.schema
+          .createTable('charge_batches')
+          .addColumn('epoch', int, (c) => c.notNull())
+          .addColumn('asset', text, (c) => c.notNull())
+          .addColumn('root', text, (c) => c.notNull())
+          .addColumn('total', text, (c) => c.notNull())
+          .addColumn('clients', int, (c) => c.notNull())
+          .addColumn('state', text, (c) => c.notNull())
+          .addColumn('tx_hash', text)
+          .addPrimaryKeyConstraint('charge_batches_pk', ['epoch', 'asset'])
+          .execute()
+        await db.schema.createIndex('jobs_epoch').on('jobs').columns(['epoch', 'state']).execute()
+      },
+    },
   }
 }

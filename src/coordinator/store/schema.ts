@@ -19,6 +19,31 @@ export interface Database {
   bundle_files: BundleFilesTable
   jobs: JobsTable
   job_results: JobResultsTable
+  job_charges: JobChargesTable
+  charge_batches: ChargeBatchesTable
+}
+
+/** A client's charge in one epoch and asset: the fees of its jobs completed in that epoch. */
+export interface JobChargesTable {
+  epoch: number
+  asset: 'coin' | 'token'
+  client: string
+  amount: string
+  jobs: number
+}
+
+/**
+ * One (epoch, asset) charge: its Merkle root over the clients' charges, total and client count, `owed`
+ * until JobEscrow.charge is mined (`charged`, with its transaction).
+ */
+export interface ChargeBatchesTable {
+  epoch: number
+  asset: 'coin' | 'token'
+  root: string
+  total: string
+  clients: number
+  state: 'owed' | 'charged'
+  tx_hash: string | null
 }
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled' | 'expired'
