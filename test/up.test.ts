@@ -8,6 +8,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { deriveClientKey } from '../src/coordinator/identity/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { runApiary, runShell, startApiary, stopProcess } from './_harness/cli.ts'
+import { startLlmProvider } from './_harness/llmProvider.ts'
 import { openapiChecker } from './_harness/openapi.ts'
 import { storeSql } from './_harness/storeSql.ts'
 import { freePort, waitFor } from './_harness/swarm.ts'
@@ -18,8 +19,14 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
   const httpPort = await freePort()
   const datadir = mkdtempSync(join(tmpdir(), 'apiary-up-test-'))
   const api = `http://127.0.0.1:${httpPort}`
+  // The LLM provider stand-in (its side of the wire only): up's llm agent answers chats from it.
+  const provider = await startLlmProvider()
   const up = await startApiary(
     ['up', '--agents', '2', '--epoch-seconds', '3', '--epoch-reward', '2ether', '--tps', '4'].concat([
+      '--llm-url',
+      `${provider.url}/v1`,
+      '--llm-model',
+      'tiny-echo',
       '--http-port',
       String(httpPort),
       '--grpc-port',
@@ -277,6 +284,41 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
       assert.equal(response.status, status, `${method} ${url}: ${text.slice(0, 300)}`)
       openapi.check(method, path, status, JSON.parse(text))
     }
+    // A chat with the command up prints, answered by its llm agent from the backend.
+    const chatLine = /chat .*\n {13}(curl .+)\n/.exec(up.output())?.[1]
+    assert.ok(chatLine !== undefined, up.output())
+    const chatted = await runShell(chatLine)
+    assert.equal(chatted.code, 0, chatted.stderr)
+    const completion = JSON.parse(chatted.stdout) as { choices: { message: { content: string } }[] }
+    assert.equal(completion.choices[0]?.message.content, 'echo: hello')
+    const chatRequests: [string, string, string, number, unknown][] = [
+      ['GET', '/v1/models', '/v1/models', 200, undefined],
+      [
+        'POST',
+        '/v1/chat/completions',
+        '/v1/chat/completions',
+        200,
+        { model: 'tiny-echo', messages: [{ role: 'user', content: 'hi' }] },
+      ],
+      [
+        'POST',
+        '/v1/chat/completions',
+        '/v1/chat/completions',
+        404,
+        { model: 'none', messages: [{ role: 'user', content: 'hi' }] },
+      ],
+      ['GET', `/v1/epochs/${report.epoch}/charges`, '/v1/epochs/{id}/charges', 200, undefined],
+    ]
+    for (const [method, url, path, status, body] of chatRequests) {
+      const response = await fetch(`${api}${url}`, {
+        method,
+        headers: { ...clientHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      const text = await response.text()
+      assert.equal(response.status, status, `${method} ${url}: ${text.slice(0, 300)}`)
+      openapi.check(method, path, status, JSON.parse(text))
+    }
     const binary = ['GET /metrics', 'GET /openapi.json', 'GET /v1/epochs/{id}/car']
     assert.deepEqual(
       openapi.operations().filter((o) => !openapi.checked().includes(o) && !binary.includes(o)),
@@ -317,6 +359,7 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
     assert.equal(line[3], '0', 'honest agents fail no canary')
   } finally {
     await stopProcess(up, 'SIGINT')
+    await provider.close()
   }
   assert.equal(up.exitCode, 0, up.output().slice(-2000))
 })

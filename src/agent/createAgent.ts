@@ -11,6 +11,7 @@ import {
   type ChallengeResponderStatus,
   createChallengeResponder,
 } from './challenge/index.ts'
+import { type ChatBackend, serveChat } from './llm/index.ts'
 import { createMessenger, type MessengerOptions, type MessengerStatus } from './messenger/index.ts'
 import { createTaskRunner } from './work/index.ts'
 
@@ -55,6 +56,13 @@ export interface AgentOptions {
   onRefused?: (refusal: { coordinator: string; code: string; message: string }) => void
   /** Where task durations are observed (the agent's /metrics, opt-in). */
   metrics?: Pick<Metrics, 'taskDuration'> | undefined
+  /**
+   * What the agent does: `validator` (validation and evm.simulate, the default), `llm` (only chats, from
+   * `chat`) or `both`.
+   */
+  mode?: 'validator' | 'llm' | 'both' | undefined
+  /** The backend that answers llm.chat jobs (docs/jobs.md#agents). */
+  chat?: ChatBackend | undefined
 }
 
 export interface AgentStatus {
@@ -206,6 +214,18 @@ function startWorker(
         region: options.region,
         maxInFlight: options.maxInFlight,
         agentVersion: options.version ?? 'apiary/0.1.0',
+        capabilities: {
+          jobTypes: [
+            ...(options.mode === 'llm' ? [] : ['validation', 'evm.simulate']),
+            ...(options.chat === undefined ? [] : ['llm.chat']),
+          ],
+          models:
+            options.chat?.models.map((m) => ({
+              name: m.name,
+              sha256: m.sha256 ?? '',
+              backend: options.chat?.kind ?? 'openai',
+            })) ?? [],
+        },
       }),
       { headers, signal },
     )
@@ -241,6 +261,22 @@ function startWorker(
       )) {
         if (draining) continue
         for (const task of tasks) {
+          if (task.job?.type === 'llm.chat') {
+            const chat = options.chat
+            if (chat === undefined) continue
+            const served = client
+              .streamJobOutput(serveChat(chat, task, signal), { headers, signal })
+              .then(
+                ({ rejectCode }) => {
+                  state.completed++
+                  if (rejectCode !== '') logger.warn({ taskId: task.taskId, rejectCode }, 'chat refused')
+                },
+                (error) => logger.warn({ err: error, taskId: task.taskId }, 'chat failed'),
+              )
+              .finally(() => running.delete(served))
+            running.add(served)
+            continue
+          }
           const started = performance.now()
           const job = (options.answer === undefined ? runner.run(task) : options.answer(task))
             .then(

@@ -7,6 +7,12 @@ export {
   createAgent,
 } from './createAgent.ts'
 export {
+  type ChatBackend,
+  type ChatBackendOptions,
+  type ChatPart,
+  createChatBackend,
+} from './llm/index.ts'
+export {
   BUILTIN_HANDLERS,
   createMessenger,
   type InboundMessage,

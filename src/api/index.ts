@@ -1,5 +1,6 @@
 export * as chain from './chain.ts'
 export * as challenges from './challenges.ts'
+export * as chat from './chat.ts'
 export { ApiError, NO_LEADER } from './common.ts'
 export * as epochs from './epochs.ts'
 export * as jobs from './jobs.ts'

@@ -2,11 +2,13 @@ import type { Logger } from '../internal/logger.ts'
 import type { ChallengeWatcherOptions } from './challenges/index.ts'
 import type { RewardOptions } from './epochs/index.ts'
 import type { WitnessSource } from './follower/index.ts'
-import type { JobPrices } from './jobs/index.ts'
+import type { ChatPrices, JobPrices } from './jobs/index.ts'
 
 export interface JobOptions {
   escrow: `0x${string}`
   prices: JobPrices
+  /** llm.chat prices per model (default DEFAULT_CHAT_PRICES). */
+  chatPrices?: ChatPrices | undefined
 }
 
 export interface CoordinatorOptions {

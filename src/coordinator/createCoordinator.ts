@@ -10,7 +10,7 @@ import { type ChallengeWatcher, createChallengeWatcher } from './challenges/inde
 import type { CoordinatorOptions } from './coordinatorOptions.ts'
 import type { CoordinatorStatus } from './coordinatorStatus.ts'
 import { buildHttpApi } from './http/index.ts'
-import { DEFAULT_JOB_PRICES, type JobBoard } from './jobs/index.ts'
+import { type ChatGateway, DEFAULT_JOB_PRICES, type JobBoard } from './jobs/index.ts'
 import { acquireLeaderLease } from './leader/index.ts'
 import { createOutbox, type Outbox } from './outbox/index.ts'
 import { registerCoordinatorMetrics } from './registerCoordinatorMetrics.ts'
@@ -107,6 +107,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     let leading = false
     /** The job board, once this replica leads. */
     let jobs: JobBoard | undefined
+    let chat: ChatGateway | undefined
     /** The challenge runner's transactions, once this replica leads (its store fenced by the term). */
     let runnerOutbox: Outbox | undefined
     let challenges: ChallengeWatcher | undefined
@@ -200,6 +201,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         rpc === undefined || options.rpcUrl === undefined
           ? undefined
           : { rpc, rpcUrl: options.rpcUrl, mailbox: options.mailbox },
+      chat: { gateway: () => chat, revokedClients: options.revokedClients ?? new Set() },
       jobs: {
         board: () => jobs,
         escrow: options.jobs?.escrow,
@@ -246,6 +248,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       standby.close()
       view = leader.view
       jobs = leader.jobs
+      chat = leader.chat
       leaderStore = store
       leaderReasons = leader.readiness
       leading = true

@@ -24,7 +24,13 @@ import {
   type Follower,
   type PendingFollower,
 } from './follower/index.ts'
-import { createJobBoard, type JobBoard } from './jobs/index.ts'
+import {
+  type ChatGateway,
+  createChatGateway,
+  createJobBoard,
+  DEFAULT_CHAT_PRICES,
+  type JobBoard,
+} from './jobs/index.ts'
 import { loadReplay } from './replay/index.ts'
 import { createLeaderView, type LiveView, loadAccuracy } from './replica/index.ts'
 import type { SwarmRpcDependencies } from './rpc/index.ts'
@@ -47,6 +53,8 @@ export interface Leading {
   view: LiveView
   /** Client jobs, when the coordinator takes them. */
   jobs: JobBoard | undefined
+  /** The OpenAI-compatible gateway, with jobs. */
+  chat: ChatGateway | undefined
   /** What the gRPC server serves agents with from now on. */
   rpc: Omit<SwarmRpcDependencies, 'logger' | 'masterSecret' | 'revoked'>
   /** Whether the chain follower keeps up (or the replay is loaded): reasons when not. */
@@ -93,6 +101,7 @@ export async function startLeading({
     )
   }
   let jobs: JobBoard | undefined
+  let chat: ChatGateway | undefined
   const hub = await createTaskHub({
     store,
     dispatcher,
@@ -124,6 +133,12 @@ export async function startLeading({
     })
     const restored = await jobs.restore()
     if (restored > 0) logger.info({ jobs: restored }, 're-queued open client jobs')
+    chat = createChatGateway({
+      board: jobs,
+      hub,
+      logger: logger.child({ component: 'chat' }),
+      prices: options.jobs.chatPrices ?? DEFAULT_CHAT_PRICES,
+    })
   }
 
   let follower: Follower | undefined
@@ -222,7 +237,9 @@ export async function startLeading({
   return {
     view,
     jobs,
+    chat,
     rpc: {
+      chat,
       store,
       hub,
       chainId,

@@ -1,6 +1,11 @@
-import { create } from '@bufbuild/protobuf'
+import { create, type MessageInitShape } from '@bufbuild/protobuf'
 import type { LocalAccount } from 'viem/accounts'
-import { type Level, type RegisterRequest, RegisterRequestSchema } from '../gen/apiary/v1/swarm_pb.js'
+import {
+  type CapabilitiesSchema,
+  type Level,
+  type RegisterRequest,
+  RegisterRequestSchema,
+} from '../gen/apiary/v1/swarm_pb.js'
 import { walletBindingMessage } from './walletBindingMessage.ts'
 
 export interface SignRegistrationParameters {
@@ -12,6 +17,8 @@ export interface SignRegistrationParameters {
   region: string
   maxInFlight: number
   agentVersion: string
+  /** Client jobs it takes besides validation. */
+  capabilities?: MessageInitShape<typeof CapabilitiesSchema> | undefined
   /** Unix seconds; default now. */
   signedAt?: bigint
 }
@@ -25,6 +32,7 @@ export async function signRegistration({
   region,
   maxInFlight,
   agentVersion,
+  capabilities,
   signedAt = BigInt(Math.floor(Date.now() / 1000)),
 }: SignRegistrationParameters): Promise<RegisterRequest> {
   const signature = await wallet.signMessage({
@@ -38,5 +46,6 @@ export async function signRegistration({
     walletSignature: Buffer.from(signature.slice(2), 'hex'),
     signedAt,
     agentVersion,
+    ...(capabilities === undefined ? {} : { capabilities }),
   })
 }

@@ -1,8 +1,7 @@
 import { ApiaryError } from '../../internal/errors.ts'
 import { parseWitness, type SimulationInput, type Witness } from '../../validation/index.ts'
 import type { RpcRequest } from '../createRpcClient.ts'
-import { addStorageRoots } from '../witness/addStorageRoots.ts'
-import type { RpcBlock } from '../witness/traceWitness.ts'
+import { addStorageRoots, type RpcBlock } from '../witness/index.ts'
 
 type Prestate = Record<string, Record<string, unknown>>
 

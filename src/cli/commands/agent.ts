@@ -21,6 +21,7 @@ import {
   signerSchema,
 } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
+import { chatBackendFrom, LLM_FLAGS, llmShape } from '../llmOptions.ts'
 import { registerAgentMetrics, serveMetrics } from '../serveMetrics.ts'
 import { createStatusLine, eth } from '../statusLine.ts'
 
@@ -62,6 +63,7 @@ const schema = z.object({
   metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
   ...messengerSchema,
   mailbox: addressOption.optional(),
+  ...llmShape,
 })
 
 export function registerAgent(
@@ -130,6 +132,8 @@ export function registerAgent(
       '--metrics-port <port>',
       "serve the agent's Prometheus metrics on 127.0.0.1:PORT/metrics, 0 for any (APIARY_METRICS_PORT; off by default)",
     )
+  for (const [flag, description] of LLM_FLAGS) command.option(flag, description)
+  command
     .addHelpText(
       'after',
       `
@@ -138,12 +142,19 @@ With --rpc and --swarm-challenge, the agent also answers Proof of Swarm challeng
 With --rpc and --mailbox, it reads the wallet's messages (apiary messenger, docs/spec/message.md): answers ping
 with pong and acknowledges messages that ask for it, paying ≈ 30,000 gas per reply.
 
+With --mode llm or both, it answers the coordinator's OpenAI-compatible chats (docs/jobs.md#agents) from the
+backend you run or pay for; its key is read from the environment (APIARY_LLM_API_KEY, or OPENAI_API_KEY,
+ANTHROPIC_API_KEY, GEMINI_API_KEY) and never leaves the agent.
+
 Reconnects by itself with exponential backoff; Ctrl-C finishes the work in flight, submits it, and exits.
 
 Example:
   apiary keygen --out wallet.json --password-file wallet.pass
   apiary agent --coordinator 127.0.0.1:14689 --agent-id alice --api-key apiary_… \\
-    --keystore wallet.json --password-file wallet.pass --level L3`,
+    --keystore wallet.json --password-file wallet.pass --level L3
+  llama-server -m qwen2.5-0.5b-instruct-q4_k_m.gguf --port 8080 &
+  apiary agent … --mode both --llm-url http://127.0.0.1:8080/v1 \\
+    --llm-model qwen2.5-0.5b@qwen2.5-0.5b-instruct-q4_k_m.gguf`,
     )
     .action(async (flags) => {
       const options = resolveOptions(schema, { flags, configFile: context.configFile() })
@@ -165,8 +176,11 @@ Example:
       let refusal: ApiaryError | undefined
       let refusals = 0
       const metrics = createMetrics()
+      const chat = await chatBackendFrom(options)
       const agent = createAgent({
         metrics,
+        mode: options.mode,
+        chat,
         onRefused: ({ coordinator, code, message }) => {
           if (++refusals < options.coordinator.length) return
           refusal = new ApiaryError(
@@ -190,7 +204,7 @@ Example:
         level,
         region: options.region,
         maxInFlight: options.concurrency * 16,
-        threads: level === Level.L3 ? options.concurrency : 0,
+        threads: options.mode !== 'llm' && level === Level.L3 ? options.concurrency : 0,
         tlsCa: options.tlsCert === undefined ? undefined : readFileSync(options.tlsCert, 'utf8'),
         challenges:
           options.challenges && connected !== undefined && options.swarmChallenge !== undefined

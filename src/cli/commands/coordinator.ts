@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
 import { MIN_MASTER_SECRET_BYTES } from '../../coordinator/identity/index.ts'
-import { DEFAULT_JOB_PRICES } from '../../coordinator/jobs/index.ts'
+import { type ChatPrices, DEFAULT_JOB_PRICES } from '../../coordinator/jobs/index.ts'
 import { ensureWritableDir } from '../../internal/ensureWritableDir.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { resolveOptions } from '../../internal/options.ts'
@@ -56,6 +56,25 @@ export const coordinatorSchema = z.object({
   jobEscrow: addressOption.optional(),
   simulatePrice: z.coerce.bigint().min(0n).default(DEFAULT_JOB_PRICES['evm.simulate'].coin),
   simulateTokenPrice: z.coerce.bigint().min(0n).default(DEFAULT_JOB_PRICES['evm.simulate'].token),
+  llmPrice: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return undefined
+      const prices: ChatPrices = {}
+      for (const entry of s.split(',').filter((x) => x.trim() !== '')) {
+        const match = /^\s*([^=\s]+)=(\d+):(\d+)\s*$/.exec(entry)
+        if (match === null) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${entry} is not MODEL=INPUT:OUTPUT (wei per million tokens)`,
+          })
+          return z.NEVER
+        }
+        prices[match[1] as string] = { input: BigInt(match[2] as string), output: BigInt(match[3] as string) }
+      }
+      return prices
+    }),
   revokeClients: z
     .string()
     .default('')
@@ -154,6 +173,10 @@ export function registerCoordinator(
       "price of one simulated transaction in the escrow token's base units (APIARY_SIMULATE_TOKEN_PRICE; default 1000)",
     )
     .option(
+      '--llm-price <prices>',
+      'chat prices in wei per million input and output tokens, MODEL=IN:OUT,…; * for any model (APIARY_LLM_PRICE; default *=1000000000000000:1000000000000000)',
+    )
+    .option(
       '--revoke-clients <addresses>',
       'comma-separated client addresses refused even with a valid key (APIARY_REVOKE_CLIENTS)',
     )
@@ -236,6 +259,7 @@ Examples:
         jobEscrow,
         simulatePrice,
         simulateTokenPrice,
+        llmPrice,
         revokeClients,
         masterSecretFile: _file,
         ...rest
@@ -289,6 +313,7 @@ Examples:
             : {
                 escrow: jobEscrow,
                 prices: { 'evm.simulate': { coin: simulatePrice, token: simulateTokenPrice } },
+                chatPrices: llmPrice,
               },
         logger: common.logger,
         rewards,

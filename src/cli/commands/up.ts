@@ -34,6 +34,7 @@ import { resolveOptions } from '../../internal/options.ts'
 import { publishMessagingKey } from '../../messaging/index.ts'
 import { challengeResponderOptions, messengerOptions } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
+import { chatBackendFrom, LLM_FLAGS, llmShape } from '../llmOptions.ts'
 import {
   DEFAULT_MAX_FEE_PER_GAS,
   REWARD_FLAGS,
@@ -61,6 +62,9 @@ const schema = z.object({
   protocolFeeBps: sealingShape.protocolFeeBps,
   workPoolBps: sealingShape.workPoolBps,
   ipfsApi: sealingShape.ipfsApi,
+  llmBackend: llmShape.llmBackend,
+  llmUrl: llmShape.llmUrl,
+  llmModel: llmShape.llmModel,
 })
 
 /** `up` deploys its own EpochRegistry and signs with its hot wallet: those two flags are not offered. */
@@ -100,10 +104,15 @@ export function registerUp(
       flag,
       flag.startsWith('--epoch-reward') ? description.replace('default 0', 'default 0.1ether') : description,
     )
+  for (const [flag, description] of LLM_FLAGS.filter(([flag]) => flag !== '--mode <mode>'))
+    command.option(flag, description)
   command
     .addHelpText(
       'after',
       `
+With --llm-model (and --llm-url, --llm-backend as for apiary agent), up also starts one agent in --mode llm
+that answers the gateway's chats from that backend: POST http://127.0.0.1:14690/v1/chat/completions.
+
 On the embedded devnet, up also funds a new hot wallet from a dev account, deploys an EpochRegistry and (with
 --settlement f1, the default) an AgentRewardPool. Every closed epoch is sealed into DATADIR/epochs (a signed
 bundle and its CAR) and anchored in the registry; f1 settles it into the pool, merkle deposits it with the
@@ -120,7 +129,8 @@ Ctrl-C stops everything.
 Examples:
   apiary up
   apiary up --agents 8 --http-port 8080 --epoch-seconds 10 --epoch-reward 1ether
-  apiary up --settlement merkle`,
+  apiary up --settlement merkle
+  apiary up --llm-url http://127.0.0.1:8080/v1 --llm-model qwen2.5-0.5b   (llama.cpp's llama-server on 8080)`,
     )
     .action(async (flags) => {
       const options = resolveOptions(schema, { flags, configFile: context.configFile() })
@@ -335,6 +345,29 @@ Examples:
         })
         agents.push(agent)
       }
+      // With a backend: one more agent, in --mode llm, for the gateway's chats.
+      const chat = await chatBackendFrom({
+        ...options,
+        mode: options.llmModel.length > 0 ? 'llm' : 'validator',
+      })
+      if (chat !== undefined) {
+        const key = generatePrivateKey()
+        writeFileSync(join(datadir, 'agents', 'llm-1.key'), `${key}\n`, { mode: 0o600 })
+        agents.push(
+          createAgent({
+            logger,
+            agentId: 'llm-1',
+            coordinators: [{ url: coordinator.grpcUrl, apiKey: deriveApiKey(masterSecret, 'llm-1') }],
+            wallet: privateKeyToAccount(key),
+            level: Level.L3,
+            region: 'local',
+            maxInFlight: 16,
+            threads: 0,
+            mode: 'llm',
+            chat,
+          }),
+        )
+      }
       shutdown.add(() => Promise.all(agents.map((a) => a.close({ graceMs: 3000 }))).then(() => {}))
 
       const grpcHostPort = coordinator.grpcUrl.replace(/^http:\/\//, '')
@@ -366,6 +399,16 @@ Examples:
                 `jobs         JobEscrow ${escrow}; you (${join(datadir, 'you.key')}) have 1 ETH in it. Simulate a transfer:`,
                 `             ${cli} job submit --coordinator-http ${coordinator.httpUrl} --client ${privateKeyToAccount(devnetAccounts[7]).address.toLowerCase()} --api-key $(${cli} client apikey --address ${privateKeyToAccount(devnetAccounts[7]).address.toLowerCase()} --master-secret-file ${join(datadir, 'master-secret')}) --wait --input '{"transactions":[{"from":"${privateKeyToAccount(devnetAccounts[7]).address.toLowerCase()}","to":"${privateKeyToAccount(agentKeys[0] as Hex).address.toLowerCase()}","value":"0x1"}]}'`,
               ]),
+          ...(escrow === undefined || devnetAccounts[7] === undefined
+            ? []
+            : chat === undefined
+              ? [
+                  `chat         no LLM backend: start up with --llm-url URL --llm-model NAME (e.g. llama.cpp's llama-server) to serve ${coordinator.httpUrl}/v1/chat/completions`,
+                ]
+              : [
+                  `chat         agent llm-1 serves ${chat.models.map((m) => m.name).join(', ')} from ${chat.kind}; OpenAI-compatible at ${coordinator.httpUrl}/v1 (same client and key as jobs):`,
+                  `             curl -s ${coordinator.httpUrl}/v1/chat/completions -H 'content-type: application/json' -H 'x-apiary-client: ${privateKeyToAccount(devnetAccounts[7]).address.toLowerCase()}' -H "authorization: Bearer $(${cli} client apikey --address ${privateKeyToAccount(devnetAccounts[7]).address.toLowerCase()} --master-secret-file ${join(datadir, 'master-secret')})" -d '{"model":"${chat.models[0]?.name}","messages":[{"role":"user","content":"hello"}]}'`,
+                ]),
           `join         your own agent, from another terminal (the master secret is in ${join(datadir, 'master-secret')}):`,
           `             ${cli} agent --coordinator ${grpcHostPort} --agent-id my-agent --level L3 --api-key $(${cli} apikey --master-secret-file ${join(datadir, 'master-secret')} --agent-id my-agent) --private-key-file ${join(datadir, devnetAccounts[7] === undefined ? 'agents/my-agent.key' : 'you.key')}`,
           'Ctrl-C stops everything.',

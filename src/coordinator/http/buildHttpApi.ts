@@ -21,6 +21,7 @@ import type { Tally } from '../scoring/index.ts'
 import type { Store } from '../store/index.ts'
 import { type ChainRoutesDependencies, registerChainRoutes } from './chainRoutes.ts'
 import { type ChallengeRoutesDependencies, registerChallengeRoutes } from './challengeRoutes.ts'
+import { type ChatRoutesDependencies, registerChatRoutes } from './chatRoutes.ts'
 import { type EpochRoutesDependencies, registerEpochRoutes } from './epochRoutes.ts'
 import { type JobRoutesDependencies, registerJobRoutes } from './jobRoutes.ts'
 import { type RewardRoutesDependencies, registerRewardRoutes } from './rewardRoutes.ts'
@@ -50,6 +51,8 @@ export interface HttpApiDependencies {
   chain?: Omit<ChainRoutesDependencies, 'store'> | undefined
   /** Client jobs (/v1/jobs). */
   jobs?: Omit<JobRoutesDependencies, 'store' | 'masterSecret'> | undefined
+  /** The OpenAI-compatible gateway (/v1/chat/completions, /v1/models). */
+  chat?: Omit<ChatRoutesDependencies, 'masterSecret'> | undefined
 }
 
 /** Bounds of the HTTP edge (docs/security.md). */
@@ -287,6 +290,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
       registerChainRoutes(app, { store, ...deps.chain, blocksPerMinute: limits.blocksPerMinute })
     if (deps.jobs !== undefined)
       registerJobRoutes(app, { store, masterSecret: deps.masterSecret, ...deps.jobs })
+    if (deps.chat !== undefined) registerChatRoutes(app, { masterSecret: deps.masterSecret, ...deps.chat })
 
     app.route({
       ...swarm.swarmLeaderboard,

@@ -46,8 +46,32 @@ export type SubmitOutcome =
   | { ok: true; job: JobRow }
   | { ok: false; status: 400 | 402 | 429; body: { code: string; message: string } & Record<string, string> }
 
+/** A job to admit: what it may cost at most, what it costs at least, its input's canonical JSON. */
+export interface Reservation {
+  type: string
+  asset: Asset
+  maxFee: bigint
+  price: bigint
+  input: string
+  ttlSeconds: number
+}
+
 export interface JobBoard {
   submit(client: `0x${string}`, request: JobRequest): Promise<SubmitOutcome>
+  /** Admits a job that another part runs (an llm.chat): reserved, stored queued, dispatched by the caller. */
+  reserve(client: `0x${string}`, job: Reservation): Promise<SubmitOutcome>
+  /** The job went to its agent. */
+  started(id: string): Promise<void>
+  /**
+   * Ends a reserved job: completed, charged `fee` (at most its max fee) with its output and the agent's
+   * answer, or failed (released). False when it was no longer open (canceled, expired).
+   */
+  finish(
+    id: string,
+    outcome:
+      | { fee: bigint; output: string; agentId: string; taskId: string; executionMs: number }
+      | { error: string },
+  ): Promise<boolean>
   /** Cancels an open job of the client: the row after, or why not. */
   cancel(client: string, id: string): Promise<JobRow | 'not-found' | 'finished'>
   /** The task an agent is handed for a job's dispatch key (undefined: the job is no longer open). */
@@ -92,21 +116,27 @@ export function createJobBoard(deps: JobBoardDependencies): JobBoard {
     return next
   }
 
-  const admit = async (client: `0x${string}`, request: JobRequest): Promise<SubmitOutcome> => {
-    const price = deps.prices[request.type][request.asset] * BigInt(request.input.transactions.length)
-    const maxFee = BigInt(request.maxFee)
+  /**
+   * Admits a job: its max fee must cover `price` and the client's available balance (escrow balance, less
+   * announced withdrawals, open reservations and charges not yet on-chain) must cover its max fee. Then
+   * `prepare` (the witness) runs and the job is stored queued, its max fee reserved. Run one at a time per
+   * client (serialize).
+   */
+  const admit = async (
+    client: `0x${string}`,
+    job: Reservation,
+    prepare: () => Promise<{ witness: Uint8Array | null } | SubmitOutcome>,
+  ): Promise<SubmitOutcome> => {
+    const { asset, maxFee, price } = job
     if (maxFee < price)
       return {
         ok: false,
         status: 400,
-        body: {
-          code: 'FEE_BELOW_PRICE',
-          message: `maxFee ${maxFee} is below the job's price ${price}`,
-        },
+        body: { code: 'FEE_BELOW_PRICE', message: `maxFee ${maxFee} is below the job's price ${price}` },
       }
     const [balance, holds] = await Promise.all([
-      deps.escrowBalance(client, request.asset),
-      store.jobs.holds(client, request.asset),
+      deps.escrowBalance(client, asset),
+      store.jobs.holds(client, asset),
     ])
     if (holds.open >= maxOpen)
       return {
@@ -124,18 +154,47 @@ export function createJobBoard(deps: JobBoardDependencies): JobBoard {
           message: `this job reserves ${maxFee} but ${available > 0n ? available : 0n} is available`,
           needed: maxFee.toString(),
           available: (available > 0n ? available : 0n).toString(),
-          asset: request.asset,
+          asset,
         },
       }
-    let witness: Witness
+    const prepared = await prepare()
+    if ('ok' in prepared) return prepared
+    const at = now()
+    const row: JobRow = {
+      id: randomBytes(16).toString('hex'),
+      client,
+      type: job.type,
+      asset,
+      state: 'queued',
+      max_fee: maxFee.toString(),
+      fee: null,
+      input: job.input,
+      witness: prepared.witness,
+      output: null,
+      output_sha256: null,
+      error: null,
+      rounds: 1,
+      epoch: null,
+      created_at: at,
+      started_at: null,
+      finished_at: null,
+      expires_at: at + job.ttlSeconds * 1000,
+    }
+    await store.jobs.insert(row)
+    return { ok: true, job: row }
+  }
+
+  /** The simulation witness of a request, or the 400 that says why there is none. */
+  const simulationWitnessOf = async (client: string, request: JobRequest) => {
     try {
-      witness = await deps.buildWitness(request.input)
+      const witness = await deps.buildWitness(request.input)
+      return { witness: toBinary(WitnessSchema, witnessToMessage(witness, { full: true })) }
     } catch (error) {
       logger.warn({ err: error, client }, 'cannot build a simulation witness')
       const code = (error as { code?: string }).code
       return {
-        ok: false,
-        status: 400,
+        ok: false as const,
+        status: 400 as const,
         body: {
           code: 'SIMULATION_UNAVAILABLE',
           message:
@@ -145,30 +204,6 @@ export function createJobBoard(deps: JobBoardDependencies): JobBoard {
         },
       }
     }
-    const at = now()
-    const row: JobRow = {
-      id: randomBytes(16).toString('hex'),
-      client,
-      type: request.type,
-      asset: request.asset,
-      state: 'queued',
-      max_fee: maxFee.toString(),
-      fee: null,
-      input: canonicalJson(request.input),
-      witness: toBinary(WitnessSchema, witnessToMessage(witness, { full: true })),
-      output: null,
-      output_sha256: null,
-      error: null,
-      rounds: 1,
-      epoch: null,
-      created_at: at,
-      started_at: null,
-      finished_at: null,
-      expires_at: at + request.ttlSeconds * 1000,
-    }
-    await store.jobs.insert(row)
-    deps.enqueue(jobKey(row.id, 1), { answered: [], excluded: [] })
-    return { ok: true, job: row }
   }
 
   /** Decides a job from its answers: complete, re-dispatch, fail or wait. */
@@ -232,7 +267,60 @@ export function createJobBoard(deps: JobBoardDependencies): JobBoard {
 
   return {
     async submit(client, request) {
-      return serialize(client, () => admit(client, request))
+      const outcome = await serialize(client, () =>
+        admit(
+          client,
+          {
+            type: request.type,
+            asset: request.asset,
+            maxFee: BigInt(request.maxFee),
+            price: deps.prices[request.type][request.asset] * BigInt(request.input.transactions.length),
+            input: canonicalJson(request.input),
+            ttlSeconds: request.ttlSeconds,
+          },
+          () => simulationWitnessOf(client, request),
+        ),
+      )
+      if (outcome.ok) deps.enqueue(jobKey(outcome.job.id, 1), { answered: [], excluded: [] })
+      return outcome
+    },
+
+    async reserve(client, job) {
+      return serialize(client, () => admit(client, job, async () => ({ witness: null })))
+    },
+
+    async finish(id, outcome) {
+      const at = now()
+      if ('error' in outcome)
+        return store.jobs.transition(id, OPEN, { state: 'failed', error: outcome.error, finished_at: at })
+      const job = await store.jobs.get(id)
+      if (job === undefined) return false
+      const fee = outcome.fee < BigInt(job.max_fee) ? outcome.fee : BigInt(job.max_fee)
+      const sha = sha256(outcome.output)
+      return store.transaction(async (ops) => {
+        const moved = await ops.jobs.transition(id, OPEN, {
+          state: 'completed',
+          fee: fee.toString(),
+          output: outcome.output,
+          output_sha256: sha,
+          finished_at: at,
+        })
+        if (moved)
+          await ops.jobs.addResult({
+            job_id: id,
+            agent_id: outcome.agentId,
+            task_id: outcome.taskId,
+            output: outcome.output,
+            output_sha256: sha,
+            execution_ms: outcome.executionMs,
+            received_at: at,
+          })
+        return moved
+      })
+    },
+
+    async started(id) {
+      await store.jobs.transition(id, ['queued'], { state: 'running', started_at: now() })
     },
 
     async cancel(client, id) {
@@ -286,12 +374,20 @@ export function createJobBoard(deps: JobBoardDependencies): JobBoard {
       const at = now()
       for (const id of await store.jobs.overdue(at))
         await store.jobs.transition(id, OPEN, { state: 'expired', finished_at: at })
-      for (const job of await store.jobs.open()) await requeue(job)
+      for (const job of await store.jobs.open()) if (job.type === 'evm.simulate') await requeue(job)
     },
 
     async restore() {
       const open = await store.jobs.open()
-      for (const job of open) await requeue(job)
+      for (const job of open)
+        if (job.type === 'evm.simulate') await requeue(job)
+        // A chat is answered on the connection that asked it, which a restart closed: released.
+        else
+          await store.jobs.transition(job.id, OPEN, {
+            state: 'failed',
+            error: 'INTERRUPTED',
+            finished_at: now(),
+          })
       return open.length
     },
   }

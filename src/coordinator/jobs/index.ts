@@ -1,4 +1,13 @@
 export {
+  type ChatEvent,
+  type ChatGateway,
+  type ChatPrice,
+  type ChatPrices,
+  type ChatRequest,
+  createChatGateway,
+  DEFAULT_CHAT_PRICES,
+} from './createChatGateway.ts'
+export {
   type Asset,
   createJobBoard,
   DEFAULT_JOB_PRICES,

@@ -6,6 +6,7 @@ import type { Logger } from '../../internal/logger.ts'
 import { bigIntToBytes, fromHex } from '../../validation/index.ts'
 import type { Payout } from '../epochs/index.ts'
 import { authenticateAgent, verifyWalletBinding } from '../identity/index.ts'
+import type { ChatGateway } from '../jobs/index.ts'
 import type { Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
 
@@ -25,7 +26,12 @@ export interface SwarmRpcDependencies {
   now?: () => number
   /** Largest request message in bytes (default 8 MiB). */
   readMaxBytes?: number
+  /** The OpenAI-compatible gateway: agents' model offers and the chunks they stream. */
+  chat?: ChatGateway | undefined
 }
+
+const MAX_MODELS = 32
+const BACKENDS = new Set(['openai', 'anthropic', 'gemini'])
 
 /** Most results in one SubmitResults call (agents send at most 512). */
 export const MAX_RESULTS_PER_CALL = 512
@@ -60,6 +66,8 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
     return result.agentId
   }
   const invalid = (message: string) => new ConnectError(message, Code.InvalidArgument)
+  /** Agents registered without validation among their job types: only pushed tasks (chats) reach them. */
+  const chatOnly = new Set<string>()
 
   return connectNodeAdapter({
     grpc: true,
@@ -107,6 +115,18 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
               `the wallet binding is not valid (${binding.reason})`,
               Code.PermissionDenied,
             )
+          const models = request.capabilities?.models ?? []
+          if (models.length > MAX_MODELS) throw invalid(`at most ${MAX_MODELS} models`)
+          for (const m of models)
+            if (
+              m.name.length < 1 ||
+              m.name.length > 128 ||
+              !/^([0-9a-f]{64})?$/.test(m.sha256) ||
+              !BACKENDS.has(m.backend)
+            )
+              throw invalid(
+                'a model needs a name of 1-128 characters, a sha256 of 64 hex digits or none, and a backend openai, anthropic or gemini',
+              )
           const at = now()
           const session = await store.agents.register(
             agentId,
@@ -119,7 +139,14 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
             },
             at,
           )
-          logger.info({ agentId, session, level: Level[request.level], wallet }, 'agent registered')
+          deps.chat?.offer(agentId, models)
+          const types = request.capabilities?.jobTypes
+          if (types !== undefined && types.length > 0 && !types.includes('validation')) chatOnly.add(agentId)
+          else chatOnly.delete(agentId)
+          logger.info(
+            { agentId, session, level: Level[request.level], wallet, models: models.map((m) => m.name) },
+            'agent registered',
+          )
           return { agentId, chainId, heartbeatIntervalMs, session: BigInt(session) }
         },
 
@@ -166,7 +193,12 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
           try {
             for await (const tasks of hub.stream(
               agentId,
-              { level: agent.level, maxInFlight: agent.max_in_flight, region: agent.region },
+              {
+                level: agent.level,
+                maxInFlight: agent.max_in_flight,
+                region: agent.region,
+                dispatch: !chatOnly.has(agentId),
+              },
               context.signal,
             ))
               yield { tasks }
@@ -181,6 +213,20 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
           if (request.results.length > MAX_RESULTS_PER_CALL)
             throw invalid(`at most ${MAX_RESULTS_PER_CALL} results per call`)
           return { acks: await hub.submit(agentId, request.results) }
+        },
+
+        async streamJobOutput(requests, context) {
+          const agentId = authenticate(context)
+          const chat = deps.chat
+          if (chat === undefined)
+            throw new ConnectError('this coordinator takes no chats', Code.FailedPrecondition)
+          let accepted = 0
+          for await (const chunk of requests) {
+            const outcome = chat.chunk(agentId, chunk)
+            if (outcome !== 'ok') return { accepted, rejectCode: outcome }
+            accepted++
+          }
+          return { accepted, rejectCode: '' }
         },
 
         streamStateDiffs(_request, context) {

@@ -73,7 +73,13 @@ export interface TaskHub {
   /** An agent's task stream opened; returns its batches until `signal` aborts. */
   stream(
     agentId: string,
-    options: { level: number; maxInFlight: number; region?: string },
+    options: {
+      level: number
+      maxInFlight: number
+      region?: string
+      /** Whether it takes dispatched work (validation, evm.simulate); default true. Pushed tasks come always. */
+      dispatch?: boolean
+    },
     signal: AbortSignal,
   ): AsyncGenerator<Task[]>
   /** Checks, stores (durably) and then acknowledges results, in order. */
@@ -90,6 +96,11 @@ export interface TaskHub {
   canaries(): { answersPassed: number; answersFailed: number }
   /** Agents with an open task stream. */
   connected(): ReadonlySet<string>
+  /**
+   * Hands a task straight to one agent's open stream, outside the dispatcher (an llm.chat job goes to an
+   * agent that serves its model). False when the agent has no open stream.
+   */
+  push(agentId: string, task: Task): boolean
   /** The agent gets no more tasks: its streams end and new ones are refused (see `excluded`). */
   exclude(agentId: string): void
   excluded(agentId: string): boolean
@@ -161,6 +172,8 @@ export async function createTaskHub({
     waiters.clear()
   }
   const streams = new Map<string, number>()
+  /** Tasks pushed to one agent, sent before its next dispatch. */
+  const direct = new Map<string, Task[]>()
   const scoreNow = async (
     ops: StoreOperations,
     inclusion: string,
@@ -204,11 +217,18 @@ export async function createTaskHub({
 
     async *stream(agentId, options, signal) {
       streams.set(agentId, (streams.get(agentId) ?? 0) + 1)
-      dispatcher.addAgent(agentId, options)
+      const dispatched = options.dispatch !== false
+      if (dispatched) dispatcher.addAgent(agentId, options)
       wake()
       try {
         while (!signal.aborted && !excluded.has(agentId)) {
-          const assignments = dispatcher.assign(agentId, maxBatch)
+          const pushed = direct.get(agentId)
+          if (pushed !== undefined && pushed.length > 0) {
+            direct.delete(agentId)
+            yield pushed
+            continue
+          }
+          const assignments = dispatched ? dispatcher.assign(agentId, maxBatch) : []
           if (assignments.length === 0) {
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, 1000)
@@ -272,7 +292,8 @@ export async function createTaskHub({
         const left = (streams.get(agentId) ?? 1) - 1
         if (left === 0) {
           streams.delete(agentId)
-          dispatcher.removeAgent(agentId)
+          direct.delete(agentId)
+          if (dispatched) dispatcher.removeAgent(agentId)
           wake()
         } else streams.set(agentId, left)
       }
@@ -386,6 +407,12 @@ export async function createTaskHub({
 
     tick() {
       if (dispatcher.expire().length > 0) wake()
+    },
+    push(agentId, task) {
+      if (!streams.has(agentId) || excluded.has(agentId)) return false
+      direct.set(agentId, [...(direct.get(agentId) ?? []), task])
+      wake()
+      return true
     },
     counters: () => counters,
     canaries: () => canaries,

@@ -66,6 +66,13 @@ export declare type RegisterRequest = Message<"apiary.v1.RegisterRequest"> & {
    * @generated from field: string agent_version = 7;
    */
   agentVersion: string;
+
+  /**
+   * Client jobs the agent takes besides validation (absent: evm.simulate at L3, as before).
+   *
+   * @generated from field: apiary.v1.Capabilities capabilities = 8;
+   */
+  capabilities?: Capabilities | undefined;
 };
 
 /**
@@ -73,6 +80,63 @@ export declare type RegisterRequest = Message<"apiary.v1.RegisterRequest"> & {
  * Use `create(RegisterRequestSchema)` to create a new message.
  */
 export declare const RegisterRequestSchema: GenMessage<RegisterRequest>;
+
+/**
+ * @generated from message apiary.v1.Capabilities
+ */
+export declare type Capabilities = Message<"apiary.v1.Capabilities"> & {
+  /**
+   * "evm.simulate", "llm.chat".
+   *
+   * @generated from field: repeated string job_types = 1;
+   */
+  jobTypes: string[];
+
+  /**
+   * The models the agent serves llm.chat with; at most 32.
+   *
+   * @generated from field: repeated apiary.v1.ModelOffer models = 2;
+   */
+  models: ModelOffer[];
+};
+
+/**
+ * Describes the message apiary.v1.Capabilities.
+ * Use `create(CapabilitiesSchema)` to create a new message.
+ */
+export declare const CapabilitiesSchema: GenMessage<Capabilities>;
+
+/**
+ * @generated from message apiary.v1.ModelOffer
+ */
+export declare type ModelOffer = Message<"apiary.v1.ModelOffer"> & {
+  /**
+   * As clients name it, e.g. "qwen2.5-0.5b-instruct"; 1-128 characters.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * sha256 of the model file (64 hex digits) when the agent pins one; empty otherwise.
+   *
+   * @generated from field: string sha256 = 2;
+   */
+  sha256: string;
+
+  /**
+   * "openai" (any OpenAI-compatible server), "anthropic" or "gemini".
+   *
+   * @generated from field: string backend = 3;
+   */
+  backend: string;
+};
+
+/**
+ * Describes the message apiary.v1.ModelOffer.
+ * Use `create(ModelOfferSchema)` to create a new message.
+ */
+export declare const ModelOfferSchema: GenMessage<ModelOffer>;
 
 /**
  * @generated from message apiary.v1.RegisterResponse
@@ -799,6 +863,96 @@ export declare type Payout = Message<"apiary.v1.Payout"> & {
 export declare const PayoutSchema: GenMessage<Payout>;
 
 /**
+ * A piece of an llm.chat job's output.
+ *
+ * @generated from message apiary.v1.JobChunk
+ */
+export declare type JobChunk = Message<"apiary.v1.JobChunk"> & {
+  /**
+   * The task the chunk answers (the caller's own assignment).
+   *
+   * @generated from field: string task_id = 1;
+   */
+  taskId: string;
+
+  /**
+   * One OpenAI `chat.completion.chunk` object as JSON; at most 64 KiB.
+   *
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+
+  /**
+   * The last chunk: `usage` is set, or `error` says why the backend did not answer.
+   *
+   * @generated from field: bool done = 3;
+   */
+  done: boolean;
+
+  /**
+   * @generated from field: string error = 4;
+   */
+  error: string;
+
+  /**
+   * @generated from field: apiary.v1.Usage usage = 5;
+   */
+  usage?: Usage | undefined;
+};
+
+/**
+ * Describes the message apiary.v1.JobChunk.
+ * Use `create(JobChunkSchema)` to create a new message.
+ */
+export declare const JobChunkSchema: GenMessage<JobChunk>;
+
+/**
+ * @generated from message apiary.v1.Usage
+ */
+export declare type Usage = Message<"apiary.v1.Usage"> & {
+  /**
+   * @generated from field: uint64 input_tokens = 1;
+   */
+  inputTokens: bigint;
+
+  /**
+   * @generated from field: uint64 output_tokens = 2;
+   */
+  outputTokens: bigint;
+};
+
+/**
+ * Describes the message apiary.v1.Usage.
+ * Use `create(UsageSchema)` to create a new message.
+ */
+export declare const UsageSchema: GenMessage<Usage>;
+
+/**
+ * @generated from message apiary.v1.StreamJobOutputResponse
+ */
+export declare type StreamJobOutputResponse = Message<"apiary.v1.StreamJobOutputResponse"> & {
+  /**
+   * Chunks taken.
+   *
+   * @generated from field: uint32 accepted = 1;
+   */
+  accepted: number;
+
+  /**
+   * When the stream was cut short: NOT_ASSIGNED, MALFORMED or JOB_CLOSED.
+   *
+   * @generated from field: string reject_code = 2;
+   */
+  rejectCode: string;
+};
+
+/**
+ * Describes the message apiary.v1.StreamJobOutputResponse.
+ * Use `create(StreamJobOutputResponseSchema)` to create a new message.
+ */
+export declare const StreamJobOutputResponseSchema: GenMessage<StreamJobOutputResponse>;
+
+/**
  * @generated from message apiary.v1.StreamStateDiffsRequest
  */
 export declare type StreamStateDiffsRequest = Message<"apiary.v1.StreamStateDiffsRequest"> & {
@@ -953,6 +1107,17 @@ export declare const SwarmService: GenService<{
     methodKind: "unary";
     input: typeof HeartbeatRequestSchema;
     output: typeof HeartbeatResponseSchema;
+  },
+  /**
+   * Streams the output of an llm.chat job the caller was given: its chunks as the backend makes them, then
+   * the last one (done, with the usage). docs/spec/jobs.md#llmchat-the-openai-compatible-gateway
+   *
+   * @generated from rpc apiary.v1.SwarmService.StreamJobOutput
+   */
+  streamJobOutput: {
+    methodKind: "client_streaming";
+    input: typeof JobChunkSchema;
+    output: typeof StreamJobOutputResponseSchema;
   },
   /**
    * Reserved for L4 state sync: state diffs from a height on. Not served yet (UNIMPLEMENTED).

@@ -12,7 +12,7 @@ import { enumDesc, fileDesc, messageDesc, serviceDesc, tsEnum } from "@bufbuild/
  * Describes the file apiary/v1/swarm.proto.
  */
 export const file_apiary_v1_swarm = /*@__PURE__*/
-  fileDesc("ChVhcGlhcnkvdjEvc3dhcm0ucHJvdG8SCWFwaWFyeS52MSK0AQoPUmVnaXN0ZXJSZXF1ZXN0Eh8KBWxldmVsGAEgASgOMhAuYXBpYXJ5LnYxLkxldmVsEg4KBnJlZ2lvbhgCIAEoCRIVCg1tYXhfaW5fZmxpZ2h0GAMgASgNEhUKDXBheW91dF93YWxsZXQYBCABKAwSGAoQd2FsbGV0X3NpZ25hdHVyZRgFIAEoDBIRCglzaWduZWRfYXQYBiABKAQSFQoNYWdlbnRfdmVyc2lvbhgHIAEoCSJmChBSZWdpc3RlclJlc3BvbnNlEhAKCGFnZW50X2lkGAEgASgJEhAKCGNoYWluX2lkGAIgASgEEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgDIAEoDRIPCgdzZXNzaW9uGAQgASgEIiUKElN0cmVhbVRhc2tzUmVxdWVzdBIPCgdzZXNzaW9uGAEgASgEIjUKE1N0cmVhbVRhc2tzUmVzcG9uc2USHgoFdGFza3MYASADKAsyDy5hcGlhcnkudjEuVGFzayKrAQoEVGFzaxIPCgd0YXNrX2lkGAEgASgJEh8KBWxldmVsGAIgASgOMhAuYXBpYXJ5LnYxLkxldmVsEhgKEGRlYWRsaW5lX3VuaXhfbXMYAyABKAQSIwoHd2l0bmVzcxgFIAEoCzISLmFwaWFyeS52MS5XaXRuZXNzEh8KA2pvYhgGIAEoCzISLmFwaWFyeS52MS5Kb2JUYXNrSgQIBBAFUgt0cmFuc2FjdGlvbiJbCgdKb2JUYXNrEg4KBmpvYl9pZBgBIAEoCRIMCgR0eXBlGAIgASgJEg0KBWlucHV0GAMgASgMEiMKB3dpdG5lc3MYBCABKAsyEi5hcGlhcnkudjEuV2l0bmVzcyJBCglKb2JSZXN1bHQSDgoGam9iX2lkGAEgASgJEg4KBm91dHB1dBgCIAEoDBIUCgxleGVjdXRpb25fbXMYAyABKA0iuAEKB1dpdG5lc3MSEAoIY2hhaW5faWQYASABKAQSDAoEZm9yaxgCIAEoCRITCgt0cmFuc2FjdGlvbhgDIAEoDBImCgVibG9jaxgEIAEoCzIXLmFwaWFyeS52MS5CbG9ja0NvbnRleHQSKgoMYmxvY2tfaGFzaGVzGAUgAygLMhQuYXBpYXJ5LnYxLkJsb2NrSGFzaBIkCghwcmVzdGF0ZRgGIAMoCzISLmFwaWFyeS52MS5BY2NvdW50Ir4CCgxCbG9ja0NvbnRleHQSDgoGbnVtYmVyGAEgASgEEhEKCXRpbWVzdGFtcBgCIAEoBBIQCghjb2luYmFzZRgDIAEoDBIRCglnYXNfbGltaXQYBCABKAQSHQoQYmFzZV9mZWVfcGVyX2dhcxgFIAEoDEgAiAEBEhIKCmRpZmZpY3VsdHkYBiABKAwSGAoLcHJldl9yYW5kYW8YByABKAxIAYgBARIcCg9leGNlc3NfYmxvYl9nYXMYCCABKARIAogBARIlChhwYXJlbnRfYmVhY29uX2Jsb2NrX3Jvb3QYCSABKAxIA4gBAUITChFfYmFzZV9mZWVfcGVyX2dhc0IOCgxfcHJldl9yYW5kYW9CEgoQX2V4Y2Vzc19ibG9iX2dhc0IbChlfcGFyZW50X2JlYWNvbl9ibG9ja19yb290IikKCUJsb2NrSGFzaBIOCgZudW1iZXIYASABKAQSDAoEaGFzaBgCIAEoDCKHAQoHQWNjb3VudBIPCgdhZGRyZXNzGAEgASgMEg8KB2JhbGFuY2UYAiABKAwSDQoFbm9uY2UYAyABKAQSDAoEY29kZRgEIAEoDBInCgdzdG9yYWdlGAUgAygLMhYuYXBpYXJ5LnYxLlN0b3JhZ2VTbG90EhQKDHN0b3JhZ2Vfcm9vdBgGIAEoDCIpCgtTdG9yYWdlU2xvdBILCgNrZXkYASABKAwSDQoFdmFsdWUYAiABKAwiPgoUU3VibWl0UmVzdWx0c1JlcXVlc3QSJgoHcmVzdWx0cxgBIAMoCzIVLmFwaWFyeS52MS5UYXNrUmVzdWx0IusCCgpUYXNrUmVzdWx0Eg8KB3Rhc2tfaWQYASABKAkSDQoFdmFsaWQYAiABKAgSEwoLcmVqZWN0X2NvZGUYAyABKAkSDwoHdHhfaGFzaBgEIAEoDBIOCgZzZW5kZXIYBSABKAwSFQoNaW50cmluc2ljX2dhcxgGIAEoBBIqCgZzdGF0dXMYByABKA4yGi5hcGlhcnkudjEuRXhlY3V0aW9uU3RhdHVzEhAKCGdhc191c2VkGAggASgEEhwKBGxvZ3MYCSADKAsyDi5hcGlhcnkudjEuTG9nEhMKC3JldHVybl9kYXRhGAogASgMEhcKD2NyZWF0ZWRfYWRkcmVzcxgLIAEoDBIvCg1zdGF0ZV9jaGFuZ2VzGAwgAygLMhguYXBpYXJ5LnYxLkFjY291bnRDaGFuZ2USEgoKbGF0ZW5jeV91cxgNIAEoDRIhCgNqb2IYDiABKAsyFC5hcGlhcnkudjEuSm9iUmVzdWx0IjQKA0xvZxIPCgdhZGRyZXNzGAEgASgMEg4KBnRvcGljcxgCIAMoDBIMCgRkYXRhGAMgASgMIrYBCg1BY2NvdW50Q2hhbmdlEg8KB2FkZHJlc3MYASABKAwSFAoHYmFsYW5jZRgCIAEoDEgAiAEBEhIKBW5vbmNlGAMgASgESAGIAQESEQoEY29kZRgEIAEoDEgCiAEBEicKB3N0b3JhZ2UYBSADKAsyFi5hcGlhcnkudjEuU3RvcmFnZVNsb3QSDwoHZGVsZXRlZBgGIAEoCEIKCghfYmFsYW5jZUIICgZfbm9uY2VCBwoFX2NvZGUiOwoVU3VibWl0UmVzdWx0c1Jlc3BvbnNlEiIKBGFja3MYASADKAsyFC5hcGlhcnkudjEuUmVzdWx0QWNrIloKCVJlc3VsdEFjaxIPCgd0YXNrX2lkGAEgASgJEhAKCGFjY2VwdGVkGAIgASgIEhMKC3JlamVjdF9jb2RlGAMgASgJEhUKDXJlamVjdF9kZXRhaWwYBCABKAkiNgoQSGVhcnRiZWF0UmVxdWVzdBIPCgdzZXNzaW9uGAEgASgEEhEKCWluX2ZsaWdodBgCIAEoDSJhChFIZWFydGJlYXRSZXNwb25zZRISCgpyZXJlZ2lzdGVyGAEgASgIEhAKCGNoYWluX2lkGAIgASgEEiYKC2xhc3RfcGF5b3V0GAMgASgLMhEuYXBpYXJ5LnYxLlBheW91dCJpCgZQYXlvdXQSDQoFZXBvY2gYASABKAQSDgoGYW1vdW50GAIgASgMEgwKBHJhbmsYAyABKA0SEwoLYWdlbnRzX3BhaWQYBCABKA0SDwoHdHhfaGFzaBgFIAEoDBIMCgRwb29sGAYgASgMIi0KF1N0cmVhbVN0YXRlRGlmZnNSZXF1ZXN0EhIKCmZyb21fYmxvY2sYASABKAQiWwoYU3RyZWFtU3RhdGVEaWZmc1Jlc3BvbnNlEhQKDGJsb2NrX251bWJlchgBIAEoBBIpCgdjaGFuZ2VzGAIgAygLMhguYXBpYXJ5LnYxLkFjY291bnRDaGFuZ2UqVgoFTGV2ZWwSFQoRTEVWRUxfVU5TUEVDSUZJRUQQABIMCghMRVZFTF9MMRABEgwKCExFVkVMX0wyEAISDAoITEVWRUxfTDMQAxIMCghMRVZFTF9MNBAEKo0BCg9FeGVjdXRpb25TdGF0dXMSIAocRVhFQ1VUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEhwKGEVYRUNVVElPTl9TVEFUVVNfU1VDQ0VTUxABEh0KGUVYRUNVVElPTl9TVEFUVVNfUkVWRVJURUQQAhIbChdFWEVDVVRJT05fU1RBVFVTX0hBTFRFRBADMp4DCgxTd2FybVNlcnZpY2USQwoIUmVnaXN0ZXISGi5hcGlhcnkudjEuUmVnaXN0ZXJSZXF1ZXN0GhsuYXBpYXJ5LnYxLlJlZ2lzdGVyUmVzcG9uc2USTgoLU3RyZWFtVGFza3MSHS5hcGlhcnkudjEuU3RyZWFtVGFza3NSZXF1ZXN0Gh4uYXBpYXJ5LnYxLlN0cmVhbVRhc2tzUmVzcG9uc2UwARJSCg1TdWJtaXRSZXN1bHRzEh8uYXBpYXJ5LnYxLlN1Ym1pdFJlc3VsdHNSZXF1ZXN0GiAuYXBpYXJ5LnYxLlN1Ym1pdFJlc3VsdHNSZXNwb25zZRJGCglIZWFydGJlYXQSGy5hcGlhcnkudjEuSGVhcnRiZWF0UmVxdWVzdBocLmFwaWFyeS52MS5IZWFydGJlYXRSZXNwb25zZRJdChBTdHJlYW1TdGF0ZURpZmZzEiIuYXBpYXJ5LnYxLlN0cmVhbVN0YXRlRGlmZnNSZXF1ZXN0GiMuYXBpYXJ5LnYxLlN0cmVhbVN0YXRlRGlmZnNSZXNwb25zZTABYgZwcm90bzM");
+  fileDesc("ChVhcGlhcnkvdjEvc3dhcm0ucHJvdG8SCWFwaWFyeS52MSLjAQoPUmVnaXN0ZXJSZXF1ZXN0Eh8KBWxldmVsGAEgASgOMhAuYXBpYXJ5LnYxLkxldmVsEg4KBnJlZ2lvbhgCIAEoCRIVCg1tYXhfaW5fZmxpZ2h0GAMgASgNEhUKDXBheW91dF93YWxsZXQYBCABKAwSGAoQd2FsbGV0X3NpZ25hdHVyZRgFIAEoDBIRCglzaWduZWRfYXQYBiABKAQSFQoNYWdlbnRfdmVyc2lvbhgHIAEoCRItCgxjYXBhYmlsaXRpZXMYCCABKAsyFy5hcGlhcnkudjEuQ2FwYWJpbGl0aWVzIkgKDENhcGFiaWxpdGllcxIRCglqb2JfdHlwZXMYASADKAkSJQoGbW9kZWxzGAIgAygLMhUuYXBpYXJ5LnYxLk1vZGVsT2ZmZXIiOwoKTW9kZWxPZmZlchIMCgRuYW1lGAEgASgJEg4KBnNoYTI1NhgCIAEoCRIPCgdiYWNrZW5kGAMgASgJImYKEFJlZ2lzdGVyUmVzcG9uc2USEAoIYWdlbnRfaWQYASABKAkSEAoIY2hhaW5faWQYAiABKAQSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAMgASgNEg8KB3Nlc3Npb24YBCABKAQiJQoSU3RyZWFtVGFza3NSZXF1ZXN0Eg8KB3Nlc3Npb24YASABKAQiNQoTU3RyZWFtVGFza3NSZXNwb25zZRIeCgV0YXNrcxgBIAMoCzIPLmFwaWFyeS52MS5UYXNrIqsBCgRUYXNrEg8KB3Rhc2tfaWQYASABKAkSHwoFbGV2ZWwYAiABKA4yEC5hcGlhcnkudjEuTGV2ZWwSGAoQZGVhZGxpbmVfdW5peF9tcxgDIAEoBBIjCgd3aXRuZXNzGAUgASgLMhIuYXBpYXJ5LnYxLldpdG5lc3MSHwoDam9iGAYgASgLMhIuYXBpYXJ5LnYxLkpvYlRhc2tKBAgEEAVSC3RyYW5zYWN0aW9uIlsKB0pvYlRhc2sSDgoGam9iX2lkGAEgASgJEgwKBHR5cGUYAiABKAkSDQoFaW5wdXQYAyABKAwSIwoHd2l0bmVzcxgEIAEoCzISLmFwaWFyeS52MS5XaXRuZXNzIkEKCUpvYlJlc3VsdBIOCgZqb2JfaWQYASABKAkSDgoGb3V0cHV0GAIgASgMEhQKDGV4ZWN1dGlvbl9tcxgDIAEoDSK4AQoHV2l0bmVzcxIQCghjaGFpbl9pZBgBIAEoBBIMCgRmb3JrGAIgASgJEhMKC3RyYW5zYWN0aW9uGAMgASgMEiYKBWJsb2NrGAQgASgLMhcuYXBpYXJ5LnYxLkJsb2NrQ29udGV4dBIqCgxibG9ja19oYXNoZXMYBSADKAsyFC5hcGlhcnkudjEuQmxvY2tIYXNoEiQKCHByZXN0YXRlGAYgAygLMhIuYXBpYXJ5LnYxLkFjY291bnQivgIKDEJsb2NrQ29udGV4dBIOCgZudW1iZXIYASABKAQSEQoJdGltZXN0YW1wGAIgASgEEhAKCGNvaW5iYXNlGAMgASgMEhEKCWdhc19saW1pdBgEIAEoBBIdChBiYXNlX2ZlZV9wZXJfZ2FzGAUgASgMSACIAQESEgoKZGlmZmljdWx0eRgGIAEoDBIYCgtwcmV2X3JhbmRhbxgHIAEoDEgBiAEBEhwKD2V4Y2Vzc19ibG9iX2dhcxgIIAEoBEgCiAEBEiUKGHBhcmVudF9iZWFjb25fYmxvY2tfcm9vdBgJIAEoDEgDiAEBQhMKEV9iYXNlX2ZlZV9wZXJfZ2FzQg4KDF9wcmV2X3JhbmRhb0ISChBfZXhjZXNzX2Jsb2JfZ2FzQhsKGV9wYXJlbnRfYmVhY29uX2Jsb2NrX3Jvb3QiKQoJQmxvY2tIYXNoEg4KBm51bWJlchgBIAEoBBIMCgRoYXNoGAIgASgMIocBCgdBY2NvdW50Eg8KB2FkZHJlc3MYASABKAwSDwoHYmFsYW5jZRgCIAEoDBINCgVub25jZRgDIAEoBBIMCgRjb2RlGAQgASgMEicKB3N0b3JhZ2UYBSADKAsyFi5hcGlhcnkudjEuU3RvcmFnZVNsb3QSFAoMc3RvcmFnZV9yb290GAYgASgMIikKC1N0b3JhZ2VTbG90EgsKA2tleRgBIAEoDBINCgV2YWx1ZRgCIAEoDCI+ChRTdWJtaXRSZXN1bHRzUmVxdWVzdBImCgdyZXN1bHRzGAEgAygLMhUuYXBpYXJ5LnYxLlRhc2tSZXN1bHQi6wIKClRhc2tSZXN1bHQSDwoHdGFza19pZBgBIAEoCRINCgV2YWxpZBgCIAEoCBITCgtyZWplY3RfY29kZRgDIAEoCRIPCgd0eF9oYXNoGAQgASgMEg4KBnNlbmRlchgFIAEoDBIVCg1pbnRyaW5zaWNfZ2FzGAYgASgEEioKBnN0YXR1cxgHIAEoDjIaLmFwaWFyeS52MS5FeGVjdXRpb25TdGF0dXMSEAoIZ2FzX3VzZWQYCCABKAQSHAoEbG9ncxgJIAMoCzIOLmFwaWFyeS52MS5Mb2cSEwoLcmV0dXJuX2RhdGEYCiABKAwSFwoPY3JlYXRlZF9hZGRyZXNzGAsgASgMEi8KDXN0YXRlX2NoYW5nZXMYDCADKAsyGC5hcGlhcnkudjEuQWNjb3VudENoYW5nZRISCgpsYXRlbmN5X3VzGA0gASgNEiEKA2pvYhgOIAEoCzIULmFwaWFyeS52MS5Kb2JSZXN1bHQiNAoDTG9nEg8KB2FkZHJlc3MYASABKAwSDgoGdG9waWNzGAIgAygMEgwKBGRhdGEYAyABKAwitgEKDUFjY291bnRDaGFuZ2USDwoHYWRkcmVzcxgBIAEoDBIUCgdiYWxhbmNlGAIgASgMSACIAQESEgoFbm9uY2UYAyABKARIAYgBARIRCgRjb2RlGAQgASgMSAKIAQESJwoHc3RvcmFnZRgFIAMoCzIWLmFwaWFyeS52MS5TdG9yYWdlU2xvdBIPCgdkZWxldGVkGAYgASgIQgoKCF9iYWxhbmNlQggKBl9ub25jZUIHCgVfY29kZSI7ChVTdWJtaXRSZXN1bHRzUmVzcG9uc2USIgoEYWNrcxgBIAMoCzIULmFwaWFyeS52MS5SZXN1bHRBY2siWgoJUmVzdWx0QWNrEg8KB3Rhc2tfaWQYASABKAkSEAoIYWNjZXB0ZWQYAiABKAgSEwoLcmVqZWN0X2NvZGUYAyABKAkSFQoNcmVqZWN0X2RldGFpbBgEIAEoCSI2ChBIZWFydGJlYXRSZXF1ZXN0Eg8KB3Nlc3Npb24YASABKAQSEQoJaW5fZmxpZ2h0GAIgASgNImEKEUhlYXJ0YmVhdFJlc3BvbnNlEhIKCnJlcmVnaXN0ZXIYASABKAgSEAoIY2hhaW5faWQYAiABKAQSJgoLbGFzdF9wYXlvdXQYAyABKAsyES5hcGlhcnkudjEuUGF5b3V0ImkKBlBheW91dBINCgVlcG9jaBgBIAEoBBIOCgZhbW91bnQYAiABKAwSDAoEcmFuaxgDIAEoDRITCgthZ2VudHNfcGFpZBgEIAEoDRIPCgd0eF9oYXNoGAUgASgMEgwKBHBvb2wYBiABKAwiZwoISm9iQ2h1bmsSDwoHdGFza19pZBgBIAEoCRIMCgRkYXRhGAIgASgMEgwKBGRvbmUYAyABKAgSDQoFZXJyb3IYBCABKAkSHwoFdXNhZ2UYBSABKAsyEC5hcGlhcnkudjEuVXNhZ2UiNAoFVXNhZ2USFAoMaW5wdXRfdG9rZW5zGAEgASgEEhUKDW91dHB1dF90b2tlbnMYAiABKAQiQAoXU3RyZWFtSm9iT3V0cHV0UmVzcG9uc2USEAoIYWNjZXB0ZWQYASABKA0SEwoLcmVqZWN0X2NvZGUYAiABKAkiLQoXU3RyZWFtU3RhdGVEaWZmc1JlcXVlc3QSEgoKZnJvbV9ibG9jaxgBIAEoBCJbChhTdHJlYW1TdGF0ZURpZmZzUmVzcG9uc2USFAoMYmxvY2tfbnVtYmVyGAEgASgEEikKB2NoYW5nZXMYAiADKAsyGC5hcGlhcnkudjEuQWNjb3VudENoYW5nZSpWCgVMZXZlbBIVChFMRVZFTF9VTlNQRUNJRklFRBAAEgwKCExFVkVMX0wxEAESDAoITEVWRUxfTDIQAhIMCghMRVZFTF9MMxADEgwKCExFVkVMX0w0EAQqjQEKD0V4ZWN1dGlvblN0YXR1cxIgChxFWEVDVVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHAoYRVhFQ1VUSU9OX1NUQVRVU19TVUNDRVNTEAESHQoZRVhFQ1VUSU9OX1NUQVRVU19SRVZFUlRFRBACEhsKF0VYRUNVVElPTl9TVEFUVVNfSEFMVEVEEAMy7AMKDFN3YXJtU2VydmljZRJDCghSZWdpc3RlchIaLmFwaWFyeS52MS5SZWdpc3RlclJlcXVlc3QaGy5hcGlhcnkudjEuUmVnaXN0ZXJSZXNwb25zZRJOCgtTdHJlYW1UYXNrcxIdLmFwaWFyeS52MS5TdHJlYW1UYXNrc1JlcXVlc3QaHi5hcGlhcnkudjEuU3RyZWFtVGFza3NSZXNwb25zZTABElIKDVN1Ym1pdFJlc3VsdHMSHy5hcGlhcnkudjEuU3VibWl0UmVzdWx0c1JlcXVlc3QaIC5hcGlhcnkudjEuU3VibWl0UmVzdWx0c1Jlc3BvbnNlEkYKCUhlYXJ0YmVhdBIbLmFwaWFyeS52MS5IZWFydGJlYXRSZXF1ZXN0GhwuYXBpYXJ5LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEkwKD1N0cmVhbUpvYk91dHB1dBITLmFwaWFyeS52MS5Kb2JDaHVuaxoiLmFwaWFyeS52MS5TdHJlYW1Kb2JPdXRwdXRSZXNwb25zZSgBEl0KEFN0cmVhbVN0YXRlRGlmZnMSIi5hcGlhcnkudjEuU3RyZWFtU3RhdGVEaWZmc1JlcXVlc3QaIy5hcGlhcnkudjEuU3RyZWFtU3RhdGVEaWZmc1Jlc3BvbnNlMAFiBnByb3RvMw");
 
 /**
  * Describes the message apiary.v1.RegisterRequest.
@@ -22,158 +22,193 @@ export const RegisterRequestSchema = /*@__PURE__*/
   messageDesc(file_apiary_v1_swarm, 0);
 
 /**
+ * Describes the message apiary.v1.Capabilities.
+ * Use `create(CapabilitiesSchema)` to create a new message.
+ */
+export const CapabilitiesSchema = /*@__PURE__*/
+  messageDesc(file_apiary_v1_swarm, 1);
+
+/**
+ * Describes the message apiary.v1.ModelOffer.
+ * Use `create(ModelOfferSchema)` to create a new message.
+ */
+export const ModelOfferSchema = /*@__PURE__*/
+  messageDesc(file_apiary_v1_swarm, 2);
+
+/**
  * Describes the message apiary.v1.RegisterResponse.
  * Use `create(RegisterResponseSchema)` to create a new message.
  */
 export const RegisterResponseSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 1);
+  messageDesc(file_apiary_v1_swarm, 3);
 
 /**
  * Describes the message apiary.v1.StreamTasksRequest.
  * Use `create(StreamTasksRequestSchema)` to create a new message.
  */
 export const StreamTasksRequestSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 2);
+  messageDesc(file_apiary_v1_swarm, 4);
 
 /**
  * Describes the message apiary.v1.StreamTasksResponse.
  * Use `create(StreamTasksResponseSchema)` to create a new message.
  */
 export const StreamTasksResponseSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 3);
+  messageDesc(file_apiary_v1_swarm, 5);
 
 /**
  * Describes the message apiary.v1.Task.
  * Use `create(TaskSchema)` to create a new message.
  */
 export const TaskSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 4);
+  messageDesc(file_apiary_v1_swarm, 6);
 
 /**
  * Describes the message apiary.v1.JobTask.
  * Use `create(JobTaskSchema)` to create a new message.
  */
 export const JobTaskSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 5);
+  messageDesc(file_apiary_v1_swarm, 7);
 
 /**
  * Describes the message apiary.v1.JobResult.
  * Use `create(JobResultSchema)` to create a new message.
  */
 export const JobResultSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 6);
+  messageDesc(file_apiary_v1_swarm, 8);
 
 /**
  * Describes the message apiary.v1.Witness.
  * Use `create(WitnessSchema)` to create a new message.
  */
 export const WitnessSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 7);
+  messageDesc(file_apiary_v1_swarm, 9);
 
 /**
  * Describes the message apiary.v1.BlockContext.
  * Use `create(BlockContextSchema)` to create a new message.
  */
 export const BlockContextSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 8);
+  messageDesc(file_apiary_v1_swarm, 10);
 
 /**
  * Describes the message apiary.v1.BlockHash.
  * Use `create(BlockHashSchema)` to create a new message.
  */
 export const BlockHashSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 9);
+  messageDesc(file_apiary_v1_swarm, 11);
 
 /**
  * Describes the message apiary.v1.Account.
  * Use `create(AccountSchema)` to create a new message.
  */
 export const AccountSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 10);
+  messageDesc(file_apiary_v1_swarm, 12);
 
 /**
  * Describes the message apiary.v1.StorageSlot.
  * Use `create(StorageSlotSchema)` to create a new message.
  */
 export const StorageSlotSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 11);
+  messageDesc(file_apiary_v1_swarm, 13);
 
 /**
  * Describes the message apiary.v1.SubmitResultsRequest.
  * Use `create(SubmitResultsRequestSchema)` to create a new message.
  */
 export const SubmitResultsRequestSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 12);
+  messageDesc(file_apiary_v1_swarm, 14);
 
 /**
  * Describes the message apiary.v1.TaskResult.
  * Use `create(TaskResultSchema)` to create a new message.
  */
 export const TaskResultSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 13);
+  messageDesc(file_apiary_v1_swarm, 15);
 
 /**
  * Describes the message apiary.v1.Log.
  * Use `create(LogSchema)` to create a new message.
  */
 export const LogSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 14);
+  messageDesc(file_apiary_v1_swarm, 16);
 
 /**
  * Describes the message apiary.v1.AccountChange.
  * Use `create(AccountChangeSchema)` to create a new message.
  */
 export const AccountChangeSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 15);
+  messageDesc(file_apiary_v1_swarm, 17);
 
 /**
  * Describes the message apiary.v1.SubmitResultsResponse.
  * Use `create(SubmitResultsResponseSchema)` to create a new message.
  */
 export const SubmitResultsResponseSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 16);
+  messageDesc(file_apiary_v1_swarm, 18);
 
 /**
  * Describes the message apiary.v1.ResultAck.
  * Use `create(ResultAckSchema)` to create a new message.
  */
 export const ResultAckSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 17);
+  messageDesc(file_apiary_v1_swarm, 19);
 
 /**
  * Describes the message apiary.v1.HeartbeatRequest.
  * Use `create(HeartbeatRequestSchema)` to create a new message.
  */
 export const HeartbeatRequestSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 18);
+  messageDesc(file_apiary_v1_swarm, 20);
 
 /**
  * Describes the message apiary.v1.HeartbeatResponse.
  * Use `create(HeartbeatResponseSchema)` to create a new message.
  */
 export const HeartbeatResponseSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 19);
+  messageDesc(file_apiary_v1_swarm, 21);
 
 /**
  * Describes the message apiary.v1.Payout.
  * Use `create(PayoutSchema)` to create a new message.
  */
 export const PayoutSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 20);
+  messageDesc(file_apiary_v1_swarm, 22);
+
+/**
+ * Describes the message apiary.v1.JobChunk.
+ * Use `create(JobChunkSchema)` to create a new message.
+ */
+export const JobChunkSchema = /*@__PURE__*/
+  messageDesc(file_apiary_v1_swarm, 23);
+
+/**
+ * Describes the message apiary.v1.Usage.
+ * Use `create(UsageSchema)` to create a new message.
+ */
+export const UsageSchema = /*@__PURE__*/
+  messageDesc(file_apiary_v1_swarm, 24);
+
+/**
+ * Describes the message apiary.v1.StreamJobOutputResponse.
+ * Use `create(StreamJobOutputResponseSchema)` to create a new message.
+ */
+export const StreamJobOutputResponseSchema = /*@__PURE__*/
+  messageDesc(file_apiary_v1_swarm, 25);
 
 /**
  * Describes the message apiary.v1.StreamStateDiffsRequest.
  * Use `create(StreamStateDiffsRequestSchema)` to create a new message.
  */
 export const StreamStateDiffsRequestSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 21);
+  messageDesc(file_apiary_v1_swarm, 26);
 
 /**
  * Describes the message apiary.v1.StreamStateDiffsResponse.
  * Use `create(StreamStateDiffsResponseSchema)` to create a new message.
  */
 export const StreamStateDiffsResponseSchema = /*@__PURE__*/
-  messageDesc(file_apiary_v1_swarm, 22);
+  messageDesc(file_apiary_v1_swarm, 27);
 
 /**
  * Describes the enum apiary.v1.Level.

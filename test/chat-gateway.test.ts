@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import OpenAI from 'openai'
+import type { Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { Agent } from '../src/agent/index.ts'
+import { createChatBackend } from '../src/agent/index.ts'
+import { type Devnet, deployJobEscrow, JobEscrow, startDevnet } from '../src/chain/index.ts'
+import { type StartedCoordinator, startCoordinator } from '../src/cli/startCoordinator.ts'
+import { deriveClientKey } from '../src/coordinator/identity/index.ts'
+import { devnetClients } from './_harness/chain.ts'
+import { answerOf, type LlmProvider, startLlmProvider } from './_harness/llmProvider.ts'
+import { Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
+
+const PRICE = { input: 2n * 10n ** 15n, output: 3n * 10n ** 15n }
+const SHA = 'ab'.repeat(32)
+
+describe('the OpenAI-compatible gateway, with the openai package as the client', () => {
+  let devnet: Devnet
+  let coordinator: StartedCoordinator
+  let provider: LlmProvider
+  let agents: Agent[] = []
+  let client: Hex
+  let openai: OpenAI
+  const clientOf = (address: Hex) =>
+    new OpenAI({
+      baseURL: `${coordinator.httpUrl}/v1`,
+      apiKey: deriveClientKey(SECRET, address),
+      defaultHeaders: { 'x-apiary-client': address },
+      maxRetries: 0,
+    })
+
+  before(async () => {
+    devnet = await startDevnet({ logger }, { port: 0, accounts: 10 })
+    const chain = devnetClients(devnet)
+    const owner = privateKeyToAccount(devnet.accounts[0]?.privateKey as Hex)
+    const { address: escrow } = await deployJobEscrow({
+      rpcUrl: devnet.url,
+      deployer: owner,
+      coordinator: owner.address,
+      withdrawDelaySeconds: 3600,
+    })
+    client = (devnet.accounts[5] as { address: Hex }).address.toLowerCase() as Hex
+    const deposited = await chain.send(5, {
+      address: escrow,
+      abi: JobEscrow.abi,
+      functionName: 'deposit',
+      value: 10n ** 18n,
+    })
+    assert.equal(deposited.status, 'success')
+    provider = await startLlmProvider()
+    coordinator = await startCoordinator({
+      logger,
+      datadir: mkdtempSync(join(tmpdir(), 'apiary-chat-')),
+      masterSecret: SECRET,
+      rpcUrl: devnet.url,
+      fork: 'prague',
+      confirmations: 0,
+      pollMs: 100,
+      host: '127.0.0.1',
+      grpcPort: 0,
+      httpPort: 0,
+      redundancy: 2,
+      deadlineMs: 5000,
+      pending: false,
+      jobs: {
+        escrow,
+        prices: { 'evm.simulate': { coin: 10n ** 12n, token: 1000n } },
+        chatPrices: { '*': PRICE },
+      },
+    })
+    agents = [
+      startAgent(coordinator.grpcUrl, 'llm-openai', Level.L1, {
+        mode: 'llm',
+        chat: createChatBackend({
+          kind: 'openai',
+          url: `${provider.url}/v1`,
+          apiKey: 'provider-secret-1',
+          models: [{ name: 'tiny-echo', upstream: 'echo-1', sha256: SHA }],
+        }),
+      }),
+      startAgent(coordinator.grpcUrl, 'llm-anthropic', Level.L1, {
+        mode: 'llm',
+        chat: createChatBackend({
+          kind: 'anthropic',
+          url: provider.url,
+          apiKey: 'provider-secret-2',
+          models: [{ name: 'claude-echo' }],
+        }),
+      }),
+    ]
+    openai = clientOf(client)
+    await waitFor(
+      'both agents serve their models',
+      async () => (await openai.models.list()).data.length === 2,
+      20_000,
+    )
+  })
+  after(async () => {
+    await Promise.all(agents.map((a) => a.close({ graceMs: 1000 })))
+    await coordinator?.close()
+    await provider?.close()
+    await devnet?.close()
+  })
+
+  test('models.list lists what live agents serve, with the prices', async () => {
+    const { data } = await openai.models.list()
+    assert.deepEqual(
+      data.map((m) => ({ id: m.id, apiary: (m as unknown as { apiary: unknown }).apiary })),
+      [
+        {
+          id: 'claude-echo',
+          apiary: {
+            agents: 1,
+            backends: ['anthropic'],
+            sha256: [],
+            price: { input: PRICE.input.toString(), output: PRICE.output.toString() },
+          },
+        },
+        {
+          id: 'tiny-echo',
+          apiary: {
+            agents: 1,
+            backends: ['openai'],
+            sha256: [SHA],
+            price: { input: PRICE.input.toString(), output: PRICE.output.toString() },
+          },
+        },
+      ],
+    )
+  })
+
+  test('a completion, whole and streamed, is the backend’s answer with its usage, billed by tokens', async () => {
+    const messages = [
+      { role: 'system' as const, content: 'be brief' },
+      { role: 'user' as const, content: 'hello swarm of bees' },
+    ]
+    const expected = answerOf(messages)
+    // Anthropic's API takes the system prompt apart from the messages: the stand-in counts only the latter.
+    const prompts: Record<string, number> = { 'tiny-echo': 6, 'claude-echo': 4 }
+    for (const [model, prompt] of Object.entries(prompts)) {
+      const whole = await openai.chat.completions.create({ model, messages, temperature: 0 })
+      assert.equal(whole.choices[0]?.message.content, expected, model)
+      assert.deepEqual(
+        { prompt: whole.usage?.prompt_tokens, completion: whole.usage?.completion_tokens },
+        { prompt, completion: 5 },
+        model,
+      )
+      const stream = await openai.chat.completions.create({
+        model,
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+      })
+      let text = ''
+      let usage: OpenAI.CompletionUsage | undefined | null
+      let chunks = 0
+      for await (const chunk of stream) {
+        chunks++
+        text += chunk.choices[0]?.delta.content ?? ''
+        if (chunk.usage != null) usage = chunk.usage
+      }
+      assert.equal(text, expected, `${model} streamed`)
+      assert.ok(chunks >= 5, `${model}: one chunk per word, not one block (${chunks})`)
+      assert.deepEqual(
+        { prompt: usage?.prompt_tokens, completion: usage?.completion_tokens },
+        { prompt, completion: 5 },
+        `${model} streamed`,
+      )
+    }
+    // The backend got the upstream model name and the agent's key; the client's key never reached it.
+    const seen = provider.requests.filter((r) => r.path === '/v1/chat/completions')
+    assert.ok(seen.every((r) => r.key === 'Bearer provider-secret-1' && r.body.model === 'echo-1'))
+    assert.ok(provider.requests.every((r) => !JSON.stringify(r).includes('apiary_client_')))
+    // Each chat is a completed llm.chat job charged (input × its price + output × its price) / 10^6, rounded up.
+    const response = await fetch(`${coordinator.httpUrl}/v1/jobs?client=${client}`, {
+      headers: { 'x-apiary-client': client, authorization: `Bearer ${deriveClientKey(SECRET, client)}` },
+    })
+    const { jobs } = (await response.json()) as { jobs: { type: string; state: string; fee: string }[] }
+    const chats = jobs.filter((j) => j.type === 'llm.chat')
+    assert.equal(chats.length, 4)
+    const fee = (input: bigint) => (input * PRICE.input + 5n * PRICE.output + 999_999n) / 1_000_000n
+    assert.deepEqual(
+      chats.map((j) => [j.state, BigInt(j.fee)] as const).sort((a, b) => (a[1] < b[1] ? -1 : 1)),
+      [
+        ['completed', fee(4n)],
+        ['completed', fee(4n)],
+        ['completed', fee(6n)],
+        ['completed', fee(6n)],
+      ],
+    )
+    // The chat agents took no validation work.
+    for (const agent of agents) assert.equal(agent.status().coordinators[0]?.accepted, 0)
+  })
+
+  test('refusals: no balance is 402 with what is needed, an unknown model 404, a wrong key 401', async () => {
+    const broke = (devnet.accounts[6] as { address: Hex }).address.toLowerCase() as Hex
+    const messages = [{ role: 'user' as const, content: 'hi' }]
+    await assert.rejects(
+      clientOf(broke).chat.completions.create({ model: 'tiny-echo', messages }),
+      (error: InstanceType<typeof OpenAI.APIError>) =>
+        error.status === 402 && (error.error as { code?: string }).code === 'PAYMENT_REQUIRED',
+    )
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'no-such-model', messages }),
+      (error: InstanceType<typeof OpenAI.APIError>) => error.status === 404,
+    )
+    const stranger = new OpenAI({
+      baseURL: `${coordinator.httpUrl}/v1`,
+      apiKey: `apiary_client_${'0'.repeat(64)}`,
+      defaultHeaders: { 'x-apiary-client': client },
+      maxRetries: 0,
+    })
+    await assert.rejects(
+      stranger.chat.completions.create({ model: 'tiny-echo', messages }),
+      (error: InstanceType<typeof OpenAI.APIError>) => error.status === 401,
+    )
+  })
+})
