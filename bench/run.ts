@@ -5,6 +5,7 @@ import { formatTable } from '../src/internal/table.ts'
 import { benchCapacity } from './capacity.bench.ts'
 import { benchDispatch } from './dispatch.bench.ts'
 import { benchFailover } from './failover.bench.ts'
+import { benchJobs } from './jobs.bench.ts'
 import { benchL1 } from './l1.bench.ts'
 import { benchL3 } from './l3.bench.ts'
 import { benchMerkle } from './merkle.bench.ts'
@@ -13,7 +14,7 @@ import { benchCanaryCost, benchPreconfirmation } from './preconfirmation.bench.t
 import { benchSealing } from './sealing.bench.ts'
 
 /**
- * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity|failover]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity|failover|jobs]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
  * Figures go to BENCHMARKS.md by hand, with the machine they came from.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -31,6 +32,7 @@ const benches = {
   canaries: () => benchCanaryCost(),
   capacity: () => benchCapacity(),
   failover: () => benchFailover(),
+  jobs: () => benchJobs(),
 }
 mkdirSync(join(here, 'results'), { recursive: true })
 for (const [name, run] of Object.entries(benches)) {

@@ -2,6 +2,7 @@ import type { Logger } from '../internal/logger.ts'
 import type { ChallengeWatcherOptions } from './challenges/index.ts'
 import type { RewardOptions } from './epochs/index.ts'
 import type { WitnessSource } from './follower/index.ts'
+import type { HttpLimits } from './http/index.ts'
 import type { ChatPrices, JobPrices } from './jobs/index.ts'
 
 export interface JobOptions {
@@ -53,6 +54,8 @@ export interface CoordinatorOptions {
   jobs?: JobOptions | undefined
   /** Clients whose keys are refused (lower-case addresses). */
   revokedClients?: ReadonlySet<string> | undefined
+  /** Bounds of the HTTP edge (rate limits, timeouts); defaults in DEFAULT_HTTP_LIMITS. */
+  httpLimits?: Partial<HttpLimits> | undefined
   /** The Mailbox whose messages GET /v1/messages serves (docs/spec/message.md). */
   mailbox?: `0x${string}` | undefined
 }

@@ -176,6 +176,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       masterSecret: options.masterSecret,
       revoked,
       readiness,
+      limits: options.httpLimits,
       startedAt: Date.now(),
       rewards:
         options.rewards === undefined

@@ -300,7 +300,8 @@ function startJobs(
       const confirmed = head - BigInt(Math.min(options.confirmations, Number(head)))
       const read = await readEscrowAccount(client, { escrow, account, blockNumber: confirmed })
       const held = read.assets[asset]
-      return held === undefined ? 0n : held.balance - (held.withdrawal?.amount ?? 0n)
+      const amount = held === undefined ? 0n : held.balance - (held.withdrawal?.amount ?? 0n)
+      return { amount, block: Number(confirmed) }
     },
     buildWitness: (input) =>
       simulationWitness(deps.rpc, { input, chainId: deps.chainId, fork: options.fork }),

@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import {
   binomialTail,
+  buildChargeTree,
   buildJobTree,
   buildPayoutTree,
   buildReceipt,
@@ -23,6 +24,7 @@ import {
   taskPoints,
   verifyBundle,
   verifyBundleCar,
+  verifyChargeProof,
   verifyPayoutProof,
   verifyReceipt,
 } from './index.ts'
@@ -206,6 +208,31 @@ test('computePayouts(): fees first, 70/30 pools, largest remainder with ties to 
       }),
     /APIARY|add up/,
   )
+})
+
+test('buildChargeTree(): the spec vector (docs/spec/jobs.md#test-vectors); each proof verifies for its own leaf only', () => {
+  const a = {
+    client: '0x70997970c51812dc3a010c7d01b50e0d17dc79c8',
+    asset: 'coin' as const,
+    amount: 3n * 10n ** 15n,
+  }
+  const b = {
+    client: '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc',
+    asset: 'coin' as const,
+    amount: 10n ** 15n,
+  }
+  const tree = buildChargeTree([a, b])
+  assert.equal(tree.root, '0x761bbc7a5e5621a06ea7742ba0c46982292f7260473e381a0f89029913952234')
+  assert.deepEqual(tree.proof(a.client), [
+    '0x832780bce1d3662a01c7f9db8d4a39e64922995b4982bc367270da94ae23cc69',
+  ])
+  for (const leaf of [a, b]) {
+    assert.ok(verifyChargeProof(tree.root, leaf, tree.proof(leaf.client)))
+    assert.ok(!verifyChargeProof(tree.root, { ...leaf, amount: leaf.amount + 1n }, tree.proof(leaf.client)))
+    assert.ok(!verifyChargeProof(tree.root, { ...leaf, asset: 'token' }, tree.proof(leaf.client)))
+  }
+  assert.throws(() => buildChargeTree([a, a]), /two coin charge leaves/)
+  assert.equal(buildChargeTree([]).root, `0x${'00'.repeat(32)}`)
 })
 
 test('buildPayoutTree(): every proof verifies for its own amount only', () => {

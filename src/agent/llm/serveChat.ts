@@ -1,5 +1,9 @@
 import { create } from '@bufbuild/protobuf'
-import { type JobChunk, JobChunkSchema, type Task } from '../../gen/apiary/v1/swarm_pb.js'
+import {
+  type StreamJobOutputRequest,
+  StreamJobOutputRequestSchema,
+  type Task,
+} from '../../gen/apiary/v1/swarm_pb.js'
 import type { ChatBackend } from './createChatBackend.ts'
 
 /**
@@ -10,7 +14,7 @@ export async function* serveChat(
   backend: ChatBackend,
   task: Task,
   signal: AbortSignal,
-): AsyncGenerator<JobChunk> {
+): AsyncGenerator<StreamJobOutputRequest> {
   const taskId = task.taskId
   let usage: { input: number; output: number } | undefined
   try {
@@ -19,15 +23,18 @@ export async function* serveChat(
     for await (const part of backend.stream(request, signal)) {
       if (part.usage !== undefined) usage = part.usage
       if (part.chunk !== undefined)
-        yield create(JobChunkSchema, { taskId, data: new TextEncoder().encode(JSON.stringify(part.chunk)) })
+        yield create(StreamJobOutputRequestSchema, {
+          taskId,
+          data: new TextEncoder().encode(JSON.stringify(part.chunk)),
+        })
     }
   } catch {
-    yield create(JobChunkSchema, { taskId, done: true, error: 'BACKEND_FAILED' })
+    yield create(StreamJobOutputRequestSchema, { taskId, done: true, error: 'BACKEND_FAILED' })
     return
   }
   yield usage === undefined
-    ? create(JobChunkSchema, { taskId, done: true, error: 'NO_USAGE' })
-    : create(JobChunkSchema, {
+    ? create(StreamJobOutputRequestSchema, { taskId, done: true, error: 'NO_USAGE' })
+    : create(StreamJobOutputRequestSchema, {
         taskId,
         done: true,
         usage: { inputTokens: BigInt(usage.input), outputTokens: BigInt(usage.output) },

@@ -59,9 +59,11 @@ export function createCharger(deps: ChargerDependencies): Charger {
       args: [asset],
     })
     if (last >= BigInt(batch.epoch)) {
-      // Charged already: by this coordinator before a crash (its outbox row names the transaction).
+      // Charged already: by this coordinator before a crash (its outbox row names the transaction; without
+      // its block, the head's is taken, which only holds the client's money a little longer).
       const row = await store.outbox.get(keyOf(batch))
-      await store.jobs.charged(batch.epoch, batch.asset, row?.tx_hash ?? null)
+      const block = row?.mined_block ?? Number(await client.getBlockNumber())
+      await store.jobs.charged(batch.epoch, batch.asset, row?.tx_hash ?? null, block)
       return true
     }
     const sent = await outbox.step(keyOf(batch), {
@@ -100,7 +102,12 @@ export function createCharger(deps: ChargerDependencies): Charger {
     const [event] = parseEventLogs({ abi, logs: sent.receipt.logs, eventName: 'Charged' })
     if (event === undefined || event.args.chargeRoot !== batch.root)
       throw new Error(`charge ${sent.receipt.transactionHash} has no Charged event with its root`)
-    await store.jobs.charged(batch.epoch, batch.asset, sent.receipt.transactionHash)
+    await store.jobs.charged(
+      batch.epoch,
+      batch.asset,
+      sent.receipt.transactionHash,
+      Number(sent.receipt.blockNumber),
+    )
     status.lastCharged = { epoch: batch.epoch, asset: batch.asset, txHash: sent.receipt.transactionHash }
     logger.info({ epoch: batch.epoch, asset: batch.asset, total: batch.total }, 'clients charged')
     return true

@@ -1,1 +1,6 @@
-export { buildHttpApi, type HttpApiDependencies } from './buildHttpApi.ts'
+export {
+  buildHttpApi,
+  DEFAULT_HTTP_LIMITS,
+  type HttpApiDependencies,
+  type HttpLimits,
+} from './buildHttpApi.ts'

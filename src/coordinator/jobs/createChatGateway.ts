@@ -3,7 +3,7 @@ import { create } from '@bufbuild/protobuf'
 import type { z } from 'zod'
 import type { chat } from '../../api/index.ts'
 import { canonicalJson } from '../../epoch/index.ts'
-import { type JobChunk, type ModelOffer, TaskSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import { type ModelOffer, type StreamJobOutputRequest, TaskSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import type { Logger } from '../../internal/logger.ts'
 import type { TaskHub } from '../work/index.ts'
 import type { JobBoard } from './createJobBoard.ts'
@@ -49,7 +49,7 @@ export interface ChatGateway {
     options: { maxFee?: bigint | undefined },
   ): Promise<ChatOpening>
   /** A chunk an agent streamed: accepted, or why not. */
-  chunk(agentId: string, chunk: JobChunk): 'ok' | 'NOT_ASSIGNED' | 'MALFORMED' | 'JOB_CLOSED'
+  chunk(agentId: string, chunk: StreamJobOutputRequest): 'ok' | 'NOT_ASSIGNED' | 'MALFORMED' | 'JOB_CLOSED'
 }
 
 export interface ChatGatewayDependencies {

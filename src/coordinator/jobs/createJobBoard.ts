@@ -23,8 +23,8 @@ export const DEFAULT_JOB_PRICES: JobPrices = { 'evm.simulate': { coin: 10n ** 12
 export interface JobBoardDependencies {
   store: Store
   logger: Logger
-  /** What the client holds in the escrow, less its announced withdrawal, at a confirmed block. */
-  escrowBalance: (client: `0x${string}`, asset: Asset) => Promise<bigint>
+  /** What the client holds in the escrow, less its announced withdrawal, at a confirmed block (given). */
+  escrowBalance: (client: `0x${string}`, asset: Asset) => Promise<{ amount: bigint; block: number }>
   /** The simulation witness of an input (chain/jobs simulationWitness). */
   buildWitness: (input: SimulationInput) => Promise<Witness>
   /**
@@ -134,17 +134,16 @@ export function createJobBoard(deps: JobBoardDependencies): JobBoard {
         status: 400,
         body: { code: 'FEE_BELOW_PRICE', message: `maxFee ${maxFee} is below the job's price ${price}` },
       }
-    const [balance, holds] = await Promise.all([
-      deps.escrowBalance(client, asset),
-      store.jobs.holds(client, asset),
-    ])
+    const balance = await deps.escrowBalance(client, asset)
+    // Charges mined after the block the balance was read at are still in it: they count as held.
+    const holds = await store.jobs.holds(client, asset, balance.block)
     if (holds.open >= maxOpen)
       return {
         ok: false,
         status: 429,
         body: { code: 'TOO_MANY_JOBS', message: `at most ${maxOpen} open jobs per client` },
       }
-    const available = balance - holds.reserved - holds.charged
+    const available = balance.amount - holds.reserved - holds.charged
     if (available < maxFee)
       return {
         ok: false,

@@ -40,11 +40,13 @@ export function createJobStore(db: Kysely<Database>) {
 
     /**
      * What a client's money is held by, per asset: the max fees of its open jobs, and the fees of its
-     * completed jobs not yet taken by JobEscrow.charge (the escrow's balance still holds them).
+     * completed jobs not taken by JobEscrow.charge as of block `seen` (the escrow's balance read at that block
+     * still holds them).
      */
     async holds(
       client: string,
       asset: 'coin' | 'token',
+      seen: number,
     ): Promise<{ reserved: bigint; charged: bigint; open: number }> {
       const rows = await db
         .selectFrom('jobs')
@@ -58,7 +60,11 @@ export function createJobStore(db: Kysely<Database>) {
         .where('jobs.asset', '=', asset)
         .where('jobs.state', 'in', [...OPEN, 'completed'])
         .where((eb) =>
-          eb.or([eb('charge_batches.state', 'is', null), eb('charge_batches.state', '!=', 'charged')]),
+          eb.or([
+            eb('charge_batches.state', 'is', null),
+            eb('charge_batches.state', '!=', 'charged'),
+            eb('charge_batches.block', '>', seen),
+          ]),
         )
         .execute()
       let reserved = 0n
@@ -105,13 +111,13 @@ export function createJobStore(db: Kysely<Database>) {
 
     async addCharges(
       charges: JobChargeRow[],
-      batches: Omit<ChargeBatchRow, 'state' | 'tx_hash'>[],
+      batches: Omit<ChargeBatchRow, 'state' | 'tx_hash' | 'block'>[],
     ): Promise<void> {
       if (charges.length > 0) await db.insertInto('job_charges').values(charges).execute()
       if (batches.length > 0)
         await db
           .insertInto('charge_batches')
-          .values(batches.map((b) => ({ ...b, state: 'owed' as const, tx_hash: null })))
+          .values(batches.map((b) => ({ ...b, state: 'owed' as const, tx_hash: null, block: null })))
           .execute()
     },
 
@@ -136,10 +142,15 @@ export function createJobStore(db: Kysely<Database>) {
       return db.selectFrom('charge_batches').selectAll().where('epoch', '=', epoch).orderBy('asset').execute()
     },
 
-    async charged(epoch: number, asset: 'coin' | 'token', txHash: string | null): Promise<void> {
+    async charged(
+      epoch: number,
+      asset: 'coin' | 'token',
+      txHash: string | null,
+      block: number,
+    ): Promise<void> {
       await db
         .updateTable('charge_batches')
-        .set({ state: 'charged', tx_hash: txHash })
+        .set({ state: 'charged', tx_hash: txHash, block })
         .where('epoch', '=', epoch)
         .where('asset', '=', asset)
         .execute()

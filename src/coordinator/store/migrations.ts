@@ -380,6 +380,7 @@ export function createMigrations(dialect: StoreDialect): Record<string, Migratio
           .addColumn('clients', int, (c) => c.notNull())
           .addColumn('state', text, (c) => c.notNull())
           .addColumn('tx_hash', text)
+          .addColumn('block', int)
           .addPrimaryKeyConstraint('charge_batches_pk', ['epoch', 'asset'])
           .execute()
         await db.schema.createIndex('jobs_epoch').on('jobs').columns(['epoch', 'state']).execute()

@@ -44,6 +44,8 @@ export interface ChargeBatchesTable {
   clients: number
   state: 'owed' | 'charged'
   tx_hash: string | null
+  /** The block the charge was mined in (from then on the escrow's balances are net of it). */
+  block: number | null
 }
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled' | 'expired'

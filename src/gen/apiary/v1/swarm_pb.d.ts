@@ -865,9 +865,9 @@ export declare const PayoutSchema: GenMessage<Payout>;
 /**
  * A piece of an llm.chat job's output.
  *
- * @generated from message apiary.v1.JobChunk
+ * @generated from message apiary.v1.StreamJobOutputRequest
  */
-export declare type JobChunk = Message<"apiary.v1.JobChunk"> & {
+export declare type StreamJobOutputRequest = Message<"apiary.v1.StreamJobOutputRequest"> & {
   /**
    * The task the chunk answers (the caller's own assignment).
    *
@@ -901,10 +901,10 @@ export declare type JobChunk = Message<"apiary.v1.JobChunk"> & {
 };
 
 /**
- * Describes the message apiary.v1.JobChunk.
- * Use `create(JobChunkSchema)` to create a new message.
+ * Describes the message apiary.v1.StreamJobOutputRequest.
+ * Use `create(StreamJobOutputRequestSchema)` to create a new message.
  */
-export declare const JobChunkSchema: GenMessage<JobChunk>;
+export declare const StreamJobOutputRequestSchema: GenMessage<StreamJobOutputRequest>;
 
 /**
  * @generated from message apiary.v1.Usage
@@ -1116,7 +1116,7 @@ export declare const SwarmService: GenService<{
    */
   streamJobOutput: {
     methodKind: "client_streaming";
-    input: typeof JobChunkSchema;
+    input: typeof StreamJobOutputRequestSchema;
     output: typeof StreamJobOutputResponseSchema;
   },
   /**
