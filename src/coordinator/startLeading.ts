@@ -1,9 +1,10 @@
 import { join } from 'node:path'
 import { createPublicClient } from 'viem'
 import {
+  ESCROW_ASSETS,
   evmChain,
+  JobEscrow,
   type RpcRequest,
-  readEscrowAccount,
   rpcTransport,
   simulationWitness,
 } from '../chain/index.ts'
@@ -296,12 +297,16 @@ function startJobs(
     prices,
     redundancy: options.redundancy,
     async escrowBalance(account, asset) {
+      // Two reads at the confirmation depth: the balance and the announced withdrawal.
       const head = await client.getBlockNumber()
-      const confirmed = head - BigInt(Math.min(options.confirmations, Number(head)))
-      const read = await readEscrowAccount(client, { escrow, account, blockNumber: confirmed })
-      const held = read.assets[asset]
-      const amount = held === undefined ? 0n : held.balance - (held.withdrawal?.amount ?? 0n)
-      return { amount, block: Number(confirmed) }
+      const blockNumber = head - BigInt(Math.min(options.confirmations, Number(head)))
+      const id = ESCROW_ASSETS[asset]
+      const at = { address: escrow, abi: JobEscrow.abi, blockNumber } as const
+      const [balance, [announced]] = await Promise.all([
+        client.readContract({ ...at, functionName: 'balanceOf', args: [account, id] }),
+        client.readContract({ ...at, functionName: 'withdrawalOf', args: [account, id] }),
+      ])
+      return { amount: balance - announced, block: Number(blockNumber) }
     },
     buildWitness: (input) =>
       simulationWitness(deps.rpc, { input, chainId: deps.chainId, fork: options.fork }),

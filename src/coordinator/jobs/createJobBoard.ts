@@ -116,27 +116,14 @@ export function createJobBoard(deps: JobBoardDependencies): JobBoard {
     return next
   }
 
-  /**
-   * Admits a job: its max fee must cover `price` and the client's available balance (escrow balance, less
-   * announced withdrawals, open reservations and charges not yet on-chain) must cover its max fee. Then
-   * `prepare` (the witness) runs and the job is stored queued, its max fee reserved. Run one at a time per
-   * client (serialize).
-   */
-  const admit = async (
+  /** Why the client's available balance does not admit `job` now, if it does not. */
+  const refusal = async (
     client: `0x${string}`,
     job: Reservation,
-    prepare: () => Promise<{ witness: Uint8Array | null } | SubmitOutcome>,
-  ): Promise<SubmitOutcome> => {
-    const { asset, maxFee, price } = job
-    if (maxFee < price)
-      return {
-        ok: false,
-        status: 400,
-        body: { code: 'FEE_BELOW_PRICE', message: `maxFee ${maxFee} is below the job's price ${price}` },
-      }
-    const balance = await deps.escrowBalance(client, asset)
+    balance: { amount: bigint; block: number },
+  ): Promise<SubmitOutcome | undefined> => {
     // Charges mined after the block the balance was read at are still in it: they count as held.
-    const holds = await store.jobs.holds(client, asset, balance.block)
+    const holds = await store.jobs.holds(client, job.asset, balance.block)
     if (holds.open >= maxOpen)
       return {
         ok: false,
@@ -144,43 +131,74 @@ export function createJobBoard(deps: JobBoardDependencies): JobBoard {
         body: { code: 'TOO_MANY_JOBS', message: `at most ${maxOpen} open jobs per client` },
       }
     const available = balance.amount - holds.reserved - holds.charged
-    if (available < maxFee)
+    if (available >= job.maxFee) return undefined
+    const shown = (available > 0n ? available : 0n).toString()
+    return {
+      ok: false,
+      status: 402,
+      body: {
+        code: 'PAYMENT_REQUIRED',
+        message: `this job reserves ${job.maxFee} but ${shown} is available`,
+        needed: job.maxFee.toString(),
+        available: shown,
+        asset: job.asset,
+      },
+    }
+  }
+
+  /**
+   * Admits a job: its max fee must cover `price` and the client's available balance (escrow balance, less
+   * announced withdrawals, open reservations and charges not yet on-chain) must cover its max fee. The
+   * escrow is read and `prepare` (the witness) runs concurrently with other admissions; the balance is
+   * checked again and the job stored (queued, its max fee reserved) one admission at a time per client, so
+   * two cannot spend one balance.
+   */
+  const admit = async (
+    client: `0x${string}`,
+    job: Reservation,
+    prepare: () => Promise<{ witness: Uint8Array | null } | SubmitOutcome>,
+  ): Promise<SubmitOutcome> => {
+    if (job.maxFee < job.price)
       return {
         ok: false,
-        status: 402,
+        status: 400,
         body: {
-          code: 'PAYMENT_REQUIRED',
-          message: `this job reserves ${maxFee} but ${available > 0n ? available : 0n} is available`,
-          needed: maxFee.toString(),
-          available: (available > 0n ? available : 0n).toString(),
-          asset,
+          code: 'FEE_BELOW_PRICE',
+          message: `maxFee ${job.maxFee} is below the job's price ${job.price}`,
         },
       }
+    const balance = await deps.escrowBalance(client, job.asset)
+    const early = await refusal(client, job, balance)
+    if (early !== undefined) return early
     const prepared = await prepare()
     if ('ok' in prepared) return prepared
-    const at = now()
-    const row: JobRow = {
-      id: randomBytes(16).toString('hex'),
-      client,
-      type: job.type,
-      asset,
-      state: 'queued',
-      max_fee: maxFee.toString(),
-      fee: null,
-      input: job.input,
-      witness: prepared.witness,
-      output: null,
-      output_sha256: null,
-      error: null,
-      rounds: 1,
-      epoch: null,
-      created_at: at,
-      started_at: null,
-      finished_at: null,
-      expires_at: at + job.ttlSeconds * 1000,
-    }
-    await store.jobs.insert(row)
-    return { ok: true, job: row }
+    return serialize(client, async () => {
+      const late = await refusal(client, job, balance)
+      if (late !== undefined) return late
+      const at = now()
+      const row: JobRow = {
+        id: randomBytes(16).toString('hex'),
+        client,
+        type: job.type,
+        asset: job.asset,
+        state: 'queued',
+        max_fee: job.maxFee.toString(),
+        fee: null,
+        input: job.input,
+        witness: prepared.witness,
+        output: null,
+        output_sha256: null,
+        error: null,
+        rounds: 1,
+        epoch: null,
+        created_at: at,
+        started_at: null,
+        finished_at: null,
+        expires_at: at + job.ttlSeconds * 1000,
+      }
+      await store.jobs.insert(row)
+      return { ok: true as const, job: row }
+    })
   }
 
   /** The simulation witness of a request, or the 400 that says why there is none. */
@@ -266,26 +284,24 @@ export function createJobBoard(deps: JobBoardDependencies): JobBoard {
 
   return {
     async submit(client, request) {
-      const outcome = await serialize(client, () =>
-        admit(
-          client,
-          {
-            type: request.type,
-            asset: request.asset,
-            maxFee: BigInt(request.maxFee),
-            price: deps.prices[request.type][request.asset] * BigInt(request.input.transactions.length),
-            input: canonicalJson(request.input),
-            ttlSeconds: request.ttlSeconds,
-          },
-          () => simulationWitnessOf(client, request),
-        ),
+      const outcome = await admit(
+        client,
+        {
+          type: request.type,
+          asset: request.asset,
+          maxFee: BigInt(request.maxFee),
+          price: deps.prices[request.type][request.asset] * BigInt(request.input.transactions.length),
+          input: canonicalJson(request.input),
+          ttlSeconds: request.ttlSeconds,
+        },
+        () => simulationWitnessOf(client, request),
       )
       if (outcome.ok) deps.enqueue(jobKey(outcome.job.id, 1), { answered: [], excluded: [] })
       return outcome
     },
 
     async reserve(client, job) {
-      return serialize(client, () => admit(client, job, async () => ({ witness: null })))
+      return admit(client, job, async () => ({ witness: null }))
     },
 
     async finish(id, outcome) {
