@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import OpenAI from 'openai'
-import { encodeFunctionData, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createAgent, createChatBackend } from '../src/agent/index.ts'
-import { deployJobEscrow, JobEscrow, startDevnet } from '../src/chain/index.ts'
-import { startCoordinator } from '../src/cli/startCoordinator.ts'
+import { startDevnet } from '../src/chain/index.ts'
 import { deriveApiKey, deriveClientKey } from '../src/coordinator/identity/index.ts'
 import { Level } from '../src/gen/apiary/v1/swarm_pb.js'
 import { createLogger } from '../src/internal/logger.ts'
+import { startPaidCoordinator } from '../test/_harness/jobs.ts'
 import { startLlmProvider } from '../test/_harness/llmProvider.ts'
 import { machine } from './_lib/machine.ts'
 
@@ -35,40 +33,11 @@ export async function benchJobs() {
   const logger = createLogger({ level: 'silent' })
   const devnet = await startDevnet({ logger }, { port: 0, accounts: 10 })
   const provider = await startLlmProvider({ delayMs: 2 })
-  const datadir = mkdtempSync(join(tmpdir(), 'apiary-bench-jobs-'))
-  const owner = privateKeyToAccount(devnet.accounts[0]?.privateKey as Hex)
-  const { address: escrow } = await deployJobEscrow({
-    rpcUrl: devnet.url,
-    deployer: owner,
-    coordinator: owner.address,
-    withdrawDelaySeconds: 3600,
-  })
-  const you = devnet.accounts[5] as { address: Hex; privateKey: Hex }
-  const client = you.address.toLowerCase() as Hex
-  await devnet.request('eth_sendTransaction', [
-    {
-      from: you.address,
-      to: escrow,
-      value: `0x${(1000n * 10n ** 18n).toString(16)}`,
-      data: encodeFunctionData({ abi: JobEscrow.abi, functionName: 'deposit' }),
-    },
-  ])
-  const coordinator = await startCoordinator({
-    logger,
-    datadir,
-    masterSecret: SECRET,
-    rpcUrl: devnet.url,
-    fork: 'prague',
-    confirmations: 0,
-    pollMs: 100,
-    host: '127.0.0.1',
-    grpcPort: 0,
-    httpPort: 0,
-    redundancy: 2,
+  const { coordinator, client, datadir, headers } = await startPaidCoordinator(devnet, {
+    deposit: 1000n * 10n ** 18n,
     deadlineMs: 10_000,
-    pending: false,
     httpLimits: { perMinute: 1_000_000 },
-    jobs: { escrow, prices: { 'evm.simulate': { coin: 10n ** 12n, token: 1000n } } },
+    jobs: { prices: { 'evm.simulate': { coin: 10n ** 12n, token: 1000n } } },
   })
   const agent = (id: string, extra: Partial<Parameters<typeof createAgent>[0]> = {}) =>
     createAgent({
@@ -91,11 +60,6 @@ export async function benchJobs() {
       chat: createChatBackend({ kind: 'openai', url: `${provider.url}/v1`, models: [{ name: 'echo' }] }),
     }),
   ]
-  const headers = {
-    'content-type': 'application/json',
-    'x-apiary-client': client,
-    authorization: `Bearer ${deriveClientKey(SECRET, client)}`,
-  }
   const rows: Record<string, string | number>[] = []
   try {
     await new Promise((resolve) => setTimeout(resolve, 1500)) // agents registered and streaming
@@ -126,7 +90,7 @@ export async function benchJobs() {
           const t0 = performance.now()
           const response = await fetch(`${coordinator.httpUrl}/v1/jobs`, {
             method: 'POST',
-            headers,
+            headers: { ...headers, 'content-type': 'application/json' },
             body: JSON.stringify({
               type: 'evm.simulate',
               input: { transactions: [call] },

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import OpenAI from 'openai'
 import type { Hex } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 import type { Agent } from '../src/agent/index.ts'
 import { createChatBackend } from '../src/agent/index.ts'
-import { type Devnet, deployJobEscrow, JobEscrow, startDevnet } from '../src/chain/index.ts'
-import { type StartedCoordinator, startCoordinator } from '../src/cli/startCoordinator.ts'
+import { type Devnet, startDevnet } from '../src/chain/index.ts'
+import type { StartedCoordinator } from '../src/cli/startCoordinator.ts'
 import { deriveClientKey } from '../src/coordinator/identity/index.ts'
-import { devnetClients } from './_harness/chain.ts'
+import { startPaidCoordinator } from './_harness/jobs.ts'
 import { answerOf, type LlmProvider, startLlmProvider } from './_harness/llmProvider.ts'
 import { Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
@@ -35,43 +31,11 @@ describe('the OpenAI-compatible gateway, with the openai package as the client',
 
   before(async () => {
     devnet = await startDevnet({ logger }, { port: 0, accounts: 10 })
-    const chain = devnetClients(devnet)
-    const owner = privateKeyToAccount(devnet.accounts[0]?.privateKey as Hex)
-    const { address: escrow } = await deployJobEscrow({
-      rpcUrl: devnet.url,
-      deployer: owner,
-      coordinator: owner.address,
-      withdrawDelaySeconds: 3600,
-    })
-    client = (devnet.accounts[5] as { address: Hex }).address.toLowerCase() as Hex
-    const deposited = await chain.send(5, {
-      address: escrow,
-      abi: JobEscrow.abi,
-      functionName: 'deposit',
-      value: 10n ** 18n,
-    })
-    assert.equal(deposited.status, 'success')
     provider = await startLlmProvider()
-    coordinator = await startCoordinator({
-      logger,
-      datadir: mkdtempSync(join(tmpdir(), 'apiary-chat-')),
-      masterSecret: SECRET,
-      rpcUrl: devnet.url,
-      fork: 'prague',
-      confirmations: 0,
-      pollMs: 100,
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      redundancy: 2,
-      deadlineMs: 5000,
-      pending: false,
-      jobs: {
-        escrow,
-        prices: { 'evm.simulate': { coin: 10n ** 12n, token: 1000n } },
-        chatPrices: { '*': PRICE },
-      },
-    })
+    ;({ coordinator, client } = await startPaidCoordinator(devnet, {
+      deposit: 10n ** 18n,
+      jobs: { prices: { 'evm.simulate': { coin: 10n ** 12n, token: 1000n } }, chatPrices: { '*': PRICE } },
+    }))
     agents = [
       startAgent(coordinator.grpcUrl, 'llm-openai', Level.L1, {
         mode: 'llm',
@@ -91,11 +55,20 @@ describe('the OpenAI-compatible gateway, with the openai package as the client',
           models: [{ name: 'claude-echo' }],
         }),
       }),
+      startAgent(coordinator.grpcUrl, 'llm-gemini', Level.L1, {
+        mode: 'llm',
+        chat: createChatBackend({
+          kind: 'gemini',
+          url: provider.url,
+          apiKey: 'provider-secret-3',
+          models: [{ name: 'gemini-echo', upstream: 'gemini-2.5-flash' }],
+        }),
+      }),
     ]
     openai = clientOf(client)
     await waitFor(
-      'both agents serve their models',
-      async () => (await openai.models.list()).data.length === 2,
+      'the agents serve their models',
+      async () => (await openai.models.list()).data.length === 3,
       20_000,
     )
   })
@@ -121,6 +94,15 @@ describe('the OpenAI-compatible gateway, with the openai package as the client',
           },
         },
         {
+          id: 'gemini-echo',
+          apiary: {
+            agents: 1,
+            backends: ['gemini'],
+            sha256: [],
+            price: { input: PRICE.input.toString(), output: PRICE.output.toString() },
+          },
+        },
+        {
           id: 'tiny-echo',
           apiary: {
             agents: 1,
@@ -139,8 +121,9 @@ describe('the OpenAI-compatible gateway, with the openai package as the client',
       { role: 'user' as const, content: 'hello swarm of bees' },
     ]
     const expected = answerOf(messages)
-    // Anthropic's API takes the system prompt apart from the messages: the stand-in counts only the latter.
-    const prompts: Record<string, number> = { 'tiny-echo': 6, 'claude-echo': 4 }
+    // Anthropic's and Gemini's APIs take the system prompt apart from the turns: the stand-in counts only the
+    // latter.
+    const prompts: Record<string, number> = { 'tiny-echo': 6, 'claude-echo': 4, 'gemini-echo': 4 }
     for (const [model, prompt] of Object.entries(prompts)) {
       const whole = await openai.chat.completions.create({ model, messages, temperature: 0 })
       assert.equal(whole.choices[0]?.message.content, expected, model)
@@ -175,17 +158,24 @@ describe('the OpenAI-compatible gateway, with the openai package as the client',
     const seen = provider.requests.filter((r) => r.path === '/v1/chat/completions')
     assert.ok(seen.every((r) => r.key === 'Bearer provider-secret-1' && r.body.model === 'echo-1'))
     assert.ok(provider.requests.every((r) => !JSON.stringify(r).includes('apiary_client_')))
+    const geminis = provider.requests.filter((r) => r.path.startsWith('/v1beta/'))
+    assert.ok(geminis.length === 2 && geminis.every((r) => r.key === 'provider-secret-3'))
+    assert.ok(
+      geminis.every((r) => r.path === '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse'),
+    )
     // Each chat is a completed llm.chat job charged (input × its price + output × its price) / 10^6, rounded up.
     const response = await fetch(`${coordinator.httpUrl}/v1/jobs?client=${client}`, {
       headers: { 'x-apiary-client': client, authorization: `Bearer ${deriveClientKey(SECRET, client)}` },
     })
     const { jobs } = (await response.json()) as { jobs: { type: string; state: string; fee: string }[] }
     const chats = jobs.filter((j) => j.type === 'llm.chat')
-    assert.equal(chats.length, 4)
+    assert.equal(chats.length, 6)
     const fee = (input: bigint) => (input * PRICE.input + 5n * PRICE.output + 999_999n) / 1_000_000n
     assert.deepEqual(
       chats.map((j) => [j.state, BigInt(j.fee)] as const).sort((a, b) => (a[1] < b[1] ? -1 : 1)),
       [
+        ['completed', fee(4n)],
+        ['completed', fee(4n)],
         ['completed', fee(4n)],
         ['completed', fee(4n)],
         ['completed', fee(6n)],

@@ -1,21 +1,35 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { create } from '@bufbuild/protobuf'
 import { encodeFunctionData, type Hex } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
-import { type Devnet, deployJobEscrow, JobEscrow, startDevnet } from '../src/chain/index.ts'
-import { type StartedCoordinator, startCoordinator } from '../src/cli/startCoordinator.ts'
+import { type Devnet, JobEscrow, startDevnet } from '../src/chain/index.ts'
+import type { StartedCoordinator } from '../src/cli/startCoordinator.ts'
 import { deriveClientKey } from '../src/coordinator/identity/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { JobResultSchema, type TaskResult, TaskResultSchema } from '../src/gen/apiary/v1/swarm_pb.js'
-import { devnetClients } from './_harness/chain.ts'
+import { startPaidCoordinator } from './_harness/jobs.ts'
 import { storeSql } from './_harness/storeSql.ts'
 import { Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
 const PRICE = 10n ** 12n
+
+/** What the API answers, as far as these tests read it. */
+type Body = Record<string, string> & { jobs: JobView[]; id: string; state: string }
+interface JobView {
+  id: string
+  state: string
+  output: {
+    calls: {
+      status: string
+      gasUsed: string
+      returnData: string
+      logs: unknown[]
+      stateDiff: { post: unknown }
+    }[]
+    unwitnessed: string[]
+  }
+}
 
 /** The job liar: a well-formed output with every call's gas one higher than it ran. */
 function lieAboutJobs(result: TaskResult): TaskResult {
@@ -49,7 +63,7 @@ describe('evm.simulate jobs paid from a JobEscrow', () => {
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
-    return { status: response.status, body: (await response.json()) as Record<string, any> }
+    return { status: response.status, body: (await response.json()) as Body }
   }
   const simulate = (transactions: unknown[], extra: Record<string, unknown> = {}) =>
     request('POST', '/v1/jobs', {
@@ -61,39 +75,10 @@ describe('evm.simulate jobs paid from a JobEscrow', () => {
 
   before(async () => {
     devnet = await startDevnet({ logger }, { port: 0, accounts: 10 })
-    const chain = devnetClients(devnet)
-    const owner = privateKeyToAccount(devnet.accounts[0]?.privateKey as Hex)
-    ;({ address: escrow } = await deployJobEscrow({
-      rpcUrl: devnet.url,
-      deployer: owner,
-      coordinator: owner.address,
-      withdrawDelaySeconds: 3600,
+    ;({ coordinator, escrow, client, datadir } = await startPaidCoordinator(devnet, {
+      deposit: PRICE * 1000n,
+      jobs: { prices: { 'evm.simulate': { coin: PRICE, token: 1000n } } },
     }))
-    client = (devnet.accounts[5] as { address: Hex }).address.toLowerCase() as Hex
-    const deposited = await chain.send(5, {
-      address: escrow,
-      abi: JobEscrow.abi,
-      functionName: 'deposit',
-      value: PRICE * 1000n,
-    })
-    assert.equal(deposited.status, 'success')
-    datadir = mkdtempSync(join(tmpdir(), 'apiary-jobs-'))
-    coordinator = await startCoordinator({
-      logger,
-      datadir,
-      masterSecret: SECRET,
-      rpcUrl: devnet.url,
-      fork: 'prague',
-      confirmations: 0,
-      pollMs: 100,
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      redundancy: 2,
-      deadlineMs: 5000,
-      pending: false,
-      jobs: { escrow, prices: { 'evm.simulate': { coin: PRICE, token: 1000n } } },
-    })
   })
   after(async () => {
     await coordinator?.close()
@@ -218,25 +203,14 @@ describe('evm.simulate jobs paid from a JobEscrow', () => {
       for (const job of [...singleJobs, ...bundleJobs])
         assert.equal(job.status, 202, JSON.stringify(job.body))
       const ids = [...singleJobs, ...bundleJobs].map((j) => j.body.id as string)
-      const done = new Map<string, Record<string, any>>()
+      const done = new Map<string, JobView>()
       await waitFor(
         'every job decided',
         async () => {
           const { body } = await request('GET', `/v1/jobs?client=${client}&limit=1000`)
-          for (const job of body.jobs as Record<string, any>[])
+          for (const job of body.jobs as JobView[])
             if (ids.includes(job.id) && job.state !== 'queued' && job.state !== 'running')
               done.set(job.id, job)
-          console.log(
-            JSON.stringify(
-              (body.jobs as any[])
-                .filter((j) => j.state !== 'completed')
-                .map((j) => ({
-                  s: j.state,
-                  r: j.rounds,
-                  a: j.agents.map((a: any) => a.agentId + ':' + a.outputSha256.slice(0, 4)),
-                })),
-            ),
-          )
           return done.size === ids.length
         },
         120_000,
@@ -245,8 +219,8 @@ describe('evm.simulate jobs paid from a JobEscrow', () => {
 
       // Each single call as the devnet answers it on the same state.
       for (const [i, tx] of singles.entries()) {
-        const job = done.get(ids[i] as string) as Record<string, any>
-        const ours = job.output.calls[0]
+        const job = done.get(ids[i] as string) as JobView
+        const ours = job.output.calls[0] as JobView['output']['calls'][number]
         const [trace, diff, calls] = (await Promise.all([
           devnet.request('debug_traceCall', [tx, 'latest']),
           devnet.request('debug_traceCall', [
@@ -276,7 +250,7 @@ describe('evm.simulate jobs paid from a JobEscrow', () => {
       }
       // The bundles: the announcement succeeds only on the state the deposit left.
       for (const [i] of bundles.entries()) {
-        const job = done.get(ids[singles.length + i] as string) as Record<string, any>
+        const job = done.get(ids[singles.length + i] as string) as JobView
         assert.deepEqual(
           job.output.calls.map((call: { status: string }) => call.status),
           ['success', 'success'],

@@ -3,15 +3,28 @@ import type { AddressInfo } from 'node:net'
 
 /**
  * A stand-in for a hosted LLM provider, on its side of the wire only (an outside service the suite cannot
- * run): OpenAI's `/v1/chat/completions` and Anthropic's `/v1/messages`, streaming or not. Its "model"
+ * run): OpenAI's `/v1/chat/completions` (streaming or not), Anthropic's `/v1/messages` and Gemini's
+ * `streamGenerateContent` (streaming). Its "model"
  * answers `echo: <the last user message>`, one word per chunk; a token is a word. It records the
  * authorization each request carried (the agent's key must reach it, and nothing else of the agent's).
  */
 export interface LlmProvider {
   url: string
   /** Every request: path, the key it carried, its body. */
-  requests: { path: string; key: string | undefined; body: Record<string, any> }[]
+  requests: { path: string; key: string | undefined; body: ProviderRequest }[]
   close(): Promise<void>
+}
+
+/** What the three APIs send, as far as the stand-in reads it. */
+interface ProviderRequest {
+  model?: string
+  messages?: { role: string; content: unknown }[]
+  contents?: { role: string; parts: { text: string }[] }[]
+  stream?: boolean
+  stream_options?: { include_usage?: boolean }
+  max_tokens?: number
+  max_completion_tokens?: number
+  generationConfig?: { maxOutputTokens?: number }
 }
 
 const words = (text: string) => text.split(/\s+/).filter((w) => w !== '')
@@ -22,7 +35,7 @@ export function answerOf(messages: { role: string; content: unknown }[]): string
   return `echo: ${lastUser(messages)}`
 }
 
-async function readBody(request: IncomingMessage): Promise<Record<string, any>> {
+async function readBody(request: IncomingMessage): Promise<ProviderRequest> {
   const parts: Buffer[] = []
   for await (const part of request) parts.push(part as Buffer)
   return JSON.parse(Buffer.concat(parts).toString('utf8') || '{}')
@@ -32,7 +45,9 @@ export async function startLlmProvider({ delayMs = 0 } = {}): Promise<LlmProvide
   const requests: LlmProvider['requests'] = []
   const server: Server = createServer(async (request, response) => {
     const body = await readBody(request)
-    const key = request.headers.authorization ?? (request.headers['x-api-key'] as string | undefined)
+    const key =
+      request.headers.authorization ??
+      ((request.headers['x-api-key'] ?? request.headers['x-goog-api-key']) as string | undefined)
     requests.push({ path: request.url ?? '', key, body })
     const messages = (body.messages ?? []) as { role: string; content: unknown }[]
     const answer = words(answerOf(messages)).slice(0, body.max_tokens ?? body.max_completion_tokens ?? 1e9)
@@ -108,6 +123,27 @@ export async function startLlmProvider({ delayMs = 0 } = {}): Promise<LlmProvide
         usage: { output_tokens: answer.length },
       })
       await event({ type: 'message_stop' })
+      response.end()
+      return
+    }
+    const gemini = /^\/v1beta\/models\/([^:]+):streamGenerateContent\?alt=sse$/.exec(request.url ?? '')
+    if (gemini !== null) {
+      const contents = (body.contents ?? []) as { role: string; parts: { text: string }[] }[]
+      const turns = contents.map((c) => ({
+        role: c.role === 'model' ? 'assistant' : c.role,
+        content: c.parts.map((p) => p.text).join(''),
+      }))
+      const said = words(answerOf(turns)).slice(0, body.generationConfig?.maxOutputTokens ?? 1e9)
+      const prompt = turns.reduce((n, t) => n + words(t.content).length, 0)
+      response.writeHead(200, { 'content-type': 'text/event-stream' })
+      for (const [i, word] of said.entries())
+        await send({
+          candidates: [{ content: { role: 'model', parts: [{ text: i === 0 ? word : ` ${word}` }] } }],
+        })
+      await send({
+        candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP' }],
+        usageMetadata: { promptTokenCount: prompt, candidatesTokenCount: said.length },
+      })
       response.end()
       return
     }

@@ -59,6 +59,20 @@ const textOf = (content: unknown): string =>
       ? content.map((p) => (typeof p?.text === 'string' ? p.text : '')).join('')
       : ''
 
+type Message = { role: string; content: unknown }
+
+/** Anthropic and Gemini take the system prompt apart from the turns, which are user and assistant only. */
+function splitSystem(messages: Message[]) {
+  const system = messages
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map((m) => textOf(m.content))
+    .join('\n')
+  const turns = messages
+    .filter((m) => m.role === 'user' || m.role === 'assistant')
+    .map((m) => ({ role: m.role, text: textOf(m.content) }))
+  return { system, turns }
+}
+
 /**
  * A chat backend (docs/jobs.md#agents): OpenAI-compatible servers are streamed as they are; Anthropic's
  * Messages API and Gemini's streamGenerateContent are translated into OpenAI chunks, with their usage.
@@ -116,11 +130,7 @@ export function createChatBackend(options: ChatBackendOptions): ChatBackend {
   }
 
   async function* anthropic(request: Record<string, unknown>, signal: AbortSignal): AsyncGenerator<ChatPart> {
-    const messages = request.messages as { role: string; content: unknown }[]
-    const system = messages
-      .filter((m) => m.role === 'system' || m.role === 'developer')
-      .map((m) => textOf(m.content))
-      .join('\n')
+    const { system, turns } = splitSystem(request.messages as Message[])
     const body = await post(
       `${base}/v1/messages`,
       { 'x-api-key': options.apiKey ?? '', 'anthropic-version': '2023-06-01' },
@@ -129,9 +139,7 @@ export function createChatBackend(options: ChatBackendOptions): ChatBackend {
         max_tokens: request.max_completion_tokens ?? request.max_tokens ?? 1024,
         ...(system === '' ? {} : { system }),
         ...(typeof request.temperature === 'number' ? { temperature: request.temperature } : {}),
-        messages: messages
-          .filter((m) => m.role === 'user' || m.role === 'assistant')
-          .map((m) => ({ role: m.role, content: textOf(m.content) })),
+        messages: turns.map((m) => ({ role: m.role, content: m.text })),
         stream: true,
       },
       signal,
@@ -162,21 +170,15 @@ export function createChatBackend(options: ChatBackendOptions): ChatBackend {
   }
 
   async function* gemini(request: Record<string, unknown>, signal: AbortSignal): AsyncGenerator<ChatPart> {
-    const messages = request.messages as { role: string; content: unknown }[]
-    const system = messages
-      .filter((m) => m.role === 'system' || m.role === 'developer')
-      .map((m) => textOf(m.content))
-      .join('\n')
+    const { system, turns } = splitSystem(request.messages as Message[])
     const body = await post(
       `${base}/v1beta/models/${encodeURIComponent(upstream(String(request.model)))}:streamGenerateContent?alt=sse`,
       { 'x-goog-api-key': options.apiKey ?? '' },
       {
-        contents: messages
-          .filter((m) => m.role === 'user' || m.role === 'assistant')
-          .map((m) => ({
-            role: m.role === 'assistant' ? 'model' : 'user',
-            parts: [{ text: textOf(m.content) }],
-          })),
+        contents: turns.map((m) => ({
+          role: m.role === 'assistant' ? 'model' : 'user',
+          parts: [{ text: m.text }],
+        })),
         ...(system === '' ? {} : { systemInstruction: { parts: [{ text: system }] } }),
         generationConfig: {
           maxOutputTokens: request.max_completion_tokens ?? request.max_tokens ?? 1024,

@@ -1,7 +1,7 @@
 import { ApiaryError } from '../../internal/errors.ts'
 import { parseWitness, type SimulationInput, type Witness } from '../../validation/index.ts'
 import type { RpcRequest } from '../createRpcClient.ts'
-import { addStorageRoots, type RpcBlock } from '../witness/index.ts'
+import { addStorageRoots, blockContextOf, type RpcBlock } from '../witness/index.ts'
 
 type Prestate = Record<string, Record<string, unknown>>
 
@@ -43,19 +43,7 @@ export async function simulationWitness(
     chainId: chainId.toString(),
     fork,
     transaction: '0x',
-    block: {
-      number: block.number,
-      timestamp: block.timestamp,
-      coinbase: block.miner,
-      gasLimit: block.gasLimit,
-      ...(block.baseFeePerGas === undefined ? {} : { baseFeePerGas: block.baseFeePerGas }),
-      difficulty: block.difficulty ?? '0x0',
-      ...(block.mixHash === undefined ? {} : { prevRandao: block.mixHash }),
-      ...(block.excessBlobGas === undefined ? {} : { excessBlobGas: block.excessBlobGas }),
-      ...(block.parentBeaconBlockRoot === undefined
-        ? {}
-        : { parentBeaconBlockRoot: block.parentBeaconBlockRoot }),
-    },
+    block: blockContextOf(block),
     blockHashes: { [(BigInt(block.number) - 1n).toString()]: block.parentHash },
     prestate,
   })

@@ -9,6 +9,7 @@ export {
   reexecuteBlock,
 } from './reexecuteBlock.ts'
 export {
+  blockContextOf,
   buildWitness,
   type RpcBlock,
   type TraceWitnessParameters,

@@ -79,20 +79,25 @@ export function buildWitness({
     chainId: chainId.toString(),
     fork,
     transaction: toHex(raw),
-    block: {
-      number: block.number,
-      timestamp: block.timestamp,
-      coinbase: block.miner,
-      gasLimit: block.gasLimit,
-      ...(block.baseFeePerGas === undefined ? {} : { baseFeePerGas: block.baseFeePerGas }),
-      difficulty: block.difficulty ?? '0x0',
-      ...(block.mixHash === undefined ? {} : { prevRandao: block.mixHash }),
-      ...(block.excessBlobGas === undefined ? {} : { excessBlobGas: block.excessBlobGas }),
-      ...(block.parentBeaconBlockRoot === undefined
-        ? {}
-        : { parentBeaconBlockRoot: block.parentBeaconBlockRoot }),
-    },
+    block: blockContextOf(block),
     blockHashes: { [(BigInt(block.number) - 1n).toString()]: block.parentHash },
     prestate,
+  }
+}
+
+/** A block's execution context in the witness's JSON form (docs/spec/witness.md). */
+export function blockContextOf(block: RpcBlock): Record<string, string> {
+  return {
+    number: block.number,
+    timestamp: block.timestamp,
+    coinbase: block.miner,
+    gasLimit: block.gasLimit,
+    ...(block.baseFeePerGas === undefined ? {} : { baseFeePerGas: block.baseFeePerGas }),
+    difficulty: block.difficulty ?? '0x0',
+    ...(block.mixHash === undefined ? {} : { prevRandao: block.mixHash }),
+    ...(block.excessBlobGas === undefined ? {} : { excessBlobGas: block.excessBlobGas }),
+    ...(block.parentBeaconBlockRoot === undefined
+      ? {}
+      : { parentBeaconBlockRoot: block.parentBeaconBlockRoot }),
   }
 }
