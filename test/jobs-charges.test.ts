@@ -12,8 +12,11 @@ import { freePort, Level, logger, SECRET, startAgent, waitFor } from './_harness
 
 const PRICE = 10n ** 15n
 const ETHER = 10n ** 18n
+/** Fresh addresses (nothing else pays them) for the operator's and the protocol's fees. */
+const OPERATOR = '0x00000000000000000000000000000000000fee01'
+const PROTOCOL = '0x00000000000000000000000000000000000fee02'
 
-test('client fees fund the epochs: every completed job charged once on-chain though the coordinator is SIGKILLed while charging, Σ charges = revenue − subsidy, the split paid to the wei, each charge provable against the on-chain root', {
+test('client fees fund the epochs: every completed job charged once on-chain though the coordinator is SIGKILLed while charging, Σ charges = revenue − subsidy, the split paid to agents and the operator to the wei, each charge provable against the on-chain root', {
   timeout: 300_000,
 }, async () => {
   const devnet = await startDevnet({ logger }, { port: 0, accounts: 10, blockTime: 1 })
@@ -45,14 +48,17 @@ test('client fees fund the epochs: every completed job charged once on-chain tho
     ...['--confirmations', '0', '--poll-ms', '100'],
     ...['--epoch-seconds', '3', '--epoch-reward', '1ether', '--reward-pool', pool],
     ...['--job-escrow', escrow, '--simulate-price', PRICE.toString()],
+    ...['--operator-recipient', OPERATOR, '--protocol-recipient', PROTOCOL],
     ...hotWalletFlags,
     ...['--log-level', 'info'],
   ]
   let killedWhileCharging = false
+  // Killed only once every job is submitted (a POST to a dead coordinator fails): at its next charge.
+  let submitted = false
   let coordinator = await startApiary(args, {
     ready: 'coordinator  grpc',
     onLine: (line, child) => {
-      if (!killedWhileCharging && line.includes('charging clients')) {
+      if (submitted && !killedWhileCharging && line.includes('charging clients')) {
         killedWhileCharging = true
         child.kill('SIGKILL')
       }
@@ -97,6 +103,7 @@ test('client fees fund the epochs: every completed job charged once on-chain tho
       ids.push(((await response.json()) as { id: string }).id)
       simulated += BigInt(transactions.length)
     }
+    submitted = true
     await waitFor('the coordinator killed while charging', () => coordinator.signalCode === 'SIGKILL', 60_000)
     coordinator = await startApiary(args, { ready: 'coordinator  grpc' })
 
@@ -173,6 +180,22 @@ test('client fees fund the epochs: every completed job charged once on-chain tho
         ),
       )
     }
+    // The operator's fee of every settled epoch (the delegate cut: revenue − deposit) reached its recipient,
+    // to the wei; F1 has no protocol fee.
+    await waitFor(
+      'the operator paid the cut of every settled epoch',
+      async () => {
+        const body = (await (await fetch(`${api}/swarm/epochs?limit=1000`)).json()) as {
+          epochs: { state: string; rewardWei: string; depositWei: string }[]
+        }
+        const cuts = body.epochs
+          .filter((e) => e.state === 'settled')
+          .reduce((sum, e) => sum + BigInt(e.rewardWei) - BigInt(e.depositWei), 0n)
+        return cuts > 0n && (await chain.getBalance({ address: OPERATOR })) === cuts
+      },
+      60_000,
+    )
+    assert.equal(await chain.getBalance({ address: PROTOCOL }), 0n)
   } finally {
     stop.abort()
     await sending.catch(() => {})

@@ -17,6 +17,10 @@ const abi = EpochRegistry.abi
 // biome-ignore lint/suspicious/noExplicitAny: the assertions read the API's JSON answers
 type Json = Record<string, any>
 
+/** Fresh addresses (nothing else pays them) for the operator's and the protocol's fees. */
+const OPERATOR = '0x00000000000000000000000000000000000fee03'
+const PROTOCOL = '0x00000000000000000000000000000000000fee04'
+
 for (const dialect of DIALECTS)
   test(`sealing end to end (merkle settlement, ${dialect}): a coordinator SIGKILLed while anchoring anchors every sealed epoch exactly once; bundles and receipts verify against the chain; agents claim their sealed payouts`, {
     timeout: 300_000,
@@ -46,6 +50,7 @@ for (const dialect of DIALECTS)
         registry,
       ],
       ...hotWalletFlags,
+      ...['--operator-recipient', OPERATOR, '--protocol-recipient', PROTOCOL],
       ...['--log-level', 'info'],
     ]
     let killedWhileAnchoring: number | undefined
@@ -292,6 +297,29 @@ for (const dialect of DIALECTS)
         await client.getBalance({ address: registry, blockNumber: at }),
         deposits - claimed,
         'the registry pays out of the deposits exactly what was claimed',
+      )
+      // Each anchored epoch's operator and protocol fees (its SUMMARY's treasury) reached their recipients,
+      // once, to the wei (compared at one block: the fees follow each anchor by a transaction).
+      await waitFor(
+        'the fees of every anchored epoch paid',
+        async () => {
+          const block = await client.getBlockNumber()
+          let operator = 0n
+          let protocol = 0n
+          for (const event of await anchoredEpochs(block)) {
+            const { treasury } = (await get(`/v1/epochs/${Number(event.args.epoch)}`)).body.summary as {
+              treasury: { operator_fee: string; protocol_fee: string }
+            }
+            operator += BigInt(treasury.operator_fee)
+            protocol += BigInt(treasury.protocol_fee)
+          }
+          return (
+            operator > 0n &&
+            (await client.getBalance({ address: OPERATOR, blockNumber: block })) === operator &&
+            (await client.getBalance({ address: PROTOCOL, blockNumber: block })) === protocol
+          )
+        },
+        30_000,
       )
       // Clear rejections: unknown epoch, an epoch not sealed yet, a bad job id, a bad receipt.
       assert.equal((await get('/v1/epochs/999999')).body.code, 'EPOCH_UNKNOWN')

@@ -50,6 +50,8 @@ export const coordinatorSchema = z.object({
   rewardPool: addressOption.optional(),
   hotWalletKeystore: z.string().optional(),
   hotWalletPasswordFile: z.string().optional(),
+  operatorRecipient: addressOption.optional(),
+  protocolRecipient: addressOption.optional(),
   swarmChallenge: addressOption.optional(),
   challengesFromBlock: z.coerce.bigint().min(0n).default(0n),
   mailbox: addressOption.optional(),
@@ -191,6 +193,14 @@ export function registerCoordinator(
       "keystore of the wallet that pays settlements; it must be the pool's coordinator (APIARY_HOT_WALLET_KEYSTORE)",
     )
     .option(
+      '--operator-recipient <address>',
+      "where each paid epoch's operator fee is sent (the delegate cut with a pool; SUMMARY's operator_fee with merkle) (APIARY_OPERATOR_RECIPIENT; default kept by the hot wallet)",
+    )
+    .option(
+      '--protocol-recipient <address>',
+      "where each paid epoch's protocol fee is sent (merkle settlement) (APIARY_PROTOCOL_RECIPIENT; default kept by the hot wallet)",
+    )
+    .option(
       '--hot-wallet-password-file <file>',
       'password of that keystore (APIARY_HOT_WALLET_PASSWORD_FILE)',
     )
@@ -252,6 +262,8 @@ Examples:
         rewardPool,
         hotWalletKeystore,
         hotWalletPasswordFile,
+        operatorRecipient,
+        protocolRecipient,
         maxFeePerGas,
         swarmChallenge,
         challengesFromBlock,
@@ -291,7 +303,12 @@ Examples:
         settlement:
           hotWallet === undefined
             ? undefined
-            : { pool: rewardPool, hotWallet, maxFeePerGasWei: maxFeePerGas ?? DEFAULT_MAX_FEE_PER_GAS },
+            : {
+                pool: rewardPool,
+                hotWallet,
+                maxFeePerGasWei: maxFeePerGas ?? DEFAULT_MAX_FEE_PER_GAS,
+                recipients: { operator: operatorRecipient, protocol: protocolRecipient },
+              },
         sealing: await sealingOptionsFrom(options, { datadir: options.datadir, hotWallet }),
       }
       const coordinator = await startCoordinator({

@@ -16,6 +16,7 @@ import type { CloseEpochReturnType, EpochRewardParameters } from './closeEpoch.t
 import { type Anchorer, createAnchorer } from './createAnchorer.ts'
 import { type Charger, createCharger } from './createCharger.ts'
 import { createEpochClock, type EpochClock } from './createEpochClock.ts'
+import { createFeePayer, type FeeKind } from './createFeePayer.ts'
 import { createSealer, type Sealer } from './createSealer.ts'
 import { createSettler, type Settler } from './createSettler.ts'
 
@@ -35,6 +36,8 @@ export interface RewardOptions {
         hotWallet: LocalAccount
         maxFeePerGasWei: bigint
         retry?: { baseMs: number; maxMs: number }
+        /** Where each paid epoch's operator and protocol fees go (kept by the hot wallet without). */
+        recipients?: { [kind in FeeKind]?: Hex | undefined } | undefined
       }
     | undefined
   /** Sealing closed epochs into signed bundles under `<datadir>/epochs` (docs/spec/bundle.md). */
@@ -169,6 +172,17 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
       ipfsApi: sealing.ipfsApi,
     })
   }
+  const recipients = settlement?.recipients ?? {}
+  const fees =
+    outbox === undefined || Object.values(recipients).every((r) => r === undefined)
+      ? undefined
+      : await createFeePayer({
+          store,
+          logger: logger.child({ component: 'fees' }),
+          outbox,
+          model: sealing?.registry !== undefined && sealing.payouts.model === 'pools' ? 'pools' : 'f1',
+          recipients,
+        })
   let settling: Promise<void> | undefined
   const settle = () => {
     if (
@@ -182,6 +196,8 @@ export async function startRewards(options: RewardOptions, deps: StartRewardsDep
       await charger?.tick()
       await settler?.tick()
       await sealer?.tick()
+      // Fees last: an epoch's fees are paid once its agents are.
+      await fees?.tick()
     })()
       .catch((error) => logger.error({ err: error }, 'settlement step failed'))
       .finally(() => {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { createAgentStore } from './createAgentStore.ts'
 import { createChainStore } from './createChainStore.ts'
 import { createEpochStore } from './createEpochStore.ts'
+import { createFeeStore } from './createFeeStore.ts'
 import { createJobStore } from './createJobStore.ts'
 import { createLeaseStore } from './createLeaseStore.ts'
 import { createMetaStore } from './createMetaStore.ts'
@@ -22,6 +23,7 @@ export function createStoreOperations(db: Kysely<Database>, dialect: StoreDialec
     meta: createMetaStore(db),
     outbox: createOutboxStore(db),
     jobs: createJobStore(db),
+    fees: createFeeStore(db),
     leases: createLeaseStore(db, dialect),
   }
 }

@@ -7,6 +7,7 @@ export type {
   EpochWorkGroup,
   OwedEpoch,
 } from './createEpochStore.ts'
+export type { FeePaymentRow, FeeStore } from './createFeeStore.ts'
 export type {
   ChargeBatchRow,
   JobChargeRow,

@@ -386,5 +386,19 @@ export function createMigrations(dialect: StoreDialect): Record<string, Migratio
         await db.schema.createIndex('jobs_epoch').on('jobs').columns(['epoch', 'state']).execute()
       },
     },
+    '0013_fee_payments': {
+      // The operator's and the protocol's fee of each paid epoch, sent to their recipients.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('fee_payments')
+          .addColumn('epoch', int, (c) => c.notNull())
+          .addColumn('kind', text, (c) => c.notNull())
+          .addColumn('recipient', text, (c) => c.notNull())
+          .addColumn('amount', text, (c) => c.notNull())
+          .addColumn('tx_hash', text)
+          .addPrimaryKeyConstraint('fee_payments_pk', ['epoch', 'kind'])
+          .execute()
+      },
+    },
   }
 }

@@ -21,6 +21,16 @@ export interface Database {
   job_results: JobResultsTable
   job_charges: JobChargesTable
   charge_batches: ChargeBatchesTable
+  fee_payments: FeePaymentsTable
+}
+
+/** An epoch's operator or protocol fee sent to its recipient (tx_hash null: nothing to send, 0 wei). */
+export interface FeePaymentsTable {
+  epoch: number
+  kind: 'operator' | 'protocol'
+  recipient: string
+  amount: string
+  tx_hash: string | null
 }
 
 /** A client's charge in one epoch and asset: the fees of its jobs completed in that epoch. */
