@@ -209,4 +209,73 @@ describe('the OpenAI-compatible gateway, with the openai package as the client',
       (error: InstanceType<typeof OpenAI.APIError>) => error.status === 401,
     )
   })
+
+  test('x-apiary-verify: 2 at temperature 0 — two agents of one pinned model answer, both billed; agreement reported, never scored', async () => {
+    const other = await startLlmProvider({ prefix: 'other' })
+    const pinned = (id: string, url: string, name: string, sha256: string) =>
+      startAgent(coordinator.grpcUrl, id, Level.L1, {
+        mode: 'llm',
+        chat: createChatBackend({ kind: 'openai', url: `${url}/v1`, models: [{ name, sha256 }] }),
+      })
+    const same = 'cd'.repeat(32)
+    const mixed = 'ef'.repeat(32)
+    const verifiers = [
+      pinned('pin-a', provider.url, 'pinned', same),
+      pinned('pin-bb', provider.url, 'pinned', same),
+      pinned('pin-ccc', provider.url, 'pinned-mixed', mixed),
+      pinned('pin-dddd', other.url, 'pinned-mixed', mixed),
+    ]
+    try {
+      await waitFor(
+        'the pinned agents serve',
+        async () => (await openai.models.list()).data.filter((m) => m.id.startsWith('pinned')).length === 2,
+        20_000,
+      )
+      const messages = [{ role: 'user' as const, content: 'same answer please' }]
+      const verify = { headers: { 'x-apiary-verify': '2' } }
+      type Verified = { apiary: { verification: { agree: boolean | null; agents: { agentId: string }[] } } }
+      const agreed = (await openai.chat.completions.create(
+        { model: 'pinned', messages, temperature: 0 },
+        verify,
+      )) as unknown as OpenAI.ChatCompletion & Verified
+      assert.equal(agreed.choices[0]?.message.content, answerOf(messages))
+      assert.equal(agreed.apiary.verification.agree, true)
+      assert.deepEqual(agreed.apiary.verification.agents.map((a) => a.agentId).sort(), ['pin-a', 'pin-bb'])
+      const split = (await openai.chat.completions.create(
+        { model: 'pinned-mixed', messages, temperature: 0 },
+        verify,
+      )) as unknown as OpenAI.ChatCompletion & Verified
+      assert.equal(split.apiary.verification.agree, false)
+      // Streamed: the verdict comes in a chunk of its own before the usage.
+      const stream = await openai.chat.completions.create(
+        { model: 'pinned', messages, temperature: 0, stream: true, stream_options: { include_usage: true } },
+        verify,
+      )
+      let verdict: unknown
+      for await (const chunk of stream)
+        verdict ??= (chunk as unknown as Partial<Verified>).apiary?.verification.agree
+      assert.equal(verdict, true)
+      // Both answers are billed: twice one agent's fee.
+      const { jobs } = (await (
+        await fetch(`${coordinator.httpUrl}/v1/jobs?client=${client}&limit=3`, {
+          headers: { 'x-apiary-client': client, authorization: `Bearer ${deriveClientKey(SECRET, client)}` },
+        })
+      ).json()) as { jobs: { fee: string }[] }
+      const one = (3n * PRICE.input + 4n * PRICE.output + 999_999n) / 1_000_000n
+      assert.equal(BigInt(jobs[0]?.fee ?? '0'), 2n * one)
+      // Refused: not at temperature 0; a model no two pinned agents serve.
+      await assert.rejects(
+        openai.chat.completions.create({ model: 'pinned', messages, temperature: 0.7 }, verify),
+        (error: InstanceType<typeof OpenAI.APIError>) => error.status === 400,
+      )
+      await assert.rejects(
+        openai.chat.completions.create({ model: 'tiny-echo', messages, temperature: 0 }, verify),
+        (error: InstanceType<typeof OpenAI.APIError>) =>
+          error.status === 400 && (error.error as { code?: string }).code === 'VERIFY_UNAVAILABLE',
+      )
+    } finally {
+      await Promise.all(verifiers.map((a) => a.close({ graceMs: 1000 })))
+      await other.close()
+    }
+  })
 })

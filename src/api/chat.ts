@@ -64,7 +64,7 @@ export const completions = declareRoute({
   operationId: 'createChatCompletion',
   summary: 'OpenAI-compatible chat completion, served by an agent that runs the model; billed by tokens',
   description:
-    'Headers: `x-apiary-client` and `authorization: Bearer apiary_client_…` (the client key), and optionally `x-apiary-max-fee` (the most the chat may cost, in wei; default the price of the input and of max_tokens, 1024 when not given). With `stream: true` the answer is server-sent events of `chat.completion.chunk` objects ending in `data: [DONE]`.',
+    'Headers: `x-apiary-client` and `authorization: Bearer apiary_client_…` (the client key), and optionally `x-apiary-max-fee` (the most the chat may cost, in wei; default the price of the input and of max_tokens, 1024 when not given) and `x-apiary-verify: 2` (with `temperature: 0`: two agents of one backend and one pinned model file answer, both are billed, and `apiary.verification` says whether they agree byte for byte). With `stream: true` the answer is server-sent events of `chat.completion.chunk` objects ending in `data: [DONE]`.',
   tags,
   security: CLIENT,
   body: ChatRequest,
@@ -76,7 +76,9 @@ export const completions = declareRoute({
         'text/event-stream': { schema: z.string() },
       },
     },
-    400: OpenAIError.describe('Malformed request or fee (invalid_request_error)'),
+    400: OpenAIError.describe(
+      'Malformed request or fee (invalid_request_error); VERIFY_NEEDS_TEMPERATURE_0, VERIFY_UNAVAILABLE',
+    ),
     401: OpenAIError.describe('Missing or wrong client credentials'),
     402: OpenAIError.describe('Not enough available balance (insufficient_quota): needed and available'),
     403: OpenAIError.describe('The client is revoked'),

@@ -31,8 +31,8 @@ const words = (text: string) => text.split(/\s+/).filter((w) => w !== '')
 const lastUser = (messages: { role: string; content: unknown }[]) =>
   String([...messages].reverse().find((m) => m.role === 'user')?.content ?? '')
 
-export function answerOf(messages: { role: string; content: unknown }[]): string {
-  return `echo: ${lastUser(messages)}`
+export function answerOf(messages: { role: string; content: unknown }[], prefix = 'echo'): string {
+  return `${prefix}: ${lastUser(messages)}`
 }
 
 async function readBody(request: IncomingMessage): Promise<ProviderRequest> {
@@ -41,7 +41,8 @@ async function readBody(request: IncomingMessage): Promise<ProviderRequest> {
   return JSON.parse(Buffer.concat(parts).toString('utf8') || '{}')
 }
 
-export async function startLlmProvider({ delayMs = 0 } = {}): Promise<LlmProvider> {
+/** `prefix` stands for another build of the model: its answers start differently. */
+export async function startLlmProvider({ delayMs = 0, prefix = 'echo' } = {}): Promise<LlmProvider> {
   const requests: LlmProvider['requests'] = []
   const server: Server = createServer(async (request, response) => {
     const body = await readBody(request)
@@ -50,7 +51,10 @@ export async function startLlmProvider({ delayMs = 0 } = {}): Promise<LlmProvide
       ((request.headers['x-api-key'] ?? request.headers['x-goog-api-key']) as string | undefined)
     requests.push({ path: request.url ?? '', key, body })
     const messages = (body.messages ?? []) as { role: string; content: unknown }[]
-    const answer = words(answerOf(messages)).slice(0, body.max_tokens ?? body.max_completion_tokens ?? 1e9)
+    const answer = words(answerOf(messages, prefix)).slice(
+      0,
+      body.max_tokens ?? body.max_completion_tokens ?? 1e9,
+    )
     const input = messages.reduce((n, m) => n + words(String(m.content ?? '')).length, 0)
     const send = async (data: unknown) => {
       response.write(`data: ${JSON.stringify(data)}\n\n`)
@@ -133,7 +137,7 @@ export async function startLlmProvider({ delayMs = 0 } = {}): Promise<LlmProvide
         role: c.role === 'model' ? 'assistant' : c.role,
         content: c.parts.map((p) => p.text).join(''),
       }))
-      const said = words(answerOf(turns)).slice(0, body.generationConfig?.maxOutputTokens ?? 1e9)
+      const said = words(answerOf(turns, prefix)).slice(0, body.generationConfig?.maxOutputTokens ?? 1e9)
       const prompt = turns.reduce((n, t) => n + words(t.content).length, 0)
       response.writeHead(200, { 'content-type': 'text/event-stream' })
       for (const [i, word] of said.entries())

@@ -78,9 +78,13 @@ export function registerChatRoutes(plain: FastifyInstance, deps: ChatRoutesDepen
       const header = request.headers['x-apiary-max-fee']
       if (header !== undefined && (typeof header !== 'string' || !/^(0|[1-9]\d{0,76})$/.test(header)))
         return openaiError(reply, 400, 'BAD_REQUEST', 'x-apiary-max-fee must be a whole number of wei')
+      const verify = request.headers['x-apiary-verify']
+      if (verify !== undefined && verify !== '1' && verify !== '2')
+        return openaiError(reply, 400, 'BAD_REQUEST', 'x-apiary-verify is 1 or 2 (agents compared)')
       const body = request.body
       const opened = await gateway.open(auth.client, body, {
         maxFee: header === undefined ? undefined : BigInt(header),
+        verify: verify === undefined ? undefined : Number(verify),
       })
       if (!opened.ok) return openaiError(reply, opened.status, opened.code, opened.message, opened.extra)
 
@@ -117,6 +121,16 @@ export function registerChatRoutes(plain: FastifyInstance, deps: ChatRoutesDepen
           if (event.chunk.usage != null && (choices === undefined || choices.length === 0)) continue
           write({ ...event.chunk, id: `chatcmpl-${opened.jobId}`, usage: undefined })
         } else if ('done' in event) {
+          // A verified chat: whether the agents' answers agree, before the usage.
+          if (event.done.completion.apiary !== undefined)
+            write({
+              id: `chatcmpl-${opened.jobId}`,
+              object: 'chat.completion.chunk',
+              created: event.done.completion.created,
+              model: event.done.completion.model,
+              choices: [],
+              apiary: event.done.completion.apiary,
+            })
           if (includeUsage)
             write({
               id: `chatcmpl-${opened.jobId}`,

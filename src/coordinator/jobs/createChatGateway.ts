@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { create } from '@bufbuild/protobuf'
 import type { z } from 'zod'
 import type { chat } from '../../api/index.ts'
@@ -46,7 +46,11 @@ export interface ChatGateway {
   open(
     client: `0x${string}`,
     request: ChatRequest,
-    options: { maxFee?: bigint | undefined },
+    options: {
+      maxFee?: bigint | undefined
+      /** Agents of one backend and one pinned model file that answer it, compared (x-apiary-verify). */
+      verify?: number | undefined
+    },
   ): Promise<ChatOpening>
   /** A chunk an agent streamed: accepted, or why not. */
   chunk(agentId: string, chunk: StreamJobOutputRequest): 'ok' | 'NOT_ASSIGNED' | 'MALFORMED' | 'JOB_CLOSED'
@@ -67,20 +71,29 @@ const DEFAULT_MAX_TOKENS = 1024
 /** The tokens an agent may report beyond the request's bound (a backend's closing tokens). */
 const TOKEN_SLACK = 16n
 
-interface OpenChat {
+/** One agent's part of a chat: the primary's chunks are relayed, a verifier's only compared. */
+interface Member {
   agentId: string
+  taskId: string
+  relay: boolean
+  content: string
+  finishReason: string | null
+  usage: { input: bigint; output: bigint } | undefined
+  state: 'running' | 'done' | 'failed'
+  timer: NodeJS.Timeout
+}
+
+interface OpenChat {
   jobId: string
   model: string
   maxTokens: bigint
   inputBytes: bigint
   price: ChatPrice
   created: number
-  content: string
-  finishReason: string | null
-  closed: boolean
   startedMs: number
+  members: Member[]
+  settled: boolean
   push(event: ChatEvent): void
-  timer: NodeJS.Timeout
 }
 
 /** An async queue of events: pushed by the chunk handler, read by the HTTP answer. */
@@ -127,26 +140,98 @@ export function createChatGateway(deps: ChatGatewayDependencies): ChatGateway {
   const now = deps.now ?? Date.now
   const idleTimeoutMs = deps.idleTimeoutMs ?? 60_000
   const offers = new Map<string, ModelOffer[]>()
-  const chats = new Map<string, OpenChat>()
-  const busy = (agentId: string) => [...chats.values()].filter((c) => c.agentId === agentId).length
+  /** Open chats by task id (a verified chat has two). */
+  const chats = new Map<string, { chat: OpenChat; member: Member }>()
+  const busy = (agentId: string) => [...chats.values()].filter((c) => c.member.agentId === agentId).length
   const priceOf = (model: string) =>
     deps.prices[model] ?? deps.prices['*'] ?? (DEFAULT_CHAT_PRICES['*'] as ChatPrice)
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
-  const end = (taskId: string, chat: OpenChat, event: ChatEvent) => {
-    chat.closed = true
-    clearTimeout(chat.timer)
-    chats.delete(taskId)
-    chat.push(event)
+  const stop = (member: Member, state: 'done' | 'failed') => {
+    member.state = state
+    clearTimeout(member.timer)
+    chats.delete(member.taskId)
   }
-  const fail = (taskId: string, chat: OpenChat, error: string) => {
-    end(taskId, chat, { error })
+  /** Fails the whole chat (its primary failed): released, nothing charged. */
+  const failChat = (chat: OpenChat, error: string) => {
+    if (chat.settled) return
+    chat.settled = true
+    for (const member of chat.members) if (member.state === 'running') stop(member, 'failed')
+    chat.push({ error })
     board
       .finish(chat.jobId, { error })
       .catch((cause) => logger.error({ err: cause, job: chat.jobId }, 'cannot record a failed chat'))
   }
-  const idle = (taskId: string, chat: OpenChat) => {
-    clearTimeout(chat.timer)
-    chat.timer = setTimeout(() => fail(taskId, chat, 'AGENT_TIMEOUT'), idleTimeoutMs)
+  const feeOf = (chat: OpenChat, usage: { input: bigint; output: bigint }) =>
+    ceilDiv(usage.input * chat.price.input + usage.output * chat.price.output, 1_000_000n)
+  /** Once every member is done or failed: the primary's completion, billed for every answer given. */
+  const settle = (chat: OpenChat) => {
+    if (chat.settled || chat.members.some((m) => m.state === 'running')) return
+    const [primary] = chat.members as [Member]
+    if (primary.state !== 'done' || primary.usage === undefined) return failChat(chat, 'BACKEND_FAILED')
+    chat.settled = true
+    const fee = chat.members.reduce((sum, m) => sum + (m.usage === undefined ? 0n : feeOf(chat, m.usage)), 0n)
+    const { input, output } = primary.usage
+    const completion: Record<string, unknown> = {
+      id: `chatcmpl-${chat.jobId}`,
+      object: 'chat.completion',
+      created: chat.created,
+      model: chat.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: primary.content },
+          finish_reason: primary.finishReason ?? 'stop',
+        },
+      ],
+      usage: {
+        prompt_tokens: Number(input),
+        completion_tokens: Number(output),
+        total_tokens: Number(input + output),
+      },
+    }
+    if (chat.members.length > 1) {
+      const answered = chat.members.filter((m) => m.state === 'done')
+      completion.apiary = {
+        verification: {
+          agents: chat.members.map((m) => ({
+            agentId: m.agentId,
+            contentSha256: m.state === 'done' ? sha256(m.content) : null,
+          })),
+          // Byte for byte; null when a verifier did not answer. Never scored: builds and hardware differ.
+          agree:
+            answered.length < chat.members.length
+              ? null
+              : answered.every((m) => m.content === primary.content),
+        },
+      }
+    }
+    board
+      .finish(chat.jobId, {
+        fee,
+        output: canonicalJson(completion),
+        agentId: primary.agentId,
+        taskId: primary.taskId,
+        executionMs: now() - chat.startedMs,
+      })
+      .then(
+        (charged) => chat.push(charged ? { done: { completion, fee } } : { error: 'JOB_CLOSED' }),
+        (cause) => {
+          logger.error({ err: cause, job: chat.jobId }, 'cannot record a chat')
+          chat.push({ error: 'INTERNAL' })
+        },
+      )
+  }
+  /** A member that fails: the chat fails with its primary; a verifier's failure leaves the chat unverified. */
+  const failMember = (chat: OpenChat, member: Member, error: string) => {
+    if (member.state !== 'running') return
+    stop(member, 'failed')
+    if (member.relay) failChat(chat, error)
+    else settle(chat)
+  }
+  const idle = (chat: OpenChat, member: Member) => {
+    clearTimeout(member.timer)
+    member.timer = setTimeout(() => failMember(chat, member, 'AGENT_TIMEOUT'), idleTimeoutMs)
   }
 
   return {
@@ -181,24 +266,53 @@ export function createChatGateway(deps: ChatGatewayDependencies): ChatGateway {
 
     async open(client, request, options) {
       const live = hub.connected()
-      const candidates = [...offers]
-        .filter(([agentId, models]) => live.has(agentId) && models.some((m) => m.name === request.model))
-        .map(([agentId]) => agentId)
-        .sort((a, b) => busy(a) - busy(b))
-      const agentId = candidates[0]
-      if (agentId === undefined)
+      const serving = [...offers]
+        .filter(([agentId]) => live.has(agentId))
+        .flatMap(([agentId, models]) =>
+          models.filter((m) => m.name === request.model).map((m) => ({ agentId, model: m })),
+        )
+        .sort((a, b) => busy(a.agentId) - busy(b.agentId))
+      if (serving.length === 0)
         return {
           ok: false,
           status: 404,
           code: 'model_not_found',
           message: `no live agent serves the model ${request.model}`,
         }
+      const verify = options.verify ?? 1
+      let agents = [serving[0]?.agentId as string]
+      if (verify > 1) {
+        if (request.temperature !== 0)
+          return {
+            ok: false,
+            status: 400,
+            code: 'VERIFY_NEEDS_TEMPERATURE_0',
+            message: 'x-apiary-verify needs temperature 0',
+          }
+        // Agents of one backend and one pinned model file: the least busy of the first group large enough.
+        const groups = new Map<string, string[]>()
+        for (const { agentId, model } of serving)
+          if (model.sha256 !== '') {
+            const key = `${model.backend}:${model.sha256}`
+            groups.set(key, [...(groups.get(key) ?? []), agentId])
+          }
+        const group = [...groups.values()].find((g) => g.length >= verify)
+        if (group === undefined)
+          return {
+            ok: false,
+            status: 400,
+            code: 'VERIFY_UNAVAILABLE',
+            message: `fewer than ${verify} live agents serve ${request.model} from one backend and one pinned model file`,
+          }
+        agents = group.slice(0, verify)
+      }
       const price = priceOf(request.model)
       const maxTokens = BigInt(request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS)
       const input = canonicalJson({ ...request, stream: true, stream_options: { include_usage: true } })
       const inputBytes = BigInt(Buffer.byteLength(JSON.stringify(request.messages)))
-      const least = ceilDiv(inputBytes * price.input, 1_000_000n)
-      const maxFee = options.maxFee ?? least + ceilDiv(maxTokens * price.output, 1_000_000n)
+      const least = ceilDiv(inputBytes * price.input, 1_000_000n) * BigInt(agents.length)
+      const maxFee =
+        options.maxFee ?? least + ceilDiv(maxTokens * price.output, 1_000_000n) * BigInt(agents.length)
       const admitted = await board.reserve(client, {
         type: 'llm.chat',
         asset: 'coin',
@@ -212,88 +326,69 @@ export function createChatGateway(deps: ChatGatewayDependencies): ChatGateway {
         return { ok: false, status: admitted.status, code, message, extra }
       }
       const jobId = admitted.job.id
-      const taskId = randomBytes(16).toString('hex')
       const queue = eventQueue()
       const chat: OpenChat = {
-        agentId,
         jobId,
         model: request.model,
         maxTokens,
         inputBytes,
         price,
         created: Math.floor(now() / 1000),
-        content: '',
-        finishReason: null,
-        closed: false,
         startedMs: now(),
+        members: [],
+        settled: false,
         push: queue.push,
-        timer: setTimeout(() => {}, 0),
       }
-      chats.set(taskId, chat)
-      idle(taskId, chat)
-      const pushed = hub.push(
-        agentId,
-        create(TaskSchema, {
-          taskId,
-          deadlineUnixMs: BigInt(now() + idleTimeoutMs),
-          job: { jobId, type: 'llm.chat', input: new TextEncoder().encode(input) },
-        }),
-      )
-      if (!pushed) fail(taskId, chat, 'AGENT_LOST')
-      else await board.started(jobId)
+      for (const [i, agentId] of agents.entries()) {
+        const member: Member = {
+          agentId,
+          taskId: randomBytes(16).toString('hex'),
+          relay: i === 0,
+          content: '',
+          finishReason: null,
+          usage: undefined,
+          state: 'running',
+          timer: setTimeout(() => {}, 0),
+        }
+        chat.members.push(member)
+        chats.set(member.taskId, { chat, member })
+        idle(chat, member)
+      }
+      for (const member of chat.members) {
+        const pushed = hub.push(
+          member.agentId,
+          create(TaskSchema, {
+            taskId: member.taskId,
+            deadlineUnixMs: BigInt(now() + idleTimeoutMs),
+            job: { jobId, type: 'llm.chat', input: new TextEncoder().encode(input) },
+          }),
+        )
+        if (!pushed) failMember(chat, member, 'AGENT_LOST')
+      }
+      if (!chat.settled) await board.started(jobId)
       return { ok: true, jobId, events: queue.events() }
     },
 
     chunk(agentId, chunk) {
-      const chat = chats.get(chunk.taskId)
-      if (chat === undefined || chat.agentId !== agentId) return 'NOT_ASSIGNED'
-      if (chat.closed) return 'JOB_CLOSED'
-      idle(chunk.taskId, chat)
+      const entry = chats.get(chunk.taskId)
+      if (entry === undefined || entry.member.agentId !== agentId) return 'NOT_ASSIGNED'
+      const { chat, member } = entry
+      if (member.state !== 'running' || chat.settled) return 'JOB_CLOSED'
+      idle(chat, member)
       if (chunk.done) {
         if (chunk.error !== '' || chunk.usage === undefined) {
-          fail(chunk.taskId, chat, 'BACKEND_FAILED')
+          failMember(chat, member, 'BACKEND_FAILED')
           return 'ok'
         }
         // What the agent reports, within what the request allows.
-        const input = chunk.usage.inputTokens < chat.inputBytes ? chunk.usage.inputTokens : chat.inputBytes
+        const reported = chunk.usage
         const bound = chat.maxTokens + TOKEN_SLACK
-        const output = chunk.usage.outputTokens < bound ? chunk.usage.outputTokens : bound
-        const fee = ceilDiv(input * chat.price.input + output * chat.price.output, 1_000_000n)
-        const completion = {
-          id: `chatcmpl-${chat.jobId}`,
-          object: 'chat.completion',
-          created: chat.created,
-          model: chat.model,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: chat.content },
-              finish_reason: chat.finishReason ?? 'stop',
-            },
-          ],
-          usage: {
-            prompt_tokens: Number(input),
-            completion_tokens: Number(output),
-            total_tokens: Number(input + output),
-          },
+        member.usage = {
+          input: reported.inputTokens < chat.inputBytes ? reported.inputTokens : chat.inputBytes,
+          output: reported.outputTokens < bound ? reported.outputTokens : bound,
         }
-        const taskId = chunk.taskId
-        board
-          .finish(chat.jobId, {
-            fee,
-            output: canonicalJson(completion),
-            agentId,
-            taskId,
-            executionMs: now() - chat.startedMs,
-          })
-          .then(
-            (charged) => end(taskId, chat, charged ? { done: { completion, fee } } : { error: 'JOB_CLOSED' }),
-            (cause) => {
-              logger.error({ err: cause, job: chat.jobId }, 'cannot record a chat')
-              end(taskId, chat, { error: 'INTERNAL' })
-            },
-          )
-        chat.closed = true
+        stop(member, 'done')
+        settle(chat)
         return 'ok'
       }
       if (chunk.data.length > MAX_CHUNK_BYTES) return 'MALFORMED'
@@ -307,9 +402,9 @@ export function createChatGateway(deps: ChatGatewayDependencies): ChatGateway {
       const choice = (
         data.choices as { delta?: { content?: unknown }; finish_reason?: unknown }[] | undefined
       )?.[0]
-      if (typeof choice?.delta?.content === 'string') chat.content += choice.delta.content
-      if (typeof choice?.finish_reason === 'string') chat.finishReason = choice.finish_reason
-      chat.push({ chunk: data })
+      if (typeof choice?.delta?.content === 'string') member.content += choice.delta.content
+      if (typeof choice?.finish_reason === 'string') member.finishReason = choice.finish_reason
+      if (member.relay) chat.push({ chunk: data })
       return 'ok'
     },
   }
