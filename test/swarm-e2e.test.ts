@@ -40,7 +40,7 @@ for (const dialect of DIALECTS)
         grpcPort: 0,
         httpPort: 0,
         redundancy: 2,
-        deadlineMs: 3000,
+        deadlineMs: 10_000,
       })
     })
     after(async () => {
