@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { jobs as api } from '../../api/index.ts'
-import { buildChargeTree } from '../../epoch/index.ts'
+import { buildChargeTree, type ChargeTree } from '../../epoch/index.ts'
 import { authenticateClient } from '../identity/index.ts'
 import type { JobBoard, JobPrices } from '../jobs/index.ts'
-import type { JobRow, Store } from '../store/index.ts'
+import type { JobChargeRow, JobRow, Store } from '../store/index.ts'
 
 export interface JobRoutesDependencies {
   store: Store
@@ -93,21 +93,37 @@ export function registerJobRoutes(plain: FastifyInstance, deps: JobRoutesDepende
     }),
   })
 
+  /**
+   * Each closed epoch's charge trees, built once: an epoch's charges are written in one transaction when it
+   * closes and never change, so a public request does not rebuild a tree over every client (16 kept).
+   */
+  const built = new Map<number, Map<'coin' | 'token', ChargeTree>>()
+  const treesOf = (epoch: number, rows: JobChargeRow[]) => {
+    const known = built.get(epoch)
+    if (known !== undefined) return known
+    const trees = new Map(
+      (['coin', 'token'] as const).map((asset) => [
+        asset,
+        buildChargeTree(
+          rows
+            .filter((r) => r.asset === asset)
+            .map((r) => ({ client: r.client, asset, amount: BigInt(r.amount) })),
+        ),
+      ]),
+    )
+    if (rows.length > 0) {
+      built.set(epoch, trees)
+      if (built.size > 16) built.delete(built.keys().next().value as number)
+    }
+    return trees
+  }
+
   app.route({
     ...api.charges,
     handler: async (request) => {
       const epoch = request.params.id
       const [batches, rows] = await Promise.all([store.jobs.batches(epoch), store.jobs.charges(epoch)])
-      const trees = new Map(
-        (['coin', 'token'] as const).map((asset) => [
-          asset,
-          buildChargeTree(
-            rows
-              .filter((r) => r.asset === asset)
-              .map((r) => ({ client: r.client, asset, amount: BigInt(r.amount) })),
-          ),
-        ]),
-      )
+      const trees = treesOf(epoch, rows)
       const client = request.query.client?.toLowerCase()
       return {
         epoch,
