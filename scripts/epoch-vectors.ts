@@ -12,11 +12,15 @@ import {
   type BundleAgent,
   type BundleCanary,
   buildBundle,
+  buildChargeTree,
+  buildClientReceipt,
   buildJobTree,
   buildReceipt,
   bundleCar,
+  type ClientJobRecord,
   canaryCommitment,
   canaryKey,
+  clientJobProof,
   DEFAULT_PAYOUT_PARAMETERS,
   DEFAULT_WEIGHT_PARAMETERS,
   EMPTY_JOB_ROOT,
@@ -135,6 +139,46 @@ const merkle = {
 }
 writeFileSync(join(out, 'epoch-merkle.json'), `${JSON.stringify(merkle, null, 2)}\n`)
 
+/** Three client jobs of two clients: two simulations (one outvoted answer) and a chat. */
+const CLIENT_A = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8'
+const CLIENT_B = '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc'
+const clientJob = (
+  id: string,
+  client: string,
+  type: ClientJobRecord['type'],
+  fee: string,
+  answers: { agent: BundleAgent; matched: boolean | null }[],
+): ClientJobRecord => ({
+  id,
+  client,
+  type,
+  asset: 'coin',
+  fee,
+  execution_ms: 40,
+  poe_hash: clientJobProof({
+    input: `{"id":"${id}"}`,
+    witness: type === 'llm.chat' ? null : enc.encode(id),
+    outputSha256: id.repeat(2),
+    agents: answers.filter((a) => a.matched !== false).map((a) => a.agent.address),
+  }),
+  agents: answers.map(({ agent, matched }) => ({ agent_id: agent.agentId, agent: agent.address, matched })),
+  submitted_at: new Date(Date.UTC(2026, 10, 21, 12, 0, 5)).toISOString(),
+  completed_at: new Date(Date.UTC(2026, 10, 21, 12, 0, 6)).toISOString(),
+})
+const [bee1, bee2, bee3] = agents as [BundleAgent, BundleAgent, BundleAgent]
+const clientJobs = [
+  clientJob('0a'.repeat(16), CLIENT_A, 'evm.simulate', '2000000000000000', [
+    { agent: bee1, matched: true },
+    { agent: bee2, matched: true },
+  ]),
+  clientJob('0b'.repeat(16), CLIENT_A, 'llm.chat', '1000000000000000', [{ agent: bee1, matched: null }]),
+  clientJob('0c'.repeat(16), CLIENT_B, 'evm.simulate', '1000000000000000', [
+    { agent: bee1, matched: true },
+    { agent: bee2, matched: true },
+    { agent: bee3, matched: false },
+  ]),
+]
+
 const signer = privateKeyToAccount(SEALING_KEY)
 const bundle = await signBundle(
   buildBundle({
@@ -151,6 +195,7 @@ const bundle = await signBundle(
     coordinator: signer.address,
     registry: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
     canaries: { seed: CANARY_SEED, nextCommitment: canaryCommitment(NEXT_CANARY_SEED), list: [canary] },
+    clientJobs,
   }),
   signer,
 )
@@ -158,7 +203,7 @@ const { cid, car } = await bundleCar(bundle.dir, bundle.files)
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8')
 const vector = {
   description:
-    'An epoch bundle (docs/spec/bundle.md): the files byte for byte (UTF-8), the UnixFS CIDv1 of the directory (ipfs add -r --cid-version=1), the CAR size, and a receipt of job 3.',
+    'An epoch bundle (docs/spec/bundle.md): the files byte for byte (UTF-8), the UnixFS CIDv1 of the directory (ipfs add -r --cid-version=1), the CAR size, a receipt of job 3 and a client receipt of client job 2 (0b…).',
   sealing_key: SEALING_KEY,
   signer: signer.address.toLowerCase(),
   dir: bundle.dir,
@@ -172,6 +217,26 @@ const vector = {
     job: jobs[2] as JobRecord,
     proof: bundle.jobTree.proof(2),
     jobRoot: bundle.jobTree.root,
+    seal: text(bundle.files['SIGNATURE.txt']),
+    cid,
+    anchor: null,
+  }),
+  client_receipt: buildClientReceipt({
+    chainId: 31337,
+    epoch: 7,
+    job: clientJobs[1] as ClientJobRecord,
+    proof: bundle.clientJobTree.proof(1),
+    clientJobRoot: bundle.clientJobTree.root,
+    charge: {
+      asset: 'coin',
+      amount: '3000000000000000',
+      root: bundle.summary.charges?.coin as string,
+      proof: buildChargeTree([
+        { client: CLIENT_A, asset: 'coin', amount: 3_000_000_000_000_000n },
+        { client: CLIENT_B, asset: 'coin', amount: 1_000_000_000_000_000n },
+      ]).proof(CLIENT_A),
+    },
+    summary: text(bundle.files['SUMMARY.json']),
     seal: text(bundle.files['SIGNATURE.txt']),
     cid,
     anchor: null,

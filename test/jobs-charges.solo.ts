@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createPublicClient, type Hex, http } from 'viem'
 import { AgentRewardPool, createTraffic, JobEscrow, startDevnet } from '../src/chain/index.ts'
 import { deriveClientKey } from '../src/coordinator/identity/index.ts'
-import { verifyChargeProof } from '../src/epoch/index.ts'
+import { type ClientReceipt, verifyBundleCar, verifyChargeProof, verifyReceipt } from '../src/epoch/index.ts'
 import { deployWithHotWallet, runApiary, startApiary, stopProcess } from './_harness/cli.ts'
 import { freePort, Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
@@ -180,6 +180,47 @@ test('client fees fund the epochs: every completed job charged once on-chain tho
         ),
       )
     }
+    // Every job has a client receipt once its epoch is sealed: valid, signed by the coordinator's sealing key,
+    // its charge under the root JobEscrow.charge recorded; each epoch's sealed bundle verifies with its jobs.
+    const { signer } = (await (await fetch(`${api}/v1/epochs`)).json()) as { signer: string }
+    const receipts = new Map<string, Record<string, unknown>>()
+    await waitFor(
+      'a receipt of every job',
+      async () => {
+        for (const id of ids.filter((i) => !receipts.has(i))) {
+          const response = await fetch(`${api}/v1/jobs/${id}/receipt`)
+          if (response.status === 200) receipts.set(id, (await response.json()) as Record<string, unknown>)
+          else assert.equal(response.status, 409, await response.text())
+        }
+        return receipts.size === ids.length
+      },
+      60_000,
+    )
+    const perEpoch = new Map<number, number>()
+    for (const [id, receipt] of receipts) {
+      const report = await verifyReceipt(receipt, { expectedSigner: signer })
+      assert.equal(report.valid, true, JSON.stringify(report.checks.filter((c) => !c.ok)))
+      const r = report.receipt as ClientReceipt
+      const event = events.find((e) => Number(e.args.epoch) === r.epoch)
+      assert.equal(r.charge.root, event?.args.chargeRoot, `job ${id}: the charge root is the on-chain one`)
+      assert.equal(BigInt(r.charge.amount), event?.args.total)
+      assert.equal(r.job.fee, list.jobs.find((j) => j.id === id)?.fee)
+      perEpoch.set(r.epoch, (perEpoch.get(r.epoch) ?? 0) + 1)
+    }
+    for (const [n, count] of perEpoch) {
+      const car = new Uint8Array(await (await fetch(`${api}/v1/epochs/${n}/car`)).arrayBuffer())
+      const report = await verifyBundleCar(car, { expectedSigner: signer })
+      assert.equal(report.valid, true, JSON.stringify(report.checks.filter((c) => !c.ok)))
+      assert.equal(report.summary?.client_jobs?.count, count, `epoch ${n} seals its ${count} client jobs`)
+    }
+    assert.equal((await fetch(`${api}/v1/jobs/${'0'.repeat(32)}/receipt`)).status, 404)
+    // The CLI verifies a receipt before it writes it.
+    const out = join(dir, 'receipt.json')
+    const cli = await runApiary(['job', 'receipt', ids[0] as string, '--coordinator-http', api, '--out', out])
+    assert.equal(cli.code, 0, cli.stderr)
+    assert.match(cli.stderr, /: VALID \(signed by 0x/)
+    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), receipts.get(ids[0] as string))
+
     // The operator's fee of every settled epoch (the delegate cut: revenue − deposit) reached its recipient,
     // to the wei; F1 has no protocol fee.
     await waitFor(

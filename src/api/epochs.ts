@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { agentsFileSchema, jobRecordSchema, receiptSchema, summarySchema } from '../epoch/index.ts'
+import {
+  agentsFileSchema,
+  clientJobRecordSchema,
+  clientReceiptSchema,
+  jobRecordSchema,
+  receiptSchema,
+  summarySchema,
+} from '../epoch/index.ts'
 import { count, declareRoute, errors, isoTime, queryInt } from './common.ts'
 import { epochPage } from './rewards.ts'
 
@@ -89,6 +96,11 @@ export const EpochIpfs = z.strictObject({
 
 /** A receipt as the coordinator serves it: the job is a sealed job record. */
 export const ServedReceipt = receiptSchema.extend({ job: jobRecordSchema }).meta({ id: 'Receipt' })
+
+/** A client job's receipt as served: the job is a sealed client job record. */
+export const ServedClientReceipt = clientReceiptSchema
+  .extend({ job: clientJobRecordSchema })
+  .meta({ id: 'ClientReceipt' })
 
 export const Verification = z.strictObject({
   valid: z.boolean(),
@@ -221,10 +233,14 @@ export const jobReceipt = declareRoute({
   summary:
     'A job receipt (docs/spec/bundle.md#receipt): the job, its inclusion proof, the root, the seal and the anchor once final',
   tags: ['epochs'],
+  description:
+    'A validation job (`EEEEEE-SSSSSSSS`) gets a receipt against the job root; a client job (32 hex digits) gets one against the client job root with its charge, once the epoch that charged it is sealed (409 `JOB_NOT_SEALED` before).',
   params: z.object({
-    jobId: z.string().regex(/^\d{6,}-\d{8}$/, 'a job id (EEEEEE-SSSSSSSS)'),
+    jobId: z
+      .string()
+      .regex(/^(\d{6,}-\d{8}|[0-9a-f]{32})$/, 'a validation job id (EEEEEE-SSSSSSSS) or a client job id'),
   }),
-  response: { 200: ServedReceipt, 400: errors[400], ...sealedErrors },
+  response: { 200: z.union([ServedReceipt, ServedClientReceipt]), 400: errors[400], ...sealedErrors },
 })
 
 export const verify = declareRoute({

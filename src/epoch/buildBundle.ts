@@ -1,9 +1,11 @@
 import { hash } from 'node:crypto'
-import { buildJobTree, type JobTree } from './buildJobTree.ts'
+import { buildChargeTree } from './buildChargeTree.ts'
+import { buildJobTree, buildTreeFromLeaves, type JobTree } from './buildJobTree.ts'
 import { buildPayoutTree, type PayoutTree } from './buildPayoutTree.ts'
-import { BUNDLE_VERSION, type BundleCanary, type Summary } from './bundleSchema.ts'
+import { BUNDLE_VERSION, BUNDLE_VERSION_2, type BundleCanary, type Summary } from './bundleSchema.ts'
 import { canaryCommitment } from './canaries.ts'
 import { canonicalJson } from './canonicalJson.ts'
+import { type ClientJobRecord, clientJobLeaf } from './clientJobRecord.ts'
 import { computePayouts, type PayoutParameters } from './computePayouts.ts'
 import { type AgentEpochWork, computeWeights, type WeightParameters } from './computeWeights.ts'
 import { type JobRecord, jobCanonicalJson, jobPoints } from './jobRecord.ts'
@@ -47,6 +49,11 @@ export interface BuildBundleParameters {
    * (points, failure) only when its canary is revealed here: one answered after its epoch closed does not.
    */
   canaries?: BundleCanaries | undefined
+  /**
+   * The client jobs completed in the epoch, sorted by id (bundle version 3). Without them the bundle has the
+   * version 2 layout, which is how an old bundle is verified.
+   */
+  clientJobs?: readonly ClientJobRecord[] | undefined
 }
 
 export interface BundleCanaries {
@@ -69,6 +76,8 @@ export interface UnsignedBundle {
   message: string
   jobTree: JobTree
   payoutTree: PayoutTree
+  /** The tree of the client jobs (empty in a version 2 bundle). */
+  clientJobTree: JobTree
 }
 
 /** `epoch-000012`. */
@@ -132,8 +141,9 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
   const paid = payouts.filter((x) => x.amount > 0n)
   const payoutTree = buildPayoutTree(paid.map((x) => ({ account: x.address, amount: x.amount })))
 
+  const clients = p.clientJobs === undefined ? undefined : clientJobsPart(p.clientJobs)
   const jobsBytes = enc.encode(
-    `{"canaries":${canonicalJson(p.canaries?.list ?? [])},"epoch":${p.epoch},"epoch_id":"${dir}","jobs":[${p.jobs.map(jobCanonicalJson).join(',')}],"jobs_count":${p.jobs.length}}`,
+    `{"canaries":${canonicalJson(p.canaries?.list ?? [])},${clients === undefined ? '' : `"client_jobs":${canonicalJson(p.clientJobs)},`}"epoch":${p.epoch},"epoch_id":"${dir}","jobs":[${p.jobs.map(jobCanonicalJson).join(',')}],"jobs_count":${p.jobs.length}}`,
   )
   const agentsBytes = enc.encode(
     canonicalJson({
@@ -164,7 +174,7 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
   )
   const iso = (ms: number) => new Date(ms).toISOString()
   const summary: Summary = {
-    version: BUNDLE_VERSION,
+    version: clients === undefined ? BUNDLE_VERSION_2 : BUNDLE_VERSION,
     epoch: p.epoch,
     epoch_id: dir,
     status: 'sealed',
@@ -204,6 +214,7 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
       next_commitment: p.canaries?.nextCommitment ?? null,
     },
     files: { 'agents.json': sha256Tag(agentsBytes), 'jobs.json': sha256Tag(jobsBytes) },
+    ...clients?.summary,
   }
   const summaryBytes = enc.encode(canonicalJson(summary))
   const message = formatSealMessage({
@@ -225,5 +236,36 @@ export function buildBundle(p: BuildBundleParameters): UnsignedBundle {
     message,
     jobTree,
     payoutTree,
+    clientJobTree: clients?.tree ?? buildTreeFromLeaves(new Uint8Array()),
+  }
+}
+
+/**
+ * The client jobs' part of a version 3 bundle: their tree (leaves as for validation jobs) and, per asset,
+ * the fees and the charge tree of each client's total (the root JobEscrow.charge records).
+ */
+function clientJobsPart(jobs: readonly ClientJobRecord[]) {
+  const leaves = new Uint8Array(jobs.length * 32)
+  for (const [i, job] of jobs.entries()) leaves.set(clientJobLeaf(job), i * 32)
+  const tree = buildTreeFromLeaves(leaves)
+  const totals = { coin: new Map<string, bigint>(), token: new Map<string, bigint>() }
+  const fees = { coin: 0n, token: 0n }
+  for (const job of jobs) {
+    const owed = totals[job.asset]
+    owed.set(job.client, (owed.get(job.client) ?? 0n) + BigInt(job.fee))
+    fees[job.asset] += BigInt(job.fee)
+  }
+  const root = (asset: 'coin' | 'token') =>
+    buildChargeTree([...totals[asset]].map(([client, amount]) => ({ client, asset, amount }))).root
+  return {
+    tree,
+    summary: {
+      client_jobs: {
+        count: jobs.length,
+        merkle_root: tree.root,
+        fees: { coin: fees.coin.toString(), token: fees.token.toString() },
+      },
+      charges: { coin: root('coin'), token: root('token') },
+    },
   }
 }

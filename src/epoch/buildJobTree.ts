@@ -110,7 +110,15 @@ export function jobProofRoot(
   job: JobRecord,
   proof: readonly { hash: string; position: 'left' | 'right' }[],
 ): `0x${string}` {
-  let node: Uint8Array = jobLeaf(job)
+  return proofRoot(jobLeaf(job), proof)
+}
+
+/** The root an inclusion proof leads to from a leaf hash (of any tree buildTreeFromLeaves makes). */
+export function proofRoot(
+  leaf: Uint8Array,
+  proof: readonly { hash: string; position: 'left' | 'right' }[],
+): `0x${string}` {
+  let node: Uint8Array = leaf
   const pair = Buffer.alloc(65)
   pair[0] = 1
   for (const step of proof) {

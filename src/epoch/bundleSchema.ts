@@ -11,11 +11,13 @@ const isoTime = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'expected an ISO 8601 UTC time')
 
-export const BUNDLE_VERSION = 'apiary-epoch-bundle/2'
+export const BUNDLE_VERSION = 'apiary-epoch-bundle/3'
+/** The previous layout (no client jobs), still verified. */
+export const BUNDLE_VERSION_2 = 'apiary-epoch-bundle/2'
 
 /** SUMMARY.json (docs/spec/bundle.md#summary). */
 export const summarySchema = z.strictObject({
-  version: z.literal(BUNDLE_VERSION),
+  version: z.enum([BUNDLE_VERSION, BUNDLE_VERSION_2]),
   epoch: z.number().int().positive().max(999_999_999),
   epoch_id: z.string(),
   status: z.literal('sealed'),
@@ -65,6 +67,15 @@ export const summarySchema = z.strictObject({
     next_commitment: hex32.nullable(),
   }),
   files: z.strictObject({ 'agents.json': sha256, 'jobs.json': sha256 }),
+  /**
+   * Version 3: the client jobs completed in the epoch (docs/spec/bundle.md#client-jobs) — their count, the
+   * root of their tree and the fees charged per asset — and each asset's charge-tree root, the one
+   * JobEscrow.charge records on-chain (32 zero bytes when nobody is charged).
+   */
+  client_jobs: z
+    .strictObject({ count, merkle_root: hex32, fees: z.strictObject({ coin: wei, token: wei }) })
+    .optional(),
+  charges: z.strictObject({ coin: hex32, token: hex32 }).optional(),
 })
 
 export type Summary = z.infer<typeof summarySchema>
@@ -127,6 +138,8 @@ export type BundleCanary = z.infer<typeof bundleCanarySchema>
 /** jobs.json (docs/spec/bundle.md#jobs); the records themselves are checked with jobRecordSchema. */
 export const jobsFileSchema = z.strictObject({
   canaries: z.array(bundleCanarySchema),
+  /** Version 3: the client job records (checked with clientJobRecordSchema), in id order. */
+  client_jobs: z.array(z.unknown()).optional(),
   epoch: z.number().int().positive(),
   epoch_id: z.string(),
   jobs: z.array(z.unknown()),

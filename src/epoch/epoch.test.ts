@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { privateKeyToAccount } from 'viem/accounts'
 import {
   binomialTail,
   buildChargeTree,
@@ -14,12 +15,15 @@ import {
   canarySkipsDeliberate,
   canonicalJson,
   computePayouts,
+  formatSealMessage,
+  formatSignatureFile,
   type JobRecord,
   jobCanonicalJson,
   jobLeaf,
   jobProofRoot,
   type PayoutParameters,
   proofOfExecution,
+  sha256Tag,
   TASK_POINTS,
   taskPoints,
   verifyBundle,
@@ -426,6 +430,189 @@ test('verifyReceipt(): any changed field of a receipt fails with the check that 
   }
   const rebuilt = buildReceipt({ ...good, chainId: good.chain_id, jobRoot: good.job_root, proof: good.proof })
   assert.deepEqual(rebuilt, good)
+})
+
+test('verifyReceipt() of a client receipt: any changed field fails with the check that covers it', async () => {
+  const good = vector.client_receipt
+  assert.equal((await verifyReceipt(good)).valid, true)
+  const summary = JSON.parse(good.summary)
+  const cases: [string, (r: typeof good) => void, string][] = [
+    [
+      'fee',
+      (r) => {
+        r.job.fee = '1'
+      },
+      'APIARY_RECEIPT_PROOF_INVALID',
+    ],
+    [
+      'client',
+      (r) => {
+        r.job.client = `0x${'9'.repeat(40)}`
+      },
+      'APIARY_RECEIPT_PROOF_INVALID',
+    ],
+    [
+      'agents',
+      (r) => {
+        r.job.agents.pop()
+      },
+      'APIARY_RECEIPT_PROOF_INVALID',
+    ],
+    [
+      'poe',
+      (r) => {
+        r.job.poe_hash = `0x${'1'.repeat(64)}`
+      },
+      'APIARY_RECEIPT_PROOF_INVALID',
+    ],
+    [
+      'proof',
+      (r) => {
+        r.proof[0].hash = `0x${'0'.repeat(64)}`
+      },
+      'APIARY_RECEIPT_PROOF_INVALID',
+    ],
+    [
+      'bad job',
+      (r) => {
+        r.job.type = 'tx.validate.l3'
+      },
+      'APIARY_RECEIPT_JOB_INVALID',
+    ],
+    [
+      'charged less',
+      (r) => {
+        r.charge.amount = '2999999999999999'
+      },
+      'APIARY_RECEIPT_CHARGE_INVALID',
+    ],
+    [
+      'charge proof',
+      (r) => {
+        r.charge.proof.pop()
+      },
+      'APIARY_RECEIPT_CHARGE_INVALID',
+    ],
+    [
+      'charge asset',
+      (r) => {
+        r.charge.asset = 'token'
+      },
+      'APIARY_RECEIPT_CHARGE_INVALID',
+    ],
+    [
+      'charge root',
+      (r) => {
+        r.charge.root = `0x${'2'.repeat(64)}`
+      },
+      'APIARY_RECEIPT_CHARGE_INVALID',
+    ],
+    // A summary that names the forged root parses, but is not the one the seal signs.
+    [
+      'summary root',
+      (r) => {
+        r.client_job_root = `0x${'3'.repeat(64)}`
+        r.summary = canonicalJson({
+          ...summary,
+          client_jobs: { ...summary.client_jobs, merkle_root: r.client_job_root },
+        })
+      },
+      'APIARY_RECEIPT_ROOT_NOT_SEALED',
+    ],
+    [
+      'summary epoch',
+      (r) => {
+        r.epoch = 8
+      },
+      'APIARY_RECEIPT_ROOT_NOT_SEALED',
+    ],
+    [
+      'summary text',
+      (r) => {
+        r.summary = r.summary.replace('{', '{ ')
+      },
+      'APIARY_RECEIPT_ROOT_NOT_SEALED',
+    ],
+    [
+      'summary junk',
+      (r) => {
+        r.summary = 'null'
+      },
+      'APIARY_RECEIPT_SUMMARY_INVALID',
+    ],
+    [
+      'seal text',
+      (r) => {
+        r.seal = r.seal.replace('Jobs: 7', 'Jobs: 8')
+      },
+      'APIARY_RECEIPT_SIGNATURE_INVALID',
+    ],
+    [
+      'layout',
+      (r) => {
+        r.seal = r.seal.replace('---', '--')
+      },
+      'APIARY_RECEIPT_SEAL_UNREADABLE',
+    ],
+    [
+      'unknown field',
+      (r) => {
+        r.extra = 1
+      },
+      'APIARY_RECEIPT_INVALID',
+    ],
+  ]
+  for (const [what, change, code] of cases) {
+    const receipt = structuredClone(good)
+    change(receipt)
+    const report = await verifyReceipt(receipt)
+    assert.equal(report.valid, false, what)
+    assert.ok(
+      report.checks.some((c) => c.code === code),
+      `${what}: ${JSON.stringify(report.checks.filter((c) => !c.ok))}`,
+    )
+  }
+  const other = privateKeyToAccount(`0x${'44'.repeat(32)}`)
+  assert.equal((await verifyReceipt(good, { expectedSigner: other.address })).valid, false)
+})
+
+test('verifyBundle(): client jobs re-signed by the sealing key but not matching SUMMARY fail the client-jobs and charges checks', async () => {
+  const files = vectorFiles()
+  const summary = JSON.parse(Buffer.from(files['SUMMARY.json'] as Uint8Array).toString('utf8'))
+  const jobsFile = JSON.parse(Buffer.from(files['jobs.json'] as Uint8Array).toString('utf8'))
+  // The coordinator under-reports a client's fee in jobs.json and keeps SUMMARY's totals and roots.
+  jobsFile.client_jobs[0].fee = '1'
+  const jobsBytes = enc.encode(canonicalJson(jobsFile))
+  summary.files['jobs.json'] = sha256Tag(jobsBytes)
+  const summaryBytes = enc.encode(canonicalJson(summary))
+  const signer = privateKeyToAccount(vector.sealing_key)
+  const message = formatSealMessage({
+    chainId: summary.chain_id,
+    epoch: summary.epoch,
+    jobRoot: summary.jobs.merkle_root,
+    payoutRoot: summary.payouts.root,
+    jobs: summary.jobs.count,
+    distributed: BigInt(summary.treasury.distributed),
+    summary: sha256Tag(summaryBytes),
+    jobsFile: summary.files['jobs.json'],
+    agentsFile: summary.files['agents.json'],
+    sealedAt: summary.sealed_at,
+  })
+  const signature = await signer.signMessage({ message })
+  const report = await verifyBundle({
+    ...files,
+    'jobs.json': jobsBytes,
+    'SUMMARY.json': summaryBytes,
+    'SIGNATURE.txt': enc.encode(formatSignatureFile({ message, signer: signer.address, signature })),
+  })
+  const failed = report.checks.filter((c) => !c.ok).map((c) => c.code)
+  assert.deepEqual(failed.sort(), [
+    'APIARY_BUNDLE_CHARGE_ROOT_MISMATCH',
+    'APIARY_BUNDLE_CLIENT_JOBS_MISMATCH',
+    'APIARY_BUNDLE_NOT_CANONICAL',
+    // the rebuilt SUMMARY (with the fees the jobs give) is not the one signed
+    'APIARY_BUNDLE_SEAL_TEXT_MISMATCH',
+  ])
 })
 
 test('taskPoints(): only answers committed before their truth earn; L1/L2 canaries only when invalid', () => {

@@ -23,6 +23,7 @@ export {
   type JobProofStep,
   type JobTree,
   jobProofRoot,
+  proofRoot,
 } from './buildJobTree.ts'
 export { buildPayoutTree, type PayoutLeaf, type PayoutTree, verifyPayoutProof } from './buildPayoutTree.ts'
 export { type BundleCarReturnType, bundleCar } from './bundleCar.ts'
@@ -30,6 +31,7 @@ export {
   type AgentsFile,
   agentsFileSchema,
   BUNDLE_VERSION,
+  BUNDLE_VERSION_2,
   type BundleCanary,
   bundleCanarySchema,
   jobsFileSchema,
@@ -51,6 +53,20 @@ export {
 } from './canarySkips.ts'
 export { canonicalJson } from './canonicalJson.ts'
 export { type CheckSealedFilesReturnType, checkSealedFiles } from './checkSealedFiles.ts'
+export {
+  type ClientJobProofParameters,
+  type ClientJobRecord,
+  clientJobLeaf,
+  clientJobProof,
+  clientJobRecordSchema,
+} from './clientJobRecord.ts'
+export {
+  type BuildClientReceiptParameters,
+  buildClientReceipt,
+  CLIENT_RECEIPT_VERSION,
+  type ClientReceipt,
+  clientReceiptSchema,
+} from './clientReceipt.ts'
 export {
   type ComputePayoutsReturnType,
   computePayouts,
@@ -100,4 +116,5 @@ export { committedBeforeTruth, TASK_POINTS, type TaskKind, taskKindOf, taskPoint
 export type { VerificationCheck, VerificationReport } from './verification.ts'
 export { type BundleVerificationReport, type VerifyBundleOptions, verifyBundle } from './verifyBundle.ts'
 export { verifyBundleCar } from './verifyBundleCar.ts'
+export { type ClientReceiptVerificationReport, verifyClientReceipt } from './verifyClientReceipt.ts'
 export { type ReceiptVerificationReport, verifyReceipt } from './verifyReceipt.ts'

@@ -104,6 +104,7 @@ test('the bundle vector: it verifies, rebuilds and re-signs to the same bytes, a
         nextCommitment: summary.canaries.next_commitment,
         list: JSON.parse(bundle.files['jobs.json']).canaries,
       },
+      clientJobs: JSON.parse(bundle.files['jobs.json']).client_jobs,
     }),
     signer,
   )
@@ -115,6 +116,29 @@ test('the bundle vector: it verifies, rebuilds and re-signs to the same bytes, a
   assert.equal(`sha256:${Buffer.from(sha256(car)).toString('hex')}`, bundle.car_sha256)
   const receipt = await verifyReceipt(bundle.receipt, { expectedSigner: bundle.signer })
   assert.equal(receipt.valid, true, JSON.stringify(receipt.checks))
+  const client = await verifyReceipt(bundle.client_receipt, { expectedSigner: bundle.signer })
+  assert.equal(client.valid, true, JSON.stringify(client.checks))
+  assert.deepEqual(
+    client.checks.map((c) => c.id),
+    ['receipt', 'job', 'proof', 'summary', 'charge', 'seal', 'signature', 'signer'],
+  )
+})
+
+test('the version 2 bundle vector (before client jobs) still verifies, with its receipt', async () => {
+  const v2 = JSON.parse(readFileSync(join(vectors, 'epoch-bundle-v2.json'), 'utf8'))
+  const files = Object.fromEntries(
+    Object.entries(v2.files as Record<string, string>).map(([n, t]) => [n, enc.encode(t)]),
+  )
+  const report = await verifyBundle(files, { expectedCid: v2.cid, expectedSigner: v2.signer })
+  assert.equal(report.valid, true, JSON.stringify(report.checks.filter((c) => !c.ok)))
+  assert.equal(report.summary?.version, 'apiary-epoch-bundle/2')
+  assert.equal((await verifyReceipt(v2.receipt)).valid, true)
+  // A version 2 summary with client jobs added is neither version.
+  const jobsFile = JSON.parse(v2.files['jobs.json'])
+  jobsFile.client_jobs = []
+  files['jobs.json'] = enc.encode(canonicalJson(jobsFile))
+  const mixed = await verifyBundle(files)
+  assert.equal(mixed.checks.find((c) => c.id === 'jobs')?.code, 'APIARY_BUNDLE_JOBS_INVALID')
 })
 
 test("bundleCar() gives Kubo's CID for its planets/ directory (ipfs add -r --cid-version=1)", async () => {

@@ -5,6 +5,7 @@ import { bundleCar } from './bundleCar.ts'
 import {
   type AgentsFile,
   agentsFileSchema,
+  BUNDLE_VERSION,
   type BundleCanary,
   jobsFileSchema,
   type Summary,
@@ -12,6 +13,7 @@ import {
 } from './bundleSchema.ts'
 import { canaryAddress, canaryCommitment } from './canaries.ts'
 import { canonicalJson } from './canonicalJson.ts'
+import { type ClientJobRecord, clientJobRecordSchema } from './clientJobRecord.ts'
 import { epochOfJobId, type JobRecord, jobRecordSchema } from './jobRecord.ts'
 import { parseSignatureFile, recoverSealSigner, sealField } from './sealMessage.ts'
 import { createChecks, type VerificationReport } from './verification.ts'
@@ -133,7 +135,10 @@ export async function verifyBundle(
   const jobs = readJobs(text('jobs.json'), s)
   if (!jobs.ok) c.fail('jobs', jobs.code, jobs.message)
   else {
-    c.pass('jobs', `${jobs.value.length} job records, valid and in id order`)
+    c.pass(
+      'jobs',
+      `${jobs.value.length} job records${jobs.clientJobs === undefined ? '' : ` and ${jobs.clientJobs.length} client jobs`}, valid and in id order`,
+    )
     const wrong = await checkCanaries(s, jobs.canaries)
     c.check(
       'canaries',
@@ -185,8 +190,26 @@ export async function verifyBundle(
     coordinator: s.coordinator,
     registry: s.registry,
     canaries: { seed: s.canaries.seed, nextCommitment: s.canaries.next_commitment, list: jobs.canaries },
+    clientJobs: jobs.clientJobs,
   })
   const r = rebuilt.summary
+  if (r.client_jobs !== undefined && s.client_jobs !== undefined && r.charges !== undefined && s.charges) {
+    const [rc, sc] = [r.client_jobs, s.client_jobs]
+    c.check(
+      'client-jobs',
+      canonicalJson(rc) === canonicalJson(sc),
+      'APIARY_BUNDLE_CLIENT_JOBS_MISMATCH',
+      `the ${rc.count} client jobs give the root ${rc.merkle_root} and fees ${rc.fees.coin} coin, ${rc.fees.token} token`,
+      `the client jobs give ${rc.count} jobs, root ${rc.merkle_root}, fees ${rc.fees.coin} coin and ${rc.fees.token} token; SUMMARY.json says ${sc.count}, ${sc.merkle_root}, ${sc.fees.coin} and ${sc.fees.token}`,
+    )
+    c.check(
+      'charges',
+      canonicalJson(r.charges) === canonicalJson(s.charges),
+      'APIARY_BUNDLE_CHARGE_ROOT_MISMATCH',
+      `each client's charges give the charge roots ${r.charges.coin} (coin) and ${r.charges.token} (token)`,
+      `the client jobs give the charge roots ${r.charges.coin} (coin) and ${r.charges.token} (token); SUMMARY.json says ${s.charges.coin} and ${s.charges.token}`,
+    )
+  }
   c.check(
     'job-root',
     r.jobs.merkle_root === s.jobs.merkle_root,
@@ -322,10 +345,43 @@ function readJobs(
   body: string,
   s: Summary,
 ):
-  | { ok: true; value: JobRecord[]; canaries: BundleCanary[] }
+  | {
+      ok: true
+      value: JobRecord[]
+      canaries: BundleCanary[]
+      /** Version 3 only. */
+      clientJobs: ClientJobRecord[] | undefined
+    }
   | { ok: false; code: 'APIARY_BUNDLE_JOBS_INVALID' | 'APIARY_BUNDLE_JOBS_ORDER'; message: string } {
   const file = parseJson('jobs.json', body, (v) => jobsFileSchema.safeParse(v))
   if (!file.ok) return { ok: false, code: 'APIARY_BUNDLE_JOBS_INVALID', message: file.message }
+  const v3 = s.version === BUNDLE_VERSION
+  if (v3 !== (file.value.client_jobs !== undefined) || v3 !== (s.client_jobs !== undefined && !!s.charges))
+    return {
+      ok: false,
+      code: 'APIARY_BUNDLE_JOBS_INVALID',
+      message: `a ${s.version} bundle ${v3 ? 'has' : 'has no'} client_jobs in jobs.json and SUMMARY.json, and charges in SUMMARY.json`,
+    }
+  const clientJobs: ClientJobRecord[] = []
+  for (const [i, raw] of (file.value.client_jobs ?? []).entries()) {
+    const job = clientJobRecordSchema.safeParse(raw)
+    if (!job.success) {
+      const issue = job.error.issues[0]
+      return {
+        ok: false,
+        code: 'APIARY_BUNDLE_JOBS_INVALID',
+        message: `client job ${i}: ${issue?.path.join('.')}: ${issue?.message}`,
+      }
+    }
+    const previous = clientJobs[clientJobs.length - 1]
+    if (previous !== undefined && previous.id >= job.data.id)
+      return {
+        ok: false,
+        code: 'APIARY_BUNDLE_JOBS_ORDER',
+        message: `client job ${job.data.id} comes after ${previous.id}: ids must increase`,
+      }
+    clientJobs.push(job.data)
+  }
   if (
     file.value.epoch !== s.epoch ||
     file.value.epoch_id !== s.epoch_id ||
@@ -362,7 +418,7 @@ function readJobs(
       }
     jobs.push(job.data)
   }
-  return { ok: true, value: jobs, canaries: file.value.canaries }
+  return { ok: true, value: jobs, canaries: file.value.canaries, clientJobs: v3 ? clientJobs : undefined }
 }
 
 /**

@@ -1,16 +1,21 @@
 import { jobProofRoot } from './buildJobTree.ts'
+import { CLIENT_RECEIPT_VERSION, type ClientReceipt } from './clientReceipt.ts'
 import { epochOfJobId, jobRecordSchema } from './jobRecord.ts'
 import { type Receipt, receiptSchema } from './receipt.ts'
 import { parseSignatureFile, recoverSealSigner, sealField } from './sealMessage.ts'
 import { createChecks, type VerificationReport } from './verification.ts'
+import { verifyClientReceipt } from './verifyClientReceipt.ts'
 
 export interface ReceiptVerificationReport extends VerificationReport {
-  receipt?: Receipt
+  receipt?: Receipt | ClientReceipt
   signer?: string
+  /** The validation job root the seal names: what the on-chain anchor records. */
+  sealedJobRoot?: string | undefined
 }
 
 /**
- * Verifies a job receipt offline: the job record, its inclusion proof against the job root, that root and
+ * Verifies a receipt offline — a client job's (verifyClientReceipt, by its `version`) or a validation job's:
+ * the job record, its inclusion proof against the job root, that root and
  * the epoch and chain in the signed seal text, and the seal's EIP-191 signature. (The on-chain anchor is
  * checked by `apiary verify receipt --rpc`.)
  */
@@ -18,6 +23,8 @@ export async function verifyReceipt(
   input: unknown,
   options: { expectedSigner?: string | undefined } = {},
 ): Promise<ReceiptVerificationReport> {
+  if ((input as { version?: unknown } | null)?.version === CLIENT_RECEIPT_VERSION)
+    return verifyClientReceipt(input, options)
   const c = createChecks()
   const out: ReceiptVerificationReport = { valid: false, checks: c.checks }
   const finish = () => Object.assign(out, { valid: c.report().valid })
@@ -57,6 +64,7 @@ export async function verifyReceipt(
     return finish()
   }
   out.signer = seal.signer
+  out.sealedJobRoot = r.job_root
   const sealed = {
     root: sealField(seal.message, 'Job root'),
     epoch: sealField(seal.message, 'Epoch'),

@@ -1,6 +1,6 @@
 export { anchorArguments, type SealToAnchor } from './anchorArguments.ts'
 export { checkAnchor, type ExpectedAnchor } from './checkAnchor.ts'
-export { checkReceiptAnchor } from './checkReceiptAnchor.ts'
+export { type AnchoredReceipt, checkReceiptAnchor } from './checkReceiptAnchor.ts'
 export {
   type ClaimSealedPayoutParameters,
   type ClaimSealedPayoutReturnType,

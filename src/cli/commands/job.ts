@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
-import { jobs } from '../../api/index.ts'
+import { epochs, jobs } from '../../api/index.ts'
+import { verifyReceipt } from '../../epoch/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
@@ -26,6 +27,11 @@ const submitSchema = schema.extend({
   wait: booleanOption.default(false),
 })
 const listSchema = schema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(20) })
+const receiptSchema = z.object({
+  coordinatorHttp: schema.shape.coordinatorHttp,
+  out: z.string().min(1).optional(),
+  signer: addressOption.optional(),
+})
 
 type Job = z.output<typeof jobs.Job>
 const OPEN = ['queued', 'running']
@@ -57,7 +63,7 @@ function printJob(job: Job, json: boolean) {
 }
 
 /**
- * `apiary job submit|status|cancel|list`: a client's jobs on a coordinator (docs/jobs.md), with its address
+ * `apiary job submit|status|cancel|list|receipt`: a client's jobs on a coordinator (docs/jobs.md), with its address
  * and API key. The answers are read with the API's own schemas.
  */
 export function registerJob(
@@ -66,7 +72,9 @@ export function registerJob(
 ): void {
   const job = program
     .command('job')
-    .description("A client's paid jobs on a coordinator: submit, status, cancel, list (docs/jobs.md).")
+    .description(
+      "A client's paid jobs on a coordinator: submit, status, cancel, list, receipt (docs/jobs.md).",
+    )
   const common = <A extends unknown[]>(command: Command<A, Record<string, unknown>>) =>
     command
       .option(
@@ -157,6 +165,55 @@ Example (simulate a transfer on the latest state of the followed chain):
       o.json,
     )
   })
+
+  job
+    .command('receipt')
+    .argument('<id>', 'the job id')
+    .description(
+      "A completed job's receipt once its epoch is sealed (docs/spec/bundle.md#client-receipt), verified here before it is written: the job's proof, the sealed summary, your charge's proof and the seal's signature.",
+    )
+    .option(
+      '--coordinator-http <url>',
+      `the coordinator's HTTP API (APIARY_COORDINATOR_HTTP; default ${DEFAULT_COORDINATOR_HTTP})`,
+    )
+    .option('--out <file>', 'write the receipt there instead of to standard output (APIARY_OUT)')
+    .option(
+      '--signer <address>',
+      "the sealing address it must be signed by (APIARY_SIGNER; default the coordinator's, from /v1/epochs)",
+    )
+    .addHelpText(
+      'after',
+      `
+Example (then check it anywhere, with the chain's anchor: apiary verify receipt receipt.json --rpc URL):
+  apiary job receipt 5f0c…e1 --out receipt.json`,
+    )
+    .action(async (id, flags) => {
+      const o = resolveOptions(receiptSchema, { flags, configFile: context.configFile() })
+      const receipt = await coordinatorJson(
+        o.coordinatorHttp,
+        `/v1/jobs/${encodeURIComponent(id)}/receipt`,
+        epochs.jobReceipt.schema.response[200],
+      )
+      const signer =
+        o.signer ??
+        (
+          await coordinatorJson(
+            o.coordinatorHttp,
+            '/v1/epochs?limit=1',
+            epochs.listEpochs.schema.response[200],
+          )
+        ).signer
+      const report = await verifyReceipt(receipt, { expectedSigner: signer })
+      for (const c of report.checks.filter((check) => !check.ok))
+        process.stderr.write(`FAIL  ${c.id.padEnd(10)} ${c.code}  ${c.message}\n`)
+      const text = `${stringifyJson(receipt)}\n`
+      if (o.out === undefined) process.stdout.write(text)
+      else writeFileSync(o.out, text)
+      process.stderr.write(
+        `receipt of job ${id}, epoch ${receipt.epoch}: ${report.valid ? 'VALID' : 'INVALID'} (signed by ${report.signer ?? '?'})\n`,
+      )
+      if (!report.valid) process.exitCode = 1
+    })
 
   common(job.command('list').description('Your jobs, newest first.'))
     .option('--limit <n>', 'how many (APIARY_LIMIT; default 20, at most 1000)')

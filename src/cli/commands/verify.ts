@@ -95,7 +95,7 @@ Examples:
   common(
     verify
       .command('receipt')
-      .argument('<file>', 'a job receipt (GET /v1/jobs/:id/receipt)')
+      .argument('<file>', "a job receipt, a validation job's or a client job's (GET /v1/jobs/:id/receipt)")
       .description(
         'Verify a job receipt: the job, its inclusion proof, the sealed root and its EIP-191 signature.',
       ),
@@ -120,8 +120,8 @@ Example:
       }
       const report = await verifyReceipt(input, { expectedSigner: options.signer })
       const r = report.receipt
-      if (options.rpc !== undefined && r !== undefined) {
-        report.checks.push(await checkReceiptAnchor(options.rpc, r, report.signer))
+      if (options.rpc !== undefined && r !== undefined && report.sealedJobRoot !== undefined) {
+        report.checks.push(await checkReceiptAnchor(options.rpc, r, report.sealedJobRoot, report.signer))
         report.valid = report.checks.every((c) => c.ok)
       }
       print(report, options.json, {

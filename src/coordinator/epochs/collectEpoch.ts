@@ -1,7 +1,13 @@
 import { hash } from 'node:crypto'
 import { fromBinary } from '@bufbuild/protobuf'
-import type { BundleAgent, BundleCanaries, BundleCanary, JobRecord } from '../../epoch/index.ts'
-import { canaryCommitment, jobId, proofOfExecution, taskKindOf } from '../../epoch/index.ts'
+import type {
+  BundleAgent,
+  BundleCanaries,
+  BundleCanary,
+  ClientJobRecord,
+  JobRecord,
+} from '../../epoch/index.ts'
+import { canaryCommitment, clientJobProof, jobId, proofOfExecution, taskKindOf } from '../../epoch/index.ts'
 import { TaskResultSchema, WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
 import { toHex } from '../../validation/index.ts'
 import type { Store } from '../store/index.ts'
@@ -15,6 +21,7 @@ export interface CollectedEpoch {
   jobs: JobRecord[]
   agents: BundleAgent[]
   canaries: BundleCanaries
+  clientJobs: ClientJobRecord[]
 }
 
 /**
@@ -85,7 +92,50 @@ export async function collectEpoch(store: Store, epoch: number, chainId: number)
     revenue: row.settlement === 'carried' ? 0n : BigInt(row.reward_wei),
     jobs,
     agents,
+    clientJobs: await collectClientJobs(store, epoch),
   }
+}
+
+/**
+ * The client jobs the epoch charged (docs/spec/bundle.md#client-jobs): the agents whose answer was used are
+ * those that gave the agreed output (a simulation) or the one that served (a chat).
+ */
+async function collectClientJobs(store: Store, epoch: number): Promise<ClientJobRecord[]> {
+  const { jobs, answers } = await store.jobs.sealable(epoch)
+  const byJob = new Map<string, typeof answers>()
+  for (const a of answers) {
+    const list = byJob.get(a.job_id) ?? []
+    list.push(a)
+    byJob.set(a.job_id, list)
+  }
+  const iso = (ms: number) => new Date(ms).toISOString()
+  return jobs.map((job): ClientJobRecord => {
+    const all = byJob.get(job.id) ?? []
+    const scored = job.type === 'evm.simulate'
+    const used = scored ? all.filter((a) => a.output_sha256 === job.output_sha256) : all
+    const finished = job.finished_at ?? job.created_at
+    return {
+      id: job.id,
+      client: job.client,
+      type: job.type as ClientJobRecord['type'],
+      asset: job.asset,
+      fee: job.fee ?? '0',
+      execution_ms: Math.max(0, ...used.map((a) => a.execution_ms)),
+      poe_hash: clientJobProof({
+        input: job.input,
+        witness: job.witness,
+        outputSha256: job.output_sha256 ?? '',
+        agents: used.map((a) => a.wallet),
+      }),
+      agents: all.map((a) => ({
+        agent_id: a.agent_id,
+        agent: a.wallet.toLowerCase(),
+        matched: scored ? a.output_sha256 === job.output_sha256 : null,
+      })),
+      submitted_at: iso(job.created_at),
+      completed_at: iso(Math.max(job.created_at, finished)),
+    }
+  })
 }
 
 /** The canaries made from an epoch's seed, revealed in its bundle with the seed and the next commitment. */

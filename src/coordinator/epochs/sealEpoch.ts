@@ -57,6 +57,7 @@ export async function sealEpoch(ctx: SealContext, p: SealEpochParameters): Promi
       coordinator: ctx.signer.address,
       registry: p.registry ?? null,
       canaries: collected.canaries,
+      clientJobs: collected.clientJobs,
     }),
     ctx.signer,
   )

@@ -6,12 +6,18 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Hex } from 'viem'
 import type { z } from 'zod'
 import { epochs, NO_LEADER } from '../../api/index.ts'
-import { type Anchor, checkReceiptAnchor, readAnchor } from '../../chain/index.ts'
+import { type Anchor, type AnchoredReceipt, checkReceiptAnchor, readAnchor } from '../../chain/index.ts'
 import {
   BUNDLE_FILES,
+  buildChargeTree,
+  buildClientReceipt,
   buildJobTree,
   buildReceipt,
+  buildTreeFromLeaves,
+  type ChargeTree,
+  type ClientJobRecord,
   checkSealedFiles,
+  clientJobLeaf,
   epochDirName,
   epochOfJobId,
   type JobRecord,
@@ -296,10 +302,62 @@ export function registerEpochRoutes(plain: FastifyInstance, deps: EpochRoutesDep
     },
   })
 
+  const anchorOf = (row: Joined) =>
+    row.s_anchor === 'anchored' && row.s_registry !== null
+      ? { registry: row.s_registry, tx_hash: row.s_anchor_tx_hash, block: row.s_anchor_block }
+      : null
+
+  /** A client job's receipt, once the epoch that charged it is sealed. */
+  const clientReceipt = async (id: string, reply: FastifyReply) => {
+    const job = await store.jobs.get(id)
+    if (job === undefined) return reply.code(404).send({ code: 'JOB_UNKNOWN', message: `no job ${id}` })
+    if (job.state !== 'completed' || job.epoch === null)
+      return reply.code(409).send({
+        code: 'JOB_NOT_SEALED',
+        message:
+          job.state !== 'completed'
+            ? `job ${id} is ${job.state}: only a completed job is charged and sealed`
+            : `job ${id} is charged when the open epoch closes; its receipt exists once that epoch is sealed`,
+      })
+    const found = await sealed(String(job.epoch), reply)
+    if (found === undefined) return reply
+    const { row, bundle } = found
+    const cached = bundle.jobs()
+    const index = cached.clientIndex.get(id)
+    if (index === undefined)
+      return reply
+        .code(409)
+        .send({ code: 'JOB_NOT_SEALED', message: `the bundle of epoch ${job.epoch} does not hold job ${id}` })
+    const record = cached.clientJobs[index] as ClientJobRecord
+    const charges = cached.chargeTree(record.asset)
+    const amount = cached.clientJobs
+      .filter((j) => j.client === record.client && j.asset === record.asset)
+      .reduce((sum, j) => sum + BigInt(j.fee), 0n)
+    const tree = cached.clientTree()
+    return buildClientReceipt({
+      chainId: deps.chainId,
+      epoch: job.epoch,
+      job: record,
+      proof: tree.proof(index),
+      clientJobRoot: tree.root,
+      charge: {
+        asset: record.asset,
+        amount: amount.toString(),
+        root: charges.root,
+        proof: amount === 0n ? [] : charges.proof(record.client),
+      },
+      summary: bundle.text('SUMMARY.json'),
+      seal: bundle.text('SIGNATURE.txt'),
+      cid: row.s_cid,
+      anchor: anchorOf(row),
+    }) as z.output<typeof epochs.ServedClientReceipt>
+  }
+
   app.route({
     ...epochs.jobReceipt,
     handler: async (request, reply) => {
       const id = request.params.jobId
+      if (!id.includes('-')) return clientReceipt(id, reply)
       const epoch = epochOfJobId(id) as number
       const found = await sealed(String(epoch), reply)
       if (found === undefined) return reply
@@ -318,10 +376,7 @@ export function registerEpochRoutes(plain: FastifyInstance, deps: EpochRoutesDep
         jobRoot: tree.root,
         seal: bundle.text('SIGNATURE.txt'),
         cid: row.s_cid,
-        anchor:
-          row.s_anchor === 'anchored' && row.s_registry !== null
-            ? { registry: row.s_registry, tx_hash: row.s_anchor_tx_hash, block: row.s_anchor_block }
-            : null,
+        anchor: anchorOf(row),
       }) as z.output<typeof epochs.ServedReceipt>
     },
   })
@@ -344,7 +399,8 @@ export function registerEpochRoutes(plain: FastifyInstance, deps: EpochRoutesDep
   }
   const anchorCheck = async (
     rpcUrl: string,
-    r: Receipt,
+    r: AnchoredReceipt,
+    jobRoot: string,
     signer: string | undefined,
   ): Promise<VerificationCheck> => {
     const row = r.anchor === null ? undefined : await store.seals.epoch(r.epoch)
@@ -359,7 +415,7 @@ export function registerEpochRoutes(plain: FastifyInstance, deps: EpochRoutesDep
         code: 'APIARY_ANCHOR_UNKNOWN',
         message: `this coordinator has not anchored epoch ${r.epoch} in the registry the receipt names`,
       }
-    return checkReceiptAnchor(rpcUrl, r, signer, readOwnAnchor(rpcUrl, row))
+    return checkReceiptAnchor(rpcUrl, r, jobRoot, signer, readOwnAnchor(rpcUrl, row))
   }
 
   const verifyLimit = { config: { rateLimit: { max: deps.verifyPerMinute ?? 60, timeWindow: 60_000 } } }
@@ -369,8 +425,8 @@ export function registerEpochRoutes(plain: FastifyInstance, deps: EpochRoutesDep
     handler: async (request) => {
       const report = await verifyReceipt(request.body, { expectedSigner: deps.signer })
       const r = report.receipt
-      if (deps.rpcUrl !== undefined && r !== undefined && r.anchor !== null) {
-        report.checks.push(await anchorCheck(deps.rpcUrl, r, report.signer))
+      if (deps.rpcUrl !== undefined && r !== undefined && r.anchor !== null && report.sealedJobRoot) {
+        report.checks.push(await anchorCheck(deps.rpcUrl, r, report.sealedJobRoot, report.signer))
         report.valid = report.checks.every((c) => c.ok)
       }
       return {
@@ -396,7 +452,16 @@ function firstAfter(jobs: readonly JobRecord[], after: string) {
   return lo
 }
 
-type JobsEntry = { jobs: JobRecord[]; index: Map<string, number>; tree: () => JobTree }
+type JobsEntry = {
+  jobs: JobRecord[]
+  index: Map<string, number>
+  tree: () => JobTree
+  /** Version 3 bundles: the client jobs, their tree and each asset's charge tree, built on first need. */
+  clientJobs: ClientJobRecord[]
+  clientIndex: Map<string, number>
+  clientTree: () => JobTree
+  chargeTree: (asset: 'coin' | 'token') => ChargeTree
+}
 type SealedBundle = {
   ok: true
   files: Record<string, Buffer>
@@ -447,14 +512,35 @@ function createBundleCache(dir: string, signer: string, store: Store) {
       text: (name) => (files[name] ?? Buffer.alloc(0)).toString('utf8'),
       jobs: () => {
         if (entry !== undefined) return entry
-        const { jobs } = JSON.parse((files['jobs.json'] as Buffer).toString('utf8')) as { jobs: JobRecord[] }
+        const { jobs, client_jobs: clientJobs = [] } = JSON.parse(
+          (files['jobs.json'] as Buffer).toString('utf8'),
+        ) as { jobs: JobRecord[]; client_jobs?: ClientJobRecord[] }
         let tree: JobTree | undefined
+        let clientTree: JobTree | undefined
+        const chargeTrees = new Map<'coin' | 'token', ChargeTree>()
         entry = {
           jobs,
           index: new Map(jobs.map((j, i) => [j.id, i])),
           tree: () => {
             tree ??= buildJobTree(jobs)
             return tree
+          },
+          clientJobs,
+          clientIndex: new Map(clientJobs.map((j, i) => [j.id, i])),
+          clientTree: () => {
+            clientTree ??= buildTreeFromLeaves(Buffer.concat(clientJobs.map(clientJobLeaf)))
+            return clientTree
+          },
+          chargeTree: (asset) => {
+            let charges = chargeTrees.get(asset)
+            if (charges === undefined) {
+              const owed = new Map<string, bigint>()
+              for (const j of clientJobs)
+                if (j.asset === asset) owed.set(j.client, (owed.get(j.client) ?? 0n) + BigInt(j.fee))
+              charges = buildChargeTree([...owed].map(([client, amount]) => ({ client, asset, amount })))
+              chargeTrees.set(asset, charges)
+            }
+            return charges
           },
         }
         return entry

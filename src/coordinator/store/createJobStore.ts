@@ -205,6 +205,35 @@ export function createJobStore(db: Kysely<Database>) {
         .execute()
     },
 
+    /**
+     * The client jobs an epoch charged (completed, in id order) and the answers received until each was
+     * decided, with the answering agent's payout wallet: what the epoch's bundle seals.
+     */
+    async sealable(epoch: number) {
+      const jobs = await db
+        .selectFrom('jobs')
+        .select(['id', 'client', 'type', 'asset', 'fee', 'input', 'witness', 'output_sha256'])
+        .select(['created_at', 'finished_at'])
+        .where('epoch', '=', epoch)
+        .where('state', '=', 'completed')
+        .orderBy('id')
+        .execute()
+      const answers = await db
+        .selectFrom('job_results as r')
+        .innerJoin('jobs as j', 'j.id', 'r.job_id')
+        .innerJoin('agents as a', 'a.id', 'r.agent_id')
+        .select(['r.job_id', 'r.agent_id', 'r.output_sha256', 'r.execution_ms'])
+        .select('a.payout_wallet as wallet')
+        .where('j.epoch', '=', epoch)
+        // Answers after the decision did not make it (and sealing again must give the same bytes).
+        .whereRef('r.received_at', '<=', 'j.finished_at')
+        .where('j.state', '=', 'completed')
+        .orderBy('r.job_id')
+        .orderBy('r.agent_id')
+        .execute()
+      return { jobs, answers }
+    },
+
     /** Scores a decided job's answers: those with `agreed` as their output hash matched, the others not. */
     async score(jobId: string, agreed: string | undefined): Promise<void> {
       await db
