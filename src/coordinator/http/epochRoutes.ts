@@ -23,7 +23,6 @@ import {
   type JobRecord,
   type JobTree,
   parseSignatureFile,
-  type Receipt,
   type VerificationCheck,
   verifyReceipt,
 } from '../../epoch/index.ts'
