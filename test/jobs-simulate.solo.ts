@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { create } from '@bufbuild/protobuf'
 import { encodeFunctionData, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createSiweMessage } from 'viem/siwe'
 import { type Devnet, JobEscrow, startDevnet } from '../src/chain/index.ts'
 import type { StartedCoordinator } from '../src/cli/startCoordinator.ts'
 import { deriveClientKey } from '../src/coordinator/identity/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { JobResultSchema, type TaskResult, TaskResultSchema } from '../src/gen/apiary/v1/swarm_pb.js'
+import { runApiary } from './_harness/cli.ts'
 import { startPaidCoordinator } from './_harness/jobs.ts'
 import { storeSql } from './_harness/storeSql.ts'
 import { Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
@@ -83,6 +87,51 @@ describe('evm.simulate jobs paid from a JobEscrow', () => {
   after(async () => {
     await coordinator?.close()
     await devnet?.close()
+  })
+
+  test('sign-in with Ethereum: the client CLI gets its key by signing; a replayed or misdirected message gets nothing', async () => {
+    const api = coordinator.httpUrl as string
+    const keyFile = join(datadir, 'client.key')
+    const account = devnet.accounts.find((a) => a.address.toLowerCase() === client) as { privateKey: Hex }
+    writeFileSync(keyFile, `${account.privateKey}\n`, { mode: 0o600 })
+    const cli = await runApiary([
+      ...['client', 'apikey', '--coordinator-http', api, '--private-key-file', keyFile],
+    ])
+    assert.equal(cli.code, 0, cli.stderr)
+    assert.equal(cli.stdout.trim(), deriveClientKey(SECRET, client))
+    assert.equal((await request('GET', `/v1/jobs?client=${client}`)).status, 200)
+
+    const wallet = privateKeyToAccount(account.privateKey)
+    const signIn = async (domain: string, nonce?: string) => {
+      const issued = (await (await fetch(`${api}/v1/auth/nonce`)).json()) as { nonce: string }
+      const message = createSiweMessage({
+        domain,
+        address: wallet.address,
+        uri: api,
+        version: '1',
+        chainId: devnet.chainId,
+        nonce: nonce ?? issued.nonce,
+      })
+      return { message, signature: await wallet.signMessage({ message }) }
+    }
+    const post = async (body: unknown) => {
+      const response = await fetch(`${api}/v1/auth/siwe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+      return { status: response.status, body: (await response.json()) as Body }
+    }
+    const signed = await signIn(new URL(api).host)
+    assert.equal((await post(signed)).body.apiKey, deriveClientKey(SECRET, client))
+    const replay = await post(signed)
+    assert.deepEqual([replay.status, replay.body.code], [401, 'SIWE_NONCE_INVALID'])
+    const phished = await post(await signIn('apiary.phishing.example'))
+    assert.deepEqual([phished.status, phished.body.code], [400, 'SIWE_INVALID'])
+    const made = await post(await signIn(new URL(api).host, 'a'.repeat(52)))
+    assert.deepEqual([made.status, made.body.code], [401, 'SIWE_NONCE_INVALID'])
+    assert.equal((await post({ message: 'x'.repeat(5000), signature: '0x' })).status, 413)
+    assert.equal((await post({ message: signed.message, signature: '0x12' })).status, 400)
   })
 
   test('admission: credentials, price and balance are checked; cancel and expiry release the reservation', async () => {

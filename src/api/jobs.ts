@@ -204,3 +204,48 @@ export const charges = declareRoute({
   querystring: z.strictObject({ client: address.optional().describe('Only this client’s charges') }),
   response: { 200: EpochCharges, 400: errors[400] },
 })
+
+export const signInNonce = declareRoute({
+  method: 'GET',
+  url: '/v1/auth/nonce',
+  operationId: 'signInNonce',
+  summary: 'A nonce for Sign-In with Ethereum (EIP-4361): valid 5 minutes, once',
+  tags,
+  response: {
+    200: z.strictObject({
+      nonce: z.string().describe('Put it in the SIWE message as its Nonce'),
+      chainId: count.describe('The Chain ID the message must name'),
+      expiresAt: isoTime,
+    }),
+    429: errors[429],
+  },
+})
+
+export const SignInRequest = z
+  .strictObject({
+    message: z.string().max(2048).describe('The EIP-4361 message, as signed'),
+    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte signature'),
+  })
+  .meta({ id: 'SignInRequest' })
+
+export const signIn = declareRoute({
+  method: 'POST',
+  url: '/v1/auth/siwe',
+  operationId: 'signIn',
+  summary:
+    "Sign in with a wallet (EIP-4361): a SIWE message for this coordinator's host and chain, with a nonce it issued, signed by the wallet, gets the client's API key",
+  description:
+    'Refusals: 400 `SIWE_INVALID` (not EIP-4361, another domain or chain, expired), 401 `SIWE_NONCE_INVALID` (not issued here, expired or used), 401 `SIWE_SIGNATURE_INVALID` (not signed by the address), 403 `REVOKED`. Only EOA signatures.',
+  tags,
+  body: SignInRequest,
+  response: {
+    200: z.strictObject({
+      client: address,
+      apiKey: z.string().describe('Send it as `authorization: Bearer …` with `x-apiary-client`'),
+    }),
+    400: errors[400],
+    401: ApiError.describe('SIWE_NONCE_INVALID or SIWE_SIGNATURE_INVALID'),
+    403: ApiError.describe('REVOKED'),
+    429: errors[429],
+  },
+})

@@ -1,6 +1,8 @@
 import type { Command } from '@commander-js/extra-typings'
-import { createPublicClient, createWalletClient, type Hex } from 'viem'
+import { createPublicClient, createWalletClient, type Hex, type LocalAccount } from 'viem'
+import { createSiweMessage } from 'viem/siwe'
 import { z } from 'zod'
+import { jobs } from '../../api/index.ts'
 import {
   connectChain,
   type EscrowAccount,
@@ -16,6 +18,7 @@ import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
 import { addressOption, amountOption, loadSigner, masterSecretFrom, signerSchema } from '../chainOptions.ts'
 import type { CliContext } from '../context.ts'
+import { coordinatorJson } from '../coordinatorHttp.ts'
 
 const common = {
   rpc: z.string().url(),
@@ -26,9 +29,11 @@ const common = {
 const writeSchema = z.object({ ...common, ...signerSchema, amount: amountOption.optional() })
 const balanceSchema = z.object({ ...common, ...signerSchema, address: addressOption.optional() })
 const apikeySchema = z.object({
-  address: addressOption,
+  address: addressOption.optional(),
   masterSecret: z.string().optional(),
   masterSecretFile: z.string().optional(),
+  coordinatorHttp: z.string().url().optional(),
+  ...signerSchema,
 })
 
 type Flags = Record<string, unknown>
@@ -65,20 +70,41 @@ export function registerClient(
     return command
   }
 
-  client
+  const apikey = client
     .command('apikey')
     .description(
-      "Print a client's API key (the operator issues it): apiary_client_ + hex(HMAC-SHA256(master secret, client:ADDRESS)).",
+      "Print a client's API key: the operator derives it (apiary_client_ + hex(HMAC-SHA256(master secret, client:ADDRESS))), or the client gets it by signing in with its wallet (EIP-4361) with --coordinator-http.",
     )
-    .option('--address <address>', "the client's wallet (APIARY_ADDRESS)")
+    .option('--address <address>', "the client's wallet, for the operator (APIARY_ADDRESS)")
     .option('--master-secret <secret>', "the coordinator's master secret (APIARY_MASTER_SECRET)")
     .option(
       '--master-secret-file <file>',
       'read the master secret from a file, trailing newline ignored (APIARY_MASTER_SECRET_FILE)',
     )
-    .addHelpText('after', '\nExample:\n  apiary client apikey --master-secret-file secret --address 0xA11CE…')
-    .action((flags) => {
+    .option(
+      '--coordinator-http <url>',
+      "sign in there with the client's wallet instead (APIARY_COORDINATOR_HTTP)",
+    )
+  for (const [flag, help] of SIGNER_HELP) apikey.option(flag, help)
+  apikey
+    .addHelpText(
+      'after',
+      `
+Examples:
+  apiary client apikey --master-secret-file secret --address 0xA11CE…      # the operator
+  apiary client apikey --coordinator-http http://127.0.0.1:14690 --private-key-file me.key   # the client`,
+    )
+    .action(async (flags) => {
       const o = resolveOptions(apikeySchema, { flags, configFile: context.configFile() })
+      if (o.coordinatorHttp !== undefined) {
+        const signed = await signInWithEthereum(o.coordinatorHttp, await loadSigner(o))
+        return void process.stdout.write(`${signed.apiKey}\n`)
+      }
+      if (o.address === undefined)
+        throw new ApiaryError('APIARY_ADDRESS_MISSING', 'no --address given', {
+          usage: true,
+          hints: ['the operator passes --address; a client signs in with --coordinator-http and its key'],
+        })
       const secret = masterSecretFrom(o)
       if (secret === undefined)
         throw new ApiaryError('APIARY_MASTER_SECRET_MISSING', 'no master secret given', {
@@ -173,4 +199,32 @@ function print(json: boolean, account: EscrowAccount) {
     lines.push(`  ${name}: ${a.balance}${pending}`)
   }
   process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+/**
+ * EIP-4361 sign-in: a nonce from the coordinator, a SIWE message for its host and chain signed by the
+ * client's wallet, and the API key it answers.
+ */
+async function signInWithEthereum(base: string, account: LocalAccount) {
+  const { nonce, chainId } = await coordinatorJson(
+    base,
+    '/v1/auth/nonce',
+    jobs.signInNonce.schema.response[200],
+  )
+  const url = new URL(base)
+  const message = createSiweMessage({
+    domain: url.host,
+    address: account.address,
+    statement: 'Sign in to the Apiary coordinator to get my client API key.',
+    uri: url.origin,
+    version: '1',
+    chainId,
+    nonce,
+    issuedAt: new Date(),
+    expirationTime: new Date(Date.now() + 5 * 60_000),
+  })
+  return coordinatorJson(base, '/v1/auth/siwe', jobs.signIn.schema.response[200], {
+    method: 'POST',
+    json: { message, signature: await account.signMessage({ message }) },
+  })
 }

@@ -50,7 +50,7 @@ export interface HttpApiDependencies {
   /** Blocks, transactions and Mailbox messages (/v1/blocks, /v1/transactions, /v1/messages), with a chain. */
   chain?: Omit<ChainRoutesDependencies, 'store'> | undefined
   /** Client jobs (/v1/jobs). */
-  jobs?: Omit<JobRoutesDependencies, 'store' | 'masterSecret'> | undefined
+  jobs?: Omit<JobRoutesDependencies, 'store' | 'masterSecret' | 'chainId'> | undefined
   /** The OpenAI-compatible gateway (/v1/chat/completions, /v1/models). */
   chat?: Omit<ChatRoutesDependencies, 'masterSecret'> | undefined
 }
@@ -289,7 +289,12 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
     if (deps.chain !== undefined)
       registerChainRoutes(app, { store, ...deps.chain, blocksPerMinute: limits.blocksPerMinute })
     if (deps.jobs !== undefined)
-      registerJobRoutes(app, { store, masterSecret: deps.masterSecret, ...deps.jobs })
+      registerJobRoutes(app, {
+        store,
+        masterSecret: deps.masterSecret,
+        chainId: Number(deps.chainId),
+        ...deps.jobs,
+      })
     if (deps.chat !== undefined) registerChatRoutes(app, { masterSecret: deps.masterSecret, ...deps.chat })
 
     app.route({

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { jobs as api } from '../../api/index.ts'
 import { buildChargeTree, type ChargeTree } from '../../epoch/index.ts'
-import { authenticateClient } from '../identity/index.ts'
+import { authenticateClient, createSignIn } from '../identity/index.ts'
 import type { JobBoard, JobPrices } from '../jobs/index.ts'
 import type { JobChargeRow, JobRow, Store } from '../store/index.ts'
 
@@ -15,6 +15,8 @@ export interface JobRoutesDependencies {
   /** The JobEscrow; undefined: jobs are not enabled. */
   escrow: `0x${string}` | undefined
   prices: JobPrices
+  /** The followed chain: SIWE messages must name it. */
+  chainId: number
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
@@ -91,6 +93,38 @@ export function registerJobRoutes(plain: FastifyInstance, deps: JobRoutesDepende
         })),
       ),
     }),
+  })
+
+  // Sign-In with Ethereum: a wallet gets its own API key by signing (EIP-4361). Both calls are
+  // unauthenticated: rate-limited per IP, a nonce costs an HMAC, a sign-in at most one signature recovery.
+  const signIn = createSignIn({
+    masterSecret: deps.masterSecret,
+    chainId: deps.chainId,
+    revoked: deps.revokedClients,
+  })
+  const signInLimit = { config: { rateLimit: { max: 30, timeWindow: 60_000 } } }
+  app.route({
+    ...api.signInNonce,
+    ...signInLimit,
+    handler: async () => {
+      const { nonce, expiresAt } = signIn.nonce()
+      return { nonce, chainId: deps.chainId, expiresAt: new Date(expiresAt).toISOString() }
+    },
+  })
+  app.route({
+    ...api.signIn,
+    ...signInLimit,
+    bodyLimit: 4096,
+    handler: async (request, reply) => {
+      const result = await signIn.signIn({
+        message: request.body.message,
+        signature: request.body.signature as `0x${string}`,
+        domain: request.headers.host ?? '',
+      })
+      if (result.ok) return { client: result.client, apiKey: result.apiKey }
+      const status = result.code === 'SIWE_INVALID' ? 400 : result.code === 'REVOKED' ? 403 : 401
+      return reply.code(status).send({ code: result.code, message: result.message })
+    },
   })
 
   /**

@@ -6,6 +6,7 @@ import { walletBindingMessage } from '../../protocol/index.ts'
 import {
   authenticateAgent,
   authenticateClient,
+  createSignIn,
   deriveApiKey,
   deriveClientKey,
   verifyWalletBinding,
@@ -97,4 +98,68 @@ test('verifyWalletBinding() accepts the spec vector and refuses other agents, ch
     ok: false,
     reason: 'BAD_SIGNATURE',
   })
+})
+
+test('createSignIn(): EIP-4361 gives a wallet its own key once per nonce; replays, forged or stale nonces, other domains and chains, expired messages, other signers and revoked clients get nothing', async () => {
+  const { createSiweMessage } = await import('viem/siwe')
+  const { privateKeyToAccount } = await import('viem/accounts')
+  const wallet = privateKeyToAccount(`0x${'a1'.repeat(32)}`)
+  const thief = privateKeyToAccount(`0x${'b2'.repeat(32)}`)
+  let clock = Date.UTC(2026, 11, 6, 12, 0, 0)
+  const signIn = createSignIn({
+    masterSecret: SECRET,
+    chainId: 31337,
+    revoked: new Set([thief.address.toLowerCase()]),
+    now: () => clock,
+  })
+  const DOMAIN = 'coordinator.example:14690'
+  const message = (over: Partial<Parameters<typeof createSiweMessage>[0]> = {}) =>
+    createSiweMessage({
+      domain: DOMAIN,
+      address: wallet.address,
+      uri: `http://${DOMAIN}`,
+      version: '1',
+      chainId: 31337,
+      nonce: signIn.nonce().nonce,
+      issuedAt: new Date(clock),
+      ...over,
+    })
+  const attempt = async (text: string, by = wallet, domain = DOMAIN) =>
+    signIn.signIn({ message: text, signature: await by.signMessage({ message: text }), domain })
+
+  const good = message()
+  const ok = await attempt(good)
+  assert.deepEqual(ok, {
+    ok: true,
+    client: wallet.address.toLowerCase(),
+    apiKey: deriveClientKey(SECRET, wallet.address),
+  })
+  const code = async (p: Promise<{ ok: boolean; code?: string }>) => (await p).code
+  assert.equal(await code(attempt(good)), 'SIWE_NONCE_INVALID', 'a replay')
+  assert.equal(
+    await code(attempt(message({ nonce: 'f'.repeat(52) }))),
+    'SIWE_NONCE_INVALID',
+    'a forged nonce',
+  )
+  const stale = message()
+  clock += 6 * 60_000
+  assert.equal(await code(attempt(stale)), 'SIWE_NONCE_INVALID', 'a nonce older than 5 minutes')
+  assert.equal(
+    await code(attempt(message(), wallet, 'phishing.example')),
+    'SIWE_INVALID',
+    'signed for another site',
+  )
+  assert.equal(await code(attempt(message({ chainId: 1 }))), 'SIWE_INVALID', 'another chain')
+  assert.equal(
+    await code(attempt(message({ expirationTime: new Date(clock - 1000) }))),
+    'SIWE_INVALID',
+    'expired',
+  )
+  assert.equal(await code(attempt(message(), thief)), 'SIWE_SIGNATURE_INVALID', 'signed by someone else')
+  assert.equal(await code(attempt(message({ address: thief.address }), thief)), 'REVOKED')
+  assert.equal(await code(attempt('hello')), 'SIWE_INVALID', 'not EIP-4361')
+  // A refused attempt does not use up the nonce of an honest one.
+  const honest = message()
+  assert.equal(await code(attempt(honest, thief)), 'SIWE_SIGNATURE_INVALID')
+  assert.equal((await attempt(honest)).ok, true)
 })
