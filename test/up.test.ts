@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { privateKeyToAccount } from 'viem/accounts'
+import { createSiweMessage } from 'viem/siwe'
 import { deriveClientKey } from '../src/coordinator/identity/index.ts'
 import { openStore } from '../src/coordinator/store/index.ts'
 import { runApiary, runShell, startApiary, stopProcess } from './_harness/cli.ts'
@@ -281,6 +282,23 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
     assert.equal(chatted.code, 0, chatted.stderr)
     const completion = JSON.parse(chatted.stdout) as { choices: { message: { content: string } }[] }
     assert.equal(completion.choices[0]?.message.content, 'echo: hello')
+    // Sign-in (EIP-4361) with you.key: a SIWE message for this coordinator's host, or for another site.
+    const wallet = privateKeyToAccount(readFileSync(you, 'utf8').trim() as `0x${string}`)
+    const signedIn = async (domain: string) => {
+      const { nonce, chainId } = (await (await fetch(`${api}/v1/auth/nonce`)).json()) as {
+        nonce: string
+        chainId: number
+      }
+      const message = createSiweMessage({
+        domain,
+        address: wallet.address,
+        uri: api,
+        version: '1',
+        chainId,
+        nonce,
+      })
+      return { message, signature: await wallet.signMessage({ message }) }
+    }
     // Every job and chat operation, with the client's credentials.
     const clientRequests: [string, string, string, number, unknown][] = [
       ...jobRequests,
@@ -300,6 +318,9 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
         { model: 'none', messages: [{ role: 'user', content: 'hi' }] },
       ],
       ['GET', `/v1/epochs/${report.epoch}/charges`, '/v1/epochs/{id}/charges', 200, undefined],
+      ['GET', '/v1/auth/nonce', '/v1/auth/nonce', 200, undefined],
+      ['POST', '/v1/auth/siwe', '/v1/auth/siwe', 200, await signedIn(new URL(api).host)],
+      ['POST', '/v1/auth/siwe', '/v1/auth/siwe', 400, await signedIn('elsewhere.example')],
     ]
     for (const [method, url, path, status, body] of clientRequests) {
       const response = await fetch(`${api}${url}`, {
