@@ -52,6 +52,12 @@ test('client fees fund the epochs: every completed job charged once on-chain tho
     ...hotWalletFlags,
     ...['--log-level', 'info'],
   ]
+  // An escrow that lets clients withdraw before a charge can land is refused, naming the delay needed.
+  const longEpochs = args.map((a) => (a === '3' ? '3600' : a))
+  const refused = await runApiary(longEpochs)
+  assert.equal(refused.code, 2, refused.stderr)
+  assert.match(refused.stderr, /APIARY_ESCROW_DELAY_TOO_SHORT/)
+  assert.match(refused.stderr, /--withdraw-delay 7800/)
   let killedWhileCharging = false
   // Killed only once every job is submitted (a POST to a dead coordinator fails): at its next charge.
   let submitted = false

@@ -1,3 +1,4 @@
+export { CHARGE_SLACK_SECONDS, checkWithdrawDelay } from './checkWithdrawDelay.ts'
 export {
   type DeployJobEscrowParameters,
   type DeployJobEscrowReturnType,

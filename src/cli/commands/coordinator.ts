@@ -1,5 +1,8 @@
 import type { Command } from '@commander-js/extra-typings'
+import { createPublicClient } from 'viem'
 import { z } from 'zod'
+import { checkWithdrawDelay, rpcTransport } from '../../chain/index.ts'
+import { blockSeconds } from '../../challenge/index.ts'
 import { MIN_MASTER_SECRET_BYTES } from '../../coordinator/identity/index.ts'
 import { type ChatPrices, DEFAULT_JOB_PRICES } from '../../coordinator/jobs/index.ts'
 import { ensureWritableDir } from '../../internal/ensureWritableDir.ts'
@@ -164,7 +167,7 @@ export function registerCoordinator(
     .option('--revoke <ids>', 'comma-separated agent ids refused even with a valid key (APIARY_REVOKE)')
     .option(
       '--job-escrow <address>',
-      'take client jobs paid from this JobEscrow: POST /v1/jobs (APIARY_JOB_ESCROW; docs/jobs.md)',
+      'take client jobs paid from this JobEscrow: POST /v1/jobs (APIARY_JOB_ESCROW; docs/jobs.md); its withdrawal delay must be at least two epochs + 10 minutes',
     )
     .option(
       '--simulate-price <wei>',
@@ -310,6 +313,14 @@ Examples:
                 recipients: { operator: operatorRecipient, protocol: protocolRecipient },
               },
         sealing: await sealingOptionsFrom(options, { datadir: options.datadir, hotWallet }),
+      }
+      if (jobEscrow !== undefined && rpc !== undefined) {
+        const reader = createPublicClient({ transport: rpcTransport(rpc) })
+        const epochSeconds =
+          rewards.epochMs !== undefined
+            ? rewards.epochMs / 1000
+            : (rewards.epochBlocks ?? 0) * (await blockSeconds(reader))
+        await checkWithdrawDelay(reader, { escrow: jobEscrow, epochSeconds })
       }
       const coordinator = await startCoordinator({
         ...rest,
