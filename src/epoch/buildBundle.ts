@@ -5,7 +5,7 @@ import { buildPayoutTree, type PayoutTree } from './buildPayoutTree.ts'
 import { BUNDLE_VERSION, BUNDLE_VERSION_2, type BundleCanary, type Summary } from './bundleSchema.ts'
 import { canaryCommitment } from './canaries.ts'
 import { canonicalJson } from './canonicalJson.ts'
-import { type ClientJobRecord, clientJobLeaf } from './clientJobRecord.ts'
+import { type ClientJobRecord, clientCharges, clientJobLeaf } from './clientJobRecord.ts'
 import { computePayouts, type PayoutParameters } from './computePayouts.ts'
 import { type AgentEpochWork, computeWeights, type WeightParameters } from './computeWeights.ts'
 import { type JobRecord, jobCanonicalJson, jobPoints } from './jobRecord.ts'
@@ -248,15 +248,11 @@ function clientJobsPart(jobs: readonly ClientJobRecord[]) {
   const leaves = new Uint8Array(jobs.length * 32)
   for (const [i, job] of jobs.entries()) leaves.set(clientJobLeaf(job), i * 32)
   const tree = buildTreeFromLeaves(leaves)
-  const totals = { coin: new Map<string, bigint>(), token: new Map<string, bigint>() }
   const fees = { coin: 0n, token: 0n }
-  for (const job of jobs) {
-    const owed = totals[job.asset]
-    owed.set(job.client, (owed.get(job.client) ?? 0n) + BigInt(job.fee))
-    fees[job.asset] += BigInt(job.fee)
-  }
+  for (const job of jobs) fees[job.asset] += BigInt(job.fee)
   const root = (asset: 'coin' | 'token') =>
-    buildChargeTree([...totals[asset]].map(([client, amount]) => ({ client, asset, amount }))).root
+    buildChargeTree([...clientCharges(jobs, asset)].map(([client, amount]) => ({ client, asset, amount })))
+      .root
   return {
     tree,
     summary: {

@@ -77,3 +77,14 @@ export function clientJobProof(p: ClientJobProofParameters): `0x${string}` {
   })
   return `0x${hash('sha256', text, 'hex')}`
 }
+
+/** Each client's charge in one asset: the sum of its jobs' fees (what the charge tree's leaves hold). */
+export function clientCharges(
+  jobs: readonly ClientJobRecord[],
+  asset: 'coin' | 'token',
+): Map<string, bigint> {
+  const owed = new Map<string, bigint>()
+  for (const job of jobs)
+    if (job.asset === asset) owed.set(job.client, (owed.get(job.client) ?? 0n) + BigInt(job.fee))
+  return owed
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { JobProofStep } from './buildJobTree.ts'
 import type { ClientJobRecord } from './clientJobRecord.ts'
+import { receiptAnchorSchema, receiptProofSchema } from './receipt.ts'
 
 export const CLIENT_RECEIPT_VERSION = 'apiary-client-receipt/1'
 
@@ -17,7 +18,7 @@ export const clientReceiptSchema = z.strictObject({
   epoch: z.number().int().positive(),
   /** Checked with clientJobRecordSchema by verifyReceipt, so that a bad job is reported as such. */
   job: z.record(z.string(), z.unknown()),
-  proof: z.array(z.strictObject({ hash: hex32, position: z.enum(['left', 'right']) })).max(64),
+  proof: receiptProofSchema,
   client_job_root: hex32,
   /** The client's total charge of the job's asset in the epoch, a leaf of the charge tree. */
   charge: z.strictObject({
@@ -31,13 +32,7 @@ export const clientReceiptSchema = z.strictObject({
   /** SIGNATURE.txt of the bundle, verbatim. */
   seal: z.string().max(4096),
   cid: z.string().max(128).nullable(),
-  anchor: z
-    .strictObject({
-      registry: z.string().regex(/^0x[0-9a-f]{40}$/),
-      tx_hash: hex32.nullable(),
-      block: z.number().int().nonnegative().nullable(),
-    })
-    .nullable(),
+  anchor: receiptAnchorSchema,
 })
 
 export type ClientReceipt = z.infer<typeof clientReceiptSchema>

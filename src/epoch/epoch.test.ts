@@ -333,6 +333,20 @@ test('verifyBundleCar(): the CAR round-trips; changing any sampled byte of it fa
   assert.equal(wrongRoot.checks[0]?.code, 'APIARY_BUNDLE_CID_MISMATCH')
 })
 
+/** Each change of a copy of a valid receipt makes it invalid, with a failed check of the code named. */
+async function assertEachChangeFails<R>(good: R, cases: [string, (r: R) => void, string][]) {
+  for (const [what, change, code] of cases) {
+    const receipt = structuredClone(good)
+    change(receipt)
+    const report = await verifyReceipt(receipt)
+    assert.equal(report.valid, false, what)
+    assert.ok(
+      report.checks.some((c) => c.code === code),
+      `${what}: ${JSON.stringify(report.checks.filter((c) => !c.ok))}`,
+    )
+  }
+}
+
 test('verifyReceipt(): any changed field of a receipt fails with the check that covers it', async () => {
   const good = vector.receipt
   assert.equal((await verifyReceipt(good)).valid, true)
@@ -418,16 +432,7 @@ test('verifyReceipt(): any changed field of a receipt fails with the check that 
       'APIARY_RECEIPT_INVALID',
     ],
   ]
-  for (const [what, change, code] of cases) {
-    const receipt = structuredClone(good)
-    change(receipt)
-    const report = await verifyReceipt(receipt)
-    assert.equal(report.valid, false, what)
-    assert.ok(
-      report.checks.some((c) => c.code === code),
-      `${what}: ${JSON.stringify(report.checks.filter((c) => !c.ok))}`,
-    )
-  }
+  await assertEachChangeFails(good, cases)
   const rebuilt = buildReceipt({ ...good, chainId: good.chain_id, jobRoot: good.job_root, proof: good.proof })
   assert.deepEqual(rebuilt, good)
 })
@@ -562,16 +567,7 @@ test('verifyReceipt() of a client receipt: any changed field fails with the chec
       'APIARY_RECEIPT_INVALID',
     ],
   ]
-  for (const [what, change, code] of cases) {
-    const receipt = structuredClone(good)
-    change(receipt)
-    const report = await verifyReceipt(receipt)
-    assert.equal(report.valid, false, what)
-    assert.ok(
-      report.checks.some((c) => c.code === code),
-      `${what}: ${JSON.stringify(report.checks.filter((c) => !c.ok))}`,
-    )
-  }
+  await assertEachChangeFails(good, cases)
   const other = privateKeyToAccount(`0x${'44'.repeat(32)}`)
   assert.equal((await verifyReceipt(good, { expectedSigner: other.address })).valid, false)
 })

@@ -56,6 +56,7 @@ export { type CheckSealedFilesReturnType, checkSealedFiles } from './checkSealed
 export {
   type ClientJobProofParameters,
   type ClientJobRecord,
+  clientCharges,
   clientJobLeaf,
   clientJobProof,
   clientJobRecordSchema,

@@ -2,9 +2,10 @@ import { hash } from 'node:crypto'
 import { verifyChargeProof } from './buildChargeTree.ts'
 import { proofRoot } from './buildJobTree.ts'
 import { BUNDLE_VERSION, summarySchema } from './bundleSchema.ts'
+import { checkReceiptSignature } from './checkReceiptSignature.ts'
 import { clientJobLeaf, clientJobRecordSchema } from './clientJobRecord.ts'
 import { type ClientReceipt, clientReceiptSchema } from './clientReceipt.ts'
-import { parseSignatureFile, recoverSealSigner, sealField } from './sealMessage.ts'
+import { parseSignatureFile, sealField } from './sealMessage.ts'
 import { createChecks, type VerificationReport } from './verification.ts'
 
 export interface ClientReceiptVerificationReport extends VerificationReport {
@@ -102,21 +103,6 @@ export async function verifyClientReceipt(
     `the seal signs this SUMMARY.json (${digest}) of epoch ${r.epoch}`,
     `the seal signs SUMMARY.json ${sealed} of epoch ${sealField(seal.message, 'Epoch')}; the receipt's summary is ${digest} of epoch ${r.epoch}`,
   )
-  const recovered = await recoverSealSigner(seal)
-  c.check(
-    'signature',
-    recovered === seal.signer,
-    'APIARY_RECEIPT_SIGNATURE_INVALID',
-    `EIP-191 signature by ${seal.signer}`,
-    `the seal's signature ${recovered === undefined ? 'is malformed' : `was made by ${recovered}, not ${seal.signer}`}`,
-  )
-  if (options.expectedSigner !== undefined)
-    c.check(
-      'signer',
-      seal.signer === options.expectedSigner.toLowerCase(),
-      'APIARY_RECEIPT_SIGNER_UNEXPECTED',
-      `signed by the expected sealing key ${seal.signer}`,
-      `signed by ${seal.signer}, expected ${options.expectedSigner.toLowerCase()}`,
-    )
+  await checkReceiptSignature(c, seal, options.expectedSigner)
   return finish()
 }

@@ -1,8 +1,9 @@
 import { jobProofRoot } from './buildJobTree.ts'
+import { checkReceiptSignature } from './checkReceiptSignature.ts'
 import { CLIENT_RECEIPT_VERSION, type ClientReceipt } from './clientReceipt.ts'
 import { epochOfJobId, jobRecordSchema } from './jobRecord.ts'
 import { type Receipt, receiptSchema } from './receipt.ts'
-import { parseSignatureFile, recoverSealSigner, sealField } from './sealMessage.ts'
+import { parseSignatureFile, sealField } from './sealMessage.ts'
 import { createChecks, type VerificationReport } from './verification.ts'
 import { verifyClientReceipt } from './verifyClientReceipt.ts'
 
@@ -77,21 +78,6 @@ export async function verifyReceipt(
     `the seal names the job root ${r.job_root} of epoch ${r.epoch}`,
     `the seal names job root ${sealed.root} of epoch ${sealed.epoch} on chain ${sealed.chain}; the receipt says ${r.job_root} of epoch ${r.epoch} on chain ${r.chain_id}`,
   )
-  const recovered = await recoverSealSigner(seal)
-  c.check(
-    'signature',
-    recovered === seal.signer,
-    'APIARY_RECEIPT_SIGNATURE_INVALID',
-    `EIP-191 signature by ${seal.signer}`,
-    `the seal's signature ${recovered === undefined ? 'is malformed' : `was made by ${recovered}, not ${seal.signer}`}`,
-  )
-  if (options.expectedSigner !== undefined)
-    c.check(
-      'signer',
-      seal.signer === options.expectedSigner.toLowerCase(),
-      'APIARY_RECEIPT_SIGNER_UNEXPECTED',
-      `signed by the expected sealing key ${seal.signer}`,
-      `signed by ${seal.signer}, expected ${options.expectedSigner.toLowerCase()}`,
-    )
+  await checkReceiptSignature(c, seal, options.expectedSigner)
   return finish()
 }

@@ -66,6 +66,7 @@ test('a copycat (receipts and traces from the node) and a late agent (right answ
     await sending
     const judged = (await closed()).filter((e) => e.epoch >= 2 && e.epoch <= 4)
     assert.equal(judged.length, 3)
+    let paid = 0
     for (const epoch of judged) {
       const { leaderboard } = (await (await fetch(`${api}/swarm/epochs/${epoch.epoch}`)).json()) as {
         leaderboard: Leader[]
@@ -77,15 +78,20 @@ test('a copycat (receipts and traces from the node) and a late agent (right answ
         '0',
         `epoch ${epoch.epoch}: the late agent is paid nothing`,
       )
+      assert.equal(of('honest')?.accuracyBps, 10_000)
+      // An epoch in which even the honest agent committed nothing before its block (a starved CI machine)
+      // earns nobody anything: it carries its reward to the next one (docs/rewards.md), never to a cheater.
+      if (epoch.state === 'carried') continue
+      paid++
       assert.equal(
         of('honest')?.amountWei,
         epoch.depositWei,
         `epoch ${epoch.epoch}: the honest agent gets it all`,
       )
-      assert.equal(of('honest')?.accuracyBps, 10_000)
       // The copycat's answers are right: it is not caught by accuracy, only by when it answered.
       assert.ok((of('copycat')?.accuracyBps ?? 0) > 9000, `epoch ${epoch.epoch}: the copycat copied well`)
     }
+    assert.ok(paid >= 1, 'at least one judged epoch paid the honest agent')
     const status = coordinator.status()
     assert.ok((status.pending?.dispatched ?? 0) > 20, 'pending transactions were dispatched')
     assert.ok((status.pending?.landed ?? 0) > 20, 'and landed as pre-executed')

@@ -17,6 +17,7 @@ import {
   type ChargeTree,
   type ClientJobRecord,
   checkSealedFiles,
+  clientCharges,
   clientJobLeaf,
   epochDirName,
   epochOfJobId,
@@ -328,10 +329,8 @@ export function registerEpochRoutes(plain: FastifyInstance, deps: EpochRoutesDep
         .code(409)
         .send({ code: 'JOB_NOT_SEALED', message: `the bundle of epoch ${job.epoch} does not hold job ${id}` })
     const record = cached.clientJobs[index] as ClientJobRecord
-    const charges = cached.chargeTree(record.asset)
-    const amount = cached.clientJobs
-      .filter((j) => j.client === record.client && j.asset === record.asset)
-      .reduce((sum, j) => sum + BigInt(j.fee), 0n)
+    const charges = cached.charges(record.asset)
+    const amount = charges.owed.get(record.client) ?? 0n
     const tree = cached.clientTree()
     return buildClientReceipt({
       chainId: deps.chainId,
@@ -342,8 +341,8 @@ export function registerEpochRoutes(plain: FastifyInstance, deps: EpochRoutesDep
       charge: {
         asset: record.asset,
         amount: amount.toString(),
-        root: charges.root,
-        proof: amount === 0n ? [] : charges.proof(record.client),
+        root: charges.tree.root,
+        proof: amount === 0n ? [] : charges.tree.proof(record.client),
       },
       summary: bundle.text('SUMMARY.json'),
       seal: bundle.text('SIGNATURE.txt'),
@@ -459,8 +458,10 @@ type JobsEntry = {
   clientJobs: ClientJobRecord[]
   clientIndex: Map<string, number>
   clientTree: () => JobTree
-  chargeTree: (asset: 'coin' | 'token') => ChargeTree
+  charges: (asset: 'coin' | 'token') => ChargesOfAsset
 }
+/** One asset's charge tree and each client's charge in it. */
+type ChargesOfAsset = { tree: ChargeTree; owed: Map<string, bigint> }
 type SealedBundle = {
   ok: true
   files: Record<string, Buffer>
@@ -516,7 +517,7 @@ function createBundleCache(dir: string, signer: string, store: Store) {
         ) as { jobs: JobRecord[]; client_jobs?: ClientJobRecord[] }
         let tree: JobTree | undefined
         let clientTree: JobTree | undefined
-        const chargeTrees = new Map<'coin' | 'token', ChargeTree>()
+        const chargeTrees = new Map<'coin' | 'token', ChargesOfAsset>()
         entry = {
           jobs,
           index: new Map(jobs.map((j, i) => [j.id, i])),
@@ -530,13 +531,12 @@ function createBundleCache(dir: string, signer: string, store: Store) {
             clientTree ??= buildTreeFromLeaves(Buffer.concat(clientJobs.map(clientJobLeaf)))
             return clientTree
           },
-          chargeTree: (asset) => {
+          charges: (asset) => {
             let charges = chargeTrees.get(asset)
             if (charges === undefined) {
-              const owed = new Map<string, bigint>()
-              for (const j of clientJobs)
-                if (j.asset === asset) owed.set(j.client, (owed.get(j.client) ?? 0n) + BigInt(j.fee))
-              charges = buildChargeTree([...owed].map(([client, amount]) => ({ client, asset, amount })))
+              const owed = clientCharges(clientJobs, asset)
+              const tree = buildChargeTree([...owed].map(([client, amount]) => ({ client, asset, amount })))
+              charges = { tree, owed }
               chargeTrees.set(asset, charges)
             }
             return charges
