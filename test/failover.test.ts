@@ -99,7 +99,9 @@ for (const point of CRASH_POINTS)
       await waitFor(`the leader killed ${point.name}`, () => leader.signalCode === 'SIGKILL', 90_000)
       second = await standby
       const takeover = Date.now() - (killedAt as number)
-      assert.ok(takeover < LEASE_MS + 3000, `the standby served ${takeover} ms after the leader died`)
+      // The lease, the standby's next try and its start-up; the slack is for a busy CI machine (the figure
+      // itself is measured in bench/failover, not here).
+      assert.ok(takeover < LEASE_MS + 5000, `the standby served ${takeover} ms after the leader died`)
       const before = acked.size
       await waitFor('the agents at work on the new leader', () => acked.size >= before + 60, 90_000)
       // The bundle the dead leader sealed is served by the new one, from the store (not from its own datadir).

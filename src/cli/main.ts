@@ -18,6 +18,7 @@ import { registerMessages } from './commands/messages.ts'
 import { registerMessenger } from './commands/messenger.ts'
 import { registerRegister } from './commands/register.ts'
 import { registerRewards } from './commands/rewards.ts'
+import { registerSnapshot } from './commands/snapshot.ts'
 import { registerTraffic } from './commands/traffic.ts'
 import { registerUp } from './commands/up.ts'
 import { registerValidate } from './commands/validate.ts'
@@ -61,6 +62,7 @@ registerDeploy(program, context)
 registerClient(program, context)
 registerJob(program, context)
 registerTraffic(program, context)
+registerSnapshot(program, context)
 
 try {
   await program.parseAsync(process.argv)
