@@ -7,6 +7,7 @@ export {
   type SnapshotHeader,
   slotLeaf,
 } from './snapshotFormat.ts'
+export { stateRootOf } from './stateRootOf.ts'
 export { type SnapshotReport, verifySnapshot } from './verifySnapshot.ts'
 export {
   type SnapshotCounts,

@@ -1,12 +1,33 @@
+import { readFileSync } from 'node:fs'
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
-import { isApiaryError } from '../../internal/errors.ts'
+import {
+  buildState,
+  createRpcClient,
+  devnetGenesis,
+  genesisFromAlloc,
+  headerRlp,
+  type RpcHeader,
+  snapshotAccounts,
+} from '../../chain/index.ts'
+import { ApiaryError, isApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { verifySnapshot } from '../../state/index.ts'
+import { verifySnapshot, writeSnapshot } from '../../state/index.ts'
 import type { CliContext } from '../context.ts'
 
 const verifySchema = z.object({ json: booleanOption.default(false) })
+const exportSchema = z.object({
+  rpc: z.string().url(),
+  out: z.string().min(1),
+  block: z
+    .string()
+    .regex(/^(latest|\d+)$/, 'a block number or latest')
+    .default('latest'),
+  genesis: z.string().optional(),
+  devnetAccounts: z.coerce.number().int().min(1).max(1000).default(20),
+  json: booleanOption.default(false),
+})
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`
 
 /** `apiary snapshot verify`: L4 state snapshots (docs/spec/snapshot.md). */
@@ -19,6 +40,55 @@ export function registerSnapshot(
     .description(
       "State snapshots for L4 agents: the full state at a block, checked against the block's state root.",
     )
+  snapshot
+    .command('export')
+    .description(
+      "Write the chain's full state at a block to a snapshot: the genesis (checked against block 0's state root), then each block's diff read from the node — the accounts and slots its transactions touched (prestateTracer), its fee recipient, withdrawals and system contracts, at their values after it.",
+    )
+    .option('--rpc <url>', 'the node (APIARY_RPC); it must answer debug_traceTransaction')
+    .option('--out <file>', 'the snapshot to write (APIARY_OUT)')
+    .option('--block <n>', 'the block, or latest (APIARY_BLOCK; default latest)')
+    .option('--genesis <file>', "the chain's genesis JSON (its alloc) (APIARY_GENESIS)")
+    .option(
+      '--devnet-accounts <n>',
+      'without --genesis: the embedded devnet with this many dev accounts (APIARY_DEVNET_ACCOUNTS; default 20)',
+    )
+    .option('--json', 'print the result as JSON (APIARY_JSON)')
+    .addHelpText(
+      'after',
+      '\nExample (the devnet of apiary devnet):\n  apiary snapshot export --rpc http://127.0.0.1:8545 --out state.snap',
+    )
+    .action(async (flags) => {
+      const o = resolveOptions(exportSchema, { flags, configFile: context.configFile() })
+      const rpc = createRpcClient(o.rpc, { timeoutMs: 60_000 })
+      const started = performance.now()
+      const to = o.block === 'latest' ? BigInt((await rpc('eth_blockNumber', [])) as string) : BigInt(o.block)
+      const genesis =
+        o.genesis === undefined
+          ? await devnetGenesis(rpc, o.devnetAccounts)
+          : genesisFromAlloc(readGenesis(o.genesis))
+      const { state, last } = await buildState(rpc, genesis, to)
+      const header =
+        last?.header ?? headerRlp((await rpc('eth_getBlockByNumber', ['0x0', false])) as RpcHeader)
+      const chainId = BigInt((await rpc('eth_chainId', [])) as string)
+      const counts = await writeSnapshot({ path: o.out, chainId, header, accounts: snapshotAccounts(state) })
+      const report = await verifySnapshot(o.out)
+      const facts = {
+        file: o.out,
+        block: report.number.toString(),
+        stateRoot: hex(report.stateRoot),
+        accounts: counts.accounts,
+        codes: counts.codes,
+        slots: counts.slots,
+        ms: Math.round(performance.now() - started),
+      }
+      process.stdout.write(
+        o.json
+          ? `${stringifyJson(facts)}\n`
+          : `wrote ${facts.file}: block ${facts.block}, state root ${facts.stateRoot} (verified), ${facts.accounts} accounts, ${facts.codes} codes, ${facts.slots} slots (${facts.ms} ms)\n`,
+      )
+    })
+
   snapshot
     .command('verify')
     .argument('<file>', 'a snapshot file')
@@ -61,4 +131,19 @@ export function registerSnapshot(
           : `VALID  chain ${facts.chainId}  block ${facts.block} ${facts.blockHash}\n       state root ${facts.stateRoot}: ${facts.accounts} accounts, ${facts.codes} codes, ${facts.slots} slots (${ms} ms)\n`,
       )
     })
+}
+
+function readGenesis(path: string): Record<string, Record<string, unknown>> {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as {
+      alloc?: Record<string, Record<string, unknown>>
+    }
+    if (parsed.alloc === undefined || typeof parsed.alloc !== 'object') throw new Error('no alloc')
+    return parsed.alloc
+  } catch (cause) {
+    throw new ApiaryError('APIARY_GENESIS_UNREADABLE', `${path} is not a genesis JSON with an alloc`, {
+      cause,
+      usage: true,
+    })
+  }
 }

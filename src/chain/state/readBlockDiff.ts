@@ -1,0 +1,105 @@
+import {
+  BEACON_ROOTS_ADDRESS,
+  beaconRootWrites,
+  HISTORY_STORAGE_ADDRESS,
+  historyWrites,
+} from '../../validation/index.ts'
+import type { RpcRequest } from '../createRpcClient.ts'
+import { headerRlp, type RpcHeader } from './headerRlp.ts'
+
+/** An account after a block: every field, and the slots the block touched (0: cleared). */
+export interface AccountAfter {
+  nonce: bigint
+  balance: bigint
+  code: Uint8Array
+  /** 0x + 64 hex slot → value. */
+  storage: Map<string, bigint>
+}
+
+export interface BlockDiff {
+  number: bigint
+  /** The block header's RLP (keccak256 of it is the block hash). */
+  header: Uint8Array
+  hash: string
+  parentHash: string
+  stateRoot: string
+  /** Every account the block touched (lower-case 0x address), as it is after the block. */
+  accounts: Map<string, AccountAfter>
+}
+
+const slotHex = (slot: bigint | string) => `0x${BigInt(slot).toString(16).padStart(64, '0')}`
+
+/**
+ * A block's state diff, read from a node: the accounts and slots it touched — each transaction's prestate
+ * (go-ethereum's prestateTracer: every account and slot it read or wrote), the fee recipient, withdrawals,
+ * and the system contracts' slots (EIP-4788, EIP-2935) — with their values after the block, read at that
+ * block. Applied to the state before the block, it gives the state after it; the state root says whether
+ * anything was missed.
+ */
+export async function readBlockDiff(rpc: RpcRequest, number: bigint): Promise<BlockDiff> {
+  const tag = `0x${number.toString(16)}`
+  const block = (await rpc('eth_getBlockByNumber', [tag, false])) as RpcHeader & {
+    transactions: string[]
+    miner: string
+    timestamp: string
+    parentHash: string
+    parentBeaconBlockRoot?: string
+    withdrawals?: { address: string }[]
+  }
+  const touched = new Map<string, Set<string>>()
+  const touch = (address: string, slots: Iterable<string> = []) => {
+    const set = touched.get(address.toLowerCase()) ?? new Set<string>()
+    for (const slot of slots) set.add(slotHex(slot))
+    touched.set(address.toLowerCase(), set)
+  }
+  touch(block.miner)
+  for (const w of block.withdrawals ?? []) touch(w.address)
+  if (block.parentBeaconBlockRoot !== undefined)
+    touch(
+      BEACON_ROOTS_ADDRESS,
+      beaconRootWrites(BigInt(block.timestamp), BigInt(block.parentBeaconBlockRoot)).map(([slot]) =>
+        slotHex(slot),
+      ),
+    )
+  if (block.requestsHash !== undefined)
+    touch(
+      HISTORY_STORAGE_ADDRESS,
+      historyWrites(number, BigInt(block.parentHash)).map(([slot]) => slotHex(slot)),
+    )
+  const traces = await Promise.all(
+    block.transactions.map(
+      (hash) =>
+        rpc('debug_traceTransaction', [hash, { tracer: 'prestateTracer' }]) as Promise<
+          Record<string, { storage?: Record<string, string> }>
+        >,
+    ),
+  )
+  for (const prestate of traces)
+    for (const [address, account] of Object.entries(prestate))
+      touch(address, Object.keys(account.storage ?? {}))
+  const accounts = new Map<string, AccountAfter>()
+  await Promise.all(
+    [...touched].map(async ([address, slots]) => {
+      const [nonce, balance, code, values] = await Promise.all([
+        rpc('eth_getTransactionCount', [address, tag]),
+        rpc('eth_getBalance', [address, tag]),
+        rpc('eth_getCode', [address, tag]),
+        Promise.all([...slots].map((slot) => rpc('eth_getStorageAt', [address, slot, tag]))),
+      ])
+      accounts.set(address, {
+        nonce: BigInt(nonce as string),
+        balance: BigInt(balance as string),
+        code: Buffer.from(String(code).slice(2), 'hex'),
+        storage: new Map([...slots].map((slot, i) => [slot, BigInt(values[i] as string)])),
+      })
+    }),
+  )
+  return {
+    number,
+    header: headerRlp(block),
+    hash: block.hash,
+    parentHash: block.parentHash,
+    stateRoot: block.stateRoot,
+    accounts,
+  }
+}
