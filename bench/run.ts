@@ -12,9 +12,10 @@ import { benchMerkle } from './merkle.bench.ts'
 import { benchMessaging } from './messaging.bench.ts'
 import { benchCanaryCost, benchPreconfirmation } from './preconfirmation.bench.ts'
 import { benchSealing } from './sealing.bench.ts'
+import { benchSnapshot } from './snapshot.bench.ts'
 
 /**
- * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity|failover|jobs]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity|failover|jobs|snapshot]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
  * Figures go to BENCHMARKS.md by hand, with the machine they came from.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -33,6 +34,7 @@ const benches = {
   capacity: () => benchCapacity(),
   failover: () => benchFailover(),
   jobs: () => benchJobs(),
+  snapshot: () => benchSnapshot(),
 }
 mkdirSync(join(here, 'results'), { recursive: true })
 for (const [name, run] of Object.entries(benches)) {

@@ -41,15 +41,11 @@ export interface SnapshotCounts {
   digest: Uint8Array
 }
 
+/** `value` as `bytes` big-endian bytes. */
 const u = (bytes: number, value: bigint | number) => {
-  const out = Buffer.alloc(bytes)
-  let v = BigInt(value)
-  for (let i = bytes - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn)
-    v >>= 8n
-  }
-  if (v !== 0n) throw new RangeError(`${value} does not fit in ${bytes} bytes`)
-  return out
+  const hex = value.toString(16)
+  if (value < 0 || hex.length > bytes * 2) throw new RangeError(`${value} does not fit in ${bytes} bytes`)
+  return Buffer.from(hex.padStart(bytes * 2, '0'), 'hex')
 }
 
 /**
