@@ -4,11 +4,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib'
-import { createTraffic, startDevnet } from '../src/chain/index.ts'
+import {
+  buildState,
+  createRpcClient,
+  createTraffic,
+  devnetGenesis,
+  snapshotAccounts,
+  startDevnet,
+} from '../src/chain/index.ts'
+import { stateRootOf } from '../src/state/index.ts'
 import { runApiary } from './_harness/cli.ts'
 import { logger } from './_harness/swarm.ts'
 
-test('apiary snapshot export writes the devnet’s state after traffic (contracts, storage, system contracts) and it verifies against each block’s header; a changed byte, another genesis or a missing file is refused', {
+test('apiary snapshot export writes the devnet’s state after traffic (contracts, storage, system contracts) and it verifies against each block’s header; every block’s diff gives its header’s state root; a changed byte, another genesis or a missing file is refused', {
   timeout: 120_000,
 }, async () => {
   const devnet = await startDevnet({ logger }, { port: 0, accounts: 10, blockTime: 1 })
@@ -53,6 +61,15 @@ test('apiary snapshot export writes the devnet’s state after traffic (contract
       assert.equal(verified.code, 0, verified.stderr)
       assert.match(verified.stdout, new RegExp(`VALID  chain 31337  block ${number} `))
     }
+
+    // Every block's diff, applied to the state before it, gives exactly the state its header commits to.
+    const rpc = createRpcClient(devnet.url, { timeoutMs: 30_000 })
+    const roots: [string, string][] = []
+    await buildState(rpc, await devnetGenesis(rpc, 10), BigInt(head), (diff, state) => {
+      roots.push([`0x${Buffer.from(stateRootOf(snapshotAccounts(state))).toString('hex')}`, diff.stateRoot])
+    })
+    assert.equal(roots.length, head)
+    for (const [i, [ours, header]] of roots.entries()) assert.equal(ours, header, `block ${i + 1}`)
 
     const good = join(dir, 'state-latest.snap')
     const bytes = Buffer.from(zstdDecompressSync(readFileSync(good)))

@@ -92,7 +92,8 @@ export async function buildState(
   rpc: RpcRequest,
   genesis: State,
   to: bigint,
-  onBlock?: (diff: BlockDiff) => void,
+  /** Called after each block is applied, with the state after it. */
+  onBlock?: (diff: BlockDiff, state: State) => void,
 ): Promise<{ state: State; last: BlockDiff | undefined }> {
   const block0 = (await rpc('eth_getBlockByNumber', ['0x0', false])) as { stateRoot: string }
   const root = `0x${Buffer.from(stateRootOf(snapshotAccounts(genesis))).toString('hex')}`
@@ -110,7 +111,7 @@ export async function buildState(
   for (let n = 1n; n <= to; n++) {
     last = await readBlockDiff(rpc, n)
     applyBlockDiff(state, last)
-    onBlock?.(last)
+    onBlock?.(last, state)
   }
   return { state, last }
 }
