@@ -8,6 +8,14 @@ export const EMPTY_TRIE_ROOT: Uint8Array = keccak_256(RLP.encode(new Uint8Array(
 /** A child as its parent holds it: the node itself when its RLP is under 32 bytes, else its hash. */
 type Ref = Uint8Array | NestedUint8Array
 
+export interface TrieRootOptions {
+  /**
+   * Called with every node stored by hash — each node whose RLP is 32 bytes or more, and the root — as
+   * (keccak256(rlp), rlp): what a node database needs to hold the trie (an empty trie emits nothing).
+   */
+  onNode?: ((hash: Uint8Array, rlp: Uint8Array) => void) | undefined
+}
+
 interface OpenBranch {
   /** The nibble index at which the branch's children differ. */
   depth: number
@@ -21,7 +29,25 @@ interface OpenBranch {
  * previous one or of another length; `root` ends the trie. Keys are the trie's paths (already hashed for
  * the state and storage tries); values are the leaves' bytes (an account's or a slot's RLP).
  */
-export function createTrieRoot() {
+export function createTrieRoot(options: TrieRootOptions = {}) {
+  const { onNode } = options
+  /** The reference a parent holds; every node referenced by hash goes to `onNode`. */
+  const refOf = (node: NestedUint8Array | Uint8Array[]): Ref => {
+    const encoded = RLP.encode(node)
+    if (encoded.length < 32) return node as NestedUint8Array
+    const hash = keccak_256(encoded)
+    onNode?.(hash, encoded)
+    return hash
+  }
+  /** The root node: always by hash (a database keeps the root even when it is short). */
+  const rootOf = (node: NestedUint8Array | Uint8Array[]) => {
+    const encoded = RLP.encode(node)
+    const hash = keccak_256(encoded)
+    onNode?.(hash, encoded)
+    return hash
+  }
+  const withExtension = (path: number[], node: NestedUint8Array): NestedUint8Array =>
+    path.length === 0 ? node : [hexPrefix(path, false), refOf(node)]
   const stack: OpenBranch[] = []
   let pending: { key: Uint8Array; nibbles: number[]; value: Uint8Array } | undefined
   /** LCP of the pending key with the key before it; -1 for the first. */
@@ -80,7 +106,7 @@ export function createTrieRoot() {
     root(): Uint8Array {
       done = true
       if (pending === undefined) return EMPTY_TRIE_ROOT
-      if (lcpBefore < 0) return keccak_256(RLP.encode([hexPrefix(pending.nibbles, true), pending.value]))
+      if (lcpBefore < 0) return rootOf([hexPrefix(pending.nibbles, true), pending.value])
       placeLeaf(lcpBefore)
       // Every open branch is an ancestor of the last key: each goes into the one below it.
       const path = pending.nibbles
@@ -92,7 +118,7 @@ export function createTrieRoot() {
         )
       }
       const first = stack[0] as OpenBranch
-      return keccak_256(RLP.encode(withExtension(pending.nibbles.slice(0, first.depth), branchNode(first))))
+      return rootOf(withExtension(pending.nibbles.slice(0, first.depth), branchNode(first)))
     },
   }
 }
@@ -101,16 +127,6 @@ export type TrieRoot = ReturnType<typeof createTrieRoot>
 
 function branchNode(branch: OpenBranch): NestedUint8Array {
   return [...branch.children.map((c) => c ?? new Uint8Array()), new Uint8Array()] as NestedUint8Array
-}
-
-/** An extension node over `node` when `path` is not empty; else the node itself. */
-function withExtension(path: number[], node: NestedUint8Array): NestedUint8Array {
-  return path.length === 0 ? node : [hexPrefix(path, false), refOf(node)]
-}
-
-function refOf(node: NestedUint8Array | Uint8Array[]): Ref {
-  const encoded = RLP.encode(node)
-  return encoded.length < 32 ? (node as NestedUint8Array) : keccak_256(encoded)
 }
 
 /** Hex-prefix encoding of a nibble path (yellow paper appendix C). */

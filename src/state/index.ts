@@ -1,4 +1,4 @@
-export { createTrieRoot, EMPTY_TRIE_ROOT, type TrieRoot } from './createTrieRoot.ts'
+export { createTrieRoot, EMPTY_TRIE_ROOT, type TrieRoot, type TrieRootOptions } from './createTrieRoot.ts'
 export { readSnapshot, type SnapshotEvent } from './readSnapshot.ts'
 export {
   accountLeaf,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
+import { type BatchDBOp, type DB, ValueEncoding } from '@ethereumjs/util'
 import fc from 'fast-check'
 import { createTrieRoot, EMPTY_TRIE_ROOT } from './index.ts'
 
@@ -63,4 +64,47 @@ test('createTrieRoot() refuses keys out of order, repeated or of another length,
   assert.throws(() => trie.add(Uint8Array.of(3, 0), Uint8Array.of(1)), { code: 'APIARY_TRIE_ORDER' })
   trie.root()
   assert.throws(() => trie.add(Uint8Array.of(9), Uint8Array.of(1)), { code: 'APIARY_TRIE_CLOSED' })
+})
+
+/** A node database over a Map (keys: unprefixed hex, values: bytes), as @ethereumjs/mpt takes one. */
+function mapDb(nodes: Map<string, Uint8Array>): DB<string, string | Uint8Array> {
+  const db: DB<string, string | Uint8Array> = {
+    get: async (key) => nodes.get(key),
+    put: async (key, value) => void nodes.set(key, value as Uint8Array),
+    del: async (key) => void nodes.delete(key),
+    batch: async (ops: BatchDBOp<string, string | Uint8Array>[]) => {
+      for (const op of ops) if (op.type === 'put') nodes.set(op.key, op.value as Uint8Array)
+    },
+    shallowCopy: () => db,
+    open: async () => {},
+  }
+  return db
+}
+
+test('createTrieRoot({onNode}) emits every node a database needs: @ethereumjs/mpt opened at the root over them finds every leaf (property)', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(
+        fc.tuple(
+          fc.uint8Array({ minLength: 32, maxLength: 32 }),
+          fc.uint8Array({ minLength: 1, maxLength: 70 }),
+        ),
+        {
+          selector: ([k]) => hex(k),
+          minLength: 1,
+          maxLength: 80,
+        },
+      ),
+      async (leaves) => {
+        const nodes = new Map<string, Uint8Array>()
+        const trie = createTrieRoot({ onNode: (hash, rlp) => nodes.set(hex(hash), rlp) })
+        for (const [key, value] of [...leaves].sort((a, b) => compare(a[0], b[0]))) trie.add(key, value)
+        const root = trie.root()
+        const opened = new MerklePatriciaTrie({ db: mapDb(nodes), root, valueEncoding: ValueEncoding.Bytes })
+        for (const [key, value] of leaves)
+          assert.equal(hex((await opened.get(key)) ?? new Uint8Array()), hex(value))
+      },
+    ),
+    { numRuns: 40 },
+  )
 })
