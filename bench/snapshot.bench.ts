@@ -33,7 +33,11 @@ export async function benchSnapshot({ accounts = 100_000, contracts = 1000, slot
   const compressed = statSync(file).size
   const raw = zstdDecompressSync(readFileSync(file)).length
   const verify = await run('verify')
+  const load = await run('load')
+  const reopen = await run('reopen')
   const mpt = await run('mpt')
+  if (load.root !== verify.root || reopen.root !== verify.root)
+    throw new Error('the store is not at the root')
   rmSync(dir, { recursive: true, force: true })
   if (verify.root !== mpt.root) throw new Error(`roots differ: ${verify.root} vs ${mpt.root}`)
   const mb = raw / 1e6
@@ -47,6 +51,10 @@ export async function benchSnapshot({ accounts = 100_000, contracts = 1000, slot
       'verify s': (verify.ms / 1000).toFixed(2),
       'verify MB/s': (mb / (verify.ms / 1000)).toFixed(1),
       'verify peak MiB': verify.maxRssMiB.toFixed(0),
+      'load into the L4 store s': (load.ms / 1000).toFixed(2),
+      'load MB/s': (mb / (load.ms / 1000)).toFixed(1),
+      'load peak MiB': load.maxRssMiB.toFixed(0),
+      'restart ms': reopen.ms.toFixed(1),
       'streaming root s': ((write.rootMs ?? 0) / 1000).toFixed(2),
       '@ethereumjs/mpt root s (baseline)': (mpt.ms / 1000).toFixed(2),
       'mpt peak MiB': mpt.maxRssMiB.toFixed(0),

@@ -84,13 +84,14 @@ test('a folder is used from another folder only through its index.ts (internal/ 
   assert.deepEqual(broken(around), [])
 })
 
-test('only the store touches a database: kysely, better-sqlite3 and pg are imported by coordinator/store/ (and the agent inbox)', () => {
+test('only the stores touch a database: kysely, better-sqlite3 and pg are imported by coordinator/store/ (and the agent inbox and the L4 state store)', () => {
   const drivers = ['kysely', 'better-sqlite3', 'pg']
   const outside = imports.filter(
     (i) =>
       drivers.some((d) => i.raw === d || i.raw.startsWith(`${d}/`)) &&
       !i.from.startsWith('coordinator/store/') &&
-      i.from !== 'agent/messenger/openInbox.ts',
+      i.from !== 'agent/messenger/openInbox.ts' &&
+      i.from !== 'agent/state/openStateStore.ts',
   )
   assert.deepEqual(broken(outside), [])
   const raw = files

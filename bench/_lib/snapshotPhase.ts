@@ -1,6 +1,6 @@
 /**
  * One phase of the snapshot benchmark in a process of its own, so that its peak memory is its own:
- * `node bench/_lib/snapshotPhase.ts write|verify|mpt FILE ACCOUNTS CONTRACTS SLOTS`. Prints
+ * `node bench/_lib/snapshotPhase.ts write|verify|load|reopen|mpt FILE ACCOUNTS CONTRACTS SLOTS`. Prints
  * `{ms, maxRssMiB}` as JSON.
  */
 import { RLP } from '@ethereumjs/rlp'
@@ -59,6 +59,16 @@ if (phase === 'write') {
   process.stdout.write(
     `${JSON.stringify({ ms: performance.now() - t1, rootMs: t1 - t0, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
   )
+} else if (phase === 'load' || phase === 'reopen') {
+  // `file` is the snapshot; its store goes beside it. Reopen: the time to be ready from the store alone.
+  const { openStateStore } = await import('../../src/agent/state/index.ts')
+  const t = performance.now()
+  const store = openStateStore(`${file}.store`)
+  if (phase === 'load') await store.loadSnapshot(file as string)
+  root = Buffer.from(store.head()?.stateRoot ?? new Uint8Array()).toString('hex')
+  const ms = performance.now() - t
+  store.close()
+  process.stdout.write(`${JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, root })}\n`)
 } else if (phase === 'verify') {
   root = Buffer.from((await verifySnapshot(file as string)).stateRoot).toString('hex')
   process.stdout.write(
