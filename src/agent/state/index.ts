@@ -1,6 +1,7 @@
 export {
   type LoadReport,
   openStateStore,
+  type StateDiff,
   type StateHead,
   type StateStore,
   type StoredAccount,

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { BatchDBOp, DB } from '@ethereumjs/util'
+import { MerklePatriciaTrie } from '@ethereumjs/mpt'
+import { type BatchDBOp, type DB, ValueEncoding } from '@ethereumjs/util'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import SQLite from 'better-sqlite3'
 import { ApiaryError } from '../../internal/errors.ts'
@@ -26,6 +27,17 @@ export interface StoredAccount {
   balance: bigint
   codeHash: Uint8Array
   storageRoot: Uint8Array
+}
+
+/** One block's state diff (the shape StreamStateDiffs will carry; chain/readBlockDiff reads one from a node). */
+export interface StateDiff {
+  number: bigint
+  /** 0x-hex. */
+  hash: string
+  parentHash: string
+  stateRoot: string
+  /** Lower-case 0x address → the account after the block, with the slots the block touched (0: cleared). */
+  accounts: Map<string, { nonce: bigint; balance: bigint; code: Uint8Array; storage: Map<string, bigint> }>
 }
 
 export interface LoadReport {
@@ -83,6 +95,9 @@ export function openStateStore(datadir: string) {
       'SELECT value FROM storage WHERE address = ? AND slot = ?',
     ),
     putSlot: db.prepare('INSERT OR REPLACE INTO storage (address, slot, value) VALUES (?, ?, ?)'),
+    delSlot: db.prepare('DELETE FROM storage WHERE address = ? AND slot = ?'),
+    delSlots: db.prepare('DELETE FROM storage WHERE address = ?'),
+    delAccount: db.prepare('DELETE FROM accounts WHERE address = ?'),
   }
   const meta = (key: string) => q.meta.get(key)?.value
 
@@ -185,6 +200,96 @@ export function openStateStore(datadir: string) {
         if (db.inTransaction) db.exec('ROLLBACK')
         throw error
       }
+    },
+
+    /**
+     * Applies the next block's diff and checks it: the block must follow the head (number and parent hash),
+     * and the state root the store computes after it must be the block's. Flat tables and the head change
+     * in one transaction, only when the root matches; a refused diff leaves the store at its head (trie
+     * nodes written meanwhile are content-addressed and harmless). Codes: APIARY_STATE_GAP,
+     * APIARY_STATE_WRONG_PARENT, APIARY_STATE_ROOT_MISMATCH.
+     */
+    async applyDiff(diff: StateDiff): Promise<StateHead> {
+      const head = this.head()
+      if (head === undefined)
+        throw new ApiaryError('APIARY_STATE_EMPTY', 'the store holds no state: load a snapshot first')
+      if (diff.number !== head.number + 1n)
+        throw new ApiaryError(
+          'APIARY_STATE_GAP',
+          `the store is at block ${head.number}; a diff of block ${diff.number} does not follow it`,
+        )
+      if (diff.parentHash.toLowerCase() !== `0x${Buffer.from(head.hash).toString('hex')}`)
+        throw new ApiaryError(
+          'APIARY_STATE_WRONG_PARENT',
+          `block ${diff.number}'s parent ${diff.parentHash} is not the store's head 0x${Buffer.from(head.hash).toString('hex')}`,
+        )
+      const open = (root: Uint8Array) =>
+        new MerklePatriciaTrie({
+          db: this.trieDb(),
+          root,
+          useKeyHashing: true,
+          valueEncoding: ValueEncoding.Bytes,
+        })
+      const state = open(head.stateRoot)
+      const rows: (() => void)[] = []
+      for (const [hexAddress, after] of diff.accounts) {
+        const address = Buffer.from(hexAddress.slice(2), 'hex')
+        const before = this.account(address)
+        const storage = open(before?.storageRoot ?? EMPTY_TRIE_ROOT)
+        for (const [hexSlot, value] of after.storage) {
+          const slot = Buffer.from(hexSlot.slice(2), 'hex')
+          if (value === 0n) {
+            await storage.del(slot)
+            rows.push(() => q.delSlot.run(address, slot))
+          } else {
+            await storage.put(slot, slotLeaf(value))
+            rows.push(() =>
+              q.putSlot.run(address, slot, Buffer.from(value.toString(16).padStart(64, '0'), 'hex')),
+            )
+          }
+        }
+        const storageRoot = storage.root()
+        const codeHash = keccak_256(after.code)
+        // EIP-161: an account without nonce, balance, code or storage does not exist.
+        if (
+          after.nonce === 0n &&
+          after.balance === 0n &&
+          after.code.length === 0 &&
+          Buffer.from(storageRoot).equals(EMPTY_TRIE_ROOT)
+        ) {
+          await state.del(address)
+          rows.push(() => {
+            q.delAccount.run(address)
+            q.delSlots.run(address)
+          })
+          continue
+        }
+        const account = { nonce: after.nonce, balance: after.balance, codeHash, storageRoot }
+        await state.put(address, accountLeaf({ ...account, address, storage: [] }, storageRoot))
+        rows.push(() => {
+          if (after.code.length > 0) q.putCode.run(Buffer.from(codeHash), Buffer.from(after.code))
+          q.putAccount.run(
+            address,
+            account.nonce.toString(),
+            account.balance.toString(),
+            Buffer.from(codeHash),
+            Buffer.from(storageRoot),
+          )
+        })
+      }
+      const root = state.root()
+      if (`0x${Buffer.from(root).toString('hex')}` !== diff.stateRoot.toLowerCase())
+        throw new ApiaryError(
+          'APIARY_STATE_ROOT_MISMATCH',
+          `after block ${diff.number} the store's state root is 0x${Buffer.from(root).toString('hex')}; the block's is ${diff.stateRoot}`,
+        )
+      db.transaction(() => {
+        for (const row of rows) row()
+        q.setMeta.run('number', Buffer.from(diff.number.toString()))
+        q.setMeta.run('hash', Buffer.from(diff.hash.slice(2), 'hex'))
+        q.setMeta.run('state_root', Buffer.from(root))
+      })()
+      return this.head() as StateHead
     },
 
     account(address: Uint8Array): StoredAccount | undefined {
