@@ -8,31 +8,19 @@ import {
   type AccountAfter,
   buildState,
   createRpcClient,
-  createTraffic,
   devnetGenesis,
   readBlockDiff,
   snapshotAccounts,
-  startDevnet,
 } from '../src/chain/index.ts'
 import { writeSnapshot } from '../src/state/index.ts'
-import { logger } from './_harness/swarm.ts'
+import { devnetAfterTraffic } from './_harness/chain.ts'
 
 test('an L4 store loaded from a devnet snapshot follows the chain block by block, its state root equal to every header’s; a diff with a gap, a wrong parent or a wrong value is refused and leaves it at its head; a restart resumes there', {
   timeout: 120_000,
 }, async () => {
-  const devnet = await startDevnet({ logger }, { port: 0, accounts: 10, blockTime: 1 })
+  const devnet = await devnetAfterTraffic(13)
   const dir = mkdtempSync(join(tmpdir(), 'apiary-l4-'))
   try {
-    const traffic = createTraffic(
-      { logger },
-      { rpcUrl: devnet.url, chainId: devnet.chainId, accounts: devnet.accounts.slice(0, 6), seed: 13 },
-    )
-    await traffic.setup()
-    const stop = new AbortController()
-    const sending = traffic.run({ tps: 20, signal: stop.signal })
-    await new Promise((resolve) => setTimeout(resolve, 6000))
-    stop.abort()
-    await sending
     const rpc = createRpcClient(devnet.url, { timeoutMs: 30_000 })
     const head = BigInt((await rpc('eth_blockNumber', [])) as string)
     const from = head / 2n

@@ -4,34 +4,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib'
-import {
-  buildState,
-  createRpcClient,
-  createTraffic,
-  devnetGenesis,
-  snapshotAccounts,
-  startDevnet,
-} from '../src/chain/index.ts'
+import { buildState, createRpcClient, devnetGenesis, snapshotAccounts } from '../src/chain/index.ts'
 import { stateRootOf } from '../src/state/index.ts'
+import { devnetAfterTraffic } from './_harness/chain.ts'
 import { runApiary } from './_harness/cli.ts'
-import { logger } from './_harness/swarm.ts'
 
 test('apiary snapshot export writes the devnet’s state after traffic (contracts, storage, system contracts) and it verifies against each block’s header; every block’s diff gives its header’s state root; a changed byte, another genesis or a missing file is refused', {
   timeout: 120_000,
 }, async () => {
-  const devnet = await startDevnet({ logger }, { port: 0, accounts: 10, blockTime: 1 })
+  const devnet = await devnetAfterTraffic(5)
   const dir = mkdtempSync(join(tmpdir(), 'apiary-snapshot-e2e-'))
   try {
-    const traffic = createTraffic(
-      { logger },
-      { rpcUrl: devnet.url, chainId: devnet.chainId, accounts: devnet.accounts.slice(0, 6), seed: 5 },
-    )
-    await traffic.setup()
-    const stop = new AbortController()
-    const sending = traffic.run({ tps: 20, signal: stop.signal })
-    await new Promise((resolve) => setTimeout(resolve, 6000))
-    stop.abort()
-    await sending
     const head = Number(BigInt((await devnet.request('eth_blockNumber', [])) as string))
     assert.ok(head >= 6, `${head} blocks`)
 

@@ -11,7 +11,7 @@ import {
   type WalletClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { type Devnet, startDevnet } from '../../src/chain/index.ts'
+import { createTraffic, type Devnet, startDevnet } from '../../src/chain/index.ts'
 import { createLogger } from '../../src/internal/logger.ts'
 
 /** viem clients for a devnet's dev accounts, with deploy and call helpers that wait for the receipt. */
@@ -72,4 +72,24 @@ export function useDevnet({ hardfork }: { hardfork?: string } = {}): {
     await context.devnet.close()
   })
   return context
+}
+
+/**
+ * The embedded devnet (10 accounts, a block a second) after `seconds` of traffic at 20 tx/s from its first six
+ * accounts: transfers, ERC-20 and escrow contracts, storage — a chain with state to export and follow.
+ */
+export async function devnetAfterTraffic(seed: number, seconds = 6): Promise<Devnet> {
+  const logger = createLogger({ level: 'silent' })
+  const devnet = await startDevnet({ logger }, { port: 0, accounts: 10, blockTime: 1 })
+  const traffic = createTraffic(
+    { logger },
+    { rpcUrl: devnet.url, chainId: devnet.chainId, accounts: devnet.accounts.slice(0, 6), seed },
+  )
+  await traffic.setup()
+  const stop = new AbortController()
+  const sending = traffic.run({ tps: 20, signal: stop.signal })
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+  stop.abort()
+  await sending
+  return devnet
 }

@@ -121,25 +121,19 @@ export function registerChatRoutes(plain: FastifyInstance, deps: ChatRoutesDepen
           if (event.chunk.usage != null && (choices === undefined || choices.length === 0)) continue
           write({ ...event.chunk, id: `chatcmpl-${opened.jobId}`, usage: undefined })
         } else if ('done' in event) {
-          // A verified chat: whether the agents' answers agree, before the usage.
-          if (event.done.completion.apiary !== undefined)
+          // Chunks without choices: a verified chat's agreement, then the usage.
+          const { completion } = event.done
+          const last = (extra: Record<string, unknown>) =>
             write({
               id: `chatcmpl-${opened.jobId}`,
               object: 'chat.completion.chunk',
-              created: event.done.completion.created,
-              model: event.done.completion.model,
+              created: completion.created,
+              model: completion.model,
               choices: [],
-              apiary: event.done.completion.apiary,
+              ...extra,
             })
-          if (includeUsage)
-            write({
-              id: `chatcmpl-${opened.jobId}`,
-              object: 'chat.completion.chunk',
-              created: event.done.completion.created,
-              model: event.done.completion.model,
-              choices: [],
-              usage: event.done.completion.usage,
-            })
+          if (completion.apiary !== undefined) last({ apiary: completion.apiary })
+          if (includeUsage) last({ usage: completion.usage })
           break
         } else {
           if (!started) {
