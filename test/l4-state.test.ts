@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { openStateStore } from '../src/agent/state/index.ts'
+import { openStateStore, type StateHead } from '../src/agent/state/index.ts'
 import {
   type AccountAfter,
   buildState,
@@ -67,6 +67,27 @@ test('an L4 store loaded from a devnet snapshot follows the chain block by block
     }
     assert.ok(applied >= 3, `${applied} blocks applied`)
     assert.equal(store.head()?.number, head)
+
+    // A reorg: the store goes back a block at a time to a state it checked, and reads at any of them.
+    const before = store.at(head - 1n)
+    assert.ok(before !== undefined)
+    assert.deepEqual(store.unwind(), before)
+    assert.deepEqual(store.head(), before)
+    const reapplied = await store.applyDiff(await readBlockDiff(rpc, head))
+    assert.equal(reapplied.number, head)
+    const [touched] = [...(await readBlockDiff(rpc, head)).accounts.keys()]
+    const touchedBytes = Buffer.from((touched as string).slice(2), 'hex')
+    const balanceAt = async (n: bigint) =>
+      (await store.account((store.at(n) as StateHead).stateRoot, touchedBytes))?.balance ?? 0n
+    for (const n of [from, head - 1n, head])
+      assert.equal(
+        await balanceAt(n),
+        BigInt((await rpc('eth_getBalance', [touched, `0x${n.toString(16)}`])) as string),
+        `balance at block ${n}`,
+      )
+    for (let n = head; n > from; n--) store.unwind()
+    assert.equal(store.head()?.number, from)
+    assert.throws(() => store.unwind(), { code: 'APIARY_STATE_HISTORY_EXHAUSTED' })
     store.close()
   } finally {
     await devnet.close()

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
+import { RLP } from '@ethereumjs/rlp'
 import { type BatchDBOp, type DB, ValueEncoding } from '@ethereumjs/util'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import SQLite from 'better-sqlite3'
@@ -8,6 +9,7 @@ import { ApiaryError } from '../../internal/errors.ts'
 import {
   accountLeaf,
   createTrieRoot,
+  EMPTY_CODE_HASH,
   EMPTY_TRIE_ROOT,
   readSnapshot,
   type SnapshotHeader,
@@ -29,15 +31,21 @@ export interface StoredAccount {
   storageRoot: Uint8Array
 }
 
-/** One block's state diff (the shape StreamStateDiffs will carry; chain/readBlockDiff reads one from a node). */
+/** One block's state diff, as StreamStateDiffs carries it (chain/readBlockDiff reads one from a node). */
 export interface StateDiff {
   number: bigint
   /** 0x-hex. */
   hash: string
   parentHash: string
   stateRoot: string
-  /** Lower-case 0x address → the account after the block, with the slots the block touched (0: cleared). */
-  accounts: Map<string, { nonce: bigint; balance: bigint; code: Uint8Array; storage: Map<string, bigint> }>
+  /**
+   * Lower-case 0x address → the account after the block, with the slots the block touched (0: cleared);
+   * `code` undefined when the block did not change it.
+   */
+  accounts: Map<
+    string,
+    { nonce: bigint; balance: bigint; code?: Uint8Array | undefined; storage: Map<string, bigint> }
+  >
 }
 
 export interface LoadReport {
@@ -51,15 +59,21 @@ export interface LoadReport {
 
 /** Accounts per transaction while a snapshot loads: memory stays flat, a commit costs little. */
 const ACCOUNTS_PER_COMMIT = 5000
+/** Blocks whose state the store can go back to (a reorg) or read at (a task of an older block). */
+export const STATE_HISTORY_BLOCKS = 256
+
+const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`
 
 /**
- * An L4 agent's own state (docs/spec/snapshot.md): SQLite in `<datadir>/state.db` (WAL) — flat tables for
- * reads (accounts, code, storage) and the Merkle-Patricia trie's nodes by hash, so that @ethereumjs/mpt
- * opens the state trie (and each storage trie) at its root and updates it block by block. Why SQLite: the
- * coordinator's store already runs on it (one native dependency, known crash behaviour: a transaction is
- * durable once committed), reads are synchronous and fast, and one file is easy to copy. A snapshot loads
- * as it streams, committed every 5,000 accounts; the head is written last, so a load cut short (a crash, a
- * bad file) leaves no head and the agent loads again rather than run on half a state.
+ * An L4 agent's own state (docs/spec/snapshot.md#the-agents-store): SQLite in `<datadir>/state.db` (WAL)
+ * holding the Merkle-Patricia trie's nodes by hash, the contracts' code by hash, and the last 256 blocks
+ * applied (number, hash, state root). Every read goes through @ethereumjs/mpt at a block's root, so the
+ * state of any of those blocks can be read, and going back a block (a reorg) is moving the head: nodes are
+ * content-addressed and never rewritten. Why SQLite: the coordinator's store already runs on it (one native
+ * dependency, known crash behaviour: a transaction is durable once committed), reads are synchronous and
+ * fast, and one file is easy to copy. A snapshot loads as it streams, committed every 5,000 accounts; the
+ * head is written last, so a load cut short (a crash, a bad file) leaves no head and the agent loads again
+ * rather than run on half a state.
  */
 export function openStateStore(datadir: string) {
   mkdirSync(datadir, { recursive: true })
@@ -69,48 +83,64 @@ export function openStateStore(datadir: string) {
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS nodes (hash BLOB PRIMARY KEY, rlp BLOB NOT NULL) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS accounts (
-      address BLOB PRIMARY KEY, nonce TEXT NOT NULL, balance TEXT NOT NULL,
-      code_hash BLOB NOT NULL, storage_root BLOB NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS code (hash BLOB PRIMARY KEY, code BLOB NOT NULL) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS storage (
-      address BLOB NOT NULL, slot BLOB NOT NULL, value BLOB NOT NULL,
-      PRIMARY KEY (address, slot)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash BLOB NOT NULL, state_root BLOB NOT NULL);
   `)
   const q = {
     meta: db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
     node: db.prepare<[Buffer], { rlp: Buffer }>('SELECT rlp FROM nodes WHERE hash = ?'),
     putNode: db.prepare('INSERT OR IGNORE INTO nodes (hash, rlp) VALUES (?, ?)'),
-    account: db.prepare<
-      [Buffer],
-      { nonce: string; balance: string; code_hash: Buffer; storage_root: Buffer }
-    >('SELECT nonce, balance, code_hash, storage_root FROM accounts WHERE address = ?'),
-    putAccount: db.prepare(
-      'INSERT OR REPLACE INTO accounts (address, nonce, balance, code_hash, storage_root) VALUES (?, ?, ?, ?, ?)',
-    ),
     code: db.prepare<[Buffer], { code: Buffer }>('SELECT code FROM code WHERE hash = ?'),
     putCode: db.prepare('INSERT OR IGNORE INTO code (hash, code) VALUES (?, ?)'),
-    slot: db.prepare<[Buffer, Buffer], { value: Buffer }>(
-      'SELECT value FROM storage WHERE address = ? AND slot = ?',
+    block: db.prepare<[number], { hash: Buffer; state_root: Buffer }>(
+      'SELECT hash, state_root FROM blocks WHERE number = ?',
     ),
-    putSlot: db.prepare('INSERT OR REPLACE INTO storage (address, slot, value) VALUES (?, ?, ?)'),
-    delSlot: db.prepare('DELETE FROM storage WHERE address = ? AND slot = ?'),
-    delSlots: db.prepare('DELETE FROM storage WHERE address = ?'),
-    delAccount: db.prepare('DELETE FROM accounts WHERE address = ?'),
+    putBlock: db.prepare('INSERT OR REPLACE INTO blocks (number, hash, state_root) VALUES (?, ?, ?)'),
+    dropFrom: db.prepare('DELETE FROM blocks WHERE number >= ?'),
+    dropBefore: db.prepare('DELETE FROM blocks WHERE number < ?'),
   }
   const meta = (key: string) => q.meta.get(key)?.value
+  const chainId = () => BigInt(String(meta('chain_id')))
+  const open = (root: Uint8Array) =>
+    new MerklePatriciaTrie({ db: trieDb, root, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes })
 
-  return {
+  const trieDb: DB<string, string | Uint8Array> = {
+    get: async (key) => {
+      const row = q.node.get(Buffer.from(key, 'hex'))
+      return row === undefined ? undefined : new Uint8Array(row.rlp)
+    },
+    put: async (key, value) => void q.putNode.run(Buffer.from(key, 'hex'), Buffer.from(value as Uint8Array)),
+    // Nodes are content-addressed and shared between tries and blocks: never deleted here.
+    del: async () => {},
+    batch: async (ops: BatchDBOp<string, string | Uint8Array>[]) => {
+      db.transaction(() => {
+        for (const op of ops)
+          if (op.type === 'put')
+            q.putNode.run(Buffer.from(op.key, 'hex'), Buffer.from(op.value as Uint8Array))
+      })()
+    },
+    shallowCopy: () => trieDb,
+    open: async () => {},
+  }
+
+  const store = {
     /** The block the state is at; undefined when empty or when a load did not finish. */
     head(): StateHead | undefined {
       const number = meta('number')
       if (number === undefined || meta('loading')?.[0] === 1) return undefined
+      return store.at(BigInt(number.toString()))
+    },
+
+    /** A block of the store's history (the head and up to 255 before it), if it holds it. */
+    at(number: bigint): StateHead | undefined {
+      const row = q.block.get(Number(number))
+      if (row === undefined) return undefined
       return {
-        chainId: BigInt(String(meta('chain_id'))),
-        number: BigInt(number.toString()),
-        hash: new Uint8Array(meta('hash') as Buffer),
-        stateRoot: new Uint8Array(meta('state_root') as Buffer),
+        chainId: chainId(),
+        number,
+        hash: new Uint8Array(row.hash),
+        stateRoot: new Uint8Array(row.state_root),
       }
     },
 
@@ -121,7 +151,7 @@ export function openStateStore(datadir: string) {
      * no head.
      */
     async loadSnapshot(path: string): Promise<LoadReport> {
-      if (this.head() !== undefined)
+      if (store.head() !== undefined)
         throw new ApiaryError(
           'APIARY_STATE_NOT_EMPTY',
           `${datadir} already holds a state: it resumes from it`,
@@ -129,9 +159,7 @@ export function openStateStore(datadir: string) {
             usage: true,
           },
         )
-      db.exec(
-        'DELETE FROM meta; DELETE FROM nodes; DELETE FROM accounts; DELETE FROM code; DELETE FROM storage;',
-      )
+      db.exec('DELETE FROM meta; DELETE FROM nodes; DELETE FROM code; DELETE FROM blocks;')
       q.setMeta.run('loading', Buffer.of(1))
       let nodes = 0
       const putNode = (hash: Uint8Array, rlp: Uint8Array) => {
@@ -146,24 +174,9 @@ export function openStateStore(datadir: string) {
           if (event.kind === 'header') header = event
           else if (event.kind === 'code') q.putCode.run(Buffer.from(event.codeHash), Buffer.from(event.code))
           else if (event.kind === 'account') {
-            const address = Buffer.from(event.address)
             const storage = createTrieRoot({ onNode: putNode })
-            for (const [slot, value] of event.storage) {
-              storage.add(keccak_256(slot), slotLeaf(value))
-              q.putSlot.run(
-                address,
-                Buffer.from(slot),
-                Buffer.from(value.toString(16).padStart(64, '0'), 'hex'),
-              )
-            }
+            for (const [slot, value] of event.storage) storage.add(keccak_256(slot), slotLeaf(value))
             const storageRoot = event.storage.length === 0 ? EMPTY_TRIE_ROOT : storage.root()
-            q.putAccount.run(
-              address,
-              event.nonce.toString(),
-              event.balance.toString(),
-              Buffer.from(event.codeHash),
-              Buffer.from(storageRoot),
-            )
             state.add(keccak_256(event.address), accountLeaf(event, storageRoot))
             if (++inBatch === ACCOUNTS_PER_COMMIT) {
               db.exec('COMMIT; BEGIN')
@@ -175,17 +188,16 @@ export function openStateStore(datadir: string) {
             if (!Buffer.from(root).equals(h.stateRoot))
               throw new ApiaryError(
                 'APIARY_SNAPSHOT_STATE_ROOT_MISMATCH',
-                `the snapshot's contents give the state root 0x${Buffer.from(root).toString('hex')}; its header says 0x${Buffer.from(h.stateRoot).toString('hex')}`,
+                `the snapshot's contents give the state root ${hex(root)}; its header says ${hex(h.stateRoot)}`,
                 { usage: true },
               )
             q.setMeta.run('chain_id', Buffer.from(h.chainId.toString()))
+            q.putBlock.run(Number(h.number), Buffer.from(h.hash), Buffer.from(h.stateRoot))
             q.setMeta.run('number', Buffer.from(h.number.toString()))
-            q.setMeta.run('hash', Buffer.from(h.hash))
-            q.setMeta.run('state_root', Buffer.from(h.stateRoot))
             q.setMeta.run('loading', Buffer.of(0))
             db.exec('COMMIT')
             return {
-              head: this.head() as StateHead,
+              head: store.head() as StateHead,
               accounts: event.accounts,
               codes: event.codes,
               slots: event.slots,
@@ -204,13 +216,13 @@ export function openStateStore(datadir: string) {
 
     /**
      * Applies the next block's diff and checks it: the block must follow the head (number and parent hash),
-     * and the state root the store computes after it must be the block's. Flat tables and the head change
-     * in one transaction, only when the root matches; a refused diff leaves the store at its head (trie
-     * nodes written meanwhile are content-addressed and harmless). Codes: APIARY_STATE_GAP,
-     * APIARY_STATE_WRONG_PARENT, APIARY_STATE_ROOT_MISMATCH.
+     * and the state root the store computes after it must be the block's. The head moves (one transaction)
+     * only when the root matches; a refused diff leaves the store at its head (trie nodes written meanwhile
+     * are content-addressed and harmless). Codes: APIARY_STATE_GAP, APIARY_STATE_WRONG_PARENT,
+     * APIARY_STATE_ROOT_MISMATCH.
      */
     async applyDiff(diff: StateDiff): Promise<StateHead> {
-      const head = this.head()
+      const head = store.head()
       if (head === undefined)
         throw new ApiaryError('APIARY_STATE_EMPTY', 'the store holds no state: load a snapshot first')
       if (diff.number !== head.number + 1n)
@@ -218,131 +230,112 @@ export function openStateStore(datadir: string) {
           'APIARY_STATE_GAP',
           `the store is at block ${head.number}; a diff of block ${diff.number} does not follow it`,
         )
-      if (diff.parentHash.toLowerCase() !== `0x${Buffer.from(head.hash).toString('hex')}`)
+      if (diff.parentHash.toLowerCase() !== hex(head.hash))
         throw new ApiaryError(
           'APIARY_STATE_WRONG_PARENT',
-          `block ${diff.number}'s parent ${diff.parentHash} is not the store's head 0x${Buffer.from(head.hash).toString('hex')}`,
+          `block ${diff.number}'s parent ${diff.parentHash} is not the store's head ${hex(head.hash)}`,
         )
-      const open = (root: Uint8Array) =>
-        new MerklePatriciaTrie({
-          db: this.trieDb(),
-          root,
-          useKeyHashing: true,
-          valueEncoding: ValueEncoding.Bytes,
-        })
       const state = open(head.stateRoot)
-      const rows: (() => void)[] = []
+      const codes: [Uint8Array, Uint8Array][] = []
       for (const [hexAddress, after] of diff.accounts) {
         const address = Buffer.from(hexAddress.slice(2), 'hex')
-        const before = this.account(address)
+        const before = await store.account(head.stateRoot, address)
         const storage = open(before?.storageRoot ?? EMPTY_TRIE_ROOT)
         for (const [hexSlot, value] of after.storage) {
           const slot = Buffer.from(hexSlot.slice(2), 'hex')
-          if (value === 0n) {
-            await storage.del(slot)
-            rows.push(() => q.delSlot.run(address, slot))
-          } else {
-            await storage.put(slot, slotLeaf(value))
-            rows.push(() =>
-              q.putSlot.run(address, slot, Buffer.from(value.toString(16).padStart(64, '0'), 'hex')),
-            )
-          }
+          if (value === 0n) await storage.del(slot)
+          else await storage.put(slot, slotLeaf(value))
         }
         const storageRoot = storage.root()
-        const codeHash = keccak_256(after.code)
+        const codeHash =
+          after.code === undefined ? (before?.codeHash ?? EMPTY_CODE_HASH) : keccak_256(after.code)
+        if (after.code !== undefined && after.code.length > 0) codes.push([codeHash, after.code])
         // EIP-161: an account without nonce, balance, code or storage does not exist.
         if (
           after.nonce === 0n &&
           after.balance === 0n &&
-          after.code.length === 0 &&
+          Buffer.from(codeHash).equals(EMPTY_CODE_HASH) &&
           Buffer.from(storageRoot).equals(EMPTY_TRIE_ROOT)
         ) {
           await state.del(address)
-          rows.push(() => {
-            q.delAccount.run(address)
-            q.delSlots.run(address)
-          })
           continue
         }
         const account = { nonce: after.nonce, balance: after.balance, codeHash, storageRoot }
         await state.put(address, accountLeaf({ ...account, address, storage: [] }, storageRoot))
-        rows.push(() => {
-          if (after.code.length > 0) q.putCode.run(Buffer.from(codeHash), Buffer.from(after.code))
-          q.putAccount.run(
-            address,
-            account.nonce.toString(),
-            account.balance.toString(),
-            Buffer.from(codeHash),
-            Buffer.from(storageRoot),
-          )
-        })
       }
       const root = state.root()
-      if (`0x${Buffer.from(root).toString('hex')}` !== diff.stateRoot.toLowerCase())
+      if (hex(root) !== diff.stateRoot.toLowerCase())
         throw new ApiaryError(
           'APIARY_STATE_ROOT_MISMATCH',
-          `after block ${diff.number} the store's state root is 0x${Buffer.from(root).toString('hex')}; the block's is ${diff.stateRoot}`,
+          `after block ${diff.number} the store's state root is ${hex(root)}; the block's is ${diff.stateRoot}`,
         )
       db.transaction(() => {
-        for (const row of rows) row()
+        for (const [hash, code] of codes) q.putCode.run(Buffer.from(hash), Buffer.from(code))
+        q.putBlock.run(Number(diff.number), Buffer.from(diff.hash.slice(2), 'hex'), Buffer.from(root))
         q.setMeta.run('number', Buffer.from(diff.number.toString()))
-        q.setMeta.run('hash', Buffer.from(diff.hash.slice(2), 'hex'))
-        q.setMeta.run('state_root', Buffer.from(root))
+        q.dropBefore.run(Number(diff.number) - STATE_HISTORY_BLOCKS + 1)
       })()
-      return this.head() as StateHead
+      return store.head() as StateHead
     },
 
-    account(address: Uint8Array): StoredAccount | undefined {
-      const row = q.account.get(Buffer.from(address))
-      return row === undefined
-        ? undefined
-        : {
-            nonce: BigInt(row.nonce),
-            balance: BigInt(row.balance),
-            codeHash: new Uint8Array(row.code_hash),
-            storageRoot: new Uint8Array(row.storage_root),
-          }
+    /**
+     * Goes back one block (its parent was reorged away): the head becomes the block before, whose state the
+     * store still holds. APIARY_STATE_HISTORY_EXHAUSTED when it does not (a snapshot is needed).
+     */
+    unwind(): StateHead {
+      const head = store.head()
+      const parent = head === undefined ? undefined : store.at(head.number - 1n)
+      if (head === undefined || parent === undefined)
+        throw new ApiaryError(
+          'APIARY_STATE_HISTORY_EXHAUSTED',
+          `the store holds no state before block ${head?.number ?? '(none)'}: load a newer snapshot`,
+        )
+      db.transaction(() => {
+        q.dropFrom.run(Number(head.number))
+        q.setMeta.run('number', Buffer.from(parent.number.toString()))
+      })()
+      return parent
+    },
+
+    /** An account in the state whose root is `stateRoot` (a block of the history), if it exists. */
+    async account(stateRoot: Uint8Array, address: Uint8Array): Promise<StoredAccount | undefined> {
+      const leaf = await open(stateRoot).get(address)
+      if (leaf === null || leaf === undefined) return undefined
+      const [nonce, balance, storageRoot, codeHash] = RLP.decode(leaf) as Uint8Array[]
+      return {
+        nonce: bytesToBigInt(nonce as Uint8Array),
+        balance: bytesToBigInt(balance as Uint8Array),
+        storageRoot: storageRoot as Uint8Array,
+        codeHash: codeHash as Uint8Array,
+      }
+    },
+
+    /** A slot's value in the storage trie whose root is `storageRoot` (0 when absent). */
+    async storage(storageRoot: Uint8Array, slot: Uint8Array): Promise<bigint> {
+      if (Buffer.from(storageRoot).equals(EMPTY_TRIE_ROOT)) return 0n
+      const leaf = await open(storageRoot).get(slot)
+      return leaf === null || leaf === undefined ? 0n : bytesToBigInt(RLP.decode(leaf) as Uint8Array)
     },
 
     code(codeHash: Uint8Array): Uint8Array | undefined {
+      if (Buffer.from(codeHash).equals(EMPTY_CODE_HASH)) return new Uint8Array()
       const row = q.code.get(Buffer.from(codeHash))
       return row === undefined ? undefined : new Uint8Array(row.code)
     },
 
-    /** A slot's value (0 when absent). */
-    storage(address: Uint8Array, slot: Uint8Array): bigint {
-      const row = q.slot.get(Buffer.from(address), Buffer.from(slot))
-      return row === undefined ? 0n : BigInt(`0x${row.value.toString('hex')}`)
-    },
-
     /** The trie nodes as @ethereumjs/mpt's database (keys unprefixed hex, values bytes). */
     trieDb(): DB<string, string | Uint8Array> {
-      const trie: DB<string, string | Uint8Array> = {
-        get: async (key) => {
-          const row = q.node.get(Buffer.from(key, 'hex'))
-          return row === undefined ? undefined : new Uint8Array(row.rlp)
-        },
-        put: async (key, value) =>
-          void q.putNode.run(Buffer.from(key, 'hex'), Buffer.from(value as Uint8Array)),
-        // Nodes are content-addressed and shared between tries: never deleted here (pruning is separate).
-        del: async () => {},
-        batch: async (ops: BatchDBOp<string, string | Uint8Array>[]) => {
-          db.transaction(() => {
-            for (const op of ops)
-              if (op.type === 'put')
-                q.putNode.run(Buffer.from(op.key, 'hex'), Buffer.from(op.value as Uint8Array))
-          })()
-        },
-        shallowCopy: () => trie,
-        open: async () => {},
-      }
-      return trie
+      return trieDb
     },
 
     close(): void {
       db.close()
     },
   }
+  return store
 }
+
+const bytesToBigInt = (bytes: Uint8Array) =>
+  bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`)
 
 export type StateStore = ReturnType<typeof openStateStore>

@@ -43,13 +43,13 @@ test('an L4 store loads a snapshot as it streams, holds its trie (@ethereumjs/mp
     storage: [string, string][]
   }[]) {
     const address = Buffer.from(a.address.slice(2), 'hex')
-    const stored = store.account(address)
+    const stored = await store.account(report.head.stateRoot, address)
     assert.ok(stored !== undefined, a.address)
     assert.deepEqual([stored.nonce, stored.balance], [BigInt(a.nonce), BigInt(a.balance)])
     assert.equal(hex(stored.codeHash), hex(keccak_256(Buffer.from(a.code.slice(2), 'hex'))))
     if (a.code !== '0x') assert.equal(hex(store.code(stored.codeHash) ?? new Uint8Array()), a.code)
     for (const [slot, value] of a.storage)
-      assert.equal(store.storage(address, Buffer.from(slot.slice(2), 'hex')), BigInt(value))
+      assert.equal(await store.storage(stored.storageRoot, Buffer.from(slot.slice(2), 'hex')), BigInt(value))
     const leaf = await trie.get(address)
     assert.equal(
       hex(leaf ?? new Uint8Array()),

@@ -365,6 +365,13 @@ export declare type Witness = Message<"apiary.v1.Witness"> & {
    * @generated from field: repeated apiary.v1.Account prestate = 6;
    */
   prestate: Account[];
+
+  /**
+   * L4 tasks only (then `prestate` is empty): where in the chain the transaction runs.
+   *
+   * @generated from field: apiary.v1.L4Context l4 = 7;
+   */
+  l4?: L4Context | undefined;
 };
 
 /**
@@ -372,6 +379,39 @@ export declare type Witness = Message<"apiary.v1.Witness"> & {
  * Use `create(WitnessSchema)` to create a new message.
  */
 export declare const WitnessSchema: GenMessage<Witness>;
+
+/**
+ * What an L4 agent needs besides its own state to run a transaction where the chain ran it.
+ *
+ * @generated from message apiary.v1.L4Context
+ */
+export declare type L4Context = Message<"apiary.v1.L4Context"> & {
+  /**
+   * The block whose post-state the transaction's block starts from (its parent), and that block's hash: the
+   * agent runs on its own state at that block, and on no other.
+   *
+   * @generated from field: uint64 parent_number = 1;
+   */
+  parentNumber: bigint;
+
+  /**
+   * @generated from field: bytes parent_hash = 2;
+   */
+  parentHash: Uint8Array;
+
+  /**
+   * The raw transactions before this one in its block (or pending block), in order: the agent runs them first.
+   *
+   * @generated from field: repeated bytes preceding = 3;
+   */
+  preceding: Uint8Array[];
+};
+
+/**
+ * Describes the message apiary.v1.L4Context.
+ * Use `create(L4ContextSchema)` to create a new message.
+ */
+export declare const L4ContextSchema: GenMessage<L4Context>;
 
 /**
  * @generated from message apiary.v1.BlockContext
@@ -767,6 +807,13 @@ export declare type HeartbeatRequest = Message<"apiary.v1.HeartbeatRequest"> & {
    * @generated from field: uint32 in_flight = 2;
    */
   inFlight: number;
+
+  /**
+   * L4 agents: the state they hold and how its last check went (shown in /swarm/shadow as stateRoot).
+   *
+   * @generated from field: apiary.v1.StateReport state = 3;
+   */
+  state?: StateReport | undefined;
 };
 
 /**
@@ -774,6 +821,59 @@ export declare type HeartbeatRequest = Message<"apiary.v1.HeartbeatRequest"> & {
  * Use `create(HeartbeatRequestSchema)` to create a new message.
  */
 export declare const HeartbeatRequestSchema: GenMessage<HeartbeatRequest>;
+
+/**
+ * @generated from message apiary.v1.StateReport
+ */
+export declare type StateReport = Message<"apiary.v1.StateReport"> & {
+  /**
+   * The last block applied and checked, its hash and the state root the agent computed (= the header's).
+   *
+   * @generated from field: uint64 block_number = 1;
+   */
+  blockNumber: bigint;
+
+  /**
+   * @generated from field: bytes block_hash = 2;
+   */
+  blockHash: Uint8Array;
+
+  /**
+   * @generated from field: bytes state_root = 3;
+   */
+  stateRoot: Uint8Array;
+
+  /**
+   * Empty when the last diff applied; else the refusal code (APIARY_STATE_ROOT_MISMATCH, APIARY_STATE_GAP,
+   * APIARY_STATE_WRONG_PARENT, APIARY_STATE_HEADER_INVALID, …) and the block it refused.
+   *
+   * @generated from field: string error = 4;
+   */
+  error: string;
+
+  /**
+   * @generated from field: uint64 error_block = 5;
+   */
+  errorBlock: bigint;
+
+  /**
+   * Blocks applied since the agent started, and diffs refused.
+   *
+   * @generated from field: uint64 applied = 6;
+   */
+  applied: bigint;
+
+  /**
+   * @generated from field: uint64 refused = 7;
+   */
+  refused: bigint;
+};
+
+/**
+ * Describes the message apiary.v1.StateReport.
+ * Use `create(StateReportSchema)` to create a new message.
+ */
+export declare const StateReportSchema: GenMessage<StateReport>;
 
 /**
  * @generated from message apiary.v1.HeartbeatResponse
@@ -957,9 +1057,18 @@ export declare const StreamJobOutputResponseSchema: GenMessage<StreamJobOutputRe
  */
 export declare type StreamStateDiffsRequest = Message<"apiary.v1.StreamStateDiffsRequest"> & {
   /**
+   * The first block the agent lacks (its head + 1).
+   *
    * @generated from field: uint64 from_block = 1;
    */
   fromBlock: bigint;
+
+  /**
+   * The hash of block from_block - 1 as the agent holds it (32 bytes): how a reorg is detected.
+   *
+   * @generated from field: bytes parent_hash = 2;
+   */
+  parentHash: Uint8Array;
 };
 
 /**
@@ -969,6 +1078,8 @@ export declare type StreamStateDiffsRequest = Message<"apiary.v1.StreamStateDiff
 export declare const StreamStateDiffsRequestSchema: GenMessage<StreamStateDiffsRequest>;
 
 /**
+ * One block's state diff, or a Resync.
+ *
  * @generated from message apiary.v1.StreamStateDiffsResponse
  */
 export declare type StreamStateDiffsResponse = Message<"apiary.v1.StreamStateDiffsResponse"> & {
@@ -978,9 +1089,41 @@ export declare type StreamStateDiffsResponse = Message<"apiary.v1.StreamStateDif
   blockNumber: bigint;
 
   /**
+   * Every account the block touched, after it: balance and nonce always, code when the block changed it,
+   * each touched slot's value (empty: cleared).
+   *
    * @generated from field: repeated apiary.v1.AccountChange changes = 2;
    */
   changes: AccountChange[];
+
+  /**
+   * @generated from field: bytes block_hash = 3;
+   */
+  blockHash: Uint8Array;
+
+  /**
+   * @generated from field: bytes parent_hash = 4;
+   */
+  parentHash: Uint8Array;
+
+  /**
+   * @generated from field: bytes state_root = 5;
+   */
+  stateRoot: Uint8Array;
+
+  /**
+   * The block header's RLP: keccak256(header) = block_hash; its parent hash and state root are the two above.
+   *
+   * @generated from field: bytes header = 6;
+   */
+  header: Uint8Array;
+
+  /**
+   * Set instead of a block: the stream ends after it.
+   *
+   * @generated from field: apiary.v1.Resync resync = 7;
+   */
+  resync?: Resync | undefined;
 };
 
 /**
@@ -988,6 +1131,38 @@ export declare type StreamStateDiffsResponse = Message<"apiary.v1.StreamStateDif
  * Use `create(StreamStateDiffsResponseSchema)` to create a new message.
  */
 export declare const StreamStateDiffsResponseSchema: GenMessage<StreamStateDiffsResponse>;
+
+/**
+ * @generated from message apiary.v1.Resync
+ */
+export declare type Resync = Message<"apiary.v1.Resync"> & {
+  /**
+   * REORG: `parent_hash` is not on the coordinator's chain: unwind one block and ask again.
+   * PRUNED: the coordinator keeps no diff that old (or none at all): load a newer snapshot.
+   * GAP: `from_block` is beyond the coordinator's head + 1.
+   *
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+
+  /**
+   * The oldest block the coordinator holds a diff of (PRUNED), or its head (GAP).
+   *
+   * @generated from field: uint64 block = 2;
+   */
+  block: bigint;
+
+  /**
+   * @generated from field: string detail = 3;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message apiary.v1.Resync.
+ * Use `create(ResyncSchema)` to create a new message.
+ */
+export declare const ResyncSchema: GenMessage<Resync>;
 
 /**
  * What an agent validates.
@@ -1022,7 +1197,8 @@ export enum Level {
   L3 = 3,
 
   /**
-   * L3 against the agent's own synced state (reserved).
+   * L3 against the agent's own state, kept by StreamStateDiffs and checked against every block's state root:
+   * the witness has no prestate.
    *
    * @generated from enum value: LEVEL_L4 = 4;
    */
@@ -1120,7 +1296,8 @@ export declare const SwarmService: GenService<{
     output: typeof StreamJobOutputResponseSchema;
   },
   /**
-   * Reserved for L4 state sync: state diffs from a height on. Not served yet (UNIMPLEMENTED).
+   * L4 state sync: each block's state diff from a height on, in order, then live as blocks are followed;
+   * or a Resync when the agent must ask again elsewhere (docs/spec/protocol.md#state-diffs-l4).
    *
    * @generated from rpc apiary.v1.SwarmService.StreamStateDiffs
    */
