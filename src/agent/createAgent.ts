@@ -5,7 +5,7 @@ import { Level, SwarmService, type Task, type TaskResult } from '../gen/apiary/v
 import type { Logger } from '../internal/logger.ts'
 import type { Metrics } from '../internal/metrics.ts'
 import { signRegistration } from '../protocol/index.ts'
-import { bytesToBigInt, toHex } from '../validation/index.ts'
+import { bytesToBigInt, createEngineCrypto, createVmPool, toHex } from '../validation/index.ts'
 import {
   type ChallengeResponderOptions,
   type ChallengeResponderStatus,
@@ -13,6 +13,14 @@ import {
 } from './challenge/index.ts'
 import { type ChatBackend, serveChat } from './llm/index.ts'
 import { createMessenger, type MessengerOptions, type MessengerStatus } from './messenger/index.ts'
+import {
+  answerL4Task,
+  createStateSync,
+  type L4Dependencies,
+  type StateStore,
+  type StateSync,
+  type StateSyncStatus,
+} from './state/index.ts'
 import { createTaskRunner } from './work/index.ts'
 
 export interface AgentCoordinator {
@@ -63,6 +71,11 @@ export interface AgentOptions {
   mode?: 'validator' | 'llm' | 'both' | undefined
   /** The backend that answers llm.chat jobs (docs/jobs.md#agents). */
   chat?: ChatBackend | undefined
+  /**
+   * L4: the agent's own state (a store with a head: loaded from a snapshot, or as a restart left it), kept
+   * current from the first coordinator's StreamStateDiffs; L4 tasks run on it (docs/l4.md).
+   */
+  state?: StateStore | undefined
 }
 
 export interface AgentStatus {
@@ -79,6 +92,8 @@ export interface AgentStatus {
   }[]
   challenges: ChallengeResponderStatus | undefined
   messenger: MessengerStatus | undefined
+  /** L4: the state the agent holds and how its checks went. */
+  state: StateSyncStatus | undefined
 }
 
 export interface AgentPayout {
@@ -106,7 +121,26 @@ const MAX_RESULTS_PER_CALL = 512
  */
 export function createAgent(options: AgentOptions): Agent {
   const runner = createTaskRunner({ threads: options.threads })
-  const workers = options.coordinators.map((coordinator) => startWorker(options, coordinator, runner))
+  const first = options.coordinators[0]
+  const sync =
+    options.state === undefined || first === undefined
+      ? undefined
+      : createStateSync({
+          store: options.state,
+          client: createClient(SwarmService, transportOf(first.url, options.tlsCa)),
+          headers: headersOf(options.agentId, first.apiKey),
+          logger: options.logger.child({ component: 'state' }),
+        })
+  const l4 =
+    sync === undefined || options.state === undefined
+      ? undefined
+      : (() => {
+          const crypto = createEngineCrypto()
+          return { ctx: { crypto, vms: createVmPool(crypto) }, store: options.state, waitFor: sync.waitFor }
+        })()
+  const workers = options.coordinators.map((coordinator) =>
+    startWorker(options, coordinator, runner, l4, sync),
+  )
   const responder =
     options.challenges === undefined
       ? undefined
@@ -120,9 +154,15 @@ export function createAgent(options: AgentOptions): Agent {
       coordinators: workers.map((w) => w.status()),
       challenges: responder?.status(),
       messenger: messenger?.status(),
+      state: sync?.status(),
     }),
     async close({ graceMs = 10_000 } = {}) {
-      await Promise.all([...workers.map((w) => w.close(graceMs)), responder?.close(), messenger?.close()])
+      await Promise.all([
+        ...workers.map((w) => w.close(graceMs)),
+        responder?.close(),
+        messenger?.close(),
+        sync?.close(),
+      ])
       await runner.close()
     },
   }
@@ -132,16 +172,12 @@ function startWorker(
   options: AgentOptions,
   { url, apiKey }: AgentCoordinator,
   runner: ReturnType<typeof createTaskRunner>,
+  l4: L4Dependencies | undefined,
+  sync: StateSync | undefined,
 ) {
   const logger = options.logger.child({ coordinator: url })
-  const headers = { 'x-apiary-agent-id': options.agentId, authorization: `Bearer ${apiKey}` }
-  const client: Client<typeof SwarmService> = createClient(
-    SwarmService,
-    createGrpcTransport({
-      baseUrl: url,
-      ...(options.tlsCa === undefined ? {} : { nodeOptions: { ca: options.tlsCa } }),
-    }),
-  )
+  const headers = headersOf(options.agentId, apiKey)
+  const client: Client<typeof SwarmService> = createClient(SwarmService, transportOf(url, options.tlsCa))
   const state = {
     connected: false,
     session: undefined as bigint | undefined,
@@ -234,7 +270,10 @@ function startWorker(
     logger.info({ session: registered.session, chainId: registered.chainId }, 'registered')
     const heartbeat = setInterval(() => {
       client
-        .heartbeat({ session: registered.session, inFlight: running.size }, { headers, signal })
+        .heartbeat(
+          { session: registered.session, inFlight: running.size, state: sync?.report() },
+          { headers, signal },
+        )
         .then(({ reregister, lastPayout }) => {
           if (reregister) streamAbort.abort('reregister')
           if (lastPayout !== undefined && Number(lastPayout.epoch) !== state.lastPayout?.epoch) {
@@ -278,7 +317,13 @@ function startWorker(
             continue
           }
           const started = performance.now()
-          const job = (options.answer === undefined ? runner.run(task) : options.answer(task))
+          const job = (
+            options.answer !== undefined
+              ? options.answer(task)
+              : task.level === Level.L4 && l4 !== undefined
+                ? answerL4Task(l4, task)
+                : runner.run(task)
+          )
             .then(
               (result) => {
                 if (result === undefined) return
@@ -341,6 +386,14 @@ function startWorker(
     },
   }
 }
+
+const headersOf = (agentId: string, apiKey: string) => ({
+  'x-apiary-agent-id': agentId,
+  authorization: `Bearer ${apiKey}`,
+})
+
+const transportOf = (url: string, tlsCa: string | undefined) =>
+  createGrpcTransport({ baseUrl: url, ...(tlsCa === undefined ? {} : { nodeOptions: { ca: tlsCa } }) })
 
 /** Answers that mean "not you": not retried. */
 const REFUSALS = new Set([Code.Unauthenticated, Code.PermissionDenied])

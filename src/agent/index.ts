@@ -22,3 +22,4 @@ export {
   type MessengerOptions,
   type MessengerStatus,
 } from './messenger/index.ts'
+export { openAgentState, openStateStore, type StateStore, type StateSyncStatus } from './state/index.ts'

@@ -185,9 +185,36 @@ export const swarmShadow = declareRoute({
   method: 'GET',
   url: '/swarm/shadow',
   operationId: 'getShadowAccuracy',
-  summary: 'Accuracy against chain truth, overall and by level and field',
+  summary: "Accuracy against chain truth, overall and by level and field; L4 agents' own state roots",
   tags: ['swarm'],
-  response: { 200: z.strictObject({ total: Tally, levels: z.record(z.string(), Tally) }) },
+  response: {
+    200: z.strictObject({
+      total: Tally,
+      levels: z.record(z.string(), Tally),
+      stateRoot: z
+        .array(
+          z.strictObject({
+            agentId: z.string(),
+            block: z.number().int().describe('the last block the agent applied and checked'),
+            blockHash: z.string(),
+            stateRoot: z.string().describe('the state root the agent computed (equal to the header’s)'),
+            onChain: z
+              .boolean()
+              .nullable()
+              .describe("the block is the coordinator's block at that height (null: not held any more)"),
+            error: z
+              .string()
+              .nullable()
+              .describe('the code of the last diff it refused (e.g. APIARY_STATE_ROOT_MISMATCH), if any'),
+            errorBlock: z.number().int().nullable(),
+            applied: z.number().int().describe('blocks applied since the agent started'),
+            refused: z.number().int().describe('diffs refused since the agent started'),
+            reportedAt: z.string().describe('ISO 8601'),
+          }),
+        )
+        .describe("Each L4 agent's last report of its own state (docs/l4.md)"),
+    }),
+  },
 })
 
 export const swarmLeaderboard = declareRoute({

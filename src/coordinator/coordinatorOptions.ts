@@ -30,6 +30,11 @@ export interface CoordinatorOptions {
   /** Where witnesses come from (see FollowerDependencies.witness); default auto. */
   witness?: WitnessSource | undefined
   /**
+   * Keep each followed block's state diff, the last `stateDiffs` blocks, and serve L4 agents
+   * (StreamStateDiffs, L4 tasks); undefined serves none.
+   */
+  stateDiffs?: number | undefined
+  /**
    * Pre-confirmation work from the node's pending block (default true): the only chain work that earns
    * (docs/rewards.md#what-earns). Off, or on a node without a pending block, only canaries earn.
    */

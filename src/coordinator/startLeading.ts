@@ -103,11 +103,13 @@ export async function startLeading({
   }
   let jobs: JobBoard | undefined
   let chat: ChatGateway | undefined
+  const levels = options.stateDiffs === undefined ? TASK_LEVELS : [...TASK_LEVELS, Level.L4]
   const hub = await createTaskHub({
     store,
     dispatcher,
     accuracy,
     logger,
+    levels,
     jobs: {
       task: async (key) => jobs?.task(key),
       answer: async (agentId, taskId, key, result) => jobs?.answer(agentId, taskId, key, result),
@@ -116,7 +118,7 @@ export async function startLeading({
       metrics.dispatchAckDuration.observe({ level: Level[level] ?? String(level) }, seconds),
     onCanaryFailed: (agentId) => exclude(agentId),
   })
-  const requeued = await requeue(store, hub, options.redundancy, Date.now() - taskTtlMs)
+  const requeued = await requeue(store, hub, options.redundancy, Date.now() - taskTtlMs, levels)
   if (requeued > 0) logger.info({ inclusions: requeued }, 're-queued unfinished work from the store')
 
   const ticker = setInterval(() => hub.tick(), 100)
@@ -193,6 +195,7 @@ export async function startLeading({
       pollMs: options.pollMs,
       fromBlock: options.fromBlock,
       witness: options.witness,
+      stateDiffs: options.stateDiffs,
     })
     const running = follower.run(shutdown.signal)
     shutdown.add(() => running)
@@ -247,6 +250,7 @@ export async function startLeading({
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
       payout: rewards === undefined ? undefined : (agentId: string) => latestPayout(store, agentId),
       pool: options.rewards?.settlement?.pool,
+      stateDiffs: options.stateDiffs !== undefined,
     },
     readiness() {
       const reasons: string[] = []
@@ -333,7 +337,13 @@ function startJobs(
 }
 
 /** Queues again what the store holds unfinished; returns how many inclusions. */
-async function requeue(store: Store, hub: TaskHub, redundancy: number, since: number) {
+async function requeue(
+  store: Store,
+  hub: TaskHub,
+  redundancy: number,
+  since: number,
+  allLevels: readonly number[],
+) {
   const rows = await store.work.unfinished(since)
   const answered = new Map<string, Map<number, string[]>>()
   for (const row of rows) {
@@ -345,7 +355,7 @@ async function requeue(store: Store, hub: TaskHub, redundancy: number, since: nu
   let count = 0
   for (const [key, answeredBy] of answered) {
     // A canary's inclusion is one level's (`canary:<level>:<hash>`): its truth is that level's answer.
-    const own = key.startsWith('canary:') ? [Number(key.split(':')[1])] : TASK_LEVELS
+    const own = key.startsWith('canary:') ? [Number(key.split(':')[1])] : allLevels
     const levels = own.filter((level) => (answeredBy.get(level)?.length ?? 0) < redundancy)
     if (levels.length === 0) continue
     hub.enqueue(key, { answeredBy, levels })

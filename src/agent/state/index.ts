@@ -1,6 +1,10 @@
+export { answerL4Task, type L4Dependencies } from './answerL4Task.ts'
+export { createStateSync, type StateSync, type StateSyncStatus } from './createStateSync.ts'
+export { openAgentState } from './openAgentState.ts'
 export {
   type LoadReport,
   openStateStore,
+  STATE_HISTORY_BLOCKS,
   type StateDiff,
   type StateHead,
   type StateStore,

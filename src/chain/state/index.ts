@@ -7,4 +7,11 @@ export {
   snapshotAccounts,
 } from './buildState.ts'
 export { headerRlp, type RpcHeader } from './headerRlp.ts'
-export { type AccountAfter, type BlockDiff, readBlockDiff } from './readBlockDiff.ts'
+export {
+  type AccountAfter,
+  type BlockDiff,
+  blockDiffFromTraces,
+  type DiffBlock,
+  type Prestate,
+  readBlockDiff,
+} from './readBlockDiff.ts'

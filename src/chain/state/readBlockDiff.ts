@@ -14,6 +14,8 @@ export interface AccountAfter {
   code: Uint8Array
   /** 0x + 64 hex slot → value. */
   storage: Map<string, bigint>
+  /** The block changed the code (a contract created or destroyed); StreamStateDiffs sends code only then. */
+  codeChanged?: boolean
 }
 
 export interface BlockDiff {
@@ -29,6 +31,19 @@ export interface BlockDiff {
 
 const slotHex = (slot: bigint | string) => `0x${BigInt(slot).toString(16).padStart(64, '0')}`
 
+/** A block as `eth_getBlockByNumber` gives it (transactions as hashes or objects). */
+export type DiffBlock = RpcHeader & {
+  transactions: (string | { hash: string })[]
+  miner: string
+  timestamp: string
+  parentHash: string
+  parentBeaconBlockRoot?: string
+  withdrawals?: { address: string }[]
+}
+
+/** A transaction's prestate as go-ethereum's prestateTracer gives it. */
+export type Prestate = Record<string, { code?: string; storage?: Record<string, string> }>
+
 /**
  * A block's state diff, read from a node: the accounts and slots it touched — each transaction's prestate
  * (go-ethereum's prestateTracer: every account and slot it read or wrote), the fee recipient, withdrawals,
@@ -37,16 +52,30 @@ const slotHex = (slot: bigint | string) => `0x${BigInt(slot).toString(16).padSta
  * anything was missed.
  */
 export async function readBlockDiff(rpc: RpcRequest, number: bigint): Promise<BlockDiff> {
+  const block = (await rpc('eth_getBlockByNumber', [`0x${number.toString(16)}`, false])) as DiffBlock
+  const traces = await Promise.all(
+    block.transactions.map(
+      (tx) =>
+        rpc('debug_traceTransaction', [
+          typeof tx === 'string' ? tx : tx.hash,
+          { tracer: 'prestateTracer' },
+        ]) as Promise<Prestate>,
+    ),
+  )
+  return blockDiffFromTraces(rpc, block, traces)
+}
+
+/** readBlockDiff over a block and its transactions' prestates already at hand (the follower has them). */
+export async function blockDiffFromTraces(
+  rpc: RpcRequest,
+  block: DiffBlock,
+  traces: readonly Prestate[],
+): Promise<BlockDiff> {
+  const number = BigInt(block.number)
   const tag = `0x${number.toString(16)}`
-  const block = (await rpc('eth_getBlockByNumber', [tag, false])) as RpcHeader & {
-    transactions: string[]
-    miner: string
-    timestamp: string
-    parentHash: string
-    parentBeaconBlockRoot?: string
-    withdrawals?: { address: string }[]
-  }
   const touched = new Map<string, Set<string>>()
+  /** The code before the block of each account a transaction touched (its first prestate). */
+  const codeBefore = new Map<string, string>()
   const touch = (address: string, slots: Iterable<string> = []) => {
     const set = touched.get(address.toLowerCase()) ?? new Set<string>()
     for (const slot of slots) set.add(slotHex(slot))
@@ -66,17 +95,11 @@ export async function readBlockDiff(rpc: RpcRequest, number: bigint): Promise<Bl
       HISTORY_STORAGE_ADDRESS,
       historyWrites(number, BigInt(block.parentHash)).map(([slot]) => slotHex(slot)),
     )
-  const traces = await Promise.all(
-    block.transactions.map(
-      (hash) =>
-        rpc('debug_traceTransaction', [hash, { tracer: 'prestateTracer' }]) as Promise<
-          Record<string, { storage?: Record<string, string> }>
-        >,
-    ),
-  )
   for (const prestate of traces)
-    for (const [address, account] of Object.entries(prestate))
+    for (const [address, account] of Object.entries(prestate)) {
       touch(address, Object.keys(account.storage ?? {}))
+      if (!codeBefore.has(address.toLowerCase())) codeBefore.set(address.toLowerCase(), account.code ?? '0x')
+    }
   const accounts = new Map<string, AccountAfter>()
   await Promise.all(
     [...touched].map(async ([address, slots]) => {
@@ -86,11 +109,13 @@ export async function readBlockDiff(rpc: RpcRequest, number: bigint): Promise<Bl
         rpc('eth_getCode', [address, tag]),
         Promise.all([...slots].map((slot) => rpc('eth_getStorageAt', [address, slot, tag]))),
       ])
+      const before = codeBefore.get(address)
       accounts.set(address, {
         nonce: BigInt(nonce as string),
         balance: BigInt(balance as string),
         code: Buffer.from(String(code).slice(2), 'hex'),
         storage: new Map([...slots].map((slot, i) => [slot, BigInt(values[i] as string)])),
+        codeChanged: before !== undefined && before.toLowerCase() !== String(code).toLowerCase(),
       })
     }),
   )

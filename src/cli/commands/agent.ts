@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import type { Command } from '@commander-js/extra-typings'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
-import { createAgent } from '../../agent/index.ts'
+import { createAgent, openAgentState } from '../../agent/index.ts'
 import { connectChain } from '../../chain/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
@@ -37,7 +37,9 @@ const schema = z.object({
   agentId: z.string(),
   apiKey: list,
   ...signerSchema,
-  level: z.enum(['L1', 'L2', 'L3']).default('L3'),
+  level: z.enum(['L1', 'L2', 'L3', 'L4']).default('L3'),
+  snapshot: z.string().optional(),
+  datadir: z.string().optional(),
   region: z.string().max(32).default(''),
   tls: booleanOption.default(false),
   tlsCert: z.string().optional(),
@@ -83,8 +85,16 @@ export function registerAgent(
       'or: a file holding the payout wallet as a 0x hex private key (APIARY_PRIVATE_KEY_FILE)',
     )
     .option(
-      '--level <L1|L2|L3>',
-      'what to validate: L1 envelope, L2 + state checks, L3 + execution (APIARY_LEVEL; default L3)',
+      '--level <L1|L2|L3|L4>',
+      'what to validate: L1 envelope, L2 + state checks, L3 + execution, L4 execution on its own state (APIARY_LEVEL; default L3)',
+    )
+    .option(
+      '--datadir <dir>',
+      'L4: where the agent keeps its state (state.db); a restart resumes from it (APIARY_DATADIR)',
+    )
+    .option(
+      '--snapshot <file>',
+      'L4: the state snapshot to start from when the datadir holds none (APIARY_SNAPSHOT): docs/l4.md',
     )
     .option('--region <name>', 'routing hint, ≤ 32 characters (APIARY_REGION)')
     .option('--tls', 'connect with TLS (APIARY_TLS)')
@@ -152,6 +162,7 @@ Example:
   apiary keygen --out wallet.json --password-file wallet.pass
   apiary agent --coordinator 127.0.0.1:14689 --agent-id alice --api-key apiary_… \\
     --keystore wallet.json --password-file wallet.pass --level L3
+  apiary agent … --level L4 --datadir ./l4 --snapshot state.snap
   llama-server -m qwen2.5-0.5b-instruct-q4_k_m.gguf --port 8080 &
   apiary agent … --mode both --llm-url http://127.0.0.1:8080/v1 \\
     --llm-model qwen2.5-0.5b@qwen2.5-0.5b-instruct-q4_k_m.gguf`,
@@ -170,7 +181,26 @@ Example:
       const privateKey = await loadPrivateKey(options)
       const connected =
         options.rpc === undefined ? undefined : { ...(await connectChain(options.rpc)), rpcUrl: options.rpc }
-      const level = { L1: Level.L1, L2: Level.L2, L3: Level.L3 }[options.level]
+      const level = { L1: Level.L1, L2: Level.L2, L3: Level.L3, L4: Level.L4 }[options.level]
+      if (level === Level.L4 && options.datadir === undefined)
+        throw new ApiaryError(
+          'APIARY_AGENT_DATADIR',
+          'an L4 agent needs --datadir (and --snapshot the first time)',
+          {
+            usage: true,
+          },
+        )
+      const state =
+        level === Level.L4 && options.datadir !== undefined
+          ? (
+              await openAgentState({
+                datadir: options.datadir,
+                snapshot: options.snapshot,
+                logger: common.logger,
+              })
+            ).store
+          : undefined
+      if (state !== undefined) common.shutdown.add(() => state.close())
       const scheme = options.tls ? 'https' : 'http'
       // A coordinator that refuses the key is not retried; when all of them do, the agent stops with an error.
       let refusal: ApiaryError | undefined
@@ -181,6 +211,7 @@ Example:
         metrics,
         mode: options.mode,
         chat,
+        state,
         onRefused: ({ coordinator, code, message }) => {
           if (++refusals < options.coordinator.length) return
           refusal = new ApiaryError(
@@ -257,6 +288,9 @@ Example:
                 `challenges ${[...s.challenges.challenges.values()].filter((c) => c === 'revealed').length} revealed`,
               ]),
           ...(s.messenger === undefined ? [] : [`messages ${s.messenger.handled}`]),
+          ...(s.state === undefined
+            ? []
+            : [`state block ${s.state.block}${s.state.error === '' ? '' : ` (${s.state.error})`}`]),
         ])
       }
       if (status.tty) {

@@ -41,6 +41,7 @@ export const coordinatorSchema = z.object({
   pollMs: z.coerce.number().int().min(50).max(60_000).default(500),
   fromBlock: z.coerce.number().int().min(0).optional(),
   witness: z.enum(['auto', 'trace', 'reexecute']).default('auto'),
+  stateDiffs: z.coerce.number().int().min(1).max(1_000_000).optional(),
   redundancy: z.coerce.number().int().min(1).max(16).default(2),
   canaryRate: z.coerce.number().min(0).max(1).default(0.125),
   deadlineMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -154,6 +155,10 @@ export function registerCoordinator(
     .option(
       '--witness <source>',
       'auto | trace (debug_trace* prestateTracer) | reexecute (re-run each block over parent state read through plain JSON-RPC) (APIARY_WITNESS; default auto)',
+    )
+    .option(
+      '--state-diffs <blocks>',
+      "keep each followed block's state diff, the last <blocks> of them, and serve L4 agents: StreamStateDiffs and L4 tasks (APIARY_STATE_DIFFS; default none): docs/l4.md",
     )
     .option('--redundancy <k>', 'distinct agents per task (APIARY_REDUNDANCY; default 2)')
     .option(

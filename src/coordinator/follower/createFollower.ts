@@ -1,15 +1,28 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { toBinary } from '@bufbuild/protobuf'
+import { create, toBinary } from '@bufbuild/protobuf'
 import type { RpcRequest } from '../../chain/index.ts'
-import { addStorageRoots, buildWitness, type RpcBlock, reexecuteBlock } from '../../chain/index.ts'
-import { WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import {
+  addStorageRoots,
+  blockDiffFromTraces,
+  buildWitness,
+  type DiffBlock,
+  type Prestate,
+  type RpcBlock,
+  reexecuteBlock,
+} from '../../chain/index.ts'
+import {
+  L4ContextSchema,
+  StreamStateDiffsResponseSchema,
+  WitnessSchema,
+} from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
-import { witnessToMessage } from '../../protocol/index.ts'
+import { stateDiffToMessage, witnessToMessage } from '../../protocol/index.ts'
 import {
   createEngineCrypto,
   createVmPool,
   type EngineCrypto,
+  fromHex,
   parseWitness,
   type VmPool,
 } from '../../validation/index.ts'
@@ -17,6 +30,7 @@ import { fetchTruth, predictionMismatches, type Truth } from '../scoring/index.t
 import type { NewInclusion, Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
 import type { BlockClock } from './createBlockClock.ts'
+import { l4Preceding } from './l4Preceding.ts'
 
 export interface FollowerDependencies {
   rpc: RpcRequest
@@ -38,6 +52,11 @@ export interface FollowerDependencies {
   fromBlock?: number | undefined
   /** Shared with the pending follower, which looks at the head more often. */
   clock: BlockClock
+  /**
+   * Keep each block's state diff for L4 agents (StreamStateDiffs), the last `stateDiffs` blocks of them;
+   * undefined keeps none.
+   */
+  stateDiffs?: number | undefined
   now?: () => number
 }
 
@@ -97,6 +116,7 @@ export function createFollower({
   fromBlock,
   witness = 'auto',
   clock,
+  stateDiffs,
   now = Date.now,
 }: FollowerDependencies): Follower {
   const status: FollowerStatus = {
@@ -195,6 +215,13 @@ export function createFollower({
           landed.add(tx.hash)
     })
     status.landed += landed.size
+    const diff =
+      stateDiffs === undefined
+        ? undefined
+        : stateDiffToMessage(
+            await blockDiffFromTraces(rpc, block as unknown as DiffBlock, traces as Prestate[]),
+          )
+    const raw = l4Preceding(block.transactions)
     const inclusions: { key: string; witness: ReturnType<typeof witnessToMessage> }[] = []
     const rows: NewInclusion[] = []
     block.transactions.forEach((tx, i) => {
@@ -204,6 +231,11 @@ export function createFollower({
           parseWitness(buildWitness({ tx, block, prestate: traces[i], chainId, fork })),
           { full: true },
         )
+        witness.l4 = create(L4ContextSchema, {
+          parentNumber: BigInt(number - 1),
+          parentHash: fromHex(block.parentHash) ?? new Uint8Array(),
+          preceding: raw(i),
+        })
         const key = `${block.hash}:${Number(tx.transactionIndex)}`
         inclusions.push({ key, witness })
         rows.push({
@@ -225,8 +257,8 @@ export function createFollower({
         logger.warn({ tx: tx.hash, reason, err: error }, 'cannot build the witness of a transaction: skipped')
       }
     })
-    await store.transaction((ops) =>
-      ops.chain.addBlock(
+    await store.transaction(async (ops) => {
+      await ops.chain.addBlock(
         {
           number,
           hash: block.hash,
@@ -244,8 +276,18 @@ export function createFollower({
           value_wei: BigInt(String(tx.value)).toString(),
           nonce: Number(tx.nonce),
         })),
-      ),
-    )
+      )
+      if (diff !== undefined && stateDiffs !== undefined)
+        await ops.chain.addStateDiff(
+          {
+            number,
+            hash: block.hash,
+            parent_hash: block.parentHash,
+            diff: toBinary(StreamStateDiffsResponseSchema, diff),
+          },
+          stateDiffs,
+        )
+    })
     for (const { key, witness } of inclusions) hub.enqueue(key, { witness, pending: true })
     status.history += inclusions.length
     clock.forget(number)

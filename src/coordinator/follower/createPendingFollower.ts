@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { toBinary } from '@bufbuild/protobuf'
+import { create, toBinary } from '@bufbuild/protobuf'
 import {
   addStorageRoots,
   type BlockExecutor,
@@ -8,16 +8,21 @@ import {
   type RpcBlock,
   type RpcRequest,
 } from '../../chain/index.ts'
-import { type Witness as WitnessMessage, WitnessSchema } from '../../gen/apiary/v1/swarm_pb.js'
+import {
+  L4ContextSchema,
+  type Witness as WitnessMessage,
+  WitnessSchema,
+} from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
 import { resultFromVerdict, witnessToMessage } from '../../protocol/index.ts'
-import { type EngineCrypto, parseWitness, type VmPool } from '../../validation/index.ts'
+import { type EngineCrypto, fromHex, parseWitness, type VmPool } from '../../validation/index.ts'
 import type { CanaryMaker } from '../canaries/index.ts'
 import { truthFromResult } from '../scoring/index.ts'
 import type { NewInclusion, Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
 import type { BlockClock } from './createBlockClock.ts'
+import { l4Preceding } from './l4Preceding.ts'
 
 export interface PendingFollowerDependencies {
   rpc: RpcRequest
@@ -137,6 +142,7 @@ export function createPendingFollower({
       run = await start(pending)
     if (run.broken) return
     const fresh: { key: string; witness: WitnessMessage; levels?: number[] }[] = []
+    const raw = l4Preceding(pending.transactions)
     const rows: NewInclusion[] = []
     for (const [i, tx] of pending.transactions.entries()) {
       if (i < run.order.length) continue
@@ -165,6 +171,11 @@ export function createPendingFollower({
           parseWitness(buildWitness({ tx, block: run.block, prestate: executed.prestate, chainId, fork })),
           { full: true },
         )
+        witness.l4 = create(L4ContextSchema, {
+          parentNumber: BigInt(run.block.number) - 1n,
+          parentHash: fromHex(run.parent) ?? new Uint8Array(),
+          preceding: raw(i),
+        })
         const predicted = truthFromResult(resultFromVerdict('', executed.verdict, 0))
         rows.push({
           key,

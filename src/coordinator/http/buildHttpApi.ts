@@ -271,6 +271,23 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
     app.route({
       ...swarm.swarmShadow,
       handler: async () => ({
+        stateRoot: await Promise.all(
+          (await store.agents.stateReports()).map(async ({ agentId, report }) => {
+            const held = await store.chain.blockHash(report.block)
+            return {
+              agentId,
+              block: report.block,
+              blockHash: report.blockHash,
+              stateRoot: report.stateRoot,
+              onChain: held === undefined ? null : held.toLowerCase() === report.blockHash.toLowerCase(),
+              error: report.error === '' ? null : report.error,
+              errorBlock: report.error === '' ? null : report.errorBlock,
+              applied: report.applied,
+              refused: report.refused,
+              reportedAt: new Date(report.at).toISOString(),
+            }
+          }),
+        ),
         total: tallyView(accuracy.total()),
         levels: Object.fromEntries(
           [...accuracy.levels()]

@@ -3,12 +3,13 @@ import { connectNodeAdapter } from '@connectrpc/connect-node'
 import { Level, SwarmService } from '../../gen/apiary/v1/swarm_pb.js'
 import { edgeError } from '../../internal/errors.ts'
 import type { Logger } from '../../internal/logger.ts'
-import { bigIntToBytes, fromHex } from '../../validation/index.ts'
+import { bigIntToBytes, fromHex, toHex } from '../../validation/index.ts'
 import type { Payout } from '../epochs/index.ts'
 import { authenticateAgent, verifyWalletBinding } from '../identity/index.ts'
 import type { ChatGateway } from '../jobs/index.ts'
 import type { Store } from '../store/index.ts'
 import type { TaskHub } from '../work/index.ts'
+import { streamStateDiffs } from './streamStateDiffs.ts'
 
 export interface SwarmRpcDependencies {
   store: Store
@@ -28,6 +29,8 @@ export interface SwarmRpcDependencies {
   readMaxBytes?: number
   /** The OpenAI-compatible gateway: agents' model offers and the chunks they stream. */
   chat?: ChatGateway | undefined
+  /** The follower keeps state diffs: L4 agents are served (StreamStateDiffs, L4 tasks). */
+  stateDiffs?: boolean | undefined
 }
 
 const MAX_MODELS = 32
@@ -37,8 +40,6 @@ const BACKENDS = new Set(['openai', 'anthropic', 'gemini'])
 export const MAX_RESULTS_PER_CALL = 512
 /** Most tasks an agent may hold at once: bounds what one agent can make the coordinator store unscored. */
 export const MAX_IN_FLIGHT = 1024
-
-const SERVED_LEVELS = new Set([Level.L1, Level.L2, Level.L3])
 
 /**
  * The coordinator's gRPC handler (binary protobuf over gRPC/HTTP2, docs/spec/protocol.md). The caller
@@ -50,6 +51,7 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
   const revoked = deps.revoked ?? new Set<string>()
   const now = deps.now ?? Date.now
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 5000
+  const served = new Set([Level.L1, Level.L2, Level.L3, ...(deps.stateDiffs === true ? [Level.L4] : [])])
 
   const authenticate = (context: HandlerContext): string => {
     const result = authenticateAgent({
@@ -95,7 +97,12 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
       router.service(SwarmService, {
         async register(request, context) {
           const agentId = authenticate(context)
-          if (!SERVED_LEVELS.has(request.level)) throw invalid('level must be L1, L2 or L3')
+          if (!served.has(request.level))
+            throw invalid(
+              deps.stateDiffs === true
+                ? 'level must be L1, L2, L3 or L4'
+                : 'level must be L1, L2 or L3 (this coordinator keeps no state diffs for L4)',
+            )
           if (request.region.length > 32) throw invalid('region is longer than 32 characters')
           if (request.maxInFlight < 1 || request.maxInFlight > MAX_IN_FLIGHT)
             throw invalid(`max_in_flight must be 1-${MAX_IN_FLIGHT}`)
@@ -160,6 +167,18 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
             now(),
             heartbeatIntervalMs * 2,
           )
+          const report = request.state
+          if (current && report !== undefined)
+            await store.agents.reportState(agentId, {
+              block: Number(report.blockNumber),
+              blockHash: toHex(report.blockHash),
+              stateRoot: toHex(report.stateRoot),
+              error: report.error.slice(0, 64),
+              errorBlock: Number(report.errorBlock),
+              applied: Number(report.applied),
+              refused: Number(report.refused),
+              at: now(),
+            })
           const payout = await deps.payout?.(agentId)
           return {
             reregister: !current,
@@ -229,9 +248,15 @@ export function buildSwarmRpc(deps: SwarmRpcDependencies) {
           return { accepted, rejectCode: '' }
         },
 
-        streamStateDiffs(_request, context) {
+        async *streamStateDiffs(request, context) {
           authenticate(context)
-          throw new ConnectError('L4 state sync is reserved', Code.Unimplemented)
+          if (deps.stateDiffs !== true)
+            throw new ConnectError(
+              'this coordinator keeps no state diffs (apiary coordinator --state-diffs)',
+              Code.FailedPrecondition,
+            )
+          if (request.parentHash.length !== 32) throw invalid('parent_hash must be 32 bytes')
+          yield* streamStateDiffs(store, request, context.signal)
         },
       })
     },

@@ -19,7 +19,7 @@ const hex = (bytes: Uint8Array) => (bytes.length === 0 ? null : toHex(bytes))
  * `valid` and `hash` are compared (engines may name a different first broken rule).
  */
 export function scoreResult(level: number, truth: Truth, result: TaskResult): Score {
-  const asked = truth.valid ? (SCORED_FIELDS[level as 1 | 2 | 3] ?? []) : INVALID_FIELDS
+  const asked = truth.valid ? (SCORED_FIELDS[level as 1 | 2 | 3 | 4] ?? []) : INVALID_FIELDS
   const fields = asked.filter((field) => known(truth, field))
   const mismatches = fields.filter((field) => (truth.valid && !result.valid) || !agrees(field, truth, result))
   return { fields, mismatches }

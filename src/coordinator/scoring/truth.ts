@@ -24,6 +24,7 @@ export const SCORED_FIELDS = {
   1: ['valid', 'hash', 'sender'],
   2: ['valid', 'hash', 'sender'],
   3: ['valid', 'hash', 'sender', 'status', 'gasUsed', 'logs', 'createdAddress', 'stateChanges'],
+  4: ['valid', 'hash', 'sender', 'status', 'gasUsed', 'logs', 'createdAddress', 'stateChanges'],
 } as const satisfies Record<number, readonly string[]>
 
 export type ScoredField = (typeof SCORED_FIELDS)[3][number]

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from './schema.ts'
+import type { AgentStateReport, Database } from './schema.ts'
 
 export interface AgentRegistration {
   level: number
@@ -31,6 +31,26 @@ export function createAgentStore(db: Kysely<Database>) {
         .returning('session')
         .executeTakeFirstOrThrow()
       return Number(session)
+    },
+
+    /** Keeps an L4 agent's last state report (shown in /swarm/shadow). */
+    async reportState(agentId: string, report: AgentStateReport): Promise<void> {
+      await db
+        .updateTable('agents')
+        .set({ state_report: JSON.stringify(report) })
+        .where('id', '=', agentId)
+        .execute()
+    },
+
+    /** Every L4 agent's last state report. */
+    async stateReports(): Promise<{ agentId: string; report: AgentStateReport }[]> {
+      const rows = await db
+        .selectFrom('agents')
+        .select(['id', 'state_report'])
+        .where('state_report', 'is not', null)
+        .orderBy('id')
+        .execute()
+      return rows.map((r) => ({ agentId: r.id, report: JSON.parse(r.state_report as string) }))
     },
 
     /**

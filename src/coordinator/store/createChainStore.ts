@@ -1,6 +1,6 @@
 import type { Insertable, Kysely } from 'kysely'
 import type { NewInclusion } from './createWorkStore.ts'
-import type { BlocksTable, Database, TransactionsTable } from './schema.ts'
+import type { BlocksTable, Database, StateDiffsTable, TransactionsTable } from './schema.ts'
 
 /** A transaction of the index, as written. */
 export type NewTransaction = Insertable<TransactionsTable>
@@ -54,8 +54,43 @@ export function createChainStore(db: Kysely<Database>) {
           .execute()
     },
 
-    /** Forgets a block a reorg replaced, and its transactions. Run it in a transaction. */
+    /**
+     * Keeps a followed block's state diff (a StreamStateDiffsResponse in protobuf bytes) and forgets those
+     * more than `retain` blocks older. Run it in the block's transaction.
+     */
+    async addStateDiff(row: Insertable<StateDiffsTable>, retain: number): Promise<void> {
+      await db.insertInto('state_diffs').values(row).execute()
+      await db
+        .deleteFrom('state_diffs')
+        .where('number', '<=', row.number - retain)
+        .execute()
+    },
+
+    /** Up to `limit` state diffs from block `from` on, in order. */
+    async stateDiffs(from: number, limit: number) {
+      return db
+        .selectFrom('state_diffs')
+        .selectAll()
+        .where('number', '>=', from)
+        .orderBy('number')
+        .limit(limit)
+        .execute()
+    },
+
+    /** The oldest and newest blocks whose state diff is kept (undefined: none). */
+    async stateDiffRange(): Promise<{ oldest: number; newest: number } | undefined> {
+      const row = await db
+        .selectFrom('state_diffs')
+        .select((eb) => [eb.fn.min('number').as('oldest'), eb.fn.max('number').as('newest')])
+        .executeTakeFirst()
+      return row?.oldest === null || row?.oldest === undefined
+        ? undefined
+        : { oldest: Number(row.oldest), newest: Number(row.newest) }
+    },
+
+    /** Forgets a block a reorg replaced, its transactions and its state diff. Run it in a transaction. */
     async unwind(number: number): Promise<void> {
+      await db.deleteFrom('state_diffs').where('number', '>=', number).execute()
       await db.deleteFrom('blocks').where('number', '=', number).execute()
       await db.deleteFrom('transactions').where('block_number', '=', number).execute()
     },

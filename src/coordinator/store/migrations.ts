@@ -400,5 +400,19 @@ export function createMigrations(dialect: StoreDialect): Record<string, Migratio
           .execute()
       },
     },
+    '0014_state_diffs': {
+      // Each followed block's state diff (StreamStateDiffs), as its protobuf message; reorgs delete from the top.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('state_diffs')
+          .addColumn('number', int, (c) => c.primaryKey())
+          .addColumn('hash', text, (c) => c.notNull())
+          .addColumn('parent_hash', text, (c) => c.notNull())
+          .addColumn('diff', blob, (c) => c.notNull())
+          .execute()
+        // An L4 agent's last state report (its heartbeat's StateReport as JSON), for /swarm/shadow.
+        await db.schema.alterTable('agents').addColumn('state_report', text).execute()
+      },
+    },
   }
 }

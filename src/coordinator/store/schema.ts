@@ -22,6 +22,7 @@ export interface Database {
   job_charges: JobChargesTable
   charge_batches: ChargeBatchesTable
   fee_payments: FeePaymentsTable
+  state_diffs: StateDiffsTable
 }
 
 /** An epoch's operator or protocol fee sent to its recipient (tx_hash null: nothing to send, 0 wei). */
@@ -157,6 +158,30 @@ export interface AgentsTable {
   excluded_at: number | null
   /** Why, for the operator and the agent's owner (e.g. `3 wrong canary answers`). */
   excluded_reason: string | null
+  /** An L4 agent's last StateReport (JSON: AgentStateReport), null before any. */
+  state_report: string | null
+}
+
+/** What an L4 agent last said of its own state (heartbeat), as /swarm/shadow shows it. */
+export interface AgentStateReport {
+  block: number
+  blockHash: string
+  stateRoot: string
+  /** Empty when its last diff applied; else the refusal code, at `errorBlock`. */
+  error: string
+  errorBlock: number
+  applied: number
+  refused: number
+  /** When the coordinator received it (ms). */
+  at: number
+}
+
+/** A followed block's state diff for L4 agents: a `StreamStateDiffsResponse` in protobuf bytes. */
+export interface StateDiffsTable {
+  number: number
+  hash: string
+  parent_hash: string
+  diff: Uint8Array
 }
 
 /** Blocks the follower has taken in (the cursor is the highest number); reorgs delete from the top. */

@@ -25,10 +25,10 @@ export function checkResultShape(result: TaskResult, level: Level, witness: Witn
   if (!hexLength(result.createdAddress, [0, 20])) return 'created_address must be 20 bytes'
   if (!result.valid && result.rejectCode.length === 0) return 'an invalid verdict needs a reject_code'
   if (result.rejectCode.length > 64) return 'reject_code is longer than 64 characters'
-  const executed = result.valid && level === Level.L3
+  const executed = result.valid && (level === Level.L3 || level === Level.L4)
   if (!executed) {
     if (result.logs.length > 0 || result.returnData.length > 0 || result.stateChanges.length > 0)
-      return 'only a valid L3 verdict carries logs, return data or state changes'
+      return 'only a valid L3 or L4 verdict carries logs, return data or state changes'
     return undefined
   }
   const gasLimit = witness.block?.gasLimit ?? 0n

@@ -18,7 +18,7 @@ import { type Accuracy, type Score, scoreResult, type Truth } from '../scoring/i
 import type { NewAssignment, Store, StoreOperations } from '../store/index.ts'
 import { checkResultShape } from './checkResultShape.ts'
 
-/** Levels every inclusion is validated at. */
+/** Levels every inclusion is validated at (and L4 when the coordinator keeps state diffs: `levels`). */
 export const TASK_LEVELS = [Level.L1, Level.L2, Level.L3] as const
 
 export interface TaskHubDependencies {
@@ -27,6 +27,8 @@ export interface TaskHubDependencies {
   accuracy: Accuracy
   logger: Logger
   now?: () => number
+  /** Levels an inclusion is queued at by default (TASK_LEVELS, or with L4). */
+  levels?: readonly number[]
   /** Witnesses kept decoded in memory (the rest are read back from the store when needed). */
   cacheSize?: number
   /** Most tasks in one streamed batch. */
@@ -123,6 +125,7 @@ export async function createTaskHub({
   accuracy,
   logger,
   now = Date.now,
+  levels: defaultLevels = TASK_LEVELS,
   cacheSize = 4096,
   maxBatch = 256,
   onAck,
@@ -134,7 +137,7 @@ export async function createTaskHub({
   const excluded = new Set(await store.agents.excluded())
 
   /** Decoded witnesses, oldest first (tasks are assigned roughly in the order they were queued). */
-  const cache = new Map<string, { full: WitnessMessage; light: WitnessMessage }>()
+  const cache = new Map<string, Record<'full' | 'light' | 'executed' | 'own', WitnessMessage>>()
   /** Truth of final inclusions, least recently used first (null: orphaned, never scored). */
   const truths = new Map<string, Truth | null>()
   const remember = <V>(map: Map<string, V>, key: string, value: V) => {
@@ -142,9 +145,18 @@ export async function createTaskHub({
     map.set(key, value)
     if (map.size > cacheSize) map.delete(map.keys().next().value as string)
   }
-  /** Caches a witness with its L1 form (no block hashes, no prestate). */
+  /**
+   * Caches a witness with its forms: L1 (no block hashes, no prestate), L2 and L3 (no L4 context), L4 (no
+   * prestate: the agent runs on its own state).
+   */
   const cacheWitness = (inclusion: string, full: WitnessMessage) => {
-    const entry = { full, light: create(WitnessSchema, { ...full, blockHashes: [], prestate: [] }) }
+    const { l4: _, ...rest } = full
+    const entry = {
+      full,
+      light: create(WitnessSchema, { ...rest, blockHashes: [], prestate: [] }),
+      executed: create(WitnessSchema, rest),
+      own: create(WitnessSchema, { ...full, prestate: [] }),
+    }
     remember(cache, inclusion, entry)
     return entry
   }
@@ -206,7 +218,7 @@ export async function createTaskHub({
   return {
     enqueue(
       inclusion,
-      { witness, answeredBy, levels = TASK_LEVELS, pending: isPending = false, excluded } = {},
+      { witness, answeredBy, levels = defaultLevels, pending: isPending = false, excluded } = {},
     ) {
       if (isPending) remember(pending, inclusion, true)
       if (witness !== undefined) cacheWitness(inclusion, witness)
@@ -271,7 +283,8 @@ export async function createTaskHub({
                 taskId: assignment.taskId,
                 level,
                 deadlineUnixMs: BigInt(assignment.deadline),
-                witness: level === Level.L1 ? witness.light : witness.full,
+                witness:
+                  level === Level.L1 ? witness.light : level === Level.L4 ? witness.own : witness.executed,
               }),
             )
             rows.push({
