@@ -63,6 +63,8 @@ export async function startDevnet(
           chainId,
           hardfork,
           mining: { auto: blockTime === 0, interval: blockTime * 1000 },
+          // Sub-second blocks (tests) may share a timestamp.
+          allowBlocksWithSameTimestamp: blockTime > 0 && blockTime < 1,
           // as on a real chain, a failing transaction is mined with status 0 rather than refused
           throwOnTransactionFailures: false,
           accounts: { mnemonic: DEVNET_MNEMONIC, count: accounts, accountsBalance: (10n ** 22n).toString() },

@@ -6,6 +6,7 @@ export {
   type State,
   snapshotAccounts,
 } from './buildState.ts'
+export { exportSnapshot } from './exportSnapshot.ts'
 export { headerRlp, type RpcHeader } from './headerRlp.ts'
 export {
   type AccountAfter,

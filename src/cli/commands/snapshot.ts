@@ -1,19 +1,11 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
-import {
-  buildState,
-  createRpcClient,
-  devnetGenesis,
-  genesisFromAlloc,
-  headerRlp,
-  type RpcHeader,
-  snapshotAccounts,
-} from '../../chain/index.ts'
+import { createRpcClient, devnetGenesis, exportSnapshot, genesisFromAlloc } from '../../chain/index.ts'
 import { ApiaryError, isApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { verifySnapshot, writeSnapshot } from '../../state/index.ts'
+import { verifySnapshot } from '../../state/index.ts'
 import type { CliContext } from '../context.ts'
 
 const verifySchema = z.object({ json: booleanOption.default(false) })
@@ -67,11 +59,7 @@ export function registerSnapshot(
         o.genesis === undefined
           ? await devnetGenesis(rpc, o.devnetAccounts)
           : genesisFromAlloc(readGenesis(o.genesis))
-      const { state, last } = await buildState(rpc, genesis, to)
-      const header =
-        last?.header ?? headerRlp((await rpc('eth_getBlockByNumber', ['0x0', false])) as RpcHeader)
-      const chainId = BigInt((await rpc('eth_chainId', [])) as string)
-      const counts = await writeSnapshot({ path: o.out, chainId, header, accounts: snapshotAccounts(state) })
+      const counts = await exportSnapshot(rpc, { genesis, to, path: o.out })
       const report = await verifySnapshot(o.out)
       const facts = {
         file: o.out,
