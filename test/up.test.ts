@@ -370,6 +370,22 @@ test('apiary up settles every epoch on the embedded devnet, its agents claim wit
     assert.ok(line !== null, up.output().slice(-2000))
     assert.ok(Number(line[1]) > 0, 'pending transactions dispatched')
     assert.equal(line[3], '0', 'honest agents fail no canary')
+    // The L4 agent, on its own state from the snapshot up exported: every block's root checked, answers right.
+    const shadow = (await (await fetch(`${api}/swarm/shadow`)).json()) as {
+      levels: Record<string, { scored: number; matched: number }>
+      stateRoot: {
+        agentId: string
+        block: number
+        error: string | null
+        onChain: boolean | null
+        applied: number
+      }[]
+    }
+    const l4 = shadow.stateRoot.find((r) => r.agentId === 'agent-l4')
+    assert.ok(l4 !== undefined && l4.applied > 0 && l4.error === null, JSON.stringify(shadow.stateRoot))
+    assert.notEqual(l4.onChain, false)
+    assert.ok((shadow.levels.L4?.scored ?? 0) > 0, JSON.stringify(shadow.levels))
+    assert.equal(shadow.levels.L4?.matched, shadow.levels.L4?.scored, 'L4 answers right')
   } finally {
     await stopProcess(up, 'SIGINT')
     await provider.close()

@@ -154,6 +154,8 @@ export function createWitnessState(common: Common, codeHashes?: CodeHashCache): 
     },
     async getCode(address) {
       const key = address.toString()
+      // A read like any other (an EIP-7702 delegation target is read by its code alone).
+      touch(key)
       const account = accounts.get(key)
       if (account === undefined || equalBytes(account.codeHash, KECCAK256_NULL)) return EMPTY
       return codes.get(key) ?? EMPTY

@@ -6,16 +6,19 @@ import type { Command } from '@commander-js/extra-typings'
 import { createWalletClient, formatEther, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
-import { type Agent, createAgent } from '../../agent/index.ts'
+import { type Agent, createAgent, openAgentState } from '../../agent/index.ts'
 import {
   type ConnectedChain,
   connectChain,
+  createRpcClient,
   createTraffic,
   deployEpochRegistry,
   deployJobEscrow,
   deployRewardPool,
   deploySwarmContracts,
+  devnetGenesis,
   escrowCalls,
+  exportSnapshot,
   redactUrl,
   registerAgent,
   rpcTransport,
@@ -76,6 +79,9 @@ const UP_SEALING_FLAGS = SEALING_FLAGS.filter(
 const CHALLENGE_EVERY_EPOCHS = 3
 /** What up's agents consent to: every challenge of the local swarm, however long it runs. */
 const UP_CONSENT = { maxPerDay: 100_000, creators: undefined }
+
+/** The L4 agent `up` starts on its embedded devnet, beside the others. */
+const L4_AGENT = 'agent-l4'
 
 /** Levels of the agents `up` starts, in order: L3 twice first so L3 tasks get two opinions. */
 const MIX = [Level.L3, Level.L3, Level.L1, Level.L2] as const
@@ -268,6 +274,21 @@ Examples:
           { datadir, hotWallet: settlement?.hotWallet },
         ),
       }
+      // On the embedded devnet: the state at the head for the L4 agent (docs/l4.md); the coordinator keeps
+      // every block's diff from the next block on.
+      let l4: { snapshot: string; block: bigint } | undefined
+      if (options.rpc === undefined) {
+        step('exporting the state snapshot of the L4 agent')
+        const rpc = createRpcClient(rpcUrl, { timeoutMs: 60_000 })
+        const block = BigInt((await rpc('eth_blockNumber', [])) as string)
+        const snapshot = join(datadir, 'state.snap')
+        await exportSnapshot(rpc, {
+          genesis: await devnetGenesis(rpc, devnetAccounts.length),
+          to: block,
+          path: snapshot,
+        })
+        l4 = { snapshot, block }
+      }
       step('starting the coordinator')
       const coordinator: StartedCoordinator = await startCoordinator({
         logger,
@@ -282,6 +303,7 @@ Examples:
         httpPort: options.httpPort,
         redundancy: 2,
         deadlineMs: 10_000,
+        ...(l4 === undefined ? {} : { fromBlock: Number(l4.block) + 1, stateDiffs: 1024 }),
         rewards,
         mailbox: swarm?.mailbox,
         jobs: escrow === undefined ? undefined : { escrow, prices: DEFAULT_JOB_PRICES },
@@ -345,6 +367,30 @@ Examples:
         })
         agents.push(agent)
       }
+      // On the embedded devnet: one more agent, at L4, on its own state loaded from the snapshot (a new devnet
+      // each run: its store starts afresh).
+      if (l4 !== undefined) {
+        step('loading the L4 agent’s snapshot')
+        const key = generatePrivateKey()
+        writeFileSync(join(datadir, 'agents', `${L4_AGENT}.key`), `${key}\n`, { mode: 0o600 })
+        const stateDir = join(datadir, 'agents', L4_AGENT)
+        rmSync(stateDir, { recursive: true, force: true })
+        const { store } = await openAgentState({ datadir: stateDir, snapshot: l4.snapshot, logger })
+        shutdown.add(() => store.close())
+        agents.push(
+          createAgent({
+            logger,
+            agentId: L4_AGENT,
+            coordinators: [{ url: coordinator.grpcUrl, apiKey: deriveApiKey(masterSecret, L4_AGENT) }],
+            wallet: privateKeyToAccount(key),
+            level: Level.L4,
+            region: 'local',
+            maxInFlight: 64,
+            threads: 0,
+            state: store,
+          }),
+        )
+      }
       // With a backend: one more agent, in --mode llm, for the gateway's chats.
       const chat = await chatBackendFrom({
         ...options,
@@ -376,7 +422,7 @@ Examples:
           `chain        ${redactUrl(rpcUrl)}${options.rpc === undefined ? `  (embedded devnet, chain id ${chainId}, block every ${options.blockTime} s)` : ''}`,
           `coordinator  grpc ${coordinator.grpcUrl}  http ${coordinator.httpUrl}`,
           `             ${coordinator.httpUrl}/swarm/status  ${coordinator.httpUrl}/swarm/shadow  ${coordinator.httpUrl}/metrics`,
-          `agents       ${options.agents} (${Array.from({ length: options.agents }, (_, i) => Level[MIX[i % MIX.length] as Level]).join(', ')})`,
+          `agents       ${options.agents} (${Array.from({ length: options.agents }, (_, i) => Level[MIX[i % MIX.length] as Level]).join(', ')})${l4 === undefined ? '' : `, and ${L4_AGENT} on its own state from ${l4.snapshot} (block ${l4.block}); ${coordinator.httpUrl}/swarm/shadow shows its state root`}`,
           `datadir      ${datadir}  (${temporary ? 'temporary: removed when up stops; --datadir keeps it' : 'kept'}; agent payout keys in ${join(datadir, 'agents')})`,
           `rewards      ${formatEther(rewards.params.rewardWei)} ETH per epoch of ${rewards.epochMs === undefined ? `${rewards.epochBlocks} blocks` : `${rewards.epochMs / 1000} s`}; ${coordinator.httpUrl}/swarm/epochs`,
           ...(settlement === undefined
@@ -465,7 +511,7 @@ Examples:
           `[${Math.round((now - started) / 1000)}s]`,
           `block ${s.followed ?? '-'}/${s.head ?? '-'}`,
           `${rate.toFixed(1)} results/s`,
-          `agents ${s.agentsLive}/${options.agents}`,
+          `agents ${s.agentsLive}/${agents.length}`,
           `answered ${s.counters.answered}`,
           ...(s.pending === undefined
             ? []
