@@ -8,6 +8,7 @@ import { benchFailover } from './failover.bench.ts'
 import { benchJobs } from './jobs.bench.ts'
 import { benchL1 } from './l1.bench.ts'
 import { benchL3 } from './l3.bench.ts'
+import { benchL4 } from './l4.bench.ts'
 import { benchMerkle } from './merkle.bench.ts'
 import { benchMessaging } from './messaging.bench.ts'
 import { benchCanaryCost, benchPreconfirmation } from './preconfirmation.bench.ts'
@@ -15,7 +16,7 @@ import { benchSealing } from './sealing.bench.ts'
 import { benchSnapshot } from './snapshot.bench.ts'
 
 /**
- * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity|failover|jobs|snapshot]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity|failover|jobs|snapshot|l4]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
  * Figures go to BENCHMARKS.md by hand, with the machine they came from.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -35,6 +36,7 @@ const benches = {
   failover: () => benchFailover(),
   jobs: () => benchJobs(),
   snapshot: () => benchSnapshot(),
+  l4: () => benchL4(),
 }
 mkdirSync(join(here, 'results'), { recursive: true })
 for (const [name, run] of Object.entries(benches)) {

@@ -3,10 +3,18 @@ import { type Task, type TaskResult, TaskResultSchema } from '../../gen/apiary/v
 import { resultFromVerdict, witnessFromMessage } from '../../protocol/index.ts'
 import {
   type AccountState,
+  BEACON_ROOTS_ADDRESS,
+  beaconRootWrites,
+  bigIntToBytes,
+  bytesToBigInt,
   type ExecuteTransactionContext,
   type ExecutionVerdict,
   executeTransaction,
+  forkAtLeast,
   fromHex,
+  HISTORY_STORAGE_ADDRESS,
+  historyWrites,
+  slotKey,
   toHex,
   validateEnvelope,
   type Witness,
@@ -51,6 +59,7 @@ export async function answerL4Task(deps: L4Dependencies, task: Task): Promise<Ta
   if (parent === undefined || !Buffer.from(parent.hash).equals(Buffer.from(l4.parentHash))) return undefined
   const overlay: Overlay = new Map()
   const read = createReader(deps.store, parent.stateRoot, overlay)
+  await applySystemWrites(overlay, read, base, l4.parentHash)
   for (const raw of l4.preceding) {
     const { verdict, prestate } = await executeOwn(deps.ctx, { ...base, transaction: raw }, read)
     if (verdict.valid && verdict.level === 'L3') applyToOverlay(overlay, prestate, verdict.postState)
@@ -147,6 +156,25 @@ async function executeOwn(
       for (const slot of slots) if (await addSlot(address, slot)) grew = true
     }
     if (!grew) return { verdict, prestate }
+  }
+}
+
+/** The block's system calls before its first transaction: EIP-4788's beacon root, EIP-2935's parent hash. */
+async function applySystemWrites(overlay: Overlay, read: Reader, base: Witness, parentHash: Uint8Array) {
+  const writes: [string, [bigint, bigint][]][] = []
+  const beaconRoot = base.block.parentBeaconBlockRoot
+  if (forkAtLeast(base.fork, 'cancun') && beaconRoot !== undefined)
+    writes.push([BEACON_ROOTS_ADDRESS, beaconRootWrites(base.block.timestamp, bytesToBigInt(beaconRoot))])
+  if (forkAtLeast(base.fork, 'prague'))
+    writes.push([HISTORY_STORAGE_ADDRESS, historyWrites(base.block.number, bytesToBigInt(parentHash))])
+  for (const [address, slots] of writes) {
+    // Without the system contract the call does nothing.
+    const account = await read.account(address)
+    if (account === undefined) continue
+    overlay.set(address, {
+      account,
+      slots: new Map(slots.map(([slot, value]) => [slotKey(toHex(bigIntToBytes(slot))), value])),
+    })
   }
 }
 
