@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { create } from '@bufbuild/protobuf'
 import { createPublicClient, createWalletClient, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { answerL4Task, openStateStore } from '../src/agent/state/index.ts'
+import { createL4Executor, openStateStore } from '../src/agent/state/index.ts'
 import {
   buildWitness,
   createRpcClient,
@@ -123,9 +123,12 @@ export async function benchL4({ accounts = 100_000, contracts = 1000, slots = 50
         typeof buildWitness
       >[0]['block'] & { transactions: Record<string, unknown>[]; parentHash: string }
       if (block.transactions.length === 0) continue
-      const traces = (await rpc('debug_traceBlockByNumber', [tag, { tracer: 'prestateTracer' }])) as {
-        result: unknown
-      }[]
+      // EDR has no debug_traceBlockByNumber: one trace per transaction, as the follower falls back to.
+      const traces = await Promise.all(
+        block.transactions.map((tx) =>
+          rpc('debug_traceTransaction', [tx.hash, { tracer: 'prestateTracer' }]),
+        ),
+      )
       const raw = l4Preceding(block.transactions)
       block.transactions.forEach((tx, i) => {
         const witness = witnessToMessage(
@@ -133,7 +136,7 @@ export async function benchL4({ accounts = 100_000, contracts = 1000, slots = 50
             buildWitness({
               tx: tx as never,
               block,
-              prestate: traces[i]?.result,
+              prestate: traces[i],
               chainId: BigInt(devnet.chainId),
               fork: 'prague',
             }),
@@ -178,10 +181,10 @@ export async function benchL4({ accounts = 100_000, contracts = 1000, slots = 50
     const b0 = performance.now()
     for (const task of l3) l3Results.push(await answerTask(ctx, task))
     const l3Ms = performance.now() - b0
-    const deps = { ctx, store, waitFor: async () => {} }
+    const executor = createL4Executor({ ctx, store, waitFor: async () => {} })
     const l4Results: (TaskResult | undefined)[] = []
     const c0 = performance.now()
-    for (const task of l4) l4Results.push(await answerL4Task(deps, task))
+    for (const task of l4) l4Results.push(await executor.answer(task))
     const l4Ms = performance.now() - c0
     store.close()
     const same = l3Results.filter((r, i) => {

@@ -14,9 +14,9 @@ import {
 import { type ChatBackend, serveChat } from './llm/index.ts'
 import { createMessenger, type MessengerOptions, type MessengerStatus } from './messenger/index.ts'
 import {
-  answerL4Task,
+  createL4Executor,
   createStateSync,
-  type L4Dependencies,
+  type L4Executor,
   type StateStore,
   type StateSync,
   type StateSyncStatus,
@@ -136,7 +136,11 @@ export function createAgent(options: AgentOptions): Agent {
       ? undefined
       : (() => {
           const crypto = createEngineCrypto()
-          return { ctx: { crypto, vms: createVmPool(crypto) }, store: options.state, waitFor: sync.waitFor }
+          return createL4Executor({
+            ctx: { crypto, vms: createVmPool(crypto) },
+            store: options.state,
+            waitFor: sync.waitFor,
+          })
         })()
   const workers = options.coordinators.map((coordinator) =>
     startWorker(options, coordinator, runner, l4, sync),
@@ -172,7 +176,7 @@ function startWorker(
   options: AgentOptions,
   { url, apiKey }: AgentCoordinator,
   runner: ReturnType<typeof createTaskRunner>,
-  l4: L4Dependencies | undefined,
+  l4: L4Executor | undefined,
   sync: StateSync | undefined,
 ) {
   const logger = options.logger.child({ coordinator: url })
@@ -321,7 +325,7 @@ function startWorker(
             options.answer !== undefined
               ? options.answer(task)
               : task.level === Level.L4 && l4 !== undefined
-                ? answerL4Task(l4, task)
+                ? l4.answer(task)
                 : runner.run(task)
           )
             .then(

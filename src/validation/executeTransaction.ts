@@ -8,6 +8,7 @@ import type { Rejection } from './failure.ts'
 import { type StateAccepted, validateState } from './validateState.ts'
 import { createVmPool, type PooledVm, type VmPool } from './vmPool.ts'
 import type { AccountState, Witness } from './witness.ts'
+import type { StateFallback } from './witnessState.ts'
 
 export interface ExecuteTransactionContext {
   crypto: EngineCrypto
@@ -17,6 +18,11 @@ export interface ExecuteTransactionContext {
 
 export interface ExecuteTransactionParameters {
   witness: Witness
+  /**
+   * Where the EVM reads what the witness's prestate lacks (an L4 agent's own state); without it, what the
+   * prestate lacks does not exist. The prestate must still hold the sender (L2 checks it first).
+   */
+  fallback?: StateFallback | undefined
 }
 
 export interface Log {
@@ -65,12 +71,18 @@ export type ExecutionVerdict = ExecutionAccepted | ExecutionRejected
  */
 export async function executeTransaction(
   ctx: ExecuteTransactionContext,
-  { witness }: ExecuteTransactionParameters,
+  { witness, fallback }: ExecuteTransactionParameters,
 ): Promise<ExecutionVerdict> {
   const checked = validateState(ctx, { witness })
   if (!checked.valid) return { ...checked, level: 'L3' }
   const pool = ctx.vms ?? createVmPool(ctx.crypto)
-  const pooled = await pool.acquire(witness.chainId, witness.fork, witness.prestate, witness.blockHashes)
+  const pooled = await pool.acquire(
+    witness.chainId,
+    witness.fork,
+    witness.prestate,
+    witness.blockHashes,
+    fallback,
+  )
   try {
     return await run(pooled, witness, checked)
   } finally {
@@ -124,7 +136,7 @@ async function run(pooled: PooledVm, witness: Witness, checked: StateAccepted): 
       })) ?? [],
     returnData: toHex(exec.returnValue),
     createdAddress,
-    stateDiff: diffState(witness.prestate, postState),
+    stateDiff: diffState(state.prestate(), postState),
     postState,
     accessed: new Map([...state.touched].map(([address, slots]) => [address, new Set(slots)])),
     unwitnessed: state.gaps().filter((a) => a !== createdAddress) as Hex[],

@@ -85,3 +85,4 @@ export {
 } from './validateState.ts'
 export { createVmPool, type VmPool } from './vmPool.ts'
 export type { AccountState, BlockContext, Witness } from './witness.ts'
+export type { StateFallback } from './witnessState.ts'

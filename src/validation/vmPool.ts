@@ -5,7 +5,7 @@ import type { EngineCrypto } from './crypto.ts'
 import { evmCommon } from './evmCommon.ts'
 import type { Fork } from './forks.ts'
 import type { AccountState } from './witness.ts'
-import { createWitnessState, type WitnessState } from './witnessState.ts'
+import { createWitnessState, type StateFallback, type WitnessState } from './witnessState.ts'
 
 /** A ready EVM for one chain id and fork, with the state manager it runs on. */
 export interface PooledVm {
@@ -27,6 +27,7 @@ export interface VmPool {
     fork: Fork,
     prestate: Map<string, AccountState>,
     blockHashes: Map<bigint, Uint8Array>,
+    fallback?: StateFallback,
   ): Promise<PooledVm>
   release(pooled: PooledVm): void
 }
@@ -36,10 +37,10 @@ export function createVmPool(crypto: EngineCrypto, { maxIdlePerKey = 4 } = {}): 
   const codeHashes = createCodeHashCache(crypto.keccak256)
   const keyOf = (pooled: PooledVm) => `${pooled.common.chainId()}:${pooled.common.hardfork()}`
   return {
-    async acquire(chainId, fork, prestate, blockHashes) {
+    async acquire(chainId, fork, prestate, blockHashes, fallback) {
       const key = `${chainId}:${evmCommonHardfork(fork)}`
       const pooled = idle.get(key)?.pop() ?? (await build(crypto, chainId, fork, codeHashes))
-      pooled.state.load(prestate)
+      pooled.state.load(prestate, fallback)
       pooled.blockHashes = blockHashes
       return pooled
     },

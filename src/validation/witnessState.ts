@@ -11,9 +11,23 @@ import type { AccountState } from './witness.ts'
  * copies every map at every checkpoint). It also records every account and slot read, the accounts read
  * that the witness does not hold, and lists the final state.
  */
+/**
+ * Where a state reads what its prestate lacks (an L4 agent's own state): an account (undefined: it does not
+ * exist) and a slot of an account it gave.
+ */
+export interface StateFallback {
+  account(address: string): Promise<AccountState | undefined>
+  slot(address: string, slot: string): Promise<bigint>
+}
+
 export interface WitnessState extends StateManagerInterface {
-  /** Forgets everything and loads a witness's prestate; the object is reused across executions. */
-  load(prestate: Map<string, AccountState>): void
+  /**
+   * Forgets everything and loads a witness's prestate; the object is reused across executions. With a
+   * fallback, what the prestate lacks is read from it when first asked for (and is part of `prestate()`).
+   */
+  load(prestate: Map<string, AccountState>, fallback?: StateFallback): void
+  /** The state before execution as far as it was read: the prestate given, and what the fallback gave. */
+  prestate(): Map<string, AccountState>
   /** Every account read and, per account, every storage slot read. */
   readonly touched: Map<string, Set<string>>
   /** Accounts read that the witness does not hold, other than those the execution created. */
@@ -40,6 +54,15 @@ export function createWitnessState(common: Common, codeHashes?: CodeHashCache): 
   const originals = new Map<string, Uint8Array>()
   const journal: Undo[] = []
   const checkpoints: number[] = []
+  let given = new Map<string, AccountState>()
+  let fallback: StateFallback | undefined
+  /**
+   * What the fallback gave (undefined: no such account), its slots as read (zero ones included); slots it
+   * gave for accounts of the prestate are added to the prestate's own storage.
+   */
+  const fetched = new Map<string, AccountState | undefined>()
+  /** Accounts whose storage this execution wiped (deleted, cleared): their slots are not read from the fallback. */
+  const wiped = new Set<string>()
 
   const record = (undo: Undo) => {
     if (checkpoints.length > 0) journal.push(undo)
@@ -61,6 +84,22 @@ export function createWitnessState(common: Common, codeHashes?: CodeHashCache): 
     record(() => (previous === undefined ? storage.delete(key) : storage.set(key, previous)))
     if (slots === undefined) storage.delete(key)
     else storage.set(key, slots)
+  }
+  const wipe = (key: string) => {
+    if (fallback === undefined || wiped.has(key)) return
+    wiped.add(key)
+    record(() => wiped.delete(key))
+  }
+  /** With a fallback: loads an account the prestate lacks, as state before execution (never journaled). */
+  const ensure = async (key: string) => {
+    if (fallback === undefined || given.has(key) || fetched.has(key) || accounts.has(key)) return
+    const account = await fallback.account(key)
+    if (fetched.has(key) || accounts.has(key)) return
+    fetched.set(key, account === undefined ? undefined : { ...account, storage: new Map() })
+    if (account === undefined) return
+    const hash = account.code.length > 0 ? codeHash(account.code) : KECCAK256_NULL
+    accounts.set(key, new Account(account.nonce, account.balance, account.storageRoot, hash))
+    if (account.code.length > 0) codes.set(key, account.code)
   }
   const copy = (a: Account) =>
     new Account(a.nonce, a.balance, a.storageRoot, a.codeHash, a.codeSize, a.version)
@@ -89,7 +128,11 @@ export function createWitnessState(common: Common, codeHashes?: CodeHashCache): 
       },
     },
 
-    load(prestate) {
+    load(prestate, from) {
+      given = prestate
+      fallback = from
+      fetched.clear()
+      wiped.clear()
       accounts = new Map()
       codes = new Map()
       storage = new Map()
@@ -112,9 +155,17 @@ export function createWitnessState(common: Common, codeHashes?: CodeHashCache): 
       }
     },
 
+    prestate() {
+      if (fetched.size === 0) return given
+      const out = new Map(given)
+      for (const [key, account] of fetched) if (account !== undefined) out.set(key, account)
+      return out
+    },
+
     async getAccount(address) {
       const key = address.toString()
       touch(key)
+      await ensure(key)
       if (!accounts.has(key)) unwitnessed.add(key)
       const account = accounts.get(key)
       return account === undefined ? undefined : copy(account)
@@ -132,6 +183,7 @@ export function createWitnessState(common: Common, codeHashes?: CodeHashCache): 
     },
     async deleteAccount(address) {
       const key = address.toString()
+      wipe(key)
       setAccount(key, undefined)
       if (codes.has(key)) setCode(key, undefined)
       if (storage.has(key)) setSlots(key, undefined)
@@ -156,6 +208,7 @@ export function createWitnessState(common: Common, codeHashes?: CodeHashCache): 
       const key = address.toString()
       // A read like any other (an EIP-7702 delegation target is read by its code alone).
       touch(key)
+      await ensure(key)
       const account = accounts.get(key)
       if (account === undefined || equalBytes(account.codeHash, KECCAK256_NULL)) return EMPTY
       return codes.get(key) ?? EMPTY
@@ -167,6 +220,30 @@ export function createWitnessState(common: Common, codeHashes?: CodeHashCache): 
       const id = address.toString()
       const slot = toHex(key)
       touch(id).add(slot)
+      await ensure(id)
+      // With a fallback, a slot the prestate lacks (of an account it gave, or the fallback gave) and not
+      // written here: its value before execution, read from the fallback once.
+      const base = fallback === undefined ? undefined : (fetched.get(id) ?? given.get(id))
+      if (
+        base !== undefined &&
+        fallback !== undefined &&
+        !wiped.has(id) &&
+        storage.get(id)?.has(slot) !== true
+      ) {
+        if (!base.storage.has(slot)) {
+          const value = await fallback.slot(id, slot)
+          if (!base.storage.has(slot)) base.storage.set(slot, value)
+        }
+        const value = base.storage.get(slot) ?? 0n
+        if (value !== 0n && storage.get(id)?.has(slot) !== true) {
+          let slots = storage.get(id)
+          if (slots === undefined) {
+            slots = new Map()
+            storage.set(id, slots)
+          }
+          slots.set(slot, bigIntToBytes(value))
+        }
+      }
       return storage.get(id)?.get(slot) ?? EMPTY
     },
     async putStorage(address, key, value) {
@@ -185,6 +262,7 @@ export function createWitnessState(common: Common, codeHashes?: CodeHashCache): 
     },
     async clearStorage(address) {
       const key = address.toString()
+      wipe(key)
       if (storage.has(key)) setSlots(key, new Map())
     },
     async checkpoint() {

@@ -1,4 +1,4 @@
-export { answerL4Task, type L4Dependencies } from './answerL4Task.ts'
+export { createL4Executor, type L4Dependencies, type L4Executor } from './createL4Executor.ts'
 export { createStateSync, type StateSync, type StateSyncStatus } from './createStateSync.ts'
 export { openAgentState } from './openAgentState.ts'
 export {

@@ -104,6 +104,18 @@ export function openStateStore(datadir: string) {
   const chainId = () => BigInt(String(meta('chain_id')))
   const open = (root: Uint8Array) =>
     new MerklePatriciaTrie({ db: trieDb, root, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes })
+  /** Tries opened for reads, by root (never written through: applyDiff opens its own). */
+  const readers = new Map<string, MerklePatriciaTrie>()
+  const reader = (root: Uint8Array) => {
+    const key = Buffer.from(root).toString('hex')
+    let trie = readers.get(key)
+    if (trie === undefined) {
+      trie = open(root)
+      if (readers.size >= 4096) readers.delete(readers.keys().next().value as string)
+      readers.set(key, trie)
+    }
+    return trie
+  }
 
   const trieDb: DB<string, string | Uint8Array> = {
     get: async (key) => {
@@ -299,7 +311,7 @@ export function openStateStore(datadir: string) {
 
     /** An account in the state whose root is `stateRoot` (a block of the history), if it exists. */
     async account(stateRoot: Uint8Array, address: Uint8Array): Promise<StoredAccount | undefined> {
-      const leaf = await open(stateRoot).get(address)
+      const leaf = await reader(stateRoot).get(address)
       if (leaf === null || leaf === undefined) return undefined
       const [nonce, balance, storageRoot, codeHash] = RLP.decode(leaf) as Uint8Array[]
       return {
@@ -313,7 +325,7 @@ export function openStateStore(datadir: string) {
     /** A slot's value in the storage trie whose root is `storageRoot` (0 when absent). */
     async storage(storageRoot: Uint8Array, slot: Uint8Array): Promise<bigint> {
       if (Buffer.from(storageRoot).equals(EMPTY_TRIE_ROOT)) return 0n
-      const leaf = await open(storageRoot).get(slot)
+      const leaf = await reader(storageRoot).get(slot)
       return leaf === null || leaf === undefined ? 0n : bytesToBigInt(RLP.decode(leaf) as Uint8Array)
     },
 
