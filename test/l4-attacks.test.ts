@@ -26,6 +26,7 @@ import {
 } from '../src/gen/apiary/v1/swarm_pb.js'
 import { stateDiffToMessage } from '../src/protocol/index.ts'
 import { devnetAfterTraffic } from './_harness/chain.ts'
+import { runApiary } from './_harness/cli.ts'
 import { Level, logger, SECRET, startAgent, waitFor } from './_harness/swarm.ts'
 
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`
@@ -130,7 +131,7 @@ test('an L4 agent catches a lying coordinator: a diff with a gap, a wrong parent
   }
 })
 
-test('a reorg on the devnet (evm_snapshot / evm_revert): the coordinator unwinds, the L4 agent goes back to the common block and follows the new branch, its root the header’s', {
+test('a reorg on the devnet (evm_snapshot / evm_revert): the coordinator unwinds, the L4 agent goes back to the common block and follows the new branch, its root the header’s; a snapshot exported from the coordinator’s datadir has the new tip’s root', {
   timeout: 120_000,
 }, async () => {
   const devnet = await startDevnet({ logger }, { port: 0, accounts: 4 })
@@ -158,7 +159,8 @@ test('a reorg on the devnet (evm_snapshot / evm_revert): the coordinator unwinds
     fork: 'prague',
     confirmations: 0,
     pollMs: 50,
-    fromBlock: Number(from) + 1,
+    // From the genesis: its store then holds the whole chain's diffs, which `snapshot export --datadir` replays.
+    fromBlock: 1,
     stateDiffs: 100,
     host: '127.0.0.1',
     grpcPort: 0,
@@ -170,7 +172,8 @@ test('a reorg on the devnet (evm_snapshot / evm_revert): the coordinator unwinds
   const store = openStateStore(join(dir, 'agent'))
   await store.loadSnapshot(snapshot)
   const agent = startAgent(swarm.grpcUrl, 'l4-reorg', Level.L4, { state: store, threads: 0 })
-  const caughtUp = async () => store.head()?.number === (await head())
+  const caughtUp = async () =>
+    store.head()?.number === (await head()) && swarm.status().followed === Number(await head())
   try {
     for (const wei of [2, 3]) await send(wei)
     await waitFor('the agent at the head', caughtUp, 20_000)
@@ -195,6 +198,14 @@ test('a reorg on the devnet (evm_snapshot / evm_revert): the coordinator unwinds
     const status = agent.status().state
     assert.ok((status?.unwound ?? 0) >= 3, `went back ${status?.unwound} blocks`)
     assert.equal(status?.refused, 0)
+    // The coordinator's store holds the new branch: a snapshot exported from it has the tip's root.
+    const exported = await runApiary([
+      ...['snapshot', 'export', '--datadir', join(dir, 'coordinator'), '--rpc', devnet.url],
+      ...['--devnet-accounts', '4', '--out', join(dir, 'from-coordinator.snap'), '--json'],
+    ])
+    assert.equal(exported.code, 0, exported.stderr)
+    const facts = JSON.parse(exported.stdout) as { block: string; stateRoot: string }
+    assert.deepEqual(facts, { ...facts, block: String(tip), stateRoot: block.stateRoot })
     // The balance the new branch gave, read from the agent's own state.
     const balance = await store.account(
       store.head()?.stateRoot as Uint8Array,

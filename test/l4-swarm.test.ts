@@ -13,7 +13,7 @@ import {
 } from '../src/chain/index.ts'
 import { startCoordinator } from '../src/cli/startCoordinator.ts'
 import { deriveApiKey } from '../src/coordinator/identity/index.ts'
-import { startApiary, stopProcess } from './_harness/cli.ts'
+import { runApiary, startApiary, stopProcess } from './_harness/cli.ts'
 import { logger, SECRET, waitFor } from './_harness/swarm.ts'
 
 const BLOCKS = 300
@@ -120,6 +120,14 @@ test(`an L4 agent (the CLI) on the devnet under traffic: its state root is the h
     assert.equal(l4.matched, l4.scored, 'every L4 answer right')
     await stopProcess(agent, 'SIGTERM')
     agent = undefined
+
+    // This coordinator keeps diffs from block ${from + 1} only: no snapshot can be replayed from its store.
+    const refused = await runApiary([
+      ...['snapshot', 'export', '--datadir', join(dir, 'coordinator'), '--rpc', devnet.url],
+      ...['--devnet-accounts', '10', '--out', join(dir, 'none.snap')],
+    ])
+    assert.equal(refused.code, 2, refused.stderr)
+    assert.match(refused.stderr, /APIARY_SNAPSHOT_DIFFS_MISSING/)
 
     // Every block the store still holds (its last 256) has the node's hash and header state root.
     const store = openStateStore(datadir)

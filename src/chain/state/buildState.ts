@@ -11,7 +11,7 @@ import { type AccountAfter, type BlockDiff, readBlockDiff } from './readBlockDif
 export type State = Map<string, AccountAfter>
 
 /** Applies a block's diff: touched accounts take their new fields and slots; an emptied account is removed. */
-export function applyBlockDiff(state: State, diff: BlockDiff): void {
+export function applyBlockDiff(state: State, diff: Pick<BlockDiff, 'accounts'>): void {
   for (const [address, after] of diff.accounts) {
     const storage = new Map(state.get(address)?.storage ?? [])
     for (const [slot, value] of after.storage)

@@ -1,16 +1,30 @@
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Command } from '@commander-js/extra-typings'
 import { z } from 'zod'
-import { createRpcClient, devnetGenesis, exportSnapshot, genesisFromAlloc } from '../../chain/index.ts'
+import {
+  createRpcClient,
+  devnetGenesis,
+  exportSnapshot,
+  genesisFromAlloc,
+  type RpcRequest,
+} from '../../chain/index.ts'
+import { exportFollowedSnapshot } from '../../coordinator/follower/index.ts'
+import { openStore } from '../../coordinator/store/index.ts'
 import { ApiaryError, isApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
 import { booleanOption, resolveOptions } from '../../internal/options.ts'
-import { verifySnapshot } from '../../state/index.ts'
+import { type SnapshotCounts, verifySnapshot } from '../../state/index.ts'
 import type { CliContext } from '../context.ts'
 
 const verifySchema = z.object({ json: booleanOption.default(false) })
 const exportSchema = z.object({
-  rpc: z.string().url(),
+  rpc: z.string().url().optional(),
+  datadir: z.string().optional(),
+  database: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
   out: z.string().min(1),
   block: z
     .string()
@@ -38,6 +52,11 @@ export function registerSnapshot(
       "Write the chain's full state at a block to a snapshot: the genesis (checked against block 0's state root), then each block's diff read from the node — the accounts and slots its transactions touched (prestateTracer), its fee recipient, withdrawals and system contracts, at their values after it.",
     )
     .option('--rpc <url>', 'the node (APIARY_RPC); it must answer debug_traceTransaction')
+    .option(
+      '--datadir <dir>',
+      "or: a coordinator's datadir (its coordinator.db), to replay the state diffs it kept from block 1 instead of asking a node (APIARY_DATADIR)",
+    )
+    .option('--database <url>', "or: the coordinator's PostgreSQL store (APIARY_DATABASE_URL)")
     .option('--out <file>', 'the snapshot to write (APIARY_OUT)')
     .option('--block <n>', 'the block, or latest (APIARY_BLOCK; default latest)')
     .option('--genesis <file>', "the chain's genesis JSON (its alloc) (APIARY_GENESIS)")
@@ -48,18 +67,49 @@ export function registerSnapshot(
     .option('--json', 'print the result as JSON (APIARY_JSON)')
     .addHelpText(
       'after',
-      '\nExample (the devnet of apiary devnet):\n  apiary snapshot export --rpc http://127.0.0.1:8545 --out state.snap',
+      '\nExamples (the devnet of apiary devnet; a coordinator started with --state-diffs N --from-block 1):\n  apiary snapshot export --rpc http://127.0.0.1:8545 --out state.snap\n  apiary snapshot export --datadir .apiary/coordinator --rpc http://127.0.0.1:8545 --out state.snap',
     )
     .action(async (flags) => {
       const o = resolveOptions(exportSchema, { flags, configFile: context.configFile() })
-      const rpc = createRpcClient(o.rpc, { timeoutMs: 60_000 })
       const started = performance.now()
-      const to = o.block === 'latest' ? BigInt((await rpc('eth_blockNumber', [])) as string) : BigInt(o.block)
+      const fromStore = o.datadir !== undefined || o.database !== undefined
+      const rpc = o.rpc === undefined ? undefined : createRpcClient(o.rpc, { timeoutMs: 60_000 })
+      if (rpc === undefined && (!fromStore || o.genesis === undefined))
+        throw new ApiaryError(
+          'APIARY_SNAPSHOT_SOURCE',
+          'give --rpc (the node), or --datadir/--database with --genesis (or with --rpc for the devnet’s genesis)',
+          { usage: true },
+        )
       const genesis =
         o.genesis === undefined
-          ? await devnetGenesis(rpc, o.devnetAccounts)
+          ? await devnetGenesis(rpc as RpcRequest, o.devnetAccounts)
           : genesisFromAlloc(readGenesis(o.genesis))
-      const counts = await exportSnapshot(rpc, { genesis, to, path: o.out })
+      let counts: SnapshotCounts
+      if (fromStore) {
+        if (o.block !== 'latest')
+          throw new ApiaryError(
+            'APIARY_SNAPSHOT_SOURCE',
+            'from a coordinator the snapshot is at its newest block: drop --block',
+            {
+              usage: true,
+            },
+          )
+        const store = await openStore(
+          o.database !== undefined
+            ? { url: o.database }
+            : { path: join(o.datadir as string, 'coordinator.db') },
+        )
+        try {
+          counts = await exportFollowedSnapshot(store, { genesis, path: o.out })
+        } finally {
+          await store.close()
+        }
+      } else {
+        const node = rpc as RpcRequest
+        const to =
+          o.block === 'latest' ? BigInt((await node('eth_blockNumber', [])) as string) : BigInt(o.block)
+        counts = await exportSnapshot(node, { genesis, to, path: o.out })
+      }
       const report = await verifySnapshot(o.out)
       const facts = {
         file: o.out,

@@ -18,7 +18,6 @@ import {
   deploySwarmContracts,
   devnetGenesis,
   escrowCalls,
-  exportSnapshot,
   redactUrl,
   registerAgent,
   rpcTransport,
@@ -27,9 +26,11 @@ import {
   startDevnet,
 } from '../../chain/index.ts'
 import { CONSENT_KEY, encodeConsent, parseChallengeId } from '../../challenge/index.ts'
+import { exportFollowedSnapshot } from '../../coordinator/follower/index.ts'
 import { deriveApiKey } from '../../coordinator/identity/index.ts'
 import type { RewardOptions } from '../../coordinator/index.ts'
 import { DEFAULT_JOB_PRICES } from '../../coordinator/jobs/index.ts'
+import { openStore } from '../../coordinator/store/index.ts'
 import { epochDirName } from '../../epoch/index.ts'
 import { Level } from '../../gen/apiary/v1/swarm_pb.js'
 import { ApiaryError } from '../../internal/errors.ts'
@@ -274,21 +275,10 @@ Examples:
           { datadir, hotWallet: settlement?.hotWallet },
         ),
       }
-      // On the embedded devnet: the state at the head for the L4 agent (docs/l4.md); the coordinator keeps
-      // every block's diff from the next block on.
+      // On the embedded devnet the coordinator follows it from block 1 and keeps every block's state diff:
+      // the L4 agent's snapshot is exported from its store (docs/l4.md).
+      const withL4 = options.rpc === undefined
       let l4: { snapshot: string; block: bigint } | undefined
-      if (options.rpc === undefined) {
-        step('exporting the state snapshot of the L4 agent')
-        const rpc = createRpcClient(rpcUrl, { timeoutMs: 60_000 })
-        const block = BigInt((await rpc('eth_blockNumber', [])) as string)
-        const snapshot = join(datadir, 'state.snap')
-        await exportSnapshot(rpc, {
-          genesis: await devnetGenesis(rpc, devnetAccounts.length),
-          to: block,
-          path: snapshot,
-        })
-        l4 = { snapshot, block }
-      }
       step('starting the coordinator')
       const coordinator: StartedCoordinator = await startCoordinator({
         logger,
@@ -303,7 +293,7 @@ Examples:
         httpPort: options.httpPort,
         redundancy: 2,
         deadlineMs: 10_000,
-        ...(l4 === undefined ? {} : { fromBlock: Number(l4.block) + 1, stateDiffs: 1024 }),
+        ...(withL4 ? { fromBlock: 1, stateDiffs: 100_000 } : {}),
         rewards,
         mailbox: swarm?.mailbox,
         jobs: escrow === undefined ? undefined : { escrow, prices: DEFAULT_JOB_PRICES },
@@ -369,13 +359,30 @@ Examples:
       }
       // On the embedded devnet: one more agent, at L4, on its own state loaded from the snapshot (a new devnet
       // each run: its store starts afresh).
-      if (l4 !== undefined) {
+      if (withL4) {
+        step('exporting the L4 agent’s snapshot from the coordinator')
+        const head = Number(BigInt((await createRpcClient(rpcUrl)('eth_blockNumber', [])) as string))
+        const deadline = Date.now() + 120_000
+        while ((coordinator.status().followed ?? 0) < head && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        const followed = await openStore({ path: join(datadir, 'coordinator.db') })
+        const snapshot = join(datadir, 'state.snap')
+        try {
+          const rpc = createRpcClient(rpcUrl, { timeoutMs: 60_000 })
+          const { block } = await exportFollowedSnapshot(followed, {
+            genesis: await devnetGenesis(rpc, devnetAccounts.length),
+            path: snapshot,
+          })
+          l4 = { snapshot, block }
+        } finally {
+          await followed.close()
+        }
         step('loading the L4 agent’s snapshot')
         const key = generatePrivateKey()
         writeFileSync(join(datadir, 'agents', `${L4_AGENT}.key`), `${key}\n`, { mode: 0o600 })
         const stateDir = join(datadir, 'agents', L4_AGENT)
         rmSync(stateDir, { recursive: true, force: true })
-        const { store } = await openAgentState({ datadir: stateDir, snapshot: l4.snapshot, logger })
+        const { store } = await openAgentState({ datadir: stateDir, snapshot, logger })
         shutdown.add(() => store.close())
         agents.push(
           createAgent({

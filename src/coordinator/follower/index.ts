@@ -11,3 +11,4 @@ export {
   type PendingFollower,
   type PendingStatus,
 } from './createPendingFollower.ts'
+export { exportFollowedSnapshot } from './exportFollowedSnapshot.ts'
