@@ -23,15 +23,20 @@ export interface StateDiffSource {
   >
 }
 
-/** A state diff as an L4 agent applies it: code undefined when the block left it as it was. */
+/** One block's state diff as an L4 agent applies it (its store's applyDiff). */
 export interface ReceivedStateDiff {
   number: bigint
+  /** 0x-hex. */
   hash: string
   parentHash: string
   stateRoot: string
+  /**
+   * Lower-case 0x address → the account after the block, with the slots the block touched (0: cleared);
+   * `code` undefined when the block did not change it.
+   */
   accounts: Map<
     string,
-    { nonce: bigint; balance: bigint; code: Uint8Array | undefined; storage: Map<string, bigint> }
+    { nonce: bigint; balance: bigint; code?: Uint8Array | undefined; storage: Map<string, bigint> }
   >
 }
 

@@ -123,9 +123,9 @@ export function createStateSync(deps: {
     let failures = 0
     while (!stopped.signal.aborted) {
       let next: 'again' | 'pause' = 'pause'
+      const applied = status.applied
       try {
         next = await follow(stopped.signal)
-        if (next === 'again') failures = 0
       } catch (error) {
         if (stopped.signal.aborted) break
         if (error instanceof ApiaryError && error.code === 'APIARY_STATE_HISTORY_EXHAUSTED') {
@@ -135,6 +135,8 @@ export function createStateSync(deps: {
         const code = error instanceof ConnectError ? Code[error.code] : undefined
         logger.warn({ code, message: (error as Error).message }, 'state diff stream lost')
       }
+      // A stream that moved the state (or a reorg step) starts the backoff over.
+      if (next === 'again' || status.applied > applied) failures = 0
       if (next === 'pause') await sleep(Math.min(30_000, retryMs * 2 ** failures++), stopped.signal)
     }
   })()

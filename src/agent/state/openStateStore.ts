@@ -6,6 +6,7 @@ import { type BatchDBOp, type DB, ValueEncoding } from '@ethereumjs/util'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import SQLite from 'better-sqlite3'
 import { ApiaryError } from '../../internal/errors.ts'
+import type { ReceivedStateDiff } from '../../protocol/index.ts'
 import {
   accountLeaf,
   createTrieRoot,
@@ -31,22 +32,8 @@ export interface StoredAccount {
   storageRoot: Uint8Array
 }
 
-/** One block's state diff, as StreamStateDiffs carries it (chain/readBlockDiff reads one from a node). */
-export interface StateDiff {
-  number: bigint
-  /** 0x-hex. */
-  hash: string
-  parentHash: string
-  stateRoot: string
-  /**
-   * Lower-case 0x address → the account after the block, with the slots the block touched (0: cleared);
-   * `code` undefined when the block did not change it.
-   */
-  accounts: Map<
-    string,
-    { nonce: bigint; balance: bigint; code?: Uint8Array | undefined; storage: Map<string, bigint> }
-  >
-}
+/** One block's state diff (protocol/stateDiffFromMessage reads one; chain/readBlockDiff from a node). */
+export type StateDiff = ReceivedStateDiff
 
 export interface LoadReport {
   head: StateHead

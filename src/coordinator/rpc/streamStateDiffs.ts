@@ -16,8 +16,8 @@ const PAGE = 64
  * then each new one as the follower stores it (the store is polled every `pollMs`), until the caller
  * leaves. The stream ends with a Resync when the agent must ask again: `REORG` when `parent_hash` is not
  * the coordinator's block before `from_block` (at the start, or later because a reorg replaced a block it
- * was sent), `PRUNED` when the diff it needs is no longer kept (or none is), `GAP` when it asks beyond the
- * coordinator's head + 1. Costs a reader one indexed range query per poll; only authenticated agents reach it.
+ * was sent), `PRUNED` when the diff it needs is no longer kept, `GAP` when it asks beyond the coordinator's
+ * newest diff + 1 (or the coordinator holds none yet). Costs a reader one indexed range query per poll; only authenticated agents reach it.
  */
 export async function* streamStateDiffs(
   store: Store,
@@ -31,7 +31,7 @@ export async function* streamStateDiffs(
   let parent = toHex(request.parentHash).toLowerCase()
   const range = await store.chain.stateDiffRange()
   if (range === undefined) {
-    yield resync('PRUNED', 0, 'this coordinator keeps no state diffs yet: load a snapshot of its head')
+    yield resync('GAP', 0, 'this coordinator holds no state diff yet')
     return
   }
   if (next < range.oldest) {

@@ -1138,15 +1138,15 @@ export declare const StreamStateDiffsResponseSchema: GenMessage<StreamStateDiffs
 export declare type Resync = Message<"apiary.v1.Resync"> & {
   /**
    * REORG: `parent_hash` is not on the coordinator's chain: unwind one block and ask again.
-   * PRUNED: the coordinator keeps no diff that old (or none at all): load a newer snapshot.
-   * GAP: `from_block` is beyond the coordinator's head + 1.
+   * PRUNED: the coordinator keeps no diff that old: load a newer snapshot.
+   * GAP: `from_block` is beyond the coordinator's newest diff + 1, or it holds none yet: ask again later.
    *
    * @generated from field: string reason = 1;
    */
   reason: string;
 
   /**
-   * The oldest block the coordinator holds a diff of (PRUNED), or its head (GAP).
+   * The oldest block the coordinator holds a diff of (PRUNED), or its newest (GAP; 0: none).
    *
    * @generated from field: uint64 block = 2;
    */
