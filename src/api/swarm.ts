@@ -74,6 +74,22 @@ export const SwarmStatus = z.strictObject({
     matched: count,
   }),
   accuracy: ratio,
+  preConfirmation: z
+    .strictObject({
+      available: z.boolean().nullable().describe('false: the node has no pending block; null: not asked yet'),
+      dispatched: count.describe('Pending transactions pre-executed and dispatched'),
+      skipped: count.describe('Pending transactions that could not be pre-executed'),
+      landed: count.describe('Pre-executed transactions that were then mined'),
+      voided: count.describe('Pre-executed transactions that never landed'),
+      history: count.describe('Mined transactions dispatched after their block (not seen pending)'),
+      share: ratio.describe('dispatched / (dispatched + history): the work done before inclusion'),
+    })
+    .nullable()
+    .describe('Pre-confirmation work (docs/rewards.md#what-earns); null without it'),
+  canaries: z
+    .strictObject({ made: count, unmade: count, answersPassed: count, answersFailed: count })
+    .nullable()
+    .describe('Canary tasks made and the answers to them (docs/rewards.md#canaries); null without them'),
   uptimeSeconds: count,
 })
 

@@ -123,9 +123,20 @@ async function handle(
   request: (method: string, params?: unknown[]) => Promise<unknown>,
   logger: Logger,
 ): Promise<void> {
+  // Any page may call it, as public nodes allow: the explorer checks anchors from the browser (docs/explorer.md).
+  const cors = {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-headers': 'content-type, authorization',
+    'access-control-max-age': '600',
+  }
   const send = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' })
+    res.writeHead(status, { 'content-type': 'application/json', ...cors })
     res.end(JSON.stringify(body))
+  }
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204, cors)
+    return void res.end()
   }
   if (req.method !== 'POST') return send(405, rpcError(null, -32600, 'JSON-RPC takes POST'))
   const chunks: Buffer[] = []

@@ -1,5 +1,6 @@
 export { anchorArguments, type SealToAnchor } from './anchorArguments.ts'
 export { checkAnchor, type ExpectedAnchor } from './checkAnchor.ts'
+export { checkBundleAnchor } from './checkBundleAnchor.ts'
 export { type AnchoredReceipt, checkReceiptAnchor } from './checkReceiptAnchor.ts'
 export {
   type ClaimSealedPayoutParameters,

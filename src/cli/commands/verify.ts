@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { Command } from '@commander-js/extra-typings'
 import type { Hex } from 'viem'
 import { z } from 'zod'
-import { anchorArguments, checkAnchor, checkReceiptAnchor } from '../../chain/index.ts'
+import { checkBundleAnchor, checkReceiptAnchor } from '../../chain/index.ts'
 import { type VerificationReport, verifyBundle, verifyBundleCar, verifyReceipt } from '../../epoch/index.ts'
 import { ApiaryError } from '../../internal/errors.ts'
 import { stringifyJson } from '../../internal/json.ts'
@@ -55,38 +55,7 @@ Examples:
       const options = resolveOptions(schema, { flags, configFile: context.configFile() })
       const report = await verifyBundlePath(path, options.signer)
       if (options.rpc !== undefined && report.epoch !== undefined) {
-        const registry = options.registry ?? (report.registry as Hex | null | undefined)
-        if (registry == null)
-          report.checks.push({
-            id: 'anchor',
-            ok: false,
-            code: 'APIARY_ANCHOR_MISSING',
-            message: 'the bundle names no EpochRegistry: give --registry',
-          })
-        else {
-          const summary = report.summary
-          const onChain =
-            summary === undefined
-              ? undefined
-              : anchorArguments({
-                  epoch: summary.epoch,
-                  jobRoot: summary.jobs.merkle_root,
-                  payoutRoot: summary.payouts.root,
-                  cid: report.cid ?? '',
-                  model: summary.params.model,
-                  distributed: BigInt(summary.treasury.distributed),
-                })
-          const { check } = await checkAnchor(options.rpc, {
-            registry,
-            epoch: report.epoch,
-            jobRoot: report.jobRoot ?? '',
-            payoutRoot: onChain?.args[2],
-            cid: report.cid,
-            deposit: onChain?.value,
-            signer: report.signer,
-          })
-          report.checks.push(check)
-        }
+        report.checks.push(await checkBundleAnchor(options.rpc, report, options.registry as Hex | undefined))
         report.valid = report.checks.every((c) => c.ok)
       }
       print(report, options.json, { epoch: report.epoch, cid: report.cid, signer: report.signer })

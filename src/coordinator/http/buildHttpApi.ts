@@ -23,6 +23,7 @@ import { type ChainRoutesDependencies, registerChainRoutes } from './chainRoutes
 import { type ChallengeRoutesDependencies, registerChallengeRoutes } from './challengeRoutes.ts'
 import { type ChatRoutesDependencies, registerChatRoutes } from './chatRoutes.ts'
 import { type EpochRoutesDependencies, registerEpochRoutes } from './epochRoutes.ts'
+import { registerExplorerRoutes } from './explorerRoutes.ts'
 import { type JobRoutesDependencies, registerJobRoutes } from './jobRoutes.ts'
 import { type RewardRoutesDependencies, registerRewardRoutes } from './rewardRoutes.ts'
 
@@ -53,6 +54,8 @@ export interface HttpApiDependencies {
   jobs?: Omit<JobRoutesDependencies, 'store' | 'masterSecret' | 'chainId'> | undefined
   /** The OpenAI-compatible gateway (/v1/chat/completions, /v1/models). */
   chat?: Omit<ChatRoutesDependencies, 'masterSecret'> | undefined
+  /** The built explorer served at `/` (docs/explorer.md); default this package's `dist/explorer`. */
+  explorerDir?: string | undefined
 }
 
 /** Bounds of the HTTP edge (docs/security.md). */
@@ -191,6 +194,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
 
   void app.register(async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>()
+    registerExplorerRoutes(plain, deps.explorerDir)
     app.route({ ...swarm.healthz, handler: async () => ({ ok: true as const }) })
     app.route({
       ...swarm.readyz,
@@ -217,6 +221,7 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
         const agents = await store.agents.count()
         const c = counters()
         const f = live().follower()
+        const { pending, history, canaries } = live().status()
         return {
           role: live().role,
           chainId: deps.chainId.toString(),
@@ -232,6 +237,30 @@ export function buildHttpApi(deps: HttpApiDependencies): FastifyInstance {
             matched: c.matched,
           },
           accuracy: ratio(accuracy.total()),
+          preConfirmation:
+            pending === undefined
+              ? null
+              : {
+                  available: pending.available ?? null,
+                  dispatched: pending.dispatched,
+                  skipped: pending.skipped,
+                  landed: pending.landed,
+                  voided: pending.voided,
+                  history: history ?? 0,
+                  share:
+                    pending.dispatched + (history ?? 0) === 0
+                      ? null
+                      : pending.dispatched / (pending.dispatched + (history ?? 0)),
+                },
+          canaries:
+            canaries === undefined
+              ? null
+              : {
+                  made: canaries.made,
+                  unmade: canaries.unmade,
+                  answersPassed: canaries.answersPassed,
+                  answersFailed: canaries.answersFailed,
+                },
           uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
         }
       },
