@@ -14,10 +14,27 @@ export interface ChartProps {
   bars?: boolean
   height?: number
   yLabel?: string
+  /** The x series' name in the legend; default "time" or "epoch". */
+  xLabel?: string
+  /** Names of x = 1, 2, … (bars of parts), shown on the x axis instead of the numbers. */
+  xNames?: string[]
+  /** The y axis' top; default the data's maximum (+10 %). The axis always starts at 0. */
+  yMax?: number
 }
 
 /** A uPlot chart that fills its container's width and redraws when the data change. */
-export function Chart({ title, data, series, time = false, bars = false, height = 180, yLabel }: ChartProps) {
+export function Chart({
+  title,
+  data,
+  series,
+  time = false,
+  bars = false,
+  height = 180,
+  yLabel,
+  yMax,
+  xLabel,
+  xNames,
+}: ChartProps) {
   const box = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const shape = `${series.map((s) => s.label).join('|')}|${bars}|${time}`
@@ -29,10 +46,24 @@ export function Chart({ title, data, series, time = false, bars = false, height 
       {
         width,
         height,
-        scales: { x: { time } },
-        axes: [{}, yLabel === undefined ? {} : { label: yLabel }],
+        scales: {
+          x: { time },
+          y: { range: (_u, _min, max): uPlot.Range.MinMax => [0, yMax ?? (max > 0 ? max * 1.1 : 1)] },
+        },
+        axes: [
+          time
+            ? {}
+            : {
+                // Epochs and parts are whole numbers.
+                incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+                ...(xNames === undefined
+                  ? {}
+                  : { values: (_u: uPlot, splits: number[]) => splits.map((v) => xNames[v - 1] ?? '') }),
+              },
+          yLabel === undefined ? {} : { label: yLabel },
+        ],
         series: [
-          {},
+          { label: xLabel ?? (time ? 'time' : 'epoch') },
           ...series.map((s): uPlot.Series => {
             const line = { label: s.label, stroke: s.color, width: 2 }
             const paths = bars ? uPlot.paths.bars?.({ size: [0.6, 60] }) : undefined
@@ -52,7 +83,7 @@ export function Chart({ title, data, series, time = false, bars = false, height 
       plot.current?.destroy()
       plot.current = null
     }
-  }, [shape, height])
+  }, [shape, height, yMax])
   useEffect(() => {
     plot.current?.setData(data as uPlot.AlignedData)
   }, [data])

@@ -1,5 +1,6 @@
-import { html, render } from 'htm/preact'
-import { useEffect, useState } from 'preact/hooks'
+import { Component, html, render } from 'htm/preact'
+import type { ComponentChildren } from 'preact'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import {
   Agent,
   Agents,
@@ -40,9 +41,7 @@ function route(hash: string) {
     case 'verify':
       return html`<${Verify} job=${id} />`
     case 'challenges':
-      return id === undefined || !Number.isSafeInteger(n)
-        ? html`<${Challenges} />`
-        : html`<${Challenge} id=${n} />`
+      return id === undefined ? html`<${Challenges} />` : html`<${Challenge} id=${id} />`
     case 'messages':
       return html`<${Messages} address=${id} />`
     case 'jobs':
@@ -52,24 +51,49 @@ function route(hash: string) {
   }
 }
 
+/** A page that throws shows what broke instead of blanking the whole explorer. */
+class PageBoundary extends Component<
+  { page: string; children: ComponentChildren },
+  { error?: Error | undefined }
+> {
+  override state: { error?: Error | undefined } = {}
+  static getDerivedStateFromError(error: Error) {
+    return { error }
+  }
+  override componentDidUpdate(previous: { page: string }) {
+    if (previous.page !== this.props.page && this.state.error !== undefined)
+      this.setState({ error: undefined })
+  }
+  override render() {
+    return this.state.error === undefined
+      ? this.props.children
+      : html`<h1>This page failed</h1><p class="error" role="alert">${this.state.error.message}</p>`
+  }
+}
+
 const section = (hash: string) => `#/${hash.replace(/^#\/?/, '').split('/')[0] ?? ''}`
 
 function App() {
   const [hash, setHash] = useState(location.hash === '' ? '#/' : location.hash)
+  const moved = useRef(false)
   useEffect(() => {
     const onHash = () => {
+      moved.current = true
       setHash(location.hash === '' ? '#/' : location.hash)
-      // A new page: focus its heading, so keyboard and screen-reader users start there.
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus())
     }
     addEventListener('hashchange', onHash)
     return () => removeEventListener('hashchange', onHash)
   }, [])
+  // After a move to another page (not at first load), its heading takes the focus: keyboard and
+  // screen-reader users start there.
   useEffect(() => {
     const title = NAV.find(([h]) => h === section(hash))?.[1] ?? 'Apiary'
     document.title = `${title} · Apiary explorer`
-    document.querySelector('main h1')?.setAttribute('tabindex', '-1')
-  })
+    const heading = document.querySelector<HTMLElement>('main h1')
+    heading?.setAttribute('tabindex', '-1')
+    if (moved.current) heading?.focus()
+    moved.current = false
+  }, [hash])
   return html`<a class="skip" href="#main" onClick=${(event: Event) => {
     event.preventDefault()
     document.getElementById('main')?.focus()
@@ -82,7 +106,7 @@ function App() {
         </ul>
       </nav>
     </header>
-    <main id="main" tabindex="-1">${route(hash)}</main>
+    <main id="main" tabindex="-1"><${PageBoundary} page=${hash}>${route(hash)}<//></main>
     <footer><a href="/openapi.json">API</a> · every figure here is read from this coordinator's JSON API; verification runs in your browser.</footer>`
 }
 

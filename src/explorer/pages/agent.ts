@@ -38,7 +38,7 @@ export function Agent({ id }: { id: string }) {
       epochs.length === 0
         ? null
         : html`<div class="grid2">
-            <${Chart} title="Accuracy per epoch (%)" data=${[epochs.map((e) => e.epoch), epochs.map((e) => e.accuracyBps / 100)]} series=${[{ label: 'accuracy %', color: '#16a34a' }]} />
+            <${Chart} title="Accuracy per epoch (%)" yMax=${100} data=${[epochs.map((e) => e.epoch), epochs.map((e) => e.accuracyBps / 100)]} series=${[{ label: 'accuracy %', color: '#16a34a' }]} />
             <${Chart} title="Earnings per epoch (ETH)" bars=${true} data=${[epochs.map((e) => e.epoch), epochs.map((e) => ethNumber(e.amountWei))]} series=${[{ label: 'ETH', color: '#d97706' }]} />
           </div>`
     }

@@ -57,7 +57,7 @@ export function Epoch({ number }: { number: number }) {
       split.length === 0
         ? null
         : html`<div class="grid2">
-            <${Chart} title=${`Treasury split of ${eth(treasury?.revenue)} (ETH)`} bars=${true} data=${[split.map((_, i) => i + 1), split.map(([, wei]) => ethNumber(wei))]} series=${[{ label: 'ETH', color: '#7c3aed' }]} />
+            <${Chart} title=${`Treasury split of ${eth(treasury?.revenue)} (ETH)`} bars=${true} xLabel="part" xNames=${split.map(([name]) => name)} data=${[split.map((_, i) => i + 1), split.map(([, wei]) => ethNumber(wei))]} series=${[{ label: 'ETH', color: '#7c3aed' }]} />
             <${Table} caption="Treasury" head=${['part', 'amount']} rows=${[...split.map(([name, wei], i) => [`${i + 1}. ${name}`, eth(wei)]), ['distributed', eth(treasury?.distributed)]]} />
           </div>`
     }
@@ -100,9 +100,10 @@ function VerifyEpoch({ number }: { number: number }) {
   }
   return html`<section aria-labelledby="verify-title" class="panel">
     <h2 id="verify-title">Verify in this browser</h2>
-    <p class="muted">Checks the bundle's EIP-191 seal, every file hash, the job and payout Merkle roots and the CID
-      with the same code as <code>apiary verify bundle</code>; with an RPC URL, also the epoch's <code>Sealed</code>
-      event in the EpochRegistry, read from that node (not from this coordinator).</p>
+    <p class="muted">
+      ${"Checks the bundle's EIP-191 seal, every file hash, the job and payout Merkle roots and the CID with the same code as "}
+      <code>apiary verify bundle</code>${"; with an RPC URL, also the epoch's "}<code>Sealed</code>${' event in the EpochRegistry, read from that node (not from this coordinator).'}
+    </p>
     <form class="inline" onSubmit=${run}>
       <label for="rpc-url">RPC URL (optional)</label>
       <input id="rpc-url" type="url" value=${rpc} onInput=${(ev: Event) => setRpc((ev.currentTarget as HTMLInputElement).value)} placeholder="http://127.0.0.1:8545" />
