@@ -101,10 +101,13 @@ test('the explorer served by apiary up, in Debian’s Chromium: every page shows
     const jobLine = /jobs .*\n {13}(.+ job submit .+)\n/.exec(up.output())?.[1]
     assert.ok(pingLine !== undefined && jobLine !== undefined, up.output())
     // The two messages come from one account (DATADIR/you.key): one after the other, or their nonces clash.
-    const messages = (async () => [
-      await runShell(`${pingLine} --json`),
-      await runShell(`${pingLine.replace('--body hello', '--body secret')} --encrypt --json`),
-    ])()
+    const messages = (async () => {
+      const clear = await runShell(`${pingLine} --json`)
+      return [
+        clear,
+        await runShell(`${pingLine.replace('--body hello', '--body secret')} --encrypt --json`),
+      ] as const
+    })()
     const [[ping, secret], job] = await Promise.all([messages, runShell(`${jobLine} --json`)])
     assert.equal(ping.code, 0, ping.stderr)
     assert.equal(secret.code, 0, secret.stderr)
