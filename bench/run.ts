@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { formatTable } from '../src/internal/table.ts'
 import { benchCapacity } from './capacity.bench.ts'
 import { benchDispatch } from './dispatch.bench.ts'
+import { benchExplorer } from './explorer.bench.ts'
 import { benchFailover } from './failover.bench.ts'
 import { benchJobs } from './jobs.bench.ts'
 import { benchL1 } from './l1.bench.ts'
@@ -16,7 +17,7 @@ import { benchSealing } from './sealing.bench.ts'
 import { benchSnapshot } from './snapshot.bench.ts'
 
 /**
- * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity|failover|jobs|snapshot|l4]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
+ * `npm run bench [l1|l3|dispatch|merkle|sealing|messaging|preconfirmation|canaries|capacity|failover|jobs|snapshot|l4|explorer]` (APIARY_BENCH_MINUTES: length of the dispatch memory run, default 1): runs the benchmarks, prints a table each and writes bench/results/<name>.json.
  * Figures go to BENCHMARKS.md by hand, with the machine they came from.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -37,6 +38,7 @@ const benches = {
   jobs: () => benchJobs(),
   snapshot: () => benchSnapshot(),
   l4: () => benchL4(),
+  explorer: () => benchExplorer(),
 }
 mkdirSync(join(here, 'results'), { recursive: true })
 for (const [name, run] of Object.entries(benches)) {

@@ -45,11 +45,16 @@ export interface AxeViolation {
   nodes: number
 }
 
-/** axe-core's WCAG 2.x A and AA rules on the page as it is now. */
+/**
+ * axe-core's WCAG 2.x A and AA rules (and its best practices) on the page as it is now. The functions run
+ * in the page; they name its globals through `globalThis` so that this file also compiles without the DOM's
+ * types (bench/ imports it).
+ */
 export async function axeScan(page: Page): Promise<AxeViolation[]> {
   // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern.
   await page.evaluate(axeSource)
   return page.evaluate(async () => {
+    const { document } = globalThis as unknown as { document: unknown }
     const axe = (
       globalThis as unknown as {
         axe: {
@@ -66,5 +71,51 @@ export async function axeScan(page: Page): Promise<AxeViolation[]> {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
     })
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }))
+  })
+}
+
+interface PageEntry {
+  name: string
+  startTime: number
+  encodedBodySize: number
+  decodedBodySize: number
+  domInteractive: number
+}
+
+export interface FirstLoad {
+  /** JavaScript files fetched, and their bytes as sent (gzipped) and as run. */
+  jsFiles: number
+  jsGzipBytes: number
+  jsBytes: number
+  domInteractiveMs: number
+  /** When the overview's first figures were on screen (its `apiary:overview-data` mark). */
+  figuresShownMs: number
+  /** One `fetch('/swarm/status')` from the loaded page: the floor for any figure. */
+  statusFetchMs: number
+}
+
+/** The Performance API's account of the overview's first load, read once its figures show. */
+export async function measureFirstLoad(page: Page): Promise<FirstLoad> {
+  await page.waitForSelector('[data-testid=dispatched]')
+  return page.evaluate(async () => {
+    const { performance: perf, fetch: get } = globalThis as unknown as {
+      performance: {
+        getEntriesByType(t: string): PageEntry[]
+        getEntriesByName(n: string): PageEntry[]
+        now(): number
+      }
+      fetch: (url: string) => Promise<{ json(): Promise<unknown> }>
+    }
+    const js = perf.getEntriesByType('resource').filter((r) => r.name.endsWith('.js'))
+    const started = perf.now()
+    await (await get('/swarm/status')).json()
+    return {
+      jsFiles: js.length,
+      jsGzipBytes: js.reduce((sum, r) => sum + r.encodedBodySize, 0),
+      jsBytes: js.reduce((sum, r) => sum + r.decodedBodySize, 0),
+      domInteractiveMs: Math.round(perf.getEntriesByType('navigation')[0]?.domInteractive ?? -1),
+      figuresShownMs: Math.round(perf.getEntriesByName('apiary:overview-data')[0]?.startTime ?? -1),
+      statusFetchMs: perf.now() - started,
+    }
   })
 }

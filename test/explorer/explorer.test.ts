@@ -8,7 +8,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { deriveClientKey } from '../../src/coordinator/identity/index.ts'
 import { runShell, startApiary, stopProcess } from '../_harness/cli.ts'
 import { freePort, waitFor } from '../_harness/swarm.ts'
-import { axeScan, launchBrowser, watchErrors } from './browser.ts'
+import { axeScan, launchBrowser, measureFirstLoad, watchErrors } from './browser.ts'
 
 /** APIARY_UPDATE_SCREENSHOTS=1 writes the pages' screenshots to docs/images/ (the README shows them). */
 const SHOTS =
@@ -38,6 +38,7 @@ test('the explorer served by apiary up, in Debian’s Chromium: every page shows
   try {
     const rpc = /^chain +(http:\/\/[0-9.:]+)/m.exec(up.output())?.[1]
     assert.ok(rpc !== undefined, up.output())
+    assert.match(up.output(), new RegExp(`^explorer +${api}/ `, 'm'))
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
     const errors = watchErrors(page)
@@ -53,20 +54,7 @@ test('the explorer served by apiary up, in Debian’s Chromium: every page shows
 
     // First load of the overview: its JavaScript gzipped (the budget is 300 KB) and when its figures show.
     await page.goto(`${api}/`)
-    await page.waitForSelector('[data-testid=dispatched]')
-    const load = await page.evaluate(() => {
-      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming
-      const js = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) =>
-        r.name.endsWith('.js'),
-      )
-      return {
-        jsFiles: js.length,
-        jsGzipBytes: js.reduce((sum, r) => sum + r.encodedBodySize, 0),
-        jsBytes: js.reduce((sum, r) => sum + r.decodedBodySize, 0),
-        domInteractiveMs: Math.round(nav.domInteractive),
-        figuresShownMs: Math.round(performance.getEntriesByName('apiary:overview-data')[0]?.startTime ?? -1),
-      }
-    })
+    const load = await measureFirstLoad(page)
     t.diagnostic(`first load: ${JSON.stringify(load)}`)
     assert.ok(load.jsFiles >= 1 && load.jsGzipBytes > 0, JSON.stringify(load))
     assert.ok(load.jsGzipBytes < load.jsBytes, `served compressed: ${JSON.stringify(load)}`)

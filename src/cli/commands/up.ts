@@ -428,6 +428,7 @@ Examples:
         [
           `chain        ${redactUrl(rpcUrl)}${options.rpc === undefined ? `  (embedded devnet, chain id ${chainId}, block every ${options.blockTime} s)` : ''}`,
           `coordinator  grpc ${coordinator.grpcUrl}  http ${coordinator.httpUrl}`,
+          `explorer     ${coordinator.httpUrl}/  (the swarm live; epochs and receipts verified in your browser)`,
           `             ${coordinator.httpUrl}/swarm/status  ${coordinator.httpUrl}/swarm/shadow  ${coordinator.httpUrl}/metrics`,
           `agents       ${options.agents} (${Array.from({ length: options.agents }, (_, i) => Level[MIX[i % MIX.length] as Level]).join(', ')})${l4 === undefined ? '' : `, and ${L4_AGENT} on its own state from ${l4.snapshot} (block ${l4.block}); ${coordinator.httpUrl}/swarm/shadow shows its state root`}`,
           `datadir      ${datadir}  (${temporary ? 'temporary: removed when up stops; --datadir keeps it' : 'kept'}; agent payout keys in ${join(datadir, 'agents')})`,
