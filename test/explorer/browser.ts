@@ -30,9 +30,11 @@ export function watchErrors(page: Page): string[] {
     if (m.type() === 'error') errors.push(`${page.url()} console: ${m.text()}`)
   })
   page.on('pageerror', (e) => errors.push(`${page.url()} exception: ${e.message}`))
-  page.on('requestfailed', (r) =>
-    errors.push(`${page.url()} request failed: ${r.url()} ${r.failure()?.errorText}`),
-  )
+  page.on('requestfailed', (r) => {
+    // A poll the page itself cancels when it leaves (its AbortController) is no failure.
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED')
+      errors.push(`${page.url()} request failed: ${r.url()} ${r.failure()?.errorText}`)
+  })
   return errors
 }
 

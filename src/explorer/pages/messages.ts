@@ -27,12 +27,12 @@ export function Messages({ address }: { address: string | undefined }) {
         quantity(m.block),
         html`<a href=${`#/messages/${m.from}`}><code title=${m.from}>${short(m.from, 4)}</code></a>`,
         html`<a href=${`#/messages/${m.to}`}><code title=${m.to}>${short(m.to, 4)}</code></a>`,
-        m.status === 'ok' ? m.type : '—',
+        m.status !== 'ok' ? '—' : m.reply_to === undefined ? m.type : `${m.type} (reply to #${m.reply_to})`,
         m.status === 'encrypted'
           ? html`<span class="badge">encrypted (${m.bytes} bytes)</span>`
           : m.status === 'rejected'
             ? html`<span class="badge bad">unreadable</span> <code>${m.code}</code>`
-            : html`${m.encrypted ? html`<span class="badge">decrypted</span> ` : null}<span class="body">${m.body}</span>`,
+            : html`${m.encrypted ? html`<span class="badge">decrypted</span> ` : null}${m.body === '' ? html`<span class="muted">(empty)</span>` : html`<span class="body">${m.body}</span>`}`,
       ],
     )} />`
 }
