@@ -253,6 +253,12 @@ test("every replica serves: agents connected only to the standby work through it
     )
     assert.equal((await fetch(`${api}/v1/epochs/current`)).status, 200)
     assert.equal((await fetch(`${api}/readyz`)).status, 200)
+    // The standby serves the explorer too: its page and the script the page names.
+    const index = await fetch(`${api}/`)
+    assert.equal(index.status, 200)
+    const script = /src="(\/assets\/main-[^"]+\.js)"/.exec(await index.text())?.[1]
+    assert.ok(script !== undefined)
+    assert.equal((await fetch(`${api}${script}`)).status, 200)
     // Each inclusion's level answered by at most k = 2 agents, never twice by one.
     const doubled = await q.all(
       'SELECT inclusion, level, COUNT(*) AS n FROM results GROUP BY inclusion, level HAVING COUNT(*) > 2 OR COUNT(*) <> COUNT(DISTINCT agent_id)',

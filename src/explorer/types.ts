@@ -14,6 +14,7 @@ export type EpochSettlementDetail = z.infer<(typeof rewards.swarmEpochByNumber)[
 export type CurrentEpoch = z.infer<typeof epochs.CurrentEpoch>
 export type EpochList = z.infer<typeof epochs.EpochList>
 export type SealedEpoch = z.infer<typeof epochs.SealedEpochWithSummary>
+export type JobPage = z.infer<typeof epochs.JobPage>
 export type ChallengeList = z.infer<(typeof challenges.listChallenges)['schema']['response'][200]>
 export type ChallengeDetail = z.infer<typeof challenges.ChallengeDetail>
 export type Messages = z.infer<(typeof chain.messages)['schema']['response'][200]>

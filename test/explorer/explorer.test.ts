@@ -196,7 +196,9 @@ test('the explorer served by apiary up, in Debian’s Chromium: every page shows
       jobs: { id: string }[]
     }
     const validationJob = jobs.jobs[0]?.id as string
-    await page.goto(`${api}/#/verify/${validationJob}`)
+    // Reached as an auditor would: the epoch's job list, its receipt link.
+    await page.goto(`${api}/#/epochs/${sealedEpoch}`)
+    await page.click(`main a[href="#/verify/${validationJob}"]`)
     await page.waitForFunction(() =>
       (document.querySelector('#receipt-json') as HTMLTextAreaElement | null)?.value.includes(
         'apiary-receipt',

@@ -2,8 +2,8 @@ import { html } from 'htm/preact'
 import { useState } from 'preact/hooks'
 import { useJson } from '../api.ts'
 import { Chart } from '../chart.ts'
-import { bps, eth, ethNumber, int } from '../format.ts'
-import type { EpochSettlementDetail, SealedEpoch } from '../types.ts'
+import { bps, eth, ethNumber, int, short } from '../format.ts'
+import type { EpochSettlementDetail, JobPage, SealedEpoch } from '../types.ts'
 import { CheckList, Failure, Loading, Table, Verdict } from '../ui.ts'
 import type { BrowserReport } from '../verify/index.ts'
 import { agentLink } from './agents.ts'
@@ -16,6 +16,9 @@ export function Epoch({ number }: { number: number }) {
   const epoch = useJson<SealedEpoch>(`/v1/epochs/${number}`, 5000)
   const board = useJson<EpochSettlementDetail>(`/swarm/epochs/${number}`, 10_000)
   const e = epoch.data
+  // Its jobs once the files are served as sealed (409 before, 503 when damaged).
+  const servable = e?.state === 'sealed' || e?.state === 'anchored'
+  const jobs = useJson<JobPage>(servable ? `/v1/epochs/${number}/jobs?limit=20` : undefined)
   const summary = e?.summary ?? null
   const treasury = summary?.treasury
   const split: Array<[string, string]> =
@@ -71,7 +74,22 @@ export function Epoch({ number }: { number: number }) {
       bps(b.accuracyBps),
       b.bonus ? 'yes' : 'no',
       eth(b.amountWei),
-    ])} />`
+    ])} />
+    ${
+      jobs.data === undefined
+        ? null
+        : html`<${Table} caption=${`Jobs (the first ${jobs.data.jobs.length} of ${int(jobs.data.total)}), each with its receipt`} head=${['job', 'type', 'kind', 'agent', 'verdict', 'matched', 'receipt']} rows=${jobs.data.jobs.map(
+            (j) => [
+              html`<code>${j.id}</code>`,
+              j.type,
+              j.kind,
+              html`<a href=${`#/agents/${encodeURIComponent(j.agent_id)}`}>${j.agent_id}</a> <code title=${j.agent}>${short(j.agent, 4)}</code>`,
+              j.verdict,
+              j.matched ? 'yes' : 'no',
+              html`<a href=${`#/verify/${j.id}`}>verify</a>`,
+            ],
+          )} />`
+    }`
 }
 
 /** Fetches the CAR and checks it here: the seal, every file hash, the roots, and the anchor through `rpc`. */
