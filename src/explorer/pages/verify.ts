@@ -10,6 +10,10 @@ import type { BrowserReport } from '../verify/index.ts'
  */
 export function Verify({ job }: { job?: string | undefined }) {
   const [text, setText] = useState('')
+  const [rpc, setRpc] = useState('')
+  const [report, setReport] = useState<BrowserReport | undefined>(undefined)
+  const [problem, setProblem] = useState<string | undefined>(undefined)
+  const [busy, setBusy] = useState(false)
   // #/verify/JOB: the job's receipt is fetched into the box; checking it is still done here.
   useEffect(() => {
     if (job === undefined) return
@@ -17,10 +21,6 @@ export function Verify({ job }: { job?: string | undefined }) {
       .then((receipt) => setText(JSON.stringify(receipt, null, 2)))
       .catch((error: Error) => setProblem(`no receipt for ${job}: ${error.message}`))
   }, [job])
-  const [rpc, setRpc] = useState('')
-  const [report, setReport] = useState<BrowserReport | undefined>(undefined)
-  const [problem, setProblem] = useState<string | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
   const rpcUrl = () => (rpc.trim() === '' ? undefined : rpc.trim())
   const run = async (work: (v: typeof import('../verify/index.ts')) => Promise<BrowserReport>) => {
     setBusy(true)
@@ -48,7 +48,7 @@ export function Verify({ job }: { job?: string | undefined }) {
   const takeFile = async (file: File | undefined) => {
     if (file === undefined) return
     const bytes = new Uint8Array(await file.arrayBuffer())
-    if (file.name.endsWith('.car') || bytes[0] !== 0x7b)
+    if (file.name.endsWith('.car') || !/^\s*\{/.test(new TextDecoder().decode(bytes.subarray(0, 64))))
       void run((v) => v.verifyCarInBrowser(bytes, { rpcUrl: rpcUrl() }))
     else {
       const json = new TextDecoder().decode(bytes)
