@@ -47,8 +47,8 @@ export interface Loaded<T> {
 }
 
 /**
- * A route's JSON, fetched when `path` changes and then every `everyMs` (0: once). `path` undefined fetches
- * nothing. Headers are a dependency by value (credentials typed into the page).
+ * A route's JSON, fetched when `path` changes and then every `everyMs` (0: once; and not again after a 404).
+ * `path` undefined fetches nothing. Headers are a dependency by value (credentials typed into the page).
  */
 export function useJson<T>(
   path: string | undefined,
@@ -63,6 +63,7 @@ export function useJson<T>(
     const controller = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
     const load = async () => {
+      let absent = false
       try {
         const data = await getJson<T>(
           path,
@@ -72,9 +73,11 @@ export function useJson<T>(
         setState((s) => ({ data, error: undefined, loads: s.loads + 1 }))
       } catch (error) {
         if (controller.signal.aborted) return
+        // 404: this coordinator has no such part (no rewards, no Mailbox…); asking again will not change it.
+        absent = (error as ApiFailure).status === 404
         setState((s) => ({ ...s, error: error as ApiFailure, loads: s.loads + 1 }))
       }
-      if (everyMs > 0 && !controller.signal.aborted) timer = setTimeout(load, everyMs)
+      if (everyMs > 0 && !absent && !controller.signal.aborted) timer = setTimeout(load, everyMs)
     }
     void load()
     return () => {
