@@ -6,15 +6,10 @@ import { startApiary, stopProcess } from '../test/_harness/cli.ts'
 import { freePort, waitFor } from '../test/_harness/swarm.ts'
 import { type FirstLoad, launchBrowser, measureFirstLoad } from '../test/explorer/browser.ts'
 import { machine } from './_lib/machine.ts'
+import { ms, percentile } from './_lib/percentile.ts'
 
 const LOADS = 20
 const VERIFIES = 5
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0
-}
-const ms = (n: number) => Number(n.toFixed(1))
 
 /**
  * The explorer (issue 23: the overview's first load ≤ 300 KB of JavaScript gzipped and interactive within

@@ -10,14 +10,11 @@ import { createLogger } from '../src/internal/logger.ts'
 import { startPaidCoordinator } from '../test/_harness/jobs.ts'
 import { startLlmProvider } from '../test/_harness/llmProvider.ts'
 import { machine } from './_lib/machine.ts'
+import { ms, percentile } from './_lib/percentile.ts'
 
 const SECRET = 'the bench master secret, 32 bytes'
 const JOBS = 200
 const CHATS = 20
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0
-const ms = (n: number) => Number(n.toFixed(1))
 
 /**
  * Client jobs end to end (issue 21), on the embedded devnet with an in-process coordinator (SQLite) and two

@@ -42,6 +42,9 @@ const html = readFileSync(join(root, 'src/explorer/index.html'), 'utf8')
   .replace('%SCRIPT%', `/assets/${script}`)
   .replace('%STYLE%', css === undefined ? '' : `<link rel="stylesheet" href="/assets/${css}">`)
 writeFileSync(join(out, 'index.html'), html)
+// Each file gzipped once here, so that a coordinator only reads them at start (explorerRoutes.ts).
+for (const file of ['index.html', ...outputs.map(([path]) => `assets/${basename(path)}`)])
+  writeFileSync(join(out, `${file}.gz`), gzipSync(readFileSync(join(out, file)), { level: 9 }))
 
 if (process.argv.includes('--sizes')) {
   for (const [path, o] of outputs) {

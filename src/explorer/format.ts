@@ -2,7 +2,10 @@
 
 const WEI = 10n ** 18n
 
-/** A decimal wei amount in ETH, to at most 6 decimals ("0.1 ETH"). */
+/**
+ * A decimal wei amount in ETH, to at most 6 decimals ("0.1 ETH"), as the CLI's `eth` prints it. Not viem's
+ * `formatEther`: importing viem here puts its shared chunk in the first load (157 KB gzipped instead of 48).
+ */
 export function eth(wei: string | bigint | null | undefined): string {
   if (wei === null || wei === undefined) return '—'
   const v = BigInt(wei)
